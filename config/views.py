@@ -1,0 +1,76 @@
+"""Site-level views: the role-aware home page and the health check."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.status import Stat
+
+from people.access import scope_for
+from people.fiscal import fiscal_year_of
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    fiscal_year = fiscal_year_of(today)
+    context = {"scope": scope, "today": today, "fiscal_year": fiscal_year}
+
+    if scope.person is not None:
+        context["id_grant"] = scope.person.current_id_grant(today)
+    if scope.is_supervisor:
+        context["supervised_departments"] = _with_counts(
+            scope.departments().filter(pk__in=scope.supervised_department_ids),
+            scope.people().filter(department__in=scope.supervised_department_ids),
+            "department",
+            today,
+            fiscal_year,
+        )
+    if scope.is_coordinator:
+        context["organisations"] = _with_counts(
+            scope.organisations(), scope.people(), "organisation", today, fiscal_year
+        )
+    return render(request, "home.html", context)
+
+
+def _with_counts(rows, people, field, today, fiscal_year):
+    """Attach people / ID holder / new ID holder counts to each row, in two queries."""
+    counts = {
+        c[field]: c for c in people.counts_by(field, day=today, fiscal_year=fiscal_year)
+    }
+    rows = list(rows)
+    for row in rows:
+        row.counts = counts.get(row.pk, {"people": 0, "id_holders": 0, "new_id_holders": 0})
+    return rows
+
+
+@never_cache
+def healthz(request):
+    """Database and task-queue reachability, for load balancers and monitoring."""
+    report = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        report["database"] = {"ok": False, "error": str(exc)}
+
+    try:
+        broker = get_broker()
+        broker.ping()
+        report["task_queue"] = {
+            "ok": True,
+            "broker": "orm" if Conf.ORM else "redis",
+            "queued": broker.queue_size(),
+            "clusters": len(Stat.get_all(broker)),
+        }
+    except Exception as exc:  # noqa: BLE001
+        report["task_queue"] = {"ok": False, "error": str(exc)}
+
+    healthy = all(part["ok"] for part in report.values())
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -1,0 +1,54 @@
+"""The Japanese fiscal year (年度), April to March: the one place it is decided.
+
+"New ID holder" and every annual obligation (training, briefing, drills) are counted
+per fiscal year, so everything that asks "which year is this?" calls these functions.
+"""
+
+import datetime
+from typing import NamedTuple
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+FISCAL_YEAR_START_MONTH = 4
+
+# (first fiscal year of the era, name). An era that starts mid-year (Reiwa began on
+# 2019-05-01) names the whole fiscal year by convention: 2019年度 is 令和元年度.
+ERAS = [(2019, "令和"), (1989, "平成")]
+
+
+class FiscalYear(NamedTuple):
+    year: int  # the calendar year in which it starts: FY2026 runs 2026-04-01 .. 2027-03-31
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.year, FISCAL_YEAR_START_MONTH, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.year + 1, FISCAL_YEAR_START_MONTH, 1) - datetime.timedelta(days=1)
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def japanese_era_label(self) -> str:
+        for first_year, era in ERAS:
+            if self.year >= first_year:
+                number = self.year - first_year + 1
+                return f"{era}{'元' if number == 1 else number}年度"
+        return f"{self.year}年度"
+
+    def label(self) -> str:
+        # Translators: a fiscal year; {year} is e.g. 2026 and {era} e.g. 令和8年度.
+        return _("FY{year} ({era})").format(year=self.year, era=self.japanese_era_label())
+
+    def __str__(self) -> str:
+        return self.label()
+
+
+def fiscal_year_of(day: datetime.date) -> FiscalYear:
+    return FiscalYear(day.year if day.month >= FISCAL_YEAR_START_MONTH else day.year - 1)
+
+
+def current_fiscal_year() -> FiscalYear:
+    return fiscal_year_of(timezone.localdate())

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("<int:pk>/", views.person_detail, name="person"),
+]

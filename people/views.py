@@ -1,0 +1,66 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from people.access import get_person_for, scope_for
+from people.fiscal import fiscal_year_of
+
+PAGE_SIZE = 50
+
+
+@login_required
+def directory(request):
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    people = (
+        scope.people()
+        .select_related("department", "organisation")
+        .with_current_grant(today)
+        .order_by("organisation__lg_code", "department__code", "kana", "employee_number")
+    )
+    departments = scope.departments().select_related("organisation")
+
+    department_id = request.GET.get("department", "")
+    if department_id.isdigit():
+        people = people.filter(department_id=int(department_id))
+    query = request.GET.get("q", "").strip()
+    if query:
+        people = people.filter(
+            Q(name__icontains=query) | Q(kana__icontains=query) | Q(employee_number=query)
+        )
+    holders_only = request.GET.get("holders") == "1"
+    if holders_only:
+        people = people.filter(current_grant_on__isnull=False)
+
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/directory.html",
+        {
+            "page": page,
+            "departments": departments,
+            "department_id": department_id,
+            "query": query,
+            "holders_only": holders_only,
+            "fiscal_year": fiscal_year_of(today),
+        },
+    )
+
+
+@login_required
+def person_detail(request, pk):
+    person = get_person_for(request.user, pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "people/person.html",
+        {
+            "person": person,
+            "id_grants": person.id_grants.all(),
+            "current_grant": person.current_id_grant(today),
+            "fiscal_year": fiscal_year_of(today),
+            "roles": person.roles.select_related("department", "organisation"),
+        },
+    )

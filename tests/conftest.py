@@ -1,0 +1,171 @@
+"""Shared fixture people, reused across the suite.
+
+Two organisations: 熊本県 (the prefecture) and 熊本市 (a municipality). In the prefecture,
+department A (福祉課) has an operator, a colleague and their supervisor; department B has
+its own supervisor. The outsider works for the city.
+"""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+
+# pytest-django's live_server runs beside the Playwright event loop in one thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "test-password"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip where Chromium is missing, except in CI (REQUIRE_BROWSER=1)."""
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
+    skip = pytest.mark.skip(
+        reason=f"no Chromium at {CHROMIUM}: `apt-get install chromium` "
+        "(or set CHROMIUM_PATH) to run the browser tests"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture
+def prefecture(db):
+    return Organisation.objects.create(name="熊本県", kind="prefecture", lg_code="430005")
+
+
+@pytest.fixture
+def city(db):
+    return Organisation.objects.create(name="熊本市", kind="municipality", lg_code="431001")
+
+
+@pytest.fixture
+def department_a(prefecture):
+    return Department.objects.create(organisation=prefecture, code="A01", name="県北広域本部福祉課")
+
+
+@pytest.fixture
+def department_b(prefecture):
+    return Department.objects.create(organisation=prefecture, code="B01", name="球磨地域振興局用地課")
+
+
+@pytest.fixture
+def coordinating_division(prefecture):
+    return Department.objects.create(
+        organisation=prefecture, code="C01", name="市町村課", is_coordinating_division=True
+    )
+
+
+@pytest.fixture
+def city_department(city):
+    return Department.objects.create(organisation=city, code="K01", name="区民課")
+
+
+def make_person(username, department, *, name, kana="", number=None, granted_on=None):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    person = Person.objects.create(
+        user=user,
+        organisation=department.organisation,
+        department=department,
+        employee_number=number or username,
+        name=name,
+        kana=kana,
+    )
+    if granted_on:
+        IdGrant.objects.create(person=person, granted_on=granted_on)
+    return person
+
+
+@pytest.fixture
+def operator(department_a):
+    return make_person(
+        "operator", department_a, name="山田 花子", kana="ヤマダ ハナコ",
+        granted_on=datetime.date(2026, 4, 10),
+    )
+
+
+@pytest.fixture
+def colleague(department_a):
+    return make_person(
+        "colleague", department_a, name="佐藤 次郎", kana="サトウ ジロウ",
+        granted_on=datetime.date(2023, 4, 1),
+    )
+
+
+@pytest.fixture
+def supervisor(department_a):
+    person = make_person("supervisor", department_a, name="田中 一郎", kana="タナカ イチロウ")
+    RoleAssignment.objects.create(person=person, role="supervisor", department=department_a)
+    return person
+
+
+@pytest.fixture
+def other_supervisor(department_b):
+    person = make_person("other_supervisor", department_b, name="鈴木 三郎", kana="スズキ サブロウ")
+    RoleAssignment.objects.create(person=person, role="supervisor", department=department_b)
+    return person
+
+
+@pytest.fixture
+def coordinator(coordinating_division, prefecture):
+    person = make_person("coordinator", coordinating_division, name="高橋 恵", kana="タカハシ メグミ")
+    RoleAssignment.objects.create(person=person, role="coordinator", organisation=prefecture)
+    return person
+
+
+@pytest.fixture
+def city_coordinator(city_department, city):
+    person = make_person("city_coordinator", city_department, name="中村 修", kana="ナカムラ オサム")
+    RoleAssignment.objects.create(person=person, role="coordinator", organisation=city)
+    return person
+
+
+@pytest.fixture
+def evaluator(coordinating_division, prefecture):
+    person = make_person("evaluator", coordinating_division, name="小林 誠", kana="コバヤシ マコト")
+    RoleAssignment.objects.create(person=person, role="evaluator", organisation=prefecture)
+    return person
+
+
+@pytest.fixture
+def outsider(city_department):
+    return make_person(
+        "outsider", city_department, name="伊藤 健", kana="イトウ ケン",
+        granted_on=datetime.date(2025, 5, 1),
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a fixture person."""
+
+    def log_in(person):
+        client.force_login(person.user)
+        return client
+
+    return log_in
