@@ -8,8 +8,10 @@ its own supervisor. The outsider works for the city.
 import datetime
 import os
 import shutil
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
@@ -52,6 +54,15 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture
+def clock():
+    """Freeze time on 2026-11-26 10:00 JST (fiscal year 2026); `clock.move_to(...)` moves it."""
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False
+    ) as traveller:
+        yield traveller
 
 
 @pytest.fixture

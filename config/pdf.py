@@ -1,0 +1,78 @@
+"""The one PDF helper: every printed artefact (plan, sign-in sheet, certificate, report) uses it.
+
+PDFs embed IPAex Gothic so they print the same on any machine. reportlab's built-in
+Japanese CID font is not embedded (it shows as empty boxes where no Japanese font is
+installed), so it is only the fallback that keeps `make run` working on a bare machine.
+"""
+
+import io
+import logging
+from functools import cache
+
+from django.conf import settings
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFError
+from reportlab.platypus import SimpleDocTemplate
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_FONT = "IPAexGothic"
+FALLBACK_FONT = "HeiseiKakuGo-W5"
+
+
+@cache
+def japanese_font() -> str:
+    """Register and return the name of the Japanese font PDFs are set in."""
+    try:
+        pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, settings.PDF_FONT_PATH))
+        return EMBEDDED_FONT
+    except (OSError, TTFError) as exc:
+        logger.warning(
+            "Japanese TrueType font not usable at %s (%s); PDFs fall back to the "
+            "non-embedded CID font %s, which shows as empty boxes on machines without "
+            "Japanese fonts. Install fonts-ipaexfont-gothic or set PDF_FONT_PATH.",
+            settings.PDF_FONT_PATH, exc, FALLBACK_FONT,
+        )
+        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+        return FALLBACK_FONT
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """Paragraph styles set in the Japanese font, wrapping between any two characters."""
+    font = japanese_font()
+    base = getSampleStyleSheet()
+    return {
+        name: ParagraphStyle(
+            f"ja-{name}", parent=base[name], fontName=font, wordWrap="CJK", leading=leading
+        )
+        for name, leading in [("Title", 26), ("Heading1", 22), ("Heading2", 18), ("Normal", 15)]
+    } | {
+        "Small": ParagraphStyle(
+            "ja-Small", parent=base["Normal"], fontName=font, wordWrap="CJK",
+            fontSize=8, leading=11,
+        )
+    }
+
+
+def render_pdf(story, *, title: str, footer: str = "") -> bytes:
+    """Lay out platypus flowables on A4 pages with a page-numbered footer."""
+    font = japanese_font()
+
+    def draw_footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawString(20 * mm, 10 * mm, footer)
+        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"{doc.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, title=title,
+        leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
+    )
+    document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+    return buffer.getvalue()

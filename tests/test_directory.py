@@ -1,0 +1,62 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import make_person
+
+URL = reverse("people:directory")
+
+
+def test_it_asks_anonymous_visitors_to_log_in(client, db):
+    assert client.get(URL).status_code == 302
+
+
+def test_an_operator_lists_their_department_and_nobody_else(
+    clock, login, operator, colleague, supervisor, other_supervisor, outsider
+):
+    body = login(operator).get(URL).content.decode()
+    assert "山田 花子" in body and "佐藤 次郎" in body and "田中 一郎" in body
+    assert "鈴木 三郎" not in body  # another department
+    assert "伊藤 健" not in body  # another organisation
+
+
+def test_a_coordinator_can_filter_by_department_and_search_by_kana(
+    clock, login, coordinator, operator, colleague, other_supervisor, department_b
+):
+    client = login(coordinator)
+    body = client.get(URL, {"department": department_b.pk}).content.decode()
+    assert "鈴木 三郎" in body and "山田 花子" not in body
+    body = client.get(URL, {"q": "ヤマダ"}).content.decode()
+    assert "山田 花子" in body and "佐藤 次郎" not in body
+
+
+def test_it_marks_new_id_holders_and_can_list_holders_only(
+    clock, login, coordinator, operator, colleague, supervisor
+):
+    body = login(coordinator).get(URL, {"holders": "1"}).content.decode()
+    assert "山田 花子" in body and "佐藤 次郎" in body
+    assert "田中 一郎" not in body  # holds no ID
+    assert body.count('<span class="badge new">新規</span>') == 1  # only the operator's is new
+
+
+def test_filtering_by_a_department_outside_the_scope_shows_no_one(
+    clock, login, operator, other_supervisor, department_b
+):
+    body = login(operator).get(URL, {"department": department_b.pk}).content.decode()
+    assert "鈴木 三郎" not in body
+    assert "該当する職員はいません。" in body
+
+
+@pytest.mark.parametrize("people_per_department", [2, 30])
+def test_the_directory_uses_a_constant_number_of_queries(
+    clock, login, coordinator, department_a, city_department, people_per_department,
+    django_assert_num_queries,
+):
+    for department in (department_a, city_department):
+        for n in range(people_per_department):
+            make_person(f"{department.code}-{n}", department, name=f"職員{n}",
+                        granted_on="2026-05-01")
+    client = login(coordinator)
+    # session, user, scope (person, roles, ID grant), count, page of people with their
+    # current grant, departments for the filter
+    with django_assert_num_queries(8):
+        assert client.get(URL).status_code == 200

@@ -1,0 +1,64 @@
+import pytest
+from django.urls import reverse
+
+
+def test_it_asks_anonymous_visitors_to_log_in(client, db):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_operator_sees_their_id_and_that_it_is_new_this_year(clock, login, operator):
+    response = login(operator).get(reverse("home"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2026年4月10日から照合IDを付与されています" in body
+    assert "今年度の新規ID付与者" in body
+    assert 'id="supervisor"' not in body and 'id="coordinator"' not in body
+
+
+def test_a_supervisor_sees_their_departments_counts(clock, login, supervisor, operator, colleague):
+    body = login(supervisor).get(reverse("home")).content.decode()
+    assert 'id="supervisor"' in body
+    # 3 staff, of whom 2 hold an ID and 1 was granted it this fiscal year.
+    assert ('<td class="num">3</td><td class="num">2</td><td class="num">1</td>') in body
+    assert 'id="coordinator"' not in body
+
+
+def test_a_coordinator_sees_every_organisation_with_counts(
+    clock, login, coordinator, operator, colleague, outsider, city_department
+):
+    body = login(coordinator).get(reverse("home")).content.decode()
+    assert 'id="coordinator"' in body
+    assert "熊本県" in body and "熊本市" in body
+    # 熊本市: the outsider, granted 2025-05-01, holds an ID but is not new.
+    assert '<td>431001</td>\n        <td class="num">1</td><td class="num">1</td><td class="num">0</td>' in body
+
+
+def test_an_evaluator_is_told_plainly_what_will_come(clock, login, evaluator):
+    body = login(evaluator).get(reverse("home")).content.decode()
+    assert 'id="evaluator"' in body
+    assert "訓練モジュール" in body
+
+
+def test_an_outsider_sees_nothing_of_the_prefecture(clock, login, outsider, operator, supervisor):
+    body = login(outsider).get(reverse("home")).content.decode()
+    assert "熊本市" in body
+    assert "県北広域本部福祉課" not in body
+
+
+@pytest.mark.parametrize("people_per_department", [1, 12])
+def test_the_coordinator_home_uses_a_constant_number_of_queries(
+    clock, login, coordinator, department_a, department_b, city_department,
+    people_per_department, django_assert_num_queries,
+):
+    from tests.conftest import make_person
+
+    for department in (department_a, department_b, city_department):
+        for n in range(people_per_department):
+            make_person(f"{department.code}-{n}", department, name=f"職員{n}",
+                        granted_on="2026-05-01")
+    client = login(coordinator)
+    # session, user, scope (person, roles, ID grant), current grant, organisations, counts
+    with django_assert_num_queries(8):
+        assert client.get(reverse("home")).status_code == 200
