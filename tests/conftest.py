@@ -8,11 +8,17 @@ its own supervisor. The outsider works for the city.
 import datetime
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+
+from django.db import connection
+from django_q.tasks import async_task, result
 
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
 
@@ -180,3 +186,31 @@ def login(client):
         return client
 
     return log_in
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """A real django-q2 cluster (`manage.py qcluster`) on the test database.
+
+    Yields a function that queues a task and returns its result once the worker has
+    run it. The worker is a separate process, so the data it needs must be committed:
+    hence transactional_db.
+    """
+    database = connection.settings_dict
+    url = (
+        f"sqlite:///{database['NAME']}" if connection.vendor == "sqlite"
+        else f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+        env={**os.environ, "DEBUG": "true", "DATABASE_URL": url, "Q_WORKERS": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+    def run(func, *args, timeout_ms=30_000):
+        return result(async_task(func, *args), wait=timeout_ms)
+
+    yield run
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
