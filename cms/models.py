@@ -1,4 +1,141 @@
-"""Wagtail pages for the training material and each organisation's emergency response plan.
+"""Wagtail pages: the training material and each organisation's emergency response plan.
 
-The page types arrive with the CMS issue; until then Wagtail's default root page is used.
+The tree gives every organisation its own subtree, so that Wagtail's page permissions
+can let a municipality's coordinators edit only their own material:
+
+    HomePage
+    ├── TrainingIndexPage (one per organisation)
+    │   └── TrainingModulePage
+    └── EmergencyPlanPage (one per organisation)
 """
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.blocks import BaseStreamBlock, PlanStreamBlock
+
+
+class HomePage(Page):
+    introduction = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    search_fields = Page.search_fields + [index.SearchField("introduction")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.TrainingIndexPage", "cms.EmergencyPlanPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+
+class RequiredReading(models.Model):
+    """Who must read and acknowledge a page. Saved in each revision, so it is versioned too."""
+
+    class Audience(models.TextChoices):
+        NOBODY = "nobody", _("Not required reading")
+        ID_HOLDERS = "id_holders", _("All ID holders")
+        NEW_ID_HOLDERS = "new_id_holders", _("New ID holders of this fiscal year")
+        SUPERVISORS = "supervisors", _("Supervisors")
+        COORDINATORS = "coordinators", _("Coordinators")
+
+    class Reach(models.TextChoices):
+        OWN_ORGANISATION = "own", _("This organisation only")
+        ALL_ORGANISATIONS = "all", _("Every organisation")
+
+    required_for = models.CharField(
+        _("required reading for"), max_length=20, choices=Audience.choices,
+        default=Audience.NOBODY,
+    )
+    reach = models.CharField(
+        _("in"), max_length=10, choices=Reach.choices, default=Reach.OWN_ORGANISATION
+    )
+    requires_reacknowledgement = models.BooleanField(
+        _("requires re-acknowledgement"),
+        default=False,
+        help_text=_(
+            "Tick when publishing a change everyone it applies to must read again. "
+            "They will see what changed since the revision they last acknowledged."
+        ),
+    )
+
+    reading_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("required_for"),
+                FieldPanel("reach"),
+                FieldPanel("requires_reacknowledgement"),
+            ],
+            heading=_("Required reading"),
+        )
+    ]
+
+    class Meta:
+        abstract = True
+
+
+class TrainingIndexPage(Page):
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.PROTECT, related_name="training_index",
+        verbose_name=_("organisation"),
+    )
+    introduction = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("organisation"), FieldPanel("introduction")]
+    search_fields = Page.search_fields + [index.SearchField("introduction")]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.TrainingModulePage"]
+
+    class Meta:
+        verbose_name = _("training index")
+
+
+class TrainingModulePage(RequiredReading, Page):
+    summary = models.TextField(_("summary"), blank=True)
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    settings_panels = Page.settings_panels + RequiredReading.reading_panels
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["cms.TrainingIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("training module")
+
+    @property
+    def organisation(self):
+        return self.get_parent().specific.organisation
+
+
+class EmergencyPlanPage(RequiredReading, Page):
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.PROTECT, related_name="emergency_plan",
+        verbose_name=_("organisation"),
+    )
+    summary = models.TextField(_("purpose and scope"), blank=True)
+    body = StreamField(PlanStreamBlock(), verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("organisation"), FieldPanel("summary"), FieldPanel("body"),
+    ]
+    settings_panels = Page.settings_panels + RequiredReading.reading_panels
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("emergency response plan")
