@@ -7,6 +7,7 @@ ALLOWED_HOSTS and the EMAIL_* variables; see README.md.
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -139,7 +140,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     # A file, not memory, so that a real worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test process, so that parallel runs do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"kunren-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Task queue: Redis when REDIS_URL is set, otherwise django-q2's ORM broker.
@@ -227,7 +231,7 @@ X_FRAME_OPTIONS = "DENY"  # Wagtail lifts this for its own preview frame.
 # Wagtail
 WAGTAIL_SITE_NAME = "住基ネット 研修・訓練"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 
 # PDFs embed this TrueType font; without it they fall back to a non-embedded CID font.
 PDF_FONT_PATH = env_str(

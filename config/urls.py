@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+import cms.views
 from config import views
 
 urlpatterns = [
@@ -14,8 +15,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("people.urls")),
+    path("training/", include("training.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("search/", cms.views.search, name="search"),
     # Wagtail serves the training material and plans; it must come last.
     path("pages/", include(wagtail_urls)),
 ]

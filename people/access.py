@@ -67,6 +67,15 @@ class Scope:
     def people(self):
         return Person.objects.filter(self._department_filter("department__"))
 
+    def overseen_departments(self):
+        """Departments whose staff this user answers for: supervised or coordinated."""
+        if self.sees_everything:
+            return Department.objects.all()
+        return Department.objects.filter(
+            Q(organisation__in=self.coordinated_organisation_ids)
+            | Q(pk__in=self.supervised_department_ids)
+        )
+
     def may_manage_roster(self) -> bool:
         """Import people, departments and ID grants: coordinators only."""
         return self.is_coordinator
@@ -127,6 +136,16 @@ def get_person_for(user, pk) -> Person:
 
 def get_department_for(user, pk) -> Department:
     department = scope_for(user).departments().select_related("organisation").filter(pk=pk).first()
+    if department is None:
+        raise Http404
+    return department
+
+
+def get_overseen_department_for(user, pk) -> Department:
+    """A department the user supervises or coordinates; its own staff get 404 too."""
+    department = (
+        scope_for(user).overseen_departments().select_related("organisation").filter(pk=pk).first()
+    )
     if department is None:
         raise Http404
     return department

@@ -214,3 +214,53 @@ def task_worker(transactional_db):
     yield run
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
+
+
+PLAN_BODY = [
+    {"type": "heading", "id": "h-intro", "value": {"text": "目的"}},
+    {"type": "paragraph", "id": "p-intro", "value": "<p>この計画は住基ネットの緊急時の対応を定める。</p>"},
+    {"type": "procedure", "id": "proc-lost", "value": {
+        "incident_type": "lost_device", "title": "静脈認証装置の紛失", "summary": "",
+        "steps": [
+            {"type": "item", "id": "step-1", "value": {
+                "action": "所属長へ報告する", "responsible_role": "発見者", "time_target_minutes": 15}},
+            {"type": "item", "id": "step-2", "value": {
+                "action": "市町村課へ第一報", "responsible_role": "所属長", "time_target_minutes": 30}},
+        ]}},
+]
+
+
+@pytest.fixture
+def home_page(db):
+    from wagtail.models import Page
+
+    from cms.models import HomePage
+
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="研修・訓練", slug="kunren"))
+    return home
+
+
+@pytest.fixture
+def plan(home_page, prefecture):
+    """熊本県's plan, required reading for its ID holders, published once."""
+    from cms.models import EmergencyPlanPage
+
+    page = home_page.add_child(instance=EmergencyPlanPage(
+        title="熊本県 緊急時対応計画書", slug="plan-430005", organisation=prefecture,
+        required_for="id_holders", body=PLAN_BODY,
+    ))
+    page.save_revision().publish()
+    return page
+
+
+def publish_revision(page, *, requires_reacknowledgement, change=None):
+    """Publish a new revision of `page`, optionally editing its body first."""
+    page = page.specific_class.objects.get(pk=page.pk)
+    if change:
+        change(page)
+    page.requires_reacknowledgement = requires_reacknowledgement
+    revision = page.save_revision()
+    revision.publish()
+    page.refresh_from_db()
+    return page

@@ -1,0 +1,194 @@
+"""Required reading: who must acknowledge what, exact revisions, and re-acknowledgement."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from training.models import Acknowledgement
+from training.reading import acknowledgement_record, obligations_for
+
+from tests.conftest import publish_revision
+
+TODAY = datetime.date(2026, 11, 26)
+
+
+def status(person):
+    return [(o.page.title, o.is_done, o.needs_reacknowledgement)
+            for o in obligations_for(person, today=TODAY)]
+
+
+def acknowledge(person, page, **kwargs):
+    page.refresh_from_db()
+    return acknowledgement_record(
+        person=person, page=page, revision_id=page.live_revision_id, today=TODAY, **kwargs
+    )
+
+
+def test_the_plan_is_required_of_its_organisations_id_holders_only(
+    plan, operator, colleague, supervisor, outsider
+):
+    assert status(operator) == [("熊本県 緊急時対応計画書", False, False)]
+    assert status(colleague) == [("熊本県 緊急時対応計画書", False, False)]
+    assert status(supervisor) == []  # holds no ID
+    assert status(outsider) == []  # another organisation
+
+
+def test_new_id_holder_targeting(plan, operator, colleague):
+    plan = publish_revision(plan, requires_reacknowledgement=False,
+                            change=lambda p: setattr(p, "required_for", "new_id_holders"))
+    assert status(operator) == [("熊本県 緊急時対応計画書", False, False)]  # granted 2026-04-10
+    assert status(colleague) == []  # granted 2023
+
+
+def test_an_acknowledgement_records_the_exact_live_revision(plan, operator):
+    acknowledgement = acknowledge(operator, plan)
+    plan.refresh_from_db()
+    assert acknowledgement.revision_id == plan.live_revision_id
+    assert acknowledgement.language == "ja"
+    assert acknowledgement.recorded_by is None
+    assert status(operator) == [("熊本県 緊急時対応計画書", True, False)]
+
+
+def test_a_second_acknowledgement_of_the_same_revision_is_refused(plan, operator):
+    acknowledge(operator, plan)
+    with pytest.raises(ValidationError, match="既にこの版を確認済みです"):
+        acknowledge(operator, plan)
+    assert Acknowledgement.objects.count() == 1
+
+
+def test_an_acknowledgement_of_an_old_revision_is_refused(plan, operator):
+    plan.refresh_from_db()
+    old_revision = plan.live_revision_id
+    publish_revision(plan, requires_reacknowledgement=False)
+    with pytest.raises(ValidationError, match="最新の版ではありません"):
+        acknowledgement_record(person=operator, page=plan, revision_id=old_revision, today=TODAY)
+    assert Acknowledgement.objects.count() == 0
+
+
+def test_someone_the_page_does_not_apply_to_cannot_acknowledge_it(plan, outsider):
+    with pytest.raises(ValidationError, match="必読資料ではありません"):
+        acknowledge(outsider, plan)
+    assert Acknowledgement.objects.count() == 0
+
+
+def test_a_flagged_revision_asks_for_a_fresh_acknowledgement(plan, operator):
+    acknowledge(operator, plan)
+    plan = publish_revision(plan, requires_reacknowledgement=True)
+    assert status(operator) == [("熊本県 緊急時対応計画書", False, True)]
+    acknowledge(operator, plan)
+    assert status(operator) == [("熊本県 緊急時対応計画書", True, False)]
+
+
+def test_an_unflagged_revision_keeps_the_earlier_acknowledgement_valid(plan, operator):
+    acknowledge(operator, plan)
+    publish_revision(plan, requires_reacknowledgement=False)
+    assert status(operator) == [("熊本県 緊急時対応計画書", True, False)]
+
+
+def test_a_flagged_draft_that_is_not_published_changes_nothing(plan, operator):
+    acknowledge(operator, plan)
+    draft = type(plan).objects.get(pk=plan.pk)
+    draft.requires_reacknowledgement = True
+    draft.save_revision()  # saved, not published
+    assert status(operator) == [("熊本県 緊急時対応計画書", True, False)]
+
+
+def test_a_supervisor_records_on_behalf_only_with_a_note(plan, operator, supervisor):
+    with pytest.raises(ValidationError, match="確認方法"):
+        acknowledge(operator, plan, recorded_by=supervisor, note="  ")
+    acknowledgement = acknowledge(operator, plan, recorded_by=supervisor, note="紙の確認票に署名")
+    assert acknowledgement.recorded_by == supervisor
+    assert acknowledgement.note == "紙の確認票に署名"
+
+
+# Views
+
+
+def test_my_training_lists_what_is_still_open(clock, login, plan, operator):
+    body = login(operator).get(reverse("training:mine")).content.decode()
+    assert "熊本県 緊急時対応計画書" in body
+    assert "未確認" in body
+
+
+def test_the_reading_page_acknowledges_and_then_shows_the_change_summary(
+    clock, login, plan, operator
+):
+    client = login(operator)
+    url = reverse("training:reading", args=[plan.pk])
+    plan.refresh_from_db()
+    response = client.post(url, {"revision": plan.live_revision_id})
+    assert response.status_code == 302
+    assert Acknowledgement.objects.filter(person=operator).count() == 1
+
+    def shorten_target(page):
+        page.body[2].value["steps"][0]["time_target_minutes"] = 10
+
+    publish_revision(plan, requires_reacknowledgement=True, change=shorten_target)
+    body = client.get(url).content.decode()
+    assert "前回確認した版からの変更点" in body
+    assert "静脈認証装置の紛失" in body
+    assert "15分以内" in body and "10分以内" in body
+
+
+def test_a_stale_acknowledgement_post_is_refused_with_a_message(clock, login, plan, operator):
+    plan.refresh_from_db()
+    stale_revision = plan.live_revision_id
+    publish_revision(plan, requires_reacknowledgement=False)
+    client = login(operator)
+    response = client.post(reverse("training:reading", args=[plan.pk]),
+                           {"revision": stale_revision}, follow=True)
+    assert "最新の版ではありません" in response.content.decode()
+    assert Acknowledgement.objects.count() == 0
+
+
+def test_a_page_that_is_not_reading_material_is_404(clock, login, home_page, operator):
+    assert login(operator).get(reverse("training:reading", args=[home_page.pk])).status_code == 404
+
+
+def test_the_supervisor_sees_who_has_acknowledged(clock, login, plan, operator, colleague,
+                                                  supervisor):
+    acknowledge(colleague, plan)
+    body = login(supervisor).get(
+        reverse("training:department_reading", args=[operator.department_id])
+    ).content.decode()
+    assert body.count("未確認") == 1  # the operator
+    assert "佐藤 次郎" in body and "✓" in body
+
+
+def test_the_supervisor_records_on_behalf_from_the_department_page(
+    clock, login, plan, operator, supervisor
+):
+    login(supervisor).post(
+        reverse("training:department_reading", args=[operator.department_id]),
+        {"person": operator.pk, "page": plan.pk, "note": "紙の確認票に署名"},
+    )
+    acknowledgement = Acknowledgement.objects.get()
+    assert (acknowledgement.person, acknowledgement.recorded_by) == (operator, supervisor)
+
+
+@pytest.mark.parametrize("who", ["operator", "other_supervisor", "outsider", "city_coordinator"])
+def test_only_those_who_oversee_the_department_see_its_page(
+    clock, login, plan, department_a, request, who
+):
+    person = request.getfixturevalue(who)
+    url = reverse("training:department_reading", args=[department_a.pk])
+    assert login(person).get(url).status_code == 404
+
+
+def test_the_department_page_uses_a_constant_number_of_queries(
+    clock, login, plan, supervisor, department_a, django_assert_num_queries
+):
+    from tests.conftest import make_person
+
+    for n in range(15):
+        make_person(f"staff{n}", department_a, name=f"職員{n}", granted_on="2026-05-01")
+    client = login(supervisor)
+    url = reverse("training:department_reading", args=[department_a.pk])
+    with django_assert_num_queries(13) as captured:
+        client.get(url)
+    count = len(captured)
+    make_person("one-more", department_a, name="追加", granted_on="2026-05-01")
+    with django_assert_num_queries(count):
+        client.get(url)

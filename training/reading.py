@@ -1,0 +1,181 @@
+"""Required reading: which pages a person must acknowledge, and recording that they did.
+
+Nothing here is stored twice. Which revision a person must have acknowledged (the
+*baseline*) is derived from Wagtail's own publish log: the latest published revision
+that was ticked "requires re-acknowledgement", or else any published revision.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.models import Page, PageLogEntry
+
+from cms.models import EmergencyPlanPage, RequiredReading, TrainingIndexPage, TrainingModulePage
+from people.fiscal import fiscal_year_of
+from people.models import Person, RoleAssignment
+from training.models import Acknowledgement
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What decides whether a page applies to a person, gathered in a few queries."""
+
+    person: Person
+    holds_id: bool
+    is_new_id_holder: bool
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, person: Person, *, today: datetime.date) -> "Reader":
+        """`person` must come from `readers()`, which fetches what this needs."""
+        granted_on = person.current_grant_on
+        return cls(
+            person=person,
+            holds_id=granted_on is not None,
+            is_new_id_holder=granted_on is not None and granted_on in fiscal_year_of(today),
+            roles=frozenset(role.role for role in person.roles.all()),
+        )
+
+    def must_read(self, page: RequiredReading, organisation_id: int) -> bool:
+        if page.reach == RequiredReading.Reach.OWN_ORGANISATION and (
+            organisation_id != self.person.organisation_id
+        ):
+            return False
+        audience = RequiredReading.Audience
+        return {
+            audience.NOBODY: False,
+            audience.ID_HOLDERS: self.holds_id,
+            audience.NEW_ID_HOLDERS: self.is_new_id_holder,
+            audience.SUPERVISORS: RoleAssignment.Role.SUPERVISOR in self.roles,
+            audience.COORDINATORS: RoleAssignment.Role.COORDINATOR in self.roles,
+        }[page.required_for]
+
+
+@dataclass(frozen=True)
+class Obligation:
+    page: Page
+    baseline_revision_id: int
+    acknowledgement: Acknowledgement | None  # the person's latest, if any
+
+    @property
+    def is_done(self) -> bool:
+        return (
+            self.acknowledgement is not None
+            and self.acknowledgement.revision_id >= self.baseline_revision_id
+        )
+
+    @property
+    def needs_reacknowledgement(self) -> bool:
+        return self.acknowledgement is not None and not self.is_done
+
+
+def required_pages() -> list[tuple[RequiredReading, int]]:
+    """Every live page that is someone's required reading, with its organisation's id."""
+    index_organisations = dict(TrainingIndexPage.objects.values_list("path", "organisation_id"))
+    modules = TrainingModulePage.objects.live().exclude(
+        required_for=RequiredReading.Audience.NOBODY
+    )
+    plans = EmergencyPlanPage.objects.live().exclude(required_for=RequiredReading.Audience.NOBODY)
+    return [
+        (module, index_organisations[module.path[: -module.steplen]]) for module in modules
+    ] + [(plan, plan.organisation_id) for plan in plans]
+
+
+def baselines(page_ids) -> dict[int, int]:
+    """The oldest revision still accepted as acknowledgement, per page."""
+    published = PageLogEntry.objects.filter(action="wagtail.publish", page_id__in=page_ids)
+    flagged = dict(
+        published.filter(revision__content__requires_reacknowledgement=True)
+        .values("page_id")
+        .annotate(latest=Max("revision_id"))
+        .values_list("page_id", "latest")
+    )
+    return {page_id: flagged.get(page_id, 0) for page_id in page_ids}
+
+
+def readers(people, *, today: datetime.date):
+    """People with what Reader.of needs: their current ID grant and their roles."""
+    return people.with_current_grant(today).prefetch_related("roles")
+
+
+def obligations_for(person: Person, *, today: datetime.date) -> list[Obligation]:
+    reader = Reader.of(readers(Person.objects.filter(pk=person.pk), today=today).get(), today=today)
+    pages = [page for page, organisation_id in required_pages()
+             if reader.must_read(page, organisation_id)]
+    baseline = baselines([page.pk for page in pages])
+    latest = {}
+    for acknowledgement in Acknowledgement.objects.filter(
+        person=person, page__in=[page.pk for page in pages]
+    ).order_by("revision_id"):
+        latest[acknowledgement.page_id] = acknowledgement
+    return [Obligation(page, baseline[page.pk], latest.get(page.pk)) for page in pages]
+
+
+def acknowledgement_record(
+    *, person: Person, page: Page, revision_id: int, today: datetime.date,
+    recorded_by: Person | None = None, note: str = "",
+) -> Acknowledgement:
+    """Record that `person` read `revision_id` of `page`: only the live revision, once."""
+    page = page.specific
+    organisation_id = next(
+        (org for required, org in required_pages() if required.pk == page.pk), None
+    )
+    reader = Reader.of(readers(Person.objects.filter(pk=person.pk), today=today).get(), today=today)
+    if organisation_id is None or not reader.must_read(page, organisation_id):
+        raise ValidationError(_("This page is not required reading for %(name)s.")
+                              % {"name": person.name})
+    # Read afresh: the page may have been republished since the caller loaded it.
+    live_revision_id = Page.objects.filter(pk=page.pk).values_list("live_revision_id", flat=True)
+    if live_revision_id.get() != revision_id:
+        raise ValidationError(
+            _("This is not the current version of the page. Reload it and read the current "
+              "version before acknowledging.")
+        )
+    if recorded_by is not None and not note.strip():
+        raise ValidationError(_("Say how the colleague confirmed they read it."))
+    try:
+        with transaction.atomic():
+            return Acknowledgement.objects.create(
+                person=person, page=page, revision_id=revision_id,
+                acknowledged_at=timezone.now(), language=translation.get_language() or "ja",
+                recorded_by=recorded_by, note=note.strip(),
+            )
+    except IntegrityError:
+        raise ValidationError(_("You have already acknowledged this version.")) from None
+
+
+def revision_body(revision_id: int) -> list:
+    """The raw StreamField data of a page revision."""
+    from wagtail.models import Revision
+
+    return list(Revision.objects.get(pk=revision_id).as_object().body.raw_data)
+
+
+def department_status(people, *, today: datetime.date):
+    """For each person, their obligation per required page: one table for a supervisor.
+
+    A fixed number of queries whatever the size of the department.
+    """
+    people = list(readers(people, today=today).order_by("kana", "pk"))
+    pages = required_pages()
+    baseline = baselines([page.pk for page, _org in pages])
+    latest = {}
+    for acknowledgement in Acknowledgement.objects.filter(
+        person__in=people, page__in=[page.pk for page, _org in pages]
+    ).select_related("recorded_by").order_by("revision_id"):
+        latest[(acknowledgement.person_id, acknowledgement.page_id)] = acknowledgement
+
+    rows = []
+    for person in people:
+        reader = Reader.of(person, today=today)
+        rows.append((person, [
+            Obligation(page, baseline[page.pk], latest.get((person.pk, page.pk)))
+            if reader.must_read(page, organisation_id) else None
+            for page, organisation_id in pages
+        ]))
+    return [page for page, _org in pages], rows

@@ -1,0 +1,97 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Page
+
+from cms.changes import section_changes
+from people.access import get_overseen_department_for, scope_for
+from training import reading as required_reading
+
+
+@login_required
+def my_training(request):
+    scope = scope_for(request.user)
+    if scope.person is None:
+        raise Http404
+    obligations = required_reading.obligations_for(scope.person, today=timezone.localdate())
+    return render(request, "training/mine.html", {
+        "obligations": obligations,
+        "open_count": sum(not obligation.is_done for obligation in obligations),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reading(request, page_id):
+    """A page of required reading, with the reader's acknowledgement and what changed."""
+    page = Page.objects.live().filter(pk=page_id).specific().first()
+    if page is None or not hasattr(page, "required_for"):
+        raise Http404
+    person = scope_for(request.user).person
+    today = timezone.localdate()
+
+    if request.method == "POST":
+        if person is None:
+            raise Http404
+        try:
+            required_reading.acknowledgement_record(
+                person=person, page=page, today=today,
+                revision_id=_as_int(request.POST.get("revision")),
+            )
+            messages.success(request, _("Thank you. Your acknowledgement is recorded."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("training:reading", page_id=page.pk)
+
+    obligation = next(
+        (o for o in required_reading.obligations_for(person, today=today) if o.page.pk == page.pk),
+        None,
+    ) if person else None
+    changes = None
+    if obligation and obligation.needs_reacknowledgement:
+        changes = section_changes(
+            required_reading.revision_body(obligation.acknowledgement.revision_id),
+            list(page.body.raw_data),
+        )
+    return render(request, "training/reading.html", {
+        "page": page, "obligation": obligation, "changes": changes,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def department_reading(request, pk):
+    """Who in a department has acknowledged their required reading, for its supervisor."""
+    department = get_overseen_department_for(request.user, pk)
+    today = timezone.localdate()
+    people = department.people.all()
+
+    if request.method == "POST":
+        person = people.filter(pk=_as_int(request.POST.get("person"))).first()
+        page = Page.objects.live().filter(pk=_as_int(request.POST.get("page"))).first()
+        if person is None or page is None:
+            raise Http404
+        try:
+            required_reading.acknowledgement_record(
+                person=person, page=page, today=today, revision_id=page.live_revision_id,
+                recorded_by=scope_for(request.user).person,
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Recorded for %(name)s.") % {"name": person.name})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("training:department_reading", pk=department.pk)
+
+    pages, rows = required_reading.department_status(people, today=today)
+    return render(request, "training/department_reading.html", {
+        "department": department, "pages": pages, "rows": rows,
+    })
+
+
+def _as_int(raw):
+    return int(raw) if raw and raw.isdigit() else None
