@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont, TTFError
 from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus.tableofcontents import TableOfContents
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,31 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def table_of_contents() -> TableOfContents:
+    """A contents list of the Heading1 and Heading2 paragraphs that follow it."""
+    font = japanese_font()
+    toc = TableOfContents()
+    toc.levelStyles = [
+        ParagraphStyle("toc1", fontName=font, fontSize=11, leading=16, leftIndent=0),
+        ParagraphStyle("toc2", fontName=font, fontSize=10, leading=14, leftIndent=12 * mm),
+    ]
+    return toc
+
+
+class _Document(SimpleDocTemplate):
+    def afterFlowable(self, flowable):
+        """Report headings to a TableOfContents in the story, if there is one."""
+        style = getattr(flowable, "style", None)
+        level = {"ja-Heading1": 0, "ja-Heading2": 1}.get(getattr(style, "name", ""))
+        if level is not None and hasattr(flowable, "getPlainText"):
+            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
+
+
 def render_pdf(story, *, title: str, footer: str = "") -> bytes:
-    """Lay out platypus flowables on A4 pages with a page-numbered footer."""
+    """Lay out platypus flowables on A4 pages with a page-numbered footer.
+
+    A story that holds a table_of_contents() is laid out twice, to learn page numbers.
+    """
     font = japanese_font()
 
     def draw_footer(canvas, doc):
@@ -70,9 +94,12 @@ def render_pdf(story, *, title: str, footer: str = "") -> bytes:
         canvas.restoreState()
 
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = _Document(
         buffer, pagesize=A4, title=title,
         leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
     )
-    document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+    if any(isinstance(flowable, TableOfContents) for flowable in story):
+        document.multiBuild(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+    else:
+        document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     return buffer.getvalue()

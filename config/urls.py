@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", cms.views.search, name="search"),
+    path("plans/<int:page_id>/pdf/", cms.views.plan_pdf, name="plan_pdf"),
     # Wagtail serves the training material and plans; it must come last.
     path("pages/", include(wagtail_urls)),
 ]

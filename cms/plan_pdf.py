@@ -1,0 +1,109 @@
+"""The emergency response plan as a PDF, for the binder handed out at training.
+
+Set in the embedded Japanese font (config.pdf), with a table of contents, the contact tree
+as a table, each procedure as a numbered table of steps with its time targets, and the
+plan's version and publication date in every page's footer.
+"""
+
+import re
+
+from django.utils import formats, timezone
+from django.utils.html import escape, strip_tags
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+from wagtail.models import PageLogEntry
+
+from config import pdf
+
+TABLE_STYLE = TableStyle([
+    ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a96a3")),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4eaf0")),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+])
+
+
+def plan_version(plan) -> tuple[int, object]:
+    """The plan's version number (how many times it was published) and when it last was."""
+    published = PageLogEntry.objects.filter(page=plan, action="wagtail.publish")
+    return published.count(), plan.last_published_at
+
+
+def render_plan_pdf(plan) -> bytes:
+    styles = pdf.styles()
+    version, published_at = plan_version(plan)
+    published = formats.date_format(timezone.localtime(published_at), "DATE_FORMAT")
+    footer = _("%(title)s — version %(version)s, published %(date)s") % {
+        "title": plan.title, "version": version, "date": published,
+    }
+
+    story = [
+        Paragraph(escape(plan.title), styles["Title"]),
+        Paragraph(escape(str(plan.organisation)), styles["Normal"]),
+        Paragraph(escape(footer), styles["Small"]),
+        Spacer(1, 6 * mm),
+    ]
+    if plan.summary:
+        story.append(Paragraph(escape(plan.summary).replace("\n", "<br/>"), styles["Normal"]))
+    # Its own style, so that the contents list does not list itself.
+    contents_heading = ParagraphStyle("contents", parent=styles["Heading2"])
+    story += [Spacer(1, 6 * mm), Paragraph(_("Contents"), contents_heading),
+              pdf.table_of_contents(), PageBreak()]
+    for block in plan.body:
+        story += _flowables(block, styles)
+    return pdf.render_pdf(story, title=plan.title, footer=footer)
+
+
+def _flowables(block, styles) -> list:
+    value = block.value
+    if block.block_type == "heading":
+        return [Paragraph(escape(value["text"]), styles["Heading1"])]
+    if block.block_type == "paragraph":
+        return [Paragraph(text, styles["Normal"]) for text in _paragraphs(value.source)]
+    if block.block_type == "callout":
+        return [Paragraph("■ " + " ".join(_paragraphs(value["text"].source)), styles["Normal"])]
+    if block.block_type in ("key_points", "checklist"):
+        mark = "・" if block.block_type == "key_points" else "□ "
+        return [Paragraph(mark + escape(item), styles["Normal"]) for item in value]
+    if block.block_type == "contact_tree":
+        return [
+            Paragraph(escape(value["title"]), styles["Heading1"]),
+            _table(
+                [_("Order"), _("Role"), _("Name"), _("Phone"), _("Backup")],
+                [[str(n), c["role"], c["name"], c["phone"], c["backup"] or "—"]
+                 for n, c in enumerate(value["contacts"], start=1)],
+                [12 * mm, 38 * mm, 32 * mm, 32 * mm, 56 * mm], styles,
+            ),
+        ]
+    if block.block_type == "procedure":
+        steps = [
+            [str(n), step["action"], step["responsible_role"],
+             _("within %(minutes)s min") % {"minutes": step["time_target_minutes"]}
+             if step["time_target_minutes"] is not None else "—"]
+            for n, step in enumerate(value["steps"], start=1)
+        ]
+        flowables = [Paragraph(escape(value["title"]), styles["Heading2"])]
+        if value["summary"]:
+            flowables.append(Paragraph(escape(value["summary"]), styles["Normal"]))
+        flowables.append(_table([_("Step"), _("Action"), _("Responsible"), _("Time target")],
+                                steps, [12 * mm, 98 * mm, 34 * mm, 26 * mm], styles))
+        return flowables
+    return []  # images and documents are not reproduced in the printed plan
+
+
+def _table(header, rows, widths, styles):
+    cells = [[Paragraph(escape(str(cell)), styles["Small"]) for cell in row]
+             for row in [header, *rows]]
+    table = Table(cells, colWidths=widths, repeatRows=1)
+    table.setStyle(TABLE_STYLE)
+    table.spaceBefore, table.spaceAfter = 2 * mm, 4 * mm
+    return table
+
+
+def _paragraphs(html: str) -> list[str]:
+    """Rich text as escaped paragraphs; list items become bulleted lines."""
+    html = re.sub(r"<li[^>]*>", "\n・", html)
+    parts = re.split(r"</p>|<br\s*/?>|</li>", html)
+    return [escape(text.strip()) for text in (strip_tags(part) for part in parts) if text.strip()]

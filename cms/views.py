@@ -1,0 +1,35 @@
+"""Site search over the published material, and the printable plan."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from wagtail.models import Page
+
+from cms.models import EmergencyPlanPage
+from cms.plan_pdf import render_plan_pdf
+
+PAGE_SIZE = 20
+
+
+@login_required
+def search(request):
+    """Search live pages; Japanese queries go through cms.search's substring matching."""
+    query = request.GET.get("q", "").strip()
+    results = Page.objects.none()
+    if query:
+        # depth > 1 leaves out Wagtail's invisible root page.
+        results = Page.objects.live().specific().filter(depth__gt=1).search(query)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cms/search.html", {"query": query, "page": page})
+
+
+@login_required
+def plan_pdf(request, page_id):
+    """The live plan as a PDF; any logged-in member of staff may print any plan."""
+    plan = EmergencyPlanPage.objects.live().filter(pk=page_id).select_related("organisation").first()
+    if plan is None:
+        raise Http404
+    response = HttpResponse(render_plan_pdf(plan), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-{plan.organisation.lg_code}.pdf"'
+    return response

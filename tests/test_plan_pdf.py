@@ -1,0 +1,65 @@
+"""The plan PDF: embedded font, contents, contact tree, procedures, version in the footer."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from cms.plan_pdf import render_plan_pdf
+from tests.conftest import publish_revision
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which("pdftotext"), reason="needs poppler-utils (apt-get install poppler-utils)"
+)
+
+CONTACT_TREE = {"type": "contact_tree", "id": "tree", "value": {"title": "緊急連絡網", "contacts": [
+    {"type": "item", "id": "c1", "value": {
+        "role": "所属長", "name": "田中 一郎", "phone": "096-000-1001", "backup": "課長補佐 096-000-1002"}},
+    {"type": "item", "id": "c2", "value": {
+        "role": "市町村課", "name": "高橋 恵", "phone": "096-000-1101", "backup": ""}},
+]}}
+
+
+def text_of(tmp_path, content):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True).stdout
+    fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True).stdout
+    return text, fonts
+
+
+def test_the_plan_prints_with_contents_contacts_procedures_and_version(tmp_path, plan, clock):
+    def add_contact_tree(page):
+        page.body = list(page.body.raw_data) + [CONTACT_TREE]
+
+    plan = publish_revision(plan, requires_reacknowledgement=False, change=add_contact_tree)
+    text, fonts = text_of(tmp_path, render_plan_pdf(plan))
+
+    assert "熊本県 緊急時対応計画書" in text
+    assert "目次" in text
+    assert "静脈認証装置の紛失" in text
+    assert "所属長へ報告する" in text and "15分以内" in text and "30分以内" in text
+    assert "096-000-1001" in text and "課長補佐 096-000-1002" in text
+    assert "第2版" in text and "2026年11月26日" in text  # published twice, footer on each page
+    assert any("IPAexGothic" in line and " yes " in line for line in fonts.splitlines())
+
+
+def test_the_pdf_view_serves_the_live_plan(clock, login, plan, outsider):
+    from django.urls import reverse
+
+    response = login(outsider).get(reverse("plan_pdf", args=[plan.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_the_pdf_view_is_404_for_a_page_that_is_not_a_plan(clock, login, home_page, operator):
+    from django.urls import reverse
+
+    assert login(operator).get(reverse("plan_pdf", args=[home_page.pk])).status_code == 404
+
+
+def test_the_pdf_view_asks_anonymous_visitors_to_log_in(client, plan):
+    from django.urls import reverse
+
+    assert client.get(reverse("plan_pdf", args=[plan.pk])).status_code == 302
