@@ -11,6 +11,7 @@ can let a municipality's coordinators edit only their own material:
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -31,6 +32,14 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+
+class RequiredReadingForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each publication decides afresh: a tick must not carry over from the last one,
+        # or every later correction would send everyone back to re-read.
+        self.initial["requires_reacknowledgement"] = False
 
 
 class RequiredReading(models.Model):
@@ -63,6 +72,7 @@ class RequiredReading(models.Model):
         ),
     )
 
+    base_form_class = RequiredReadingForm
     reading_panels = [
         MultiFieldPanel(
             [
@@ -99,8 +109,11 @@ class TrainingModulePage(RequiredReading, Page):
     summary = models.TextField(_("summary"), blank=True)
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"))
 
-    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
-    settings_panels = Page.settings_panels + RequiredReading.reading_panels
+    content_panels = (
+        Page.content_panels
+        + [FieldPanel("summary"), FieldPanel("body")]
+        + RequiredReading.reading_panels
+    )
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.SearchField("body"),
@@ -127,8 +140,7 @@ class EmergencyPlanPage(RequiredReading, Page):
 
     content_panels = Page.content_panels + [
         FieldPanel("organisation"), FieldPanel("summary"), FieldPanel("body"),
-    ]
-    settings_panels = Page.settings_panels + RequiredReading.reading_panels
+    ] + RequiredReading.reading_panels
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.SearchField("body"),

@@ -1,0 +1,39 @@
+"""Who may edit which material in the Wagtail admin: one editors' group per organisation.
+
+A municipality's editors may add, edit and publish only under their own training index
+and their own plan; the prefecture's editors may edit the whole tree. These are Wagtail's
+own page permissions, set up in code so that no one has to click them together by hand.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from wagtail.models import GroupPagePermission, Page
+
+from cms.models import EmergencyPlanPage, HomePage, TrainingIndexPage
+from people.models import Organisation
+
+PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
+
+
+def editor_group_for(organisation: Organisation) -> Group:
+    group, _created = Group.objects.get_or_create(name=f"{organisation.name} 編集者")
+    group.permissions.add(Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    ))
+    for page in _editable_roots(organisation):
+        for codename in PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=page,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    return group
+
+
+def _editable_roots(organisation: Organisation) -> list[Page]:
+    if organisation.is_prefecture:
+        return list(HomePage.objects.all())
+    return [
+        *TrainingIndexPage.objects.filter(organisation=organisation),
+        *EmergencyPlanPage.objects.filter(organisation=organisation),
+    ]
