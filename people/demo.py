@@ -1,0 +1,378 @@
+"""Demo data for `manage.py seed_demo`: the Kumamoto of the council minutes, in miniature.
+
+The minutes (熊本県本人確認情報保護審議会, 2024-12-18) name the departments that audits
+found fault with, say that about 100 staff attended the training of whom some 80% were new
+ID holders this fiscal year, and name 市町村課 as the division that collects the reports.
+The demo mirrors that so that a visitor recognises the situation, and adds four
+municipalities with their own departments. People are drawn from a fixed random seed, so
+every run produces the same people.
+
+`demo_seed_large` adds synthetic municipalities (負荷試験町NN) until the data is the size of
+a whole prefecture, for benchmarks.
+"""
+
+import datetime
+import itertools
+import random
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from people.fiscal import fiscal_year_of
+from people.models import (
+    Department,
+    IdGrant,
+    Organisation,
+    Person,
+    RoleAssignment,
+    local_government_check_digit,
+)
+
+PASSWORD = "kumamoto-demo"
+SEED = 20241218  # the day of the council meeting
+
+PREFECTURE_CODE = "430005"
+MUNICIPALITY = Organisation.Kind.MUNICIPALITY
+
+# (name, local-government code, kind, departments as (code, name, is the coordinating
+# division)). The prefecture's departments are those of the minutes: the audited ones, and
+# 市町村課 which receives the reports; a few more make it look like a real prefecture.
+# Each municipality keeps its own plan and has its own lead for the resident registry.
+ORGANISATIONS = [
+    ("熊本県", PREFECTURE_CODE, Organisation.Kind.PREFECTURE, [
+        ("1010", "市町村課", True),
+        ("1020", "総務部自動車税事務所", False),
+        ("1030", "税務課", False),
+        ("2010", "社会福祉課", False),
+        ("2020", "子ども家庭福祉課", False),
+        ("3010", "県北広域本部福祉課", False),
+        ("3110", "県央広域本部収税第一課", False),
+        ("3210", "阿蘇地域振興局総務福祉課", False),
+        ("3220", "阿蘇地域振興局保健予防課", False),
+        ("3310", "上益城地域振興局福祉課", False),
+        ("3410", "球磨地域振興局用地課", False),
+        ("3510", "県南広域本部福祉課", False),
+        ("3610", "天草広域本部福祉課", False),
+    ]),
+    ("熊本市", "431001", MUNICIPALITY, [
+        ("0100", "区政課", True),
+        ("0210", "中央区区民課", False),
+        ("0220", "東区区民課", False),
+        ("0230", "西区区民課", False),
+        ("0240", "南区区民課", False),
+        ("0250", "北区区民課", False),
+        ("0300", "市民税課", False),
+    ]),
+    ("八代市", "432024", MUNICIPALITY, [
+        ("0100", "市民課", True),
+        ("0200", "税務課", False),
+        ("0300", "長寿支援課", False),
+    ]),
+    ("人吉市", "432032", MUNICIPALITY, [
+        ("0100", "市民課", True),
+        ("0200", "税務課", False),
+        ("0300", "福祉課", False),
+    ]),
+    ("阿蘇市", "432148", MUNICIPALITY, [
+        ("0100", "市民課", True),
+        ("0200", "税務課", False),
+        ("0300", "福祉課", False),
+    ]),
+]
+
+# (username, organisation's lg_code, department code, name, kana, role). The operator
+# is given an ID this fiscal year; the others hold none.
+Role = RoleAssignment.Role
+DEMO_ACCOUNTS = [
+    ("coordinator", PREFECTURE_CODE, "1010", "緒方 美咲", "オガタ ミサキ", Role.COORDINATOR),
+    ("supervisor", PREFECTURE_CODE, "3010", "荒木 浩二", "アラキ コウジ", Role.SUPERVISOR),
+    ("operator", PREFECTURE_CODE, "3010", "坂本 陽子", "サカモト ヨウコ", None),
+    ("evaluator", PREFECTURE_CODE, "1010", "村上 直樹", "ムラカミ ナオキ", Role.EVALUATOR),
+    ("kumamoto-city", "431001", "0100", "西村 千尋", "ニシムラ チヒロ", Role.COORDINATOR),
+]
+
+COORDINATORS_GROUP = "コーディネーター"
+# Coordinators maintain the roster in the Wagtail admin; organisations are fixed.
+COORDINATOR_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("people", "view_organisation"),
+    *(
+        ("people", f"{action}_{model}")
+        for model in ("department", "person", "idgrant")
+        for action in ("add", "change", "view")
+    ),
+]
+
+SURNAMES = [
+    ("田中", "タナカ"), ("中村", "ナカムラ"), ("松本", "マツモト"), ("村上", "ムラカミ"),
+    ("坂本", "サカモト"), ("井上", "イノウエ"), ("山本", "ヤマモト"), ("西村", "ニシムラ"),
+    ("吉田", "ヨシダ"), ("林", "ハヤシ"), ("緒方", "オガタ"), ("福田", "フクダ"),
+    ("森", "モリ"), ("宮本", "ミヤモト"), ("上田", "ウエダ"), ("岩下", "イワシタ"),
+    ("荒木", "アラキ"), ("渡辺", "ワタナベ"), ("高木", "タカギ"), ("米村", "ヨネムラ"),
+    ("園田", "ソノダ"), ("本田", "ホンダ"), ("古閑", "コガ"), ("藤本", "フジモト"),
+    ("山下", "ヤマシタ"), ("平田", "ヒラタ"), ("佐藤", "サトウ"), ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"), ("伊藤", "イトウ"), ("小林", "コバヤシ"), ("木村", "キムラ"),
+    ("池田", "イケダ"), ("橋本", "ハシモト"), ("永田", "ナガタ"), ("川上", "カワカミ"),
+    ("内田", "ウチダ"), ("岡本", "オカモト"), ("原田", "ハラダ"), ("今村", "イマムラ"),
+    ("光永", "ミツナガ"), ("宮崎", "ミヤザキ"), ("吉村", "ヨシムラ"), ("浦田", "ウラタ"),
+]
+GIVEN_NAMES = [
+    ("大輔", "ダイスケ"), ("健太", "ケンタ"), ("翔太", "ショウタ"), ("拓也", "タクヤ"),
+    ("誠", "マコト"), ("浩二", "コウジ"), ("和也", "カズヤ"), ("直樹", "ナオキ"),
+    ("隆", "タカシ"), ("修", "オサム"), ("一郎", "イチロウ"), ("健一", "ケンイチ"),
+    ("悠斗", "ユウト"), ("博之", "ヒロユキ"), ("智也", "トモヤ"), ("亮", "リョウ"),
+    ("剛", "ツヨシ"), ("秀樹", "ヒデキ"), ("哲也", "テツヤ"), ("雄一", "ユウイチ"),
+    ("美咲", "ミサキ"), ("陽子", "ヨウコ"), ("恵", "メグミ"), ("真由美", "マユミ"),
+    ("由美子", "ユミコ"), ("裕子", "ユウコ"), ("彩", "アヤ"), ("千尋", "チヒロ"),
+    ("愛", "アイ"), ("香織", "カオリ"), ("智子", "トモコ"), ("奈々", "ナナ"),
+    ("麻衣", "マイ"), ("久美子", "クミコ"), ("明美", "アケミ"), ("早紀", "サキ"),
+    ("綾乃", "アヤノ"), ("優子", "ユウコ"), ("里奈", "リナ"), ("千春", "チハル"),
+]
+
+# How many of the generated staff have each ID history. With the operator account this
+# makes 100 ID holders of whom 80 were granted their ID this fiscal year, as in the minutes;
+# transfers count as new (the minutes include staff who used the system in their previous
+# department).
+DEMO_PEOPLE = 150
+DEMO_HISTORIES = {"new": 69, "transfer": 10, "established": 17, "reissued": 3, "former": 5}
+
+# The large data set: totals including the demo above. 60% of staff hold an ID, 80% of
+# those were granted it this fiscal year.
+LARGE_ORGANISATIONS = 45
+LARGE_DEPARTMENTS = 2_000
+LARGE_PEOPLE = 50_000
+LARGE_HISTORY_SHARES = {
+    "new": 0.42, "transfer": 0.06, "established": 0.10, "reissued": 0.02, "former": 0.03,
+    "none": 0.37,
+}
+LARGE_DEPARTMENT_NAMES = [
+    "市民課", "税務課", "福祉課", "保険年金課", "子育て支援課", "高齢者支援課", "健康づくり課",
+    "総務課", "企画課", "建設課", "農林課", "環境課", "防災課", "上下水道課", "学校教育課",
+]
+BATCH_SIZE = 2_000
+
+
+@transaction.atomic
+def demo_seed(*, today: datetime.date) -> None:
+    """Create or update the demo organisations, departments, people and accounts.
+
+    Keyed by natural keys, so a second run changes nothing. A person's ID history is
+    written when the person is first created: dates depend on the day of the first run,
+    and a later run must not give anyone a second history.
+    """
+    rng = random.Random(SEED)
+    departments = {}
+    for name, lg_code, kind, rows in ORGANISATIONS:
+        organisation, _ = Organisation.objects.update_or_create(
+            lg_code=lg_code, defaults={"name": name, "kind": kind}
+        )
+        for code, department_name, coordinating in rows:
+            departments[lg_code, code], _ = Department.objects.update_or_create(
+                organisation=organisation, code=code,
+                defaults={"name": department_name, "is_coordinating_division": coordinating},
+            )
+
+    employee_numbers = defaultdict(lambda: itertools.count(100001))
+    supervised = set()
+    coordinators = Group.objects.get_or_create(name=COORDINATORS_GROUP)[0]
+    coordinators.permissions.set(_coordinator_permissions())
+
+    for username, lg_code, code, name, kana, role in DEMO_ACCOUNTS:
+        department = departments[lg_code, code]
+        family_name, given_name = name.split()
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"last_name": family_name, "first_name": given_name}
+        )
+        if created:
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+        person, created = _person_seed(
+            department, next(employee_numbers[lg_code]), name, kana, user=user
+        )
+        if created and username == "operator":
+            _grant_seed(person, _id_history("new", rng, today))
+        if role == Role.SUPERVISOR:
+            RoleAssignment.objects.get_or_create(person=person, role=role, department=department)
+            supervised.add(department.pk)
+        elif role:
+            RoleAssignment.objects.get_or_create(
+                person=person, role=role, organisation=department.organisation
+            )
+        # The Wagtail admin lists people of every organisation, so only the prefecture
+        # coordinator, who may see them all anyway, is let in.
+        if role == Role.COORDINATOR and lg_code == PREFECTURE_CODE:
+            user.groups.add(coordinators)
+
+    generated = DEMO_PEOPLE - len(DEMO_ACCOUNTS)
+    histories = [kind for kind, count in DEMO_HISTORIES.items() for _ in range(count)]
+    histories += ["none"] * (generated - len(histories))
+    rng.shuffle(histories)
+    ordered_departments = list(departments.values())
+    for n, history in enumerate(histories):
+        department = ordered_departments[n % len(ordered_departments)]
+        name, kana = _name(rng)
+        person, created = _person_seed(
+            department, next(employee_numbers[department.organisation.lg_code]), name, kana
+        )
+        if created:
+            _grant_seed(person, _id_history(history, rng, today))
+        # Every department has a supervisor (所属長): its first generated member, unless
+        # a demo account supervises it.
+        if department.pk not in supervised:
+            RoleAssignment.objects.get_or_create(
+                person=person, role=Role.SUPERVISOR, department=department
+            )
+            supervised.add(department.pk)
+
+
+@transaction.atomic
+def demo_seed_large(*, people: int = LARGE_PEOPLE, today: datetime.date) -> dict | None:
+    """Add synthetic municipalities until there are 45 organisations, 2,000 departments
+    and `people` people in all, counting the demo. Returns what it added, or None when
+    the large data set is already there.
+
+    Rows are built in memory and written with bulk_create: one INSERT per batch, never
+    one query per row.
+    """
+    if Organisation.objects.filter(lg_code=large_lg_code(1)).exists():
+        return None
+    rng = random.Random(SEED + 1)
+    demo_departments = sum(len(rows) for *_, rows in ORGANISATIONS)
+
+    organisations = Organisation.objects.bulk_create(
+        Organisation(name=f"負荷試験町{n:02d}", kind=Organisation.Kind.MUNICIPALITY,
+                     lg_code=large_lg_code(n))
+        for n in range(1, LARGE_ORGANISATIONS - len(ORGANISATIONS) + 1)
+    )
+    departments = []
+    for n in range(LARGE_DEPARTMENTS - demo_departments):
+        organisation = organisations[n % len(organisations)]
+        index = n // len(organisations)
+        base_name = LARGE_DEPARTMENT_NAMES[index % len(LARGE_DEPARTMENT_NAMES)]
+        section = index // len(LARGE_DEPARTMENT_NAMES)
+        departments.append(Department(
+            organisation=organisation,
+            code=f"{index + 1:04d}",
+            name=base_name if section == 0 else f"{base_name}第{section + 1}係",
+            is_coordinating_division=index == 0,
+        ))
+    departments = Department.objects.bulk_create(departments, batch_size=BATCH_SIZE)
+
+    # Department sizes vary a lot in practice (a ward office against a one-person
+    # section); a Pareto draw gives a few large departments and many small ones.
+    weights = [rng.paretovariate(2) for _ in departments]
+    employee_numbers = defaultdict(lambda: itertools.count(100001))
+    staff = []
+    for department in rng.choices(departments, weights, k=people - DEMO_PEOPLE):
+        name, kana = _name(rng)
+        staff.append(Person(
+            organisation_id=department.organisation_id,
+            department=department,
+            employee_number=str(next(employee_numbers[department.organisation_id])),
+            name=name,
+            kana=kana,
+        ))
+    staff = Person.objects.bulk_create(staff, batch_size=BATCH_SIZE)
+
+    histories = rng.choices(
+        list(LARGE_HISTORY_SHARES), list(LARGE_HISTORY_SHARES.values()), k=len(staff)
+    )
+    grants = [
+        IdGrant(person=person, granted_on=granted_on, revoked_on=revoked_on, reason=reason)
+        for person, history in zip(staff, histories, strict=True)
+        for granted_on, revoked_on, reason in _id_history(history, rng, today)
+    ]
+    IdGrant.objects.bulk_create(grants, batch_size=BATCH_SIZE)
+
+    first_member = {}
+    for person in staff:
+        first_member.setdefault(person.department_id, person)
+    RoleAssignment.objects.bulk_create(
+        (
+            RoleAssignment(person=person, role=Role.SUPERVISOR, department_id=department_id)
+            for department_id, person in first_member.items()
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return {
+        "organisations": len(organisations),
+        "departments": len(departments),
+        "people": len(staff),
+        "id_grants": len(grants),
+    }
+
+
+def large_lg_code(n: int) -> str:
+    """A valid code for the n-th synthetic municipality. No real code in Kumamoto starts
+    with 439, so a real roster can never collide with one."""
+    first_five = f"439{n:02d}"
+    return f"{first_five}{local_government_check_digit(first_five)}"
+
+
+def _coordinator_permissions():
+    permissions = Permission.objects.none()
+    for app_label, codename in COORDINATOR_PERMISSIONS:
+        permissions |= Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        )
+    found = set(permissions.values_list("content_type__app_label", "codename"))
+    missing = set(COORDINATOR_PERMISSIONS) - found
+    if missing:
+        raise LookupError(f"Permissions missing (run migrate first): {sorted(missing)}")
+    return permissions
+
+
+def _person_seed(department, number, name, kana, *, user=None):
+    defaults = {"department": department, "name": name, "kana": kana}
+    if user is not None:
+        defaults["user"] = user
+    return Person.objects.update_or_create(
+        organisation=department.organisation, employee_number=str(number), defaults=defaults
+    )
+
+
+def _grant_seed(person, history):
+    for granted_on, revoked_on, reason in history:
+        IdGrant.objects.create(
+            person=person, granted_on=granted_on, revoked_on=revoked_on, reason=reason
+        )
+
+
+def _name(rng: random.Random) -> tuple[str, str]:
+    (family, family_kana), (given, given_kana) = rng.choice(SURNAMES), rng.choice(GIVEN_NAMES)
+    return f"{family} {given}", f"{family_kana} {given_kana}"
+
+
+def _id_history(kind: str, rng: random.Random, today: datetime.date):
+    """The (granted_on, revoked_on, reason) rows of one person's ID history.
+
+    "new": granted this fiscal year, most of them in April after the personnel changes;
+    "transfer": held an ID in a previous department until March 31, granted again this
+    year; "established": granted in an earlier year; "reissued": granted earlier and
+    reissued before this year; "former": held an ID until the end of last year;
+    "none": never held one.
+    """
+    first_day = fiscal_year_of(today).first_day
+    last_year_end = first_day - datetime.timedelta(days=1)
+    this_year = first_day + datetime.timedelta(
+        days=min((today - first_day).days, int(rng.expovariate(1 / 20)))
+    )
+    earlier = first_day - datetime.timedelta(days=rng.randint(30, 6 * 365))
+    Reason = IdGrant.Reason
+    if kind == "new":
+        return [(this_year, None, Reason.NEW_ASSIGNMENT)]
+    if kind == "transfer":
+        return [(earlier, last_year_end, Reason.NEW_ASSIGNMENT), (this_year, None, Reason.TRANSFER)]
+    if kind == "established":
+        return [(earlier, None, Reason.NEW_ASSIGNMENT)]
+    if kind == "reissued":
+        reissued = earlier + datetime.timedelta(days=rng.randint(1, (last_year_end - earlier).days))
+        return [
+            (earlier, reissued - datetime.timedelta(days=1), Reason.NEW_ASSIGNMENT),
+            (reissued, None, Reason.REISSUE),
+        ]
+    if kind == "former":
+        return [(earlier, last_year_end, Reason.NEW_ASSIGNMENT)]
+    return []
