@@ -10,8 +10,10 @@ from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.status import Stat
 
+from cms.models import EmergencyPlanPage
 from people.access import scope_for
 from people.fiscal import fiscal_year_of
+from training.reading import obligations_for
 
 
 @login_required
@@ -19,10 +21,16 @@ def home(request):
     scope = scope_for(request.user)
     today = timezone.localdate()
     fiscal_year = fiscal_year_of(today)
-    context = {"scope": scope, "today": today, "fiscal_year": fiscal_year}
+    context = {"today": today, "fiscal_year": fiscal_year}
 
     if scope.person is not None:
         context["id_grant"] = scope.person.current_id_grant(today)
+        obligations = obligations_for(scope.person, today=today)
+        context["open_reading"] = sum(not obligation.is_done for obligation in obligations)
+        context["reading_count"] = len(obligations)
+        context["plan"] = EmergencyPlanPage.objects.live().filter(
+            organisation_id=scope.person.organisation_id
+        ).first()
     if scope.is_supervisor:
         context["supervised_departments"] = _with_counts(
             scope.departments().filter(pk__in=scope.supervised_department_ids),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from cms.demo import demo_pages_seed
 from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             )
         today = timezone.localdate()
         demo.demo_seed(today=today)
+        # The one place the demo is put together, app by app in the direction data flows.
+        demo_pages_seed()
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
