@@ -27,7 +27,9 @@ def search(request):
 @login_required
 def plan_pdf(request, page_id):
     """The live plan as a PDF; any logged-in member of staff may print any plan."""
-    plan = EmergencyPlanPage.objects.live().filter(pk=page_id).select_related("organisation").first()
+    plan = (
+        EmergencyPlanPage.objects.live().filter(pk=page_id).select_related("organisation").first()
+    )
     if plan is None:
         raise Http404
     response = HttpResponse(render_plan_pdf(plan), content_type="application/pdf")

@@ -17,7 +17,8 @@ from people.fiscal import FiscalYear
 
 def local_government_check_digit(first_five: str) -> int:
     """The sixth digit of a 全国地方公共団体コード (JIS X 0401/0402 with check digit)."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2)))
+    weights = (6, 5, 4, 3, 2)
+    total = sum(int(digit) * weight for digit, weight in zip(first_five, weights, strict=True))
     return (11 - total % 11) % 10
 
 
@@ -158,6 +159,10 @@ class Person(models.Model):
         ordering = ["kana", "employee_number"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            models.Index(fields=["kana", "employee_number"], name="person_directory_order"),
+            models.Index(fields=["department", "kana"], name="person_department_order"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "employee_number"],

@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from wagtail.models import Page, PageLogEntry
+from wagtail.models import Page, PageLogEntry, Revision
 
+from cms.changes import SectionChange, section_changes
 from cms.models import EmergencyPlanPage, RequiredReading, TrainingIndexPage, TrainingModulePage
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
@@ -149,11 +150,13 @@ def acknowledgement_record(
         raise ValidationError(_("You have already acknowledged this version.")) from None
 
 
-def revision_body(revision_id: int) -> list:
-    """The raw StreamField data of a page revision."""
-    from wagtail.models import Revision
-
-    return list(Revision.objects.get(pk=revision_id).as_object().body.raw_data)
+def changes_since(acknowledgement: Acknowledgement, page) -> list[SectionChange]:
+    """What changed in `page` since the revision the reader last acknowledged."""
+    before = Revision.objects.get(pk=acknowledgement.revision_id).as_object()
+    changes = []
+    if before.summary != page.summary:
+        changes.append(SectionChange("changed", str(page._meta.get_field("summary").verbose_name)))
+    return changes + section_changes(list(before.body.raw_data), list(page.body.raw_data))
 
 
 def department_status(people, *, today: datetime.date):

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
-from cms.changes import section_changes
 from people.access import get_overseen_department_for, scope_for
 from training import reading as required_reading
 
@@ -54,10 +53,7 @@ def reading(request, page_id):
     ) if person else None
     changes = None
     if obligation and obligation.needs_reacknowledgement:
-        changes = section_changes(
-            required_reading.revision_body(obligation.acknowledgement.revision_id),
-            list(page.body.raw_data),
-        )
+        changes = required_reading.changes_since(obligation.acknowledgement, page)
     return render(request, "training/reading.html", {
         "page": page, "obligation": obligation, "changes": changes,
     })
