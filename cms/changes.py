@@ -6,6 +6,7 @@ id, so a renamed or moved section is still recognised as the same one. Procedure
 contact trees are compared item by item (each step and each contact keeps its id).
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -65,14 +66,20 @@ def section_changes(old_raw, new_raw) -> list[SectionChange]:
     return changes
 
 
+BLOCK_KEY = re.compile(r' data-block-key="[^"]*"')
+
+
 def _content(section: Section):
-    """A section's content without Wagtail's ids, which do not change what a reader sees."""
+    """A section's content without what a reader cannot see: Wagtail's block ids, and the
+    block keys its rich-text editor adds to paragraphs on every save."""
 
     def strip(value):
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if k != "id"}
         if isinstance(value, list):
             return [strip(v) for v in value]
+        if isinstance(value, str):
+            return BLOCK_KEY.sub("", value)
         return value
 
     return strip(section.blocks)

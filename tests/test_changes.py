@@ -86,3 +86,8 @@ def test_a_changed_introduction_is_its_own_section():
         assert [(c.kind, c.title) for c in section_changes(BEFORE, after)] == [
             ("changed", "Introduction")
         ]
+
+
+def test_the_editors_block_keys_are_not_a_change():
+    after = [paragraph("p0", '<p data-block-key="x1y2z">この計画は…</p>')] + BEFORE[1:]
+    assert section_changes(BEFORE, after) == []

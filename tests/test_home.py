@@ -64,3 +64,15 @@ def test_the_coordinator_home_uses_a_constant_number_of_queries(
     # acknowledgements), own plan, counts, organisations
     with django_assert_num_queries(14):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_site_is_japanese_even_for_an_english_browser(clock, login, operator):
+    client = login(operator)
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "私の照合ID" in body
+
+
+def test_the_language_switch_makes_it_english(clock, login, operator):
+    client = login(operator)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "My operator ID" in client.get(reverse("home")).content.decode()
