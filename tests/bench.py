@@ -40,16 +40,16 @@ def progress(message):
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def coordinator_client():
-    """A test client logged in as the demo's prefecture coordinator, who sees everything."""
+def client_for(username):
+    """A test client logged in as a demo account; `coordinator` sees everything."""
     client = Client(HTTP_HOST="localhost")
-    client.force_login(get_user_model().objects.get(username="coordinator"))
+    client.force_login(get_user_model().objects.get(username=username))
     return client
 
 
-def page_figures(name, url):
+def page_figures(name, url, username="coordinator"):
     """Median wall time over REPEATS requests, after one warm-up, and the query count."""
-    client = coordinator_client()
+    client = client_for(username)
     response = client.get(url)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}; cannot measure {name}")
@@ -102,11 +102,47 @@ def home_page():
     yield from page_figures("home_page", reverse("home"))
 
 
+def my_training_page():
+    yield from page_figures("my_training_page", reverse("training:mine"), username="operator")
+
+
+def department_reading_pages():
+    """Who has acknowledged the plan: the supervisor's own department, and the largest."""
+    from people.models import Person
+
+    supervisor = Person.objects.get(user__username="supervisor")
+    url = reverse("training:department_reading", args=[supervisor.department_id])
+    yield from page_figures("department_reading_page", url, username="supervisor")
+    largest = (
+        Person.objects.order_by().values("department")
+        .annotate(staff=Count("pk")).order_by("-staff").first()
+    )
+    url = reverse("training:department_reading", args=[largest["department"]])
+    yield from page_figures("department_reading_largest_page", url)
+
+
+def plan_pdf():
+    from cms.models import EmergencyPlanPage
+    from cms.plan_pdf import render_plan_pdf
+
+    plan = EmergencyPlanPage.objects.get(organisation__lg_code="430005")
+    render_plan_pdf(plan)  # warm-up: registers the font
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        render_plan_pdf(plan)
+        timings.append(time.perf_counter() - started)
+    yield "plan_pdf_render_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
     directory_department_page,
     home_page,
+    my_training_page,
+    department_reading_pages,
+    plan_pdf,
     # Roster import goes here: a function that writes a 50,000-row CSV and times
     # people.roster.roster_import(...) on it.
 ]

@@ -6,10 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from tests.conftest import publish_revision
 from training.models import Acknowledgement
 from training.reading import acknowledgement_record, obligations_for
-
-from tests.conftest import publish_revision
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -192,3 +191,24 @@ def test_the_department_page_uses_a_constant_number_of_queries(
     make_person("one-more", department_a, name="追加", granted_on="2026-05-01")
     with django_assert_num_queries(count):
         client.get(url)
+
+
+@pytest.mark.parametrize("modules", [1, 4])
+def test_my_training_uses_a_constant_number_of_queries(
+    clock, login, plan, operator, prefecture, modules, django_assert_num_queries
+):
+    from cms.models import TrainingIndexPage, TrainingModulePage
+
+    index = plan.get_parent().add_child(instance=TrainingIndexPage(
+        title="研修資料", slug="training", organisation=prefecture))
+    for n in range(modules):
+        module = index.add_child(instance=TrainingModulePage(
+            title=f"研修資料{n}", slug=f"module-{n}", body=[], required_for="id_holders"))
+        module.save_revision().publish()
+        acknowledge(operator, module)
+    client = login(operator)
+    # session, user, scope (person, roles, ID grant), reader, reader's roles, training
+    # indexes, modules, plans, baselines, acknowledgements
+    with django_assert_num_queries(12):
+        body = client.get(reverse("training:mine")).content.decode()
+    assert body.count("確認済み") == modules
