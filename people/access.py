@@ -76,6 +76,10 @@ class Scope:
             | Q(pk__in=self.supervised_department_ids)
         )
 
+    def may_administer_people(self) -> bool:
+        """The admin's people lists span every organisation: prefecture-wide users only."""
+        return self.sees_everything
+
     def may_manage_roster(self) -> bool:
         """Import people, departments and ID grants: coordinators only."""
         return self.is_coordinator

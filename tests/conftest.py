@@ -5,6 +5,7 @@ department A (福祉課) has an operator, a colleague and their supervisor; depa
 its own supervisor. The outsider works for the city.
 """
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -16,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-
 from django.db import connection
 from django_q.tasks import async_task, result
 
@@ -205,15 +205,25 @@ def task_worker(transactional_db):
         [sys.executable, "manage.py", "qcluster"],
         cwd=os.path.dirname(os.path.dirname(__file__)),
         env={**os.environ, "DEBUG": "true", "DATABASE_URL": url, "Q_WORKERS": "1"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
 
     def run(func, *args, timeout_ms=30_000):
         return result(async_task(func, *args), wait=timeout_ms)
 
     yield run
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal.SIGTERM)  # the cluster stops its workers itself
     process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # any worker that outlived it
+    if connection.vendor == "postgresql":
+        # A worker may still be closing its connection; the test database must be free
+        # to be flushed and dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 PLAN_BODY = [
@@ -232,11 +242,14 @@ PLAN_BODY = [
 
 @pytest.fixture
 def home_page(db):
-    from wagtail.models import Page
+    from wagtail.models import Locale, Page
 
     from cms.models import HomePage
 
-    root = Page.get_first_root_node()
+    # Transactional tests (live_server, task_worker) flush the tables, and with them the
+    # locale and root page that Wagtail's migrations create.
+    Locale.objects.get_or_create(language_code="ja")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     home = root.add_child(instance=HomePage(title="研修・訓練", slug="kunren"))
     return home
 

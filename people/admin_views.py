@@ -1,0 +1,174 @@
+"""The roster import in the Wagtail admin: upload, a preview of every row, then confirm.
+
+The preview writes nothing. The confirm step trusts nothing from the browser but a
+token: the uploaded file waits on the server in import-export's temp-folder storage,
+named in the coordinator's own session together with its kind and encoding, and
+`roster_import` reads and checks it again from scratch before writing anything.
+"""
+
+import os
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.core.validators import FileExtensionValidator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.tmp_storages import TempFolderStorage
+
+from people.access import require_roster_manager
+from people.roster import (
+    RESOURCES,
+    RosterEncoding,
+    RosterImportResult,
+    RosterKind,
+    roster_import,
+)
+
+PENDING_UPLOAD = "roster_pending_upload"  # session key
+MAX_UPLOAD_MEGABYTES = 20
+
+
+class RosterUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of file"), choices=RosterKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        help_text=gettext_lazy(
+            "CSV or Excel workbook (.xlsx). The first line names the columns; a workbook is "
+            "read from its first sheet."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Character encoding of a CSV file"),
+        choices=RosterEncoding.choices,
+        initial=RosterEncoding.AUTO,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_MEGABYTES * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(megabytes)d MB.") % {"megabytes": MAX_UPLOAD_MEGABYTES}
+            )
+        return upload
+
+
+def roster_upload(request):
+    require_roster_manager(request.user)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        result = roster_import(
+            kind=form.cleaned_data["kind"],
+            content=content,
+            file_name=upload.name,
+            encoding=form.cleaned_data["encoding"],
+            by=request.user,
+            dry_run=True,
+        )
+        token = None
+        if result.changes_anything and not result.has_errors:
+            token = _keep_upload(request, content, result, encoding=form.cleaned_data["encoding"])
+        return _preview(request, result, token)
+    return TemplateResponse(
+        request,
+        "people/admin/roster_upload.html",
+        {"form": form, "columns": _columns_by_kind()},
+    )
+
+
+def roster_confirm(request):
+    require_roster_manager(request.user)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    pending = _pending_upload(request, request.POST.get("token", ""))
+    content = _read_upload(pending) if pending else None
+    if content is None:
+        messages.error(
+            request, _("That upload is no longer waiting to be imported. Upload the file again.")
+        )
+        return redirect("roster_import")
+    result = roster_import(
+        kind=pending["kind"],
+        content=content,
+        file_name=pending["file_name"],
+        encoding=pending["encoding"],
+        by=request.user,
+        dry_run=False,
+    )
+    _discard_upload(request)
+    if not result.written:
+        return _preview(request, result, token=None)
+    messages.success(
+        request,
+        _("Imported %(file)s: %(new)d new, %(update)d updated, %(unchanged)d unchanged.")
+        % {"file": result.file_name, **result.totals},
+    )
+    return redirect("roster_import")
+
+
+def _preview(request, result: RosterImportResult, token: str | None):
+    return TemplateResponse(
+        request,
+        "people/admin/roster_preview.html",
+        {"result": result, "token": token},
+    )
+
+
+def _columns_by_kind():
+    return [(kind.label, resource.columns()) for kind, resource in RESOURCES.items()]
+
+
+def _keep_upload(request, content: bytes, result: RosterImportResult, *, encoding: str) -> str:
+    """Store the file for the confirm step; one upload waits per session."""
+    _discard_upload(request)
+    storage = TempFolderStorage(read_mode="rb")
+    storage.save(content)
+    token = secrets.token_urlsafe(24)
+    request.session[PENDING_UPLOAD] = {
+        "token": token,
+        "user_id": request.user.pk,
+        "storage_name": os.path.basename(storage.name),
+        "kind": result.kind.value,
+        "encoding": encoding,
+        "file_name": result.file_name,
+    }
+    return token
+
+
+def _pending_upload(request, token: str) -> dict | None:
+    pending = request.session.get(PENDING_UPLOAD)
+    if (
+        pending
+        and secrets.compare_digest(pending["token"].encode(), token.encode())
+        and pending["user_id"] == request.user.pk
+    ):
+        return pending
+    return None
+
+
+def _read_upload(pending: dict) -> bytes | None:
+    try:
+        return TempFolderStorage(name=pending["storage_name"], read_mode="rb").read()
+    except FileNotFoundError:  # the system cleaned its temp folder
+        return None
+
+
+def _discard_upload(request) -> None:
+    pending = request.session.pop(PENDING_UPLOAD, None)
+    if pending:
+        try:
+            TempFolderStorage(name=pending["storage_name"]).remove()
+        except FileNotFoundError:
+            pass

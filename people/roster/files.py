@@ -1,0 +1,204 @@
+"""Reading roster files as Japanese offices save them from Excel.
+
+CSV files come in Shift_JIS (CP932), which Excel writes by default in Japanese, or in
+UTF-8 with or without a byte-order mark; workbooks come as XLSX, dates as 2026/4/1 or as
+date cells. The files are read here rather than by import-export's formats so that every
+row keeps its line number in the file and a wrong encoding gets a message a coordinator
+can act on.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+import openpyxl
+import tablib
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.utils.exceptions import InvalidFileException
+
+# The reader adds this column to every row: the row's line in the file, for messages.
+LINE = "#line"
+XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+XLS_SIGNATURE = b"\xd0\xcf\x11\xe0"  # the Excel 97-2003 format, which we do not read
+DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+class RosterEncoding(models.TextChoices):
+    AUTO = "auto", gettext_lazy("Automatic: UTF-8, otherwise Shift_JIS (CP932)")
+    UTF8 = "utf-8", gettext_lazy("UTF-8")
+    CP932 = "cp932", gettext_lazy("Shift_JIS (CP932)")
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read; the message says what to do about it."""
+
+
+def cell_text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def normalised_text(value) -> str:
+    """Codes and kana as typed in Japanese Excel: full-width digits and half-width
+    katakana become their usual forms (NFKC)."""
+    return unicodedata.normalize("NFKC", cell_text(value)).strip()
+
+
+def parse_roster_date(value) -> datetime.date | None:
+    """A date as offices write it: 2026-04-01, 2026/4/1, or an Excel date cell."""
+    if isinstance(value, datetime.date):
+        return value
+    text = normalised_text(value)
+    if not text:
+        return None
+    match = DATE.fullmatch(text)
+    if match is None:
+        raise ValueError(
+            _("“%(value)s” is not a date. Write dates as 2026-04-01 or 2026/4/1.")
+            % {"value": text}
+        )
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValueError(_("%(value)s is not a real date.") % {"value": text}) from None
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: list[tuple[int, list]]  # (line in the file, cells)
+    encoding: RosterEncoding | None = None
+    notices: list[str] = field(default_factory=list)
+
+    def dataset(self) -> tablib.Dataset:
+        width = len(self.headers)
+        dataset = tablib.Dataset(headers=[*self.headers, LINE])
+        for line, cells in self.rows:
+            dataset.append([*cells[:width], *[""] * (width - len(cells)), line])
+        return dataset
+
+
+def read_sheet(content: bytes, encoding: str) -> Sheet:
+    """The header and rows of a CSV or XLSX file; blank rows are left out."""
+    if content.startswith(XLSX_SIGNATURE):
+        return _read_xlsx(content)
+    if content.startswith(XLS_SIGNATURE):
+        raise RosterFileError(
+            _("This is an old-style .xls workbook. Save it as .xlsx or as CSV and upload it again.")
+        )
+    return _read_csv(content, RosterEncoding(encoding))
+
+
+def _sheet(numbered_rows, **kwargs) -> Sheet:
+    rows = [(line, cells) for line, cells in numbered_rows if any(cell_text(c) for c in cells)]
+    if not rows:
+        raise RosterFileError(_("The file is empty."))
+    (_line, header), *rows = rows
+    if not rows:
+        raise RosterFileError(_("The file has a line of column headings but no rows."))
+    return Sheet([normalised_text(cell) for cell in header], rows, **kwargs)
+
+
+def _read_csv(content: bytes, encoding: RosterEncoding) -> Sheet:
+    text, encoding = _decode(content, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def numbered_rows():
+        line = 1
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1  # a quoted cell may span several lines
+
+    try:
+        return _sheet(numbered_rows(), encoding=encoding)
+    except csv.Error as error:
+        raise RosterFileError(
+            _("Line %(line)d cannot be read as CSV (%(error)s).")
+            % {"line": reader.line_num, "error": error}
+        ) from None
+
+
+def _decode(content: bytes, encoding: RosterEncoding) -> tuple[str, RosterEncoding]:
+    if encoding == RosterEncoding.AUTO:
+        for candidate in (RosterEncoding.UTF8, RosterEncoding.CP932):
+            try:
+                return _decode(content, candidate)
+            except RosterFileError:
+                continue
+        raise RosterFileError(
+            _("The file is neither UTF-8 nor Shift_JIS (CP932) text. Save it from Excel as "
+              "CSV and upload it again.")
+        )
+    if encoding == RosterEncoding.CP932 and _is_utf8_text(content):
+        # UTF-8 Japanese often decodes as CP932 without an error, as gibberish.
+        raise RosterFileError(
+            _("This file is UTF-8 text, not Shift_JIS: choose UTF-8 or Automatic.")
+        )
+    try:
+        # utf-8-sig drops the byte-order mark that Excel's “CSV UTF-8” writes.
+        return content.decode("utf-8-sig" if encoding == RosterEncoding.UTF8 else "cp932"), encoding
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        if encoding == RosterEncoding.UTF8:
+            message = _(
+                "Line %(line)d is not UTF-8 text. Excel saves CSV files in Shift_JIS: choose "
+                "Shift_JIS (CP932) or Automatic."
+            )
+        else:
+            message = _("Line %(line)d is not Shift_JIS (CP932) text: choose UTF-8 or Automatic.")
+        raise RosterFileError(message % {"line": line}) from None
+
+
+def _is_utf8_text(content: bytes) -> bool:
+    if content.startswith(codecs.BOM_UTF8):
+        return True
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not content.isascii()
+
+
+def _read_xlsx(content: bytes) -> Sheet:
+    """The first sheet of the workbook. Templates often carry other sheets (instructions,
+    code lists), so they are ignored, and the preview says so."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            worksheet = workbook.worksheets[0]
+            others = [name for name in workbook.sheetnames if name != worksheet.title]
+            worksheet.reset_dimensions()  # some programs record too small a sheet size
+            numbered_rows = [
+                (line, [_excel_cell(value) for value in values])
+                for line, values in enumerate(worksheet.iter_rows(values_only=True), 1)
+            ]
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, OSError):
+        raise RosterFileError(
+            _("The workbook cannot be read. Save it again from Excel as .xlsx, or as CSV.")
+        ) from None
+    notices = []
+    if others:
+        notices.append(
+            _("Only the first sheet, “%(sheet)s”, was read. Other sheets were ignored: %(others)s.")
+            % {"sheet": worksheet.title, "others": ", ".join(f"“{name}”" for name in others)}
+        )
+    return _sheet(numbered_rows, notices=notices)
+
+
+def _excel_cell(value):
+    """Dates stay dates; everything else becomes the text Excel shows (4301 not 4301.0)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return cell_text(value)

@@ -1,0 +1,132 @@
+"""The people models in the Wagtail admin: the roster import, and list views to check it.
+
+The roster import is for coordinators only, so its menu item asks people.access. The list
+views show every organisation, so on top of Django's model permissions people.access must
+agree the user sees everything: a municipality's coordinator uses the scoped staff
+directory instead.
+"""
+
+from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from people import admin_views
+from people.access import scope_for
+from people.models import Department, IdGrant, Organisation, Person
+
+
+@hooks.register("register_admin_urls")
+def register_roster_import_urls():
+    return [
+        path("roster/import/", admin_views.roster_upload, name="roster_import"),
+        path("roster/import/confirm/", admin_views.roster_confirm, name="roster_import_confirm"),
+    ]
+
+
+class RosterImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return scope_for(request.user).may_manage_roster()
+
+
+@hooks.register("register_admin_menu_item")
+def register_roster_import_menu_item():
+    return RosterImportMenuItem(
+        _("Import a roster"), reverse_lazy("roster_import"), icon_name="upload", order=250
+    )
+
+
+class PrefectureWidePermissionPolicy(ModelPermissionPolicy):
+    def user_has_permission(self, user, action):
+        return scope_for(user).may_administer_people() and super().user_has_permission(
+            user, action
+        )
+
+    def user_has_any_permission(self, user, actions):
+        return scope_for(user).may_administer_people() and super().user_has_any_permission(
+            user, actions
+        )
+
+
+for model in (Organisation, Department, Person, IdGrant):
+    register_permission_policy(model, PrefectureWidePermissionPolicy(model))
+
+
+class OrganisationViewSet(ModelViewSet):
+    model = Organisation
+    icon = "site"
+    list_display = ["name", "lg_code", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "lg_code"]
+    list_export = ["lg_code", "name", "kind"]
+    export_filename = "organisations"
+    form_fields = ["name", "kind", "lg_code"]
+
+
+class DepartmentViewSet(ModelViewSet):
+    model = Department
+    icon = "group"
+    list_display = ["name", "code", "organisation", "is_coordinating_division"]
+    list_filter = ["organisation", "is_coordinating_division"]
+    search_fields = ["name", "code"]
+    list_export = ["organisation.lg_code", "code", "name", "is_coordinating_division"]
+    export_filename = "departments"
+    form_fields = ["organisation", "code", "name", "is_coordinating_division"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=Department.objects.select_related("organisation"), **kwargs
+        )
+
+
+class PersonViewSet(ModelViewSet):
+    model = Person
+    icon = "user"
+    list_display = ["name", "kana", "employee_number", "organisation", "department"]
+    list_filter = ["organisation", "department"]
+    search_fields = ["name", "kana", "employee_number", "email"]
+    list_export = [
+        "organisation.lg_code", "employee_number", "name", "kana", "email", "department.code",
+    ]
+    export_filename = "people"
+    # Login accounts are linked elsewhere, not typed into this form.
+    form_fields = ["organisation", "department", "employee_number", "name", "kana", "email"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=Person.objects.select_related("organisation", "department"), **kwargs
+        )
+
+
+class IdGrantViewSet(ModelViewSet):
+    model = IdGrant
+    icon = "key"
+    list_display = ["person", "granted_on", "revoked_on", "reason"]
+    list_filter = ["reason", "person__organisation"]
+    search_fields = ["person__name", "person__kana", "person__employee_number"]
+    list_export = [
+        "person.organisation.lg_code", "person.employee_number", "person.name",
+        "granted_on", "revoked_on", "reason",
+    ]
+    export_filename = "operator-id-grants"
+    form_fields = ["person", "granted_on", "revoked_on", "reason"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=IdGrant.objects.select_related("person__organisation"), **kwargs
+        )
+
+
+class PeopleViewSetGroup(ModelViewSetGroup):
+    menu_label = _("People")
+    menu_icon = "group"
+    menu_order = 260
+    items = (OrganisationViewSet, DepartmentViewSet, PersonViewSet, IdGrantViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_people_viewsets():
+    return PeopleViewSetGroup()
