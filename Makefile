@@ -9,11 +9,13 @@ ADDRESS ?= 127.0.0.1:8000
 
 install: $(VENV)/.installed
 
+# Progress goes to stderr, so that `make bench` prints only its figures on stdout.
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
-	touch $@
+	@echo "Installing into $(VENV) ..." >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --upgrade pip >&2
+	@$(VENV)/bin/pip install --quiet -e ".[dev]" >&2
+	@touch $@
 
 # Serves the demo site with a django-q2 worker beside it; Ctrl-C stops both.
 run: export DEBUG ?= true
@@ -28,7 +30,7 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) tests/bench.py
+	@$(PY) tests/bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .
