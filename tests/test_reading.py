@@ -212,3 +212,19 @@ def test_my_training_uses_a_constant_number_of_queries(
     with django_assert_num_queries(12):
         body = client.get(reverse("training:mine")).content.decode()
     assert body.count("確認済み") == modules
+
+
+def test_the_department_page_leaves_out_pages_nobody_there_must_read(
+    clock, login, plan, home_page, city, operator, supervisor
+):
+    from cms.models import EmergencyPlanPage
+
+    city_plan = home_page.add_child(instance=EmergencyPlanPage(
+        title="熊本市 緊急時対応計画書", slug="plan-431001", organisation=city,
+        required_for="id_holders", body=[]))
+    city_plan.save_revision().publish()
+    body = login(supervisor).get(
+        reverse("training:department_reading", args=[operator.department_id])
+    ).content.decode()
+    assert "熊本県 緊急時対応計画書" in body
+    assert "熊本市 緊急時対応計画書" not in body

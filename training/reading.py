@@ -181,4 +181,9 @@ def department_status(people, *, today: datetime.date):
             if reader.must_read(page, organisation_id) else None
             for page, organisation_id in pages
         ]))
-    return [page for page, _org in pages], rows
+    # Only the pages someone in this department must read.
+    kept = [i for i in range(len(pages)) if any(row[1][i] for row in rows)]
+    return (
+        [pages[i][0] for i in kept],
+        [(person, [obligations[i] for i in kept]) for person, obligations in rows],
+    )
