@@ -160,3 +160,10 @@ def require_roster_manager(user) -> Scope:
     if not scope.may_manage_roster():
         raise Http404
     return scope
+
+
+# Training sessions: who may see, manage and check in to a session.
+
+# Quizzes: who may take a quiz, see an attempt, and read a quiz's analysis.
+
+# Certificates: who may see, download and revoke a certificate.

@@ -1,11 +1,7 @@
-from django.urls import path
+"""Each area's views module lists its own URL patterns; this joins them."""
 
-from training import views
+from training.views import reading
 
 app_name = "training"
 
-urlpatterns = [
-    path("", views.my_training, name="mine"),
-    path("reading/<int:page_id>/", views.reading, name="reading"),
-    path("departments/<int:pk>/reading/", views.department_reading, name="department_reading"),
-]
+urlpatterns = reading.urlpatterns

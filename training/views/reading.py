@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -91,3 +92,10 @@ def department_reading(request, pk):
 
 def _as_int(raw):
     return int(raw) if raw and raw.isdigit() else None
+
+
+urlpatterns = [
+    path("", my_training, name="mine"),
+    path("reading/<int:page_id>/", reading, name="reading"),
+    path("departments/<int:pk>/reading/", department_reading, name="department_reading"),
+]

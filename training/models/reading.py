@@ -1,7 +1,4 @@
-"""Records of training: for now, acknowledgements of required reading.
-
-Sessions, attendance, quizzes, certificates and onward sharing arrive with their issues.
-"""
+"""Acknowledgements of required reading."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,0 +1,1 @@
+"""Quizzes and the question bank in the Wagtail admin (viewsets registered by training.wagtail_hooks)."""

@@ -1,0 +1,1 @@
+"""Sessions in the Wagtail admin (viewsets registered by training.wagtail_hooks)."""

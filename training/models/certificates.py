@@ -1,0 +1,46 @@
+"""Certificates for a passed quiz with recorded attendance, verifiable by their code."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Certificate(models.Model):
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="certificates",
+        verbose_name=_("person"),
+    )
+    session = models.ForeignKey(
+        "training.TrainingSession", on_delete=models.PROTECT, related_name="certificates",
+        verbose_name=_("session"),
+    )
+    attempt = models.OneToOneField(
+        "training.Attempt", on_delete=models.PROTECT, related_name="certificate",
+        verbose_name=_("passing attempt"),
+    )
+    code = models.CharField(_("verification code"), max_length=20, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        ordering = ["-issued_on"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
+                name="a_revoked_certificate_says_why",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("issued_on")),
+                name="certificate_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
