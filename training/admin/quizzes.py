@@ -1,1 +1,1 @@
-"""Quizzes and the question bank in the Wagtail admin (viewsets registered by training.wagtail_hooks)."""
+"""Quizzes and the question bank in the Wagtail admin (registered by training.wagtail_hooks)."""
