@@ -228,3 +228,8 @@ def test_the_department_page_leaves_out_pages_nobody_there_must_read(
     ).content.decode()
     assert "熊本県 緊急時対応計画書" in body
     assert "熊本市 緊急時対応計画書" not in body
+
+
+def test_every_section_of_the_reading_page_has_an_anchor(clock, login, plan, operator):
+    body = login(operator).get(reverse("training:reading", args=[plan.pk])).content.decode()
+    assert 'id="block-h-intro"' in body and 'id="block-proc-lost"' in body
