@@ -133,3 +133,16 @@ def test_the_large_scale_adds_to_the_demo_once(seed):
 
     assert "already present" in seed("--scale", "large", "--people", "2000")
     assert row_counts() == counts
+
+
+def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seed):
+    from training.models import Question, Quiz
+
+    seed()
+    seed()
+    assert Question.objects.count() == 15
+    assert Quiz.objects.get().rules.count() == 5
+    for question in Question.objects.select_related("module"):
+        headings = {block.id for block in question.module.body if block.block_type == "heading"}
+        assert question.section_id in headings, question.text
+        assert question.choices.filter(is_correct=True).exists()

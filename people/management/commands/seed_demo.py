@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cms.demo import demo_pages_seed
 from people import demo
+from training.demo import demo_quiz_seed
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         demo.demo_seed(today=today)
         # The one place the demo is put together, app by app in the direction data flows.
         demo_pages_seed()
+        demo_quiz_seed()
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
