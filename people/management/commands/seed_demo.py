@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from cms.demo import demo_pages_seed
 from people import demo
-from training.demo import demo_quiz_seed
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
+from training.demo import demo_quiz_seed
 
 
 class Command(BaseCommand):
