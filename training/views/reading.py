@@ -10,7 +10,9 @@ from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
 from people.access import get_overseen_department_for, scope_for
+from people.fiscal import fiscal_year_of
 from training import reading as required_reading
+from training.checklist import checklist_for
 
 
 @login_required
@@ -18,8 +20,11 @@ def my_training(request):
     scope = scope_for(request.user)
     if scope.person is None:
         raise Http404
-    obligations = required_reading.obligations_for(scope.person, today=timezone.localdate())
+    today = timezone.localdate()
+    obligations = required_reading.obligations_for(scope.person, today=today)
     return render(request, "training/mine.html", {
+        "checklist": checklist_for(scope.person, obligations, today=today),
+        "fiscal_year": fiscal_year_of(today),
         "obligations": obligations,
         "open_count": sum(not obligation.is_done for obligation in obligations),
     })
