@@ -76,9 +76,18 @@ class CJKQueryCompilerMixin:
 
 @cache
 def with_cjk(backend_class):
-    compiler = backend_class.query_compiler_class
-    compiler = type(f"CJK{compiler.__name__}", (CJKQueryCompilerMixin, compiler), {})
-    attrs = {"query_compiler_class": compiler}
+    """The backend class with CJK matching in both its search and its autocomplete
+    (which the Wagtail admin's page search uses)."""
+
+    def mixed(compiler):
+        return type(f"CJK{compiler.__name__}", (CJKQueryCompilerMixin, compiler), {})
+
+    attrs = {
+        "query_compiler_class": mixed(backend_class.query_compiler_class),
+        "autocomplete_query_compiler_class": mixed(
+            backend_class.autocomplete_query_compiler_class
+        ),
+    }
     return type(f"CJK{backend_class.__name__}", (backend_class,), attrs)
 
 

@@ -149,3 +149,8 @@ def test_anonymous_users_are_sent_to_log_in(client, db):
     response = client.get("/search/", {"q": "静脈認証"})
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_admins_autocomplete_finds_japanese_titles(pages):
+    # The Wagtail admin's page search autocompletes on titles.
+    assert [page.pk for page in Page.objects.live().autocomplete("点検")] == [pages["audit"].pk]
