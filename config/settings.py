@@ -245,6 +245,11 @@ PDF_FONT_PATH = env_str(
     "PDF_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )
 
+# Certificates: valid this many days from issue; the retraining reminder goes out this many
+# days before expiry.
+CERTIFICATE_VALID_DAYS = env_int("CERTIFICATE_VALID_DAYS", 365)
+CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30)
+
 # import-export: the roster import runs inside one transaction and is all-or-nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

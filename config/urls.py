@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 import cms.views
+import training.views.certificates
 from config import views
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("people.urls")),
     path("training/", include("training.urls")),
+    path("verify/", include((training.views.certificates.public_urlpatterns, "verify"))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", cms.views.search, name="search"),

@@ -164,6 +164,228 @@ def require_roster_manager(user) -> Scope:
 
 # Training sessions: who may see, manage and check in to a session.
 
+
+def managed_sessions_for(user):
+    """Sessions the user runs: their organisations' for a coordinator, all prefecture-wide."""
+    from training.models import TrainingSession  # training builds on people, not the reverse
+
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return TrainingSession.objects.all()
+    return TrainingSession.objects.filter(organisation__in=scope.coordinated_organisation_ids)
+
+
+def get_managed_session_for(user, pk):
+    """A session the user runs (invitations, roster, check-in display, sheets); else 404."""
+    session = (
+        managed_sessions_for(user).select_related("organisation", "quiz").filter(pk=pk).first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    session: object  # training.models.TrainingSession
+    may_manage: bool
+    invitation: object | None  # the user's own training.models.Invitation, if invited
+
+
+def get_session_for(user, pk) -> SessionAccess:
+    """A session the user runs, is invited to, or whose organisation they work for; else 404.
+
+    Staff of the organisation who were not invited learn only that it exists, so that a
+    check-in in the room can tell them why it was refused; each view checks
+    `may_manage` or `invitation` before showing more.
+    """
+    from training.models import Invitation, TrainingSession
+
+    scope = scope_for(user)
+    session = TrainingSession.objects.select_related("organisation").filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    may_manage = scope.sees_everything or (
+        session.organisation_id in scope.coordinated_organisation_ids
+    )
+    invitation = None
+    if scope.person is not None:
+        invitation = Invitation.objects.filter(session=session, person=scope.person).first()
+    works_there = scope.person is not None and (
+        scope.person.organisation_id == session.organisation_id
+    )
+    if not (may_manage or invitation or works_there):
+        raise Http404
+    return SessionAccess(session, may_manage, invitation)
+
+
+def get_session_department_for(user, pk, department_pk):
+    """A session and one department of its organisation that the user supervises or
+    coordinates, to read that department's attendance; else 404."""
+    from training.models import TrainingSession
+
+    department = get_overseen_department_for(user, department_pk)
+    session = TrainingSession.objects.filter(
+        pk=pk, organisation=department.organisation_id
+    ).first()
+    if session is None:
+        raise Http404
+    return session, department
+
+
+def supervised_session_departments_for(user) -> list:
+    """(session, department) for each department the user supervises and each session of
+    its organisation: the attendance pages listed for a supervisor."""
+    from training.models import TrainingSession
+
+    supervised = list(Department.objects.filter(pk__in=scope_for(user).supervised_department_ids))
+    sessions = TrainingSession.objects.filter(
+        organisation__in={department.organisation_id for department in supervised}
+    )
+    return [
+        (session, department)
+        for session in sessions
+        for department in supervised
+        if department.organisation_id == session.organisation_id
+    ]
+
+
 # Quizzes: who may take a quiz, see an attempt, and read a quiz's analysis.
 
+
+def get_quiz_taker(user) -> Person:
+    """The person whose own quizzes the user sees; 404 for an account without one."""
+    person = scope_for(user).person
+    if person is None:
+        raise Http404
+    return person
+
+
+def get_quiz_session_for(user, session_pk):
+    """A session with a quiz that the user is invited to; 404 for anyone else.
+
+    Being invited is the gate. Whether they attended is the services' rule
+    (training.quizzes), so that an invitee who has not attended learns why they may not
+    start yet.
+    """
+    from training.models import TrainingSession  # training builds on people, not the reverse
+
+    person = get_quiz_taker(user)
+    session = (
+        TrainingSession.objects.select_related("quiz", "organisation")
+        .filter(pk=session_pk, quiz__isnull=False, invitations__person=person)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def attempts_visible_to(user):
+    """Quiz attempts the user may read: their own, their departments' as a supervisor,
+    their organisation's as a coordinator, all of them prefecture-wide."""
+    from training.models import Attempt
+
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return Attempt.objects.all()
+    visible = Q(person__department__in=scope.supervised_department_ids)
+    visible |= Q(person__organisation__in=scope.coordinated_organisation_ids)
+    if scope.person is not None:
+        visible |= Q(person=scope.person)
+    return Attempt.objects.filter(visible)
+
+
+def get_attempt_for(user, pk):
+    """An attempt the user may read, and whether it is their own (only the owner answers
+    it; supervisors and coordinators read it); else 404."""
+    attempt = (
+        attempts_visible_to(user)
+        .select_related("quiz", "session", "person__department")
+        .filter(pk=pk)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    person = scope_for(user).person
+    return attempt, person is not None and attempt.person_id == person.pk
+
+
+def get_own_attempt_for(user, pk):
+    """An attempt the user is taking or took themselves; 404 for anyone else."""
+    attempt, is_own = get_attempt_for(user, pk)
+    if not is_own:
+        raise Http404
+    return attempt
+
+
+def quiz_organisations_for(user):
+    """Organisations whose question bank, quizzes and analysis the user manages."""
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=scope.coordinated_organisation_ids)
+
+
+def get_quiz_analysis_for(user, pk):
+    """A quiz whose item analysis the user may read: its organisation's coordinators and
+    prefecture-wide coordinators; 404 for anyone else."""
+    from training.models import Quiz
+
+    quiz = (
+        Quiz.objects.select_related("organisation")
+        .filter(pk=pk, organisation__in=quiz_organisations_for(user))
+        .first()
+    )
+    if quiz is None:
+        raise Http404
+    return quiz
+
 # Certificates: who may see, download and revoke a certificate.
+
+
+def certificates_for(user):
+    """Certificates the user may see and download.
+
+    Narrower than the directory: an operator sees only their own, not their colleagues';
+    a supervisor sees their departments'; a coordinator their organisation's.
+    """
+    from training.models import Certificate  # training builds on people, not the reverse
+
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return Certificate.objects.all()
+    visible = Q(person__department__in=scope.supervised_department_ids)
+    visible |= Q(person__organisation__in=scope.coordinated_organisation_ids)
+    if scope.person is not None:
+        visible |= Q(person=scope.person)
+    return Certificate.objects.filter(visible)
+
+
+@dataclass(frozen=True)
+class CertificateAccess:
+    certificate: object  # training.models.Certificate
+    may_revoke: bool
+
+
+def get_certificate_for(user, pk) -> CertificateAccess:
+    """A certificate in the user's scope, and whether they may revoke it: the coordinators
+    of its holder's organisation, and prefecture-wide coordinators, may."""
+    certificate = (
+        certificates_for(user)
+        .select_related(
+            "person__department", "person__organisation", "session__organisation", "revoked_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    return CertificateAccess(certificate, may_revoke_certificate(user, certificate))
+
+
+def may_revoke_certificate(user, certificate) -> bool:
+    scope = scope_for(user)
+    return scope.sees_everything or (
+        certificate.person.organisation_id in scope.coordinated_organisation_ids
+    )

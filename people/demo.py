@@ -103,6 +103,12 @@ COORDINATOR_PERMISSIONS = [
         for model in ("department", "person", "idgrant")
         for action in ("add", "change", "view")
     ),
+    *(
+        ("training", f"{action}_{model}")
+        for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
+        for action in ("add", "change", "view")
+    ),
+    *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
 ]
 
 SURNAMES = [
@@ -200,9 +206,9 @@ def demo_seed(*, today: datetime.date) -> None:
             RoleAssignment.objects.get_or_create(
                 person=person, role=role, organisation=department.organisation
             )
-        # The Wagtail admin lists people of every organisation, so only the prefecture
-        # coordinator, who may see them all anyway, is let in.
-        if role == Role.COORDINATOR and lg_code == PREFECTURE_CODE:
+        # Every admin view scopes itself through people.access (the people lists admit
+        # only the prefecture-wide coordinator), so every coordinator joins the group.
+        if role == Role.COORDINATOR:
             user.groups.add(coordinators)
 
     generated = DEMO_PEOPLE - len(DEMO_ACCOUNTS)

@@ -135,6 +135,42 @@ def plan_pdf():
     yield "plan_pdf_render_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
 
 
+def certificate_pdf():
+    """One operator's certificate: its own session, quiz, pass and attendance, then the PDF."""
+    import datetime
+
+    from django.utils import timezone
+
+    from people.models import Person
+    from training.certificates import certificate_issue
+    from training.certificates import certificate_pdf as render_certificate_pdf
+    from training.models import Attempt, Attendance, Quiz, TrainingSession
+
+    person = Person.objects.select_related("organisation").get(user__username="operator")
+    now = timezone.now()
+    quiz = Quiz.objects.create(organisation=person.organisation, title="bench 確認テスト")
+    session = TrainingSession.objects.create(
+        organisation=person.organisation, title="bench 住基ネット担当者研修会", quiz=quiz,
+        starts_at=now - datetime.timedelta(hours=3), ends_at=now - datetime.timedelta(hours=1),
+        venue="県庁 地下大会議室", capacity=100,
+    )
+    Attendance.objects.create(session=session, person=person, status="present",
+                              method="roster", recorded_at=now)
+    attempt = Attempt.objects.create(
+        quiz=quiz, session=session, person=person, number=1, started_at=now,
+        deadline=now, submitted_at=now, score_percent=100, passed=True,
+    )
+    certificate = certificate_issue(attempt=attempt, today=timezone.localdate())
+    base_url = "https://kunren.example.lg.jp/"
+    render_certificate_pdf(certificate, base_url=base_url)  # warm-up: registers the font
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        render_certificate_pdf(certificate, base_url=base_url)
+        timings.append(time.perf_counter() - started)
+    yield "certificate_pdf_render_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
+
+
 def roster_import():
     """A 50,000-row staff list in Shift_JIS, as Excel writes it: preview, import, re-run."""
     import csv
@@ -182,6 +218,258 @@ def roster_import():
     yield "roster_import_rerun_50k_changed_rows", result.totals["new"] + result.totals["update"], "rows"
 
 
+def _bench_quiz(title, *, questions_per_category=10):
+    """A quiz of the prefecture drawing 5 + 5 of 2 × `questions_per_category` questions of
+    four choices each (the first one right), a session that has it, and the question ids."""
+    import datetime
+
+    from django.utils import timezone
+
+    from people.models import Organisation
+    from training.models import Choice, Question, Quiz, QuizRule, TrainingSession
+
+    prefecture = Organisation.objects.get(lg_code="430005")
+    quiz = Quiz.objects.create(organisation=prefecture, title=title, time_limit_minutes=30)
+    question_ids = []
+    for category in (f"{title} 保護", f"{title} 緊急時"):
+        QuizRule.objects.create(quiz=quiz, category=category, count=5)
+        for n in range(questions_per_category):
+            question = Question.objects.create(
+                organisation=prefecture, category=category, text=f"{category} 問{n}",
+                explanation="解説",
+            )
+            question_ids.append(question.pk)
+            Choice.objects.bulk_create(
+                Choice(question=question, text=f"選択肢{c}", is_correct=c == 0, order=c)
+                for c in range(4)
+            )
+    now = timezone.now()
+    session = TrainingSession.objects.create(
+        organisation=prefecture, title=f"{title} 研修会", quiz=quiz, venue="県庁", capacity=10_000,
+        starts_at=now - datetime.timedelta(hours=3), ends_at=now - datetime.timedelta(hours=1),
+    )
+    return quiz, session, question_ids
+
+
+def quiz_submissions():
+    """Simultaneous quiz submissions through gunicorn (2 workers) on PostgreSQL.
+
+    Every attempt is submitted twice at once, once with right and once with wrong answers,
+    as a double click or a second tab would. Triggers count each write of a score and of
+    an answer, so a second grading shows even when it writes the same values.
+    """
+    import concurrent.futures
+    import http.client
+    import random
+    import secrets
+    import signal
+    import socket
+    import string
+    import subprocess
+    from importlib import import_module
+    from urllib.parse import urlencode
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from people.models import Person
+    from training.models import Attempt, Attendance, Choice, Invitation
+    from training.quizzes import attempt_start
+
+    if connection.vendor != "postgresql":
+        progress("quiz_submissions: skipped on SQLite (run with DATABASE_URL=postgres://...)")
+        return
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn.exists():
+        progress("quiz_submissions: skipped: gunicorn is missing (pip install -e '.[dev]')")
+        return
+
+    attempts_wanted = 300
+    quiz, session, question_ids = _bench_quiz("bench submissions")
+    User = get_user_model()
+    # The prefecture's session, for staff of every organisation (as its annual one is).
+    people = list(Person.objects.filter(user__isnull=True).order_by("pk")[:attempts_wanted])
+    users = User.objects.bulk_create(User(username=f"bench-quiz-{p.pk}") for p in people)
+    for person, user in zip(people, users, strict=True):
+        person.user = user
+    Person.objects.bulk_update(people, ["user"])
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        Invitation(session=session, person=p, invited_at=now) for p in people)
+    Attendance.objects.bulk_create(
+        Attendance(session=session, person=p, status="present", method="roster", recorded_at=now)
+        for p in people)
+    attempts = [attempt_start(quiz=quiz, session=session, person=p, now=now) for p in people]
+    choices = Choice.objects.filter(question__in=question_ids)
+    correct = dict(choices.filter(order=0).values_list("question_id", "pk"))
+    wrong = dict(choices.filter(order=1).values_list("question_id", "pk"))
+
+    csrf_secret = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    requests = []
+    for user, attempt in zip(users, attempts, strict=True):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookie = (f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+                  f"{settings.CSRF_COOKIE_NAME}={csrf_secret}")
+        path = reverse("training:attempt_submit", args=[attempt.pk])
+        question_ids = attempt.questions.values_list("question_id", flat=True)
+        pair = []
+        for answer in (correct, wrong):
+            fields = [("csrfmiddlewaretoken", csrf_secret)]
+            fields += [(f"answer-{q}", answer[q]) for q in question_ids]
+            pair.append((path, cookie, urlencode(fields)))
+        requests.append(pair)
+    random.shuffle(requests)
+    submissions = [request for pair in requests for request in pair]  # duplicates side by side
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE TABLE bench_grading_log (tablename text, attempt_id bigint);
+            CREATE FUNCTION bench_log_grading() RETURNS trigger AS $$
+            BEGIN
+                IF TG_TABLE_NAME = 'training_attempt' THEN
+                    INSERT INTO bench_grading_log VALUES (TG_TABLE_NAME, NEW.id);
+                ELSE
+                    INSERT INTO bench_grading_log VALUES (TG_TABLE_NAME, NEW.attempt_id);
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER bench_score_written AFTER UPDATE OF score_percent
+                ON training_attempt FOR EACH ROW EXECUTE FUNCTION bench_log_grading();
+            CREATE TRIGGER bench_answer_written AFTER UPDATE OF answer
+                ON training_attemptquestion FOR EACH ROW EXECUTE FUNCTION bench_log_grading();
+        """)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(gunicorn), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.DEVNULL,
+        env={**os.environ, "DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1",
+             "DATABASE_URL": os.environ["DATABASE_URL"]},
+    )
+
+    def send(method, path, cookie="", body=""):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers={
+                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    try:
+        for _ in range(300):
+            try:
+                if send("GET", reverse("login")) == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("gunicorn did not answer within 30 s")
+        for _ in range(20):  # each worker loads the URLconf and templates on first use
+            send("GET", reverse("login"))
+        progress(f"quiz_submissions: {len(submissions)} submissions of {len(attempts)} attempts")
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(lambda request: send("POST", *request), submissions))
+        seconds = time.perf_counter() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    unexpected = [status for status in statuses if status != 302]
+    if unexpected:
+        progress(f"quiz_submissions: {len(unexpected)} answers were not redirects: "
+                 f"{sorted(set(unexpected))}")
+    yield "quiz_submissions_per_second", f"{len(submissions) / seconds:.1f}", "submissions/s"
+
+    ids = [attempt.pk for attempt in attempts]
+    lost = Attempt.objects.filter(pk__in=ids).filter(
+        Q(submitted_at__isnull=True) | Q(score_percent__isnull=True)).count()
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM (
+                SELECT attempt_id FROM bench_grading_log
+                GROUP BY attempt_id
+                HAVING count(*) FILTER (WHERE tablename = 'training_attempt') > 1
+                    OR count(*) FILTER (WHERE tablename = 'training_attemptquestion') > 10
+            ) AS twice
+        """)
+        double_graded = cursor.fetchone()[0]
+        cursor.execute("""
+            DROP TRIGGER bench_score_written ON training_attempt;
+            DROP TRIGGER bench_answer_written ON training_attemptquestion;
+            DROP FUNCTION bench_log_grading();
+            DROP TABLE bench_grading_log;
+        """)
+    yield "quiz_submissions_lost", lost, "attempts"
+    yield "quiz_submissions_double_graded", double_graded, "attempts"
+
+
+def quiz_analysis_page():
+    """The item analysis of a quiz with 10,000 graded attempts (7,000 people, 3,000 retakes)."""
+    import random
+    from decimal import Decimal
+
+    from people.models import Person
+    from training.models import Attempt, AttemptQuestion, Choice
+
+    quiz, session, question_ids = _bench_quiz("bench analysis")
+    questions = {}
+    for question_id, choice_id, is_correct in Choice.objects.filter(
+        question__in=question_ids
+    ).values_list("question_id", "pk", "is_correct"):
+        questions.setdefault(question_id, []).append((choice_id, is_correct))
+    rng = random.Random(2026)
+    people = list(Person.objects.order_by("pk").values_list("pk", flat=True)[:7_000])
+    drawn = []  # per attempt: [(question, choice order, answer, correct)]
+    attempts = []
+    started = session.ends_at
+    for number, takers in ((1, people), (2, people[:3_000])):
+        for person_id in takers:
+            ability = rng.random()
+            asked = []
+            for question_id in rng.sample(sorted(questions), 10):
+                choices = questions[question_id]
+                right = rng.random() < 0.3 + 0.6 * ability
+                pick = next(c for c, ok in choices if ok == right) if right else rng.choice(
+                    [c for c, ok in choices if not ok])
+                asked.append((question_id, [c for c, _ok in choices], [pick], right))
+            score = Decimal(sum(a[3] for a in asked) * 10)
+            attempts.append(Attempt(
+                quiz=quiz, session=session, person_id=person_id, number=number,
+                started_at=started, deadline=started, submitted_at=started,
+                score_percent=score, passed=score >= quiz.pass_mark_percent,
+            ))
+            drawn.append(asked)
+    Attempt.objects.bulk_create(attempts, batch_size=2_000)
+    AttemptQuestion.objects.bulk_create(
+        (
+            AttemptQuestion(attempt=attempt, question_id=question_id, position=position,
+                            choice_order=order, answer=answer, is_correct=right)
+            for attempt, asked in zip(attempts, drawn, strict=True)
+            for position, (question_id, order, answer, right) in enumerate(asked, start=1)
+        ),
+        batch_size=5_000,
+    )
+    progress(f"quiz_analysis_page: {len(attempts)} attempts, "
+             f"{sum(len(a) for a in drawn)} questions asked")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE training_attempt, training_attemptquestion")
+    yield from page_figures("quiz_analysis_page", reverse("training:quiz_analysis", args=[quiz.pk]))
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -190,7 +478,10 @@ MEASUREMENTS = [
     my_training_page,
     department_reading_pages,
     plan_pdf,
+    certificate_pdf,
     roster_import,
+    quiz_submissions,
+    quiz_analysis_page,
 ]
 
 

@@ -25,6 +25,7 @@ class ChecklistItem:
     done_on: datetime.date | None
     detail: str = ""
     required: bool = True
+    url_name: str = ""  # where to go to do it, or to see it done
 
     @property
     def is_done(self) -> bool:
@@ -68,17 +69,20 @@ def checklist_for(
                 _("Invited to %(session)s") % {"session": invitation.session.title}
                 if invitation else _("No session yet this fiscal year")
             ),
+            url_name="training:sessions",
         ),
         ChecklistItem(
             "quiz", _("Quiz passed"),
             passed.submitted_at.date() if passed else None,
             _("%(score)s%%") % {"score": passed.score_percent} if passed else "",
+            url_name="training:my_quizzes",
         ),
         ChecklistItem(
             "certificate", _("Certificate"),
             certificate.issued_on if certificate else None,
             _("valid until %(day)s") % {"day": date_format(certificate.expires_on)}
             if certificate else "",
+            url_name="training:certificates",
         ),
     ]
 

@@ -1,7 +1,9 @@
 """Each area's views module lists its own URL patterns; this joins them."""
 
-from training.views import reading
+from training.views import certificates, quizzes, reading, sessions
 
 app_name = "training"
 
-urlpatterns = reading.urlpatterns
+urlpatterns = (
+    reading.urlpatterns + sessions.urlpatterns + quizzes.urlpatterns + certificates.urlpatterns
+)

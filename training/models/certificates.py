@@ -40,7 +40,36 @@ class Certificate(models.Model):
                 condition=models.Q(expires_on__gt=models.F("issued_on")),
                 name="certificate_expires_after_issue",
             ),
+            # A second passing attempt at the same session earns no second certificate;
+            # a revoked one does not count, so a retake after revocation can earn one.
+            models.UniqueConstraint(
+                fields=["person", "session"], condition=models.Q(revoked_at__isnull=True),
+                name="one_valid_certificate_per_person_per_session",
+            ),
         ]
 
     def __str__(self):
         return self.code
+
+
+class CertificateReminder(models.Model):
+    """The retraining reminder sent before a certificate expires: at most one per certificate.
+
+    The row is written in the same transaction that sends the e-mail, so a reminder that
+    failed to send leaves no row and goes out on the next run, and one that was sent is
+    never sent again (the one-to-one key refuses a second row).
+    """
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.CASCADE, related_name="reminder",
+        verbose_name=_("certificate"),
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_to = models.EmailField(_("sent to"))
+
+    class Meta:
+        verbose_name = _("certificate reminder")
+        verbose_name_plural = _("certificate reminders")
+
+    def __str__(self):
+        return f"{self.certificate} → {self.sent_to}"

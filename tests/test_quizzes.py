@@ -1,0 +1,700 @@
+"""Taking a session's quiz: who may start, drawing, the server's clock, grading once, review.
+
+Messages are checked in English (the msgids), so the tests hold before and after the
+Japanese catalogue is merged.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from training.models import (
+    Attempt,
+    AttemptQuestion,
+    Attendance,
+    Choice,
+    Invitation,
+    Question,
+    Quiz,
+    QuizRule,
+    TrainingSession,
+)
+from training.quizzes import answers_from_form, attempt_start, attempt_submit, score_percent
+
+JST = ZoneInfo("Asia/Tokyo")
+NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the clock fixture's time
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+def make_question(organisation, category, text, choices, *, kind="single", module=None,
+                  section_id=""):
+    """`choices`: texts, the correct ones starting with "*"."""
+    question = Question.objects.create(
+        organisation=organisation, category=category, kind=kind, text=text,
+        explanation=f"{text}の解説", module=module, section_id=section_id,
+    )
+    for order, choice in enumerate(choices):
+        Choice.objects.create(question=question, text=choice.lstrip("*"),
+                              is_correct=choice.startswith("*"), order=order)
+    return question
+
+
+@pytest.fixture
+def module(home_page, prefecture):
+    from cms.models import TrainingIndexPage, TrainingModulePage
+
+    index = home_page.add_child(instance=TrainingIndexPage(
+        title="研修資料", slug="training-430005", organisation=prefecture))
+    page = index.add_child(instance=TrainingModulePage(
+        title="本人確認情報の保護", slug="protection", required_for="id_holders",
+        body=[{"type": "heading", "id": "h-passwords", "value": {"text": "パスワード"}}]))
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def bank(prefecture, module):
+    """Three questions about protection, two about the emergency plan, one not in use."""
+    return {
+        "p1": make_question(prefecture, "保護", "照合IDのパスワードを紙に書いてよいか",
+                            ["*書いてはならない", "机の引き出しなら書いてよい", "所属長の許可があればよい"],
+                            module=module, section_id="h-passwords"),
+        "p2": make_question(prefecture, "保護", "端末を離れるときは",
+                            ["*ログアウトする", "画面を消す"], kind="true_false"),
+        "p3": make_question(prefecture, "保護", "正しいものをすべて選べ",
+                            ["*委託契約に安全管理条項を入れる", "*操作者を記録する", "共用IDを使う"],
+                            kind="multiple"),
+        "e1": make_question(prefecture, "緊急時", "静脈認証装置を紛失したら最初に",
+                            ["*所属長へ報告する", "翌日まで様子を見る", "自分で探し続ける"]),
+        "e2": make_question(prefecture, "緊急時", "市町村課への第一報の目安は",
+                            ["*30分以内", "1日以内", "1週間以内"]),
+        "retired": make_question(prefecture, "緊急時", "使われなくなった問題", ["*a", "b"]),
+    }
+
+
+@pytest.fixture
+def quiz(prefecture, bank):
+    Question.objects.filter(pk=bank["retired"].pk).update(is_active=False)
+    quiz = Quiz.objects.create(
+        organisation=prefecture, title="担当者研修会 確認テスト", time_limit_minutes=20,
+        grace_seconds=30, pass_mark_percent=80, max_attempts=3, cooldown_minutes=60,
+    )
+    QuizRule.objects.create(quiz=quiz, category="保護", count=3)
+    QuizRule.objects.create(quiz=quiz, category="緊急時", count=2)
+    return quiz
+
+
+@pytest.fixture
+def session(prefecture, quiz):
+    return TrainingSession.objects.create(
+        organisation=prefecture, title="令和8年度 担当者研修会",
+        starts_at=datetime.datetime(2026, 11, 20, 10, 0, tzinfo=JST),
+        ends_at=datetime.datetime(2026, 11, 20, 12, 0, tzinfo=JST),
+        venue="県庁本館", capacity=100, quiz=quiz,
+    )
+
+
+def invite(session, person, *, status="present"):
+    Invitation.objects.create(session=session, person=person, invited_at=NOW)
+    if status:
+        Attendance.objects.create(session=session, person=person, status=status,
+                                  method="roster", recorded_at=NOW)
+
+
+@pytest.fixture
+def taker(session, operator):
+    invite(session, operator)
+    return operator
+
+
+def start(session, person, now=NOW, seed=1):
+    return attempt_start(quiz=session.quiz, session=session, person=person, now=now,
+                         rng=random.Random(seed))
+
+
+def correct_answers(attempt):
+    return {
+        aq.question_id: list(
+            Choice.objects.filter(question=aq.question_id, is_correct=True).values_list("pk", flat=True)
+        )
+        for aq in attempt.questions.all()
+    }
+
+
+def wrong_answers(attempt):
+    return {
+        aq.question_id: [Choice.objects.filter(question=aq.question_id, is_correct=False).first().pk]
+        for aq in attempt.questions.all()
+    }
+
+
+def fresh(attempt):
+    return Attempt.objects.select_related("quiz").get(pk=attempt.pk)
+
+
+# Starting
+
+
+def test_an_attempt_draws_per_rule_from_the_active_bank_and_fixes_the_order(session, taker, bank):
+    attempt = start(session, taker)
+    asked = list(attempt.questions.select_related("question").order_by("position"))
+    assert [aq.position for aq in asked] == [1, 2, 3, 4, 5]
+    assert [aq.question.category for aq in asked] == ["保護"] * 3 + ["緊急時"] * 2
+    assert bank["retired"].pk not in {aq.question_id for aq in asked}
+    for aq in asked:
+        assert sorted(aq.choice_order) == sorted(aq.question.choices.values_list("pk", flat=True))
+        assert aq.answer is None and aq.is_correct is None
+    assert attempt.number == 1
+    assert attempt.started_at == NOW
+    assert attempt.deadline == NOW + datetime.timedelta(minutes=20)
+    assert attempt.submitted_at is None
+
+
+def test_the_draw_and_the_choice_order_follow_the_random_generator(session, taker, colleague):
+    invite(session, colleague)
+    first, second = start(session, taker, seed=7), start(session, colleague, seed=7)
+
+    def shown(attempt):
+        return [(aq.question_id, aq.choice_order) for aq in attempt.questions.order_by("position")]
+
+    assert shown(first) == shown(second)
+    # The shuffle moves some question's choices away from the bank's order.
+    bank_order = {q.pk: list(q.choices.values_list("pk", flat=True)) for q in Question.objects.all()}
+    assert any(order != bank_order[question] for question, order in shown(first))
+
+
+def test_an_invitee_who_attended_late_may_start(session, operator):
+    invite(session, operator, status="late")
+    assert start(session, operator).number == 1
+
+
+@pytest.mark.parametrize("status", [None, "absent", "excused"])
+def test_an_invitee_without_recorded_attendance_is_told_why(session, operator, status):
+    invite(session, operator, status=status)
+    with pytest.raises(ValidationError, match="once your attendance at this session is recorded"):
+        start(session, operator)
+    assert not Attempt.objects.exists()
+
+
+def test_someone_not_invited_cannot_start(session, colleague):
+    with pytest.raises(ValidationError, match="not invited"):
+        start(session, colleague)
+    assert not Attempt.objects.exists()
+
+
+def test_starting_again_resumes_the_open_attempt(session, taker):
+    first = start(session, taker)
+    again = start(session, taker, now=NOW + datetime.timedelta(minutes=20, seconds=30), seed=2)
+    assert again.pk == first.pk
+    assert Attempt.objects.count() == 1
+    assert AttemptQuestion.objects.count() == 5
+
+
+def test_an_attempt_left_past_its_deadline_is_graded_as_it_stood_first(session, taker):
+    first = start(session, taker)
+    # Deadline 10:20, grace 30 s: it ended at 10:20:30; the wait is 60 minutes from then.
+    later = datetime.datetime(2026, 11, 26, 11, 20, 30, tzinfo=JST)
+    second = start(session, taker, now=later)
+    first.refresh_from_db()
+    assert first.submitted_at == datetime.datetime(2026, 11, 26, 10, 20, 30, tzinfo=JST)
+    assert first.score_percent == Decimal("0.00")
+    assert first.passed is False
+    assert set(first.questions.values_list("is_correct", flat=True)) == {False}
+    assert second.number == 2 and second.pk != first.pk
+
+
+def test_the_wait_after_an_attempt_is_enforced_with_the_time_to_retry(session, taker):
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers={}, now=NOW + datetime.timedelta(minutes=5))
+    # Submitted 10:05, so the next attempt may start from 11:05.
+    with pytest.raises(ValidationError, match="try again from .*11:05"):
+        start(session, taker, now=datetime.datetime(2026, 11, 26, 11, 4, 59, tzinfo=JST))
+    assert start(session, taker, now=datetime.datetime(2026, 11, 26, 11, 5, tzinfo=JST)).number == 2
+
+
+def test_no_more_than_the_maximum_number_of_attempts(session, taker):
+    now = NOW
+    for _ in range(3):
+        attempt = start(session, taker, now=now)
+        attempt_submit(attempt=attempt, answers={}, now=now)
+        now += datetime.timedelta(hours=2)
+    with pytest.raises(ValidationError, match="used all 3 attempts"):
+        start(session, taker, now=now)
+    assert Attempt.objects.count() == 3
+
+
+def test_a_bank_too_small_for_the_rules_is_reported(session, taker, quiz):
+    QuizRule.objects.filter(quiz=quiz, category="緊急時").update(count=3)
+    with pytest.raises(ValidationError, match="2 questions in use in the category “緊急時”"):
+        start(session, taker)
+    assert not Attempt.objects.exists()
+
+
+# Grading: worked examples
+
+
+def test_a_score_is_correct_over_total_to_two_decimals():
+    assert score_percent(2, 3) == Decimal("66.67")
+    assert score_percent(1, 3) == Decimal("33.33")
+    assert score_percent(4, 5) == Decimal("80.00")
+    assert score_percent(1, 8) == Decimal("12.50")
+    assert score_percent(0, 5) == Decimal("0.00")
+
+
+def test_four_of_five_passes_at_a_pass_mark_of_80(session, taker, bank):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt)
+    answers[bank["p3"].pk] = [Choice.objects.get(question=bank["p3"], text="操作者を記録する").pk]
+    result = attempt_submit(attempt=attempt, answers=answers, now=NOW + datetime.timedelta(minutes=3))
+    assert result.graded_now and not result.late
+    attempt.refresh_from_db()
+    assert attempt.score_percent == Decimal("80.00")  # 4 / 5
+    assert attempt.passed is True
+    # One of the two correct choices of a multiple-choice question is not enough.
+    assert AttemptQuestion.objects.get(attempt=attempt, question=bank["p3"]).is_correct is False
+    assert attempt.submitted_at == NOW + datetime.timedelta(minutes=3)
+
+
+def test_three_of_five_fails_and_unanswered_questions_are_wrong(session, taker, bank):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt)
+    del answers[bank["e1"].pk]
+    answers[bank["e2"].pk] = []
+    attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    attempt.refresh_from_db()
+    assert attempt.score_percent == Decimal("60.00")
+    assert attempt.passed is False
+    unanswered = AttemptQuestion.objects.get(attempt=attempt, question=bank["e1"])
+    assert unanswered.answer == [] and unanswered.is_correct is False
+
+
+def test_a_multiple_choice_question_needs_exactly_the_correct_set(session, taker, bank):
+    attempt = start(session, taker)
+    c = {choice.text: choice.pk for choice in bank["p3"].choices.all()}
+    answers = correct_answers(attempt)
+    answers[bank["p3"].pk] = [c["委託契約に安全管理条項を入れる"], c["操作者を記録する"], c["共用IDを使う"]]
+    attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    assert AttemptQuestion.objects.get(attempt=attempt, question=bank["p3"]).is_correct is False
+    assert fresh(attempt).score_percent == Decimal("80.00")
+
+
+# Bad input: nothing changes
+
+
+def assert_untouched(attempt):
+    attempt = fresh(attempt)
+    assert attempt.submitted_at is None and attempt.score_percent is None
+    assert list(attempt.questions.values_list("answer", flat=True)) == [None] * 5
+
+
+def test_an_answer_to_a_question_not_in_the_attempt_is_refused(session, taker, bank):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt) | {bank["retired"].pk: [bank["retired"].choices.first().pk]}
+    with pytest.raises(ValidationError, match="do not match the questions of this attempt"):
+        attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    assert_untouched(attempt)
+
+
+def test_a_choice_of_another_question_is_refused(session, taker, bank):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt)
+    answers[bank["p1"].pk] = [bank["e1"].choices.first().pk]
+    with pytest.raises(ValidationError, match="do not match"):
+        attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    assert_untouched(attempt)
+
+
+def test_two_answers_to_a_single_choice_question_are_refused(session, taker, bank):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt)
+    answers[bank["p1"].pk] = list(bank["p1"].choices.values_list("pk", flat=True))[:2]
+    with pytest.raises(ValidationError, match="takes one answer only"):
+        attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    assert_untouched(attempt)
+
+
+@pytest.mark.parametrize("form", ["answer-abc=1", "answer-1=x", "answer-1=-2", "answer-1="])
+def test_form_fields_that_are_not_ids_are_refused(form):
+    with pytest.raises(ValidationError, match="could not be read"):
+        answers_from_form(QueryDict(form))
+
+
+def test_the_form_reads_one_list_of_choice_ids_per_question():
+    form = QueryDict("csrfmiddlewaretoken=t&answer-4=10&answer-5=12&answer-5=13")
+    assert answers_from_form(form) == {4: [10], 5: [12, 13]}
+
+
+# The server's clock
+
+
+def test_answers_count_until_the_deadline_plus_grace(session, taker):
+    attempt = start(session, taker)
+    at_the_last_moment = NOW + datetime.timedelta(minutes=20, seconds=30)
+    result = attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=at_the_last_moment)
+    assert not result.late
+    assert result.attempt.score_percent == Decimal("100.00")
+
+
+def test_answers_after_the_deadline_plus_grace_are_not_counted(session, taker):
+    attempt = start(session, taker)
+    too_late = NOW + datetime.timedelta(minutes=20, seconds=31)
+    result = attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=too_late)
+    assert result.graded_now and result.late
+    assert result.attempt.score_percent == Decimal("0.00")
+    assert result.attempt.submitted_at == too_late
+    assert list(AttemptQuestion.objects.values_list("answer", flat=True)) == [[]] * 5
+
+
+# Grading once
+
+
+def test_a_second_submission_returns_the_first_result_and_changes_nothing(session, taker):
+    attempt = start(session, taker)
+    first = attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+    # A stale copy of the attempt, as a second tab would hold, with other answers.
+    second = attempt_submit(attempt=attempt, answers=wrong_answers(attempt),
+                            now=NOW + datetime.timedelta(seconds=1))
+    assert first.graded_now and not second.graded_now
+    attempt = fresh(attempt)
+    assert attempt.score_percent == Decimal("100.00")
+    assert attempt.submitted_at == NOW
+    assert set(AttemptQuestion.objects.values_list("is_correct", flat=True)) == {True}
+
+
+# Views
+
+
+def take_url(attempt):
+    return reverse("training:attempt_take", args=[attempt.pk])
+
+
+def submit_url(attempt):
+    return reverse("training:attempt_submit", args=[attempt.pk])
+
+
+def review_url(attempt):
+    return reverse("training:attempt_review", args=[attempt.pk])
+
+
+def form_data(answers):
+    return {f"answer-{question}": choices for question, choices in answers.items()}
+
+
+def test_my_quizzes_lists_the_sessions_i_am_invited_to(clock, login, session, taker, colleague):
+    body = login(taker).get(reverse("training:my_quizzes")).content.decode()
+    assert "担当者研修会 確認テスト" in body
+    assert reverse("training:quiz_start", args=[session.pk]) in body
+    body = login(colleague).get(reverse("training:my_quizzes")).content.decode()
+    assert "担当者研修会 確認テスト" not in body
+
+
+@pytest.mark.parametrize("who", ["outsider", "colleague", "supervisor", "coordinator"])
+def test_the_quiz_page_is_not_found_for_anyone_not_invited(clock, login, session, taker, request, who):
+    client = login(request.getfixturevalue(who))
+    url = reverse("training:quiz_start", args=[session.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not Attempt.objects.exists()
+
+
+def test_an_invitee_who_did_not_attend_sees_why_and_cannot_start(clock, login, session, operator):
+    invite(session, operator, status=None)
+    client = login(operator)
+    url = reverse("training:quiz_start", args=[session.pk])
+    body = client.get(url).content.decode()
+    assert "once your attendance at this session is recorded" in body
+    assert "Start the quiz" not in body
+    response = client.post(url, follow=True)
+    assert "once your attendance at this session is recorded" in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_taking_the_quiz_from_start_to_review(clock, login, session, taker, bank, module):
+    client = login(taker)
+    response = client.post(reverse("training:quiz_start", args=[session.pk]))
+    attempt = Attempt.objects.get()
+    assert response.url == take_url(attempt)
+    # A refresh of the start form resumes rather than starting a second attempt.
+    assert client.post(reverse("training:quiz_start", args=[session.pk])).url == take_url(attempt)
+    assert Attempt.objects.count() == 1
+
+    clock.move_to(datetime.datetime(2026, 11, 26, 10, 5, tzinfo=JST))
+    body = client.get(take_url(attempt)).content.decode()
+    assert 'data-seconds="900"' in body  # 15 minutes left by the server's clock
+    assert bank["p1"].text in body
+    assert f'type="checkbox" name="answer-{bank["p3"].pk}"' in body
+
+    response = client.post(submit_url(attempt), form_data(correct_answers(attempt)), follow=True)
+    body = response.content.decode()
+    assert "Your answers are submitted." in body
+    assert "100.00%" in body
+    assert "照合IDのパスワードを紙に書いてよいかの解説" in body
+    assert f'{reverse("training:reading", args=[module.pk])}#block-h-passwords' in body
+    # After submitting, the take page leads to the review.
+    assert client.get(take_url(attempt)).url == review_url(attempt)
+
+
+def test_a_double_submission_is_graded_once_and_says_so(clock, login, session, taker):
+    attempt = start(session, taker)
+    client = login(taker)
+    client.post(submit_url(attempt), form_data(correct_answers(attempt)))
+    response = client.post(submit_url(attempt), form_data(wrong_answers(attempt)), follow=True)
+    assert "already been submitted" in response.content.decode()
+    assert fresh(attempt).score_percent == Decimal("100.00")
+
+
+@pytest.mark.parametrize("tamper", ["other_question", "other_choice", "not_a_number"])
+def test_a_tampered_form_changes_nothing(clock, login, session, taker, bank, tamper):
+    attempt = start(session, taker)
+    data = form_data(correct_answers(attempt))
+    if tamper == "other_question":
+        data[f"answer-{bank['retired'].pk}"] = [bank["retired"].choices.first().pk]
+    elif tamper == "other_choice":
+        data[f"answer-{bank['p1'].pk}"] = [bank["e1"].choices.first().pk]
+    else:
+        data[f"answer-{bank['p1'].pk}"] = ["1 OR 1=1"]
+    response = login(taker).post(submit_url(attempt), data, follow=True)
+    assert response.redirect_chain[-1][0] == take_url(attempt)
+    assert "nothing was saved" in response.content.decode() or "could not be read" in response.content.decode()
+    assert_untouched(attempt)
+
+
+def test_a_late_submission_is_graded_without_its_answers_and_says_so(clock, login, session, taker):
+    attempt = start(session, taker)
+    clock.move_to(datetime.datetime(2026, 11, 26, 10, 21, tzinfo=JST))
+    response = login(taker).post(submit_url(attempt), form_data(correct_answers(attempt)), follow=True)
+    assert "arrived after the time limit and were not counted" in response.content.decode()
+    assert fresh(attempt).score_percent == Decimal("0.00")
+
+
+def test_opening_an_expired_attempt_grades_it_as_it_stood(clock, login, session, taker):
+    attempt = start(session, taker)
+    clock.move_to(datetime.datetime(2026, 11, 26, 10, 30, tzinfo=JST))
+    response = login(taker).get(take_url(attempt), follow=True)
+    assert response.redirect_chain[-1][0] == review_url(attempt)
+    assert "ran out" in response.content.decode()
+    assert fresh(attempt).submitted_at == datetime.datetime(2026, 11, 26, 10, 20, 30, tzinfo=JST)
+
+
+@pytest.mark.parametrize("who", ["colleague", "supervisor", "coordinator", "outsider"])
+def test_nobody_else_may_answer_an_attempt(clock, login, session, taker, request, who):
+    attempt = start(session, taker)
+    client = login(request.getfixturevalue(who))
+    assert client.get(take_url(attempt)).status_code == 404
+    assert client.post(submit_url(attempt), form_data(correct_answers(attempt))).status_code == 404
+    assert_untouched(attempt)
+
+
+@pytest.mark.parametrize("who, status", [
+    ("operator", 200),
+    ("supervisor", 200),  # of the operator's department, read-only
+    ("coordinator", 200),  # of the operator's organisation, read-only
+    ("colleague", 404),
+    ("other_supervisor", 404),
+    ("city_coordinator", 404),
+    ("outsider", 404),
+])
+def test_who_may_read_a_review(clock, login, session, taker, request, who, status):
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+    response = login(request.getfixturevalue(who)).get(review_url(attempt))
+    assert response.status_code == status
+    if status == 200:
+        assert "端末を離れるときは" in response.content.decode()
+
+
+def test_a_supervisor_does_not_see_the_questions_of_an_attempt_in_progress(
+    clock, login, session, taker, supervisor
+):
+    attempt = start(session, taker)
+    body = login(supervisor).get(review_url(attempt)).content.decode()
+    assert "Not submitted yet." in body
+    assert "端末を離れるときは" not in body
+
+
+def graded_attempts(session, people):
+    for person in people:
+        invite(session, person)
+        attempt = start(session, person)
+        attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+
+
+@pytest.mark.parametrize("who, names", [
+    ("operator", {"山田 花子"}),
+    ("colleague", {"佐藤 次郎"}),
+    ("supervisor", {"山田 花子", "佐藤 次郎"}),
+    ("other_supervisor", {"鈴木 三郎"}),
+    ("coordinator", {"山田 花子", "佐藤 次郎", "鈴木 三郎"}),
+    ("city_coordinator", set()),
+    ("outsider", set()),
+])
+def test_results_are_scoped(
+    clock, login, session, operator, colleague, other_supervisor, supervisor, coordinator,
+    city_coordinator, outsider, request, who, names,
+):
+    graded_attempts(session, [operator, colleague, other_supervisor])
+    body = login(request.getfixturevalue(who)).get(reverse("training:quiz_results")).content.decode()
+    assert {name for name in ("山田 花子", "佐藤 次郎", "鈴木 三郎") if name in body} == names
+
+
+@pytest.mark.parametrize("who, status", [
+    ("coordinator", 200),
+    ("city_coordinator", 404),
+    ("supervisor", 404),
+    ("operator", 404),
+    ("outsider", 404),
+])
+def test_who_may_read_the_item_analysis(clock, login, session, taker, request, who, status):
+    graded_attempts(session, [])
+    url = reverse("training:quiz_analysis", args=[session.quiz.pk])
+    assert login(request.getfixturevalue(who)).get(url).status_code == status
+
+
+# The admin
+
+
+def with_quiz_permissions(person):
+    person.user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        *Permission.objects.filter(
+            content_type__app_label="training",
+            content_type__model__in=["question", "quiz", "attempt"],
+        ),
+    )
+    return person
+
+
+def test_the_results_export_as_csv_and_xlsx(clock, login, session, operator, colleague, coordinator):
+    graded_attempts(session, [operator, colleague])
+    client = login(with_quiz_permissions(coordinator))
+    response = client.get("/admin/attempt/?export=csv")
+    assert response.status_code == 200
+    csv = response.getvalue().decode("utf-8-sig")
+    assert "山田 花子" in csv and "佐藤 次郎" in csv and "100.00" in csv
+    response = client.get("/admin/attempt/?export=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_municipality_coordinator_exports_none_of_the_prefectures_results(
+    clock, login, session, operator, city_coordinator
+):
+    graded_attempts(session, [operator])
+    client = login(with_quiz_permissions(city_coordinator))
+    csv = client.get("/admin/attempt/?export=csv").getvalue().decode("utf-8-sig")
+    assert "山田 花子" not in csv
+    attempt = Attempt.objects.get()
+    assert client.get(f"/admin/attempt/inspect/{attempt.pk}/").status_code in (302, 404)
+    assert client.get(f"/admin/question/edit/{Question.objects.first().pk}/").status_code in (302, 404)
+
+
+def test_attempts_cannot_be_edited_in_the_admin(clock, login, session, operator, coordinator):
+    graded_attempts(session, [operator])
+    client = login(with_quiz_permissions(coordinator))
+    attempt = Attempt.objects.get()
+    assert client.get(f"/admin/attempt/inspect/{attempt.pk}/").status_code == 200
+    assert client.get(f"/admin/attempt/edit/{attempt.pk}/").status_code == 302
+    assert client.post(f"/admin/attempt/delete/{attempt.pk}/").status_code == 302
+    assert Attempt.objects.filter(pk=attempt.pk).exists()
+
+
+def question_form(prefecture, **changes):
+    data = {
+        "organisation": prefecture.pk, "category": "保護", "kind": "single",
+        "text": "新しい問題", "explanation": "解説", "section_id": "", "is_active": "on",
+        "choice_1": "正しい", "correct_1": "on", "choice_2": "誤り",
+    }
+    return {key: value for key, value in (data | changes).items() if value is not None}
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/question/", "/admin/question/new/", "/admin/quiz/", "/admin/quiz/new/", "/admin/attempt/",
+])
+def test_the_admin_pages_open_for_a_coordinator(clock, login, session, operator, coordinator, url):
+    graded_attempts(session, [operator])
+    response = login(with_quiz_permissions(coordinator)).get(url)
+    assert response.status_code == 200
+
+
+def test_the_question_form_offers_only_the_users_organisations(clock, login, prefecture, city_coordinator):
+    body = login(with_quiz_permissions(city_coordinator)).get("/admin/question/new/").content.decode()
+    assert "熊本市" in body and "熊本県" not in body
+    assert "Choice 6" in body
+
+
+def test_a_coordinator_writes_a_question_with_its_choices(clock, login, prefecture, coordinator):
+    client = login(with_quiz_permissions(coordinator))
+    response = client.post("/admin/question/new/", question_form(prefecture))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = Question.objects.get(text="新しい問題")
+    assert [(c.text, c.is_correct) for c in question.choices.all()] == [("正しい", True), ("誤り", False)]
+
+    # Editing keeps the ids of the choices that stay; a new row adds one.
+    ids = list(question.choices.values_list("pk", flat=True))
+    response = client.post(f"/admin/question/edit/{question.pk}/", question_form(
+        prefecture, choice_2="誤り（修正）", choice_3="もう一つの誤り"))
+    assert response.status_code == 302
+    assert list(question.choices.values_list("pk", flat=True))[:2] == ids
+    assert [c.text for c in question.choices.all()] == ["正しい", "誤り（修正）", "もう一つの誤り"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"correct_1": None}, "Mark exactly one choice correct."),
+    ({"correct_2": "on"}, "Mark exactly one choice correct."),
+    ({"choice_2": ""}, "at least two choices"),
+    ({"kind": "true_false", "choice_3": "三つ目"}, "exactly two choices"),
+    ({"kind": "multiple", "correct_1": None}, "at least one choice correct"),
+])
+def test_a_question_with_wrong_choices_is_refused(clock, login, prefecture, coordinator, changes, message):
+    client = login(with_quiz_permissions(coordinator))
+    response = client.post("/admin/question/new/", question_form(prefecture, **changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_a_choice_of_a_question_already_asked_cannot_be_removed(
+    clock, login, session, taker, coordinator, bank, prefecture
+):
+    start(session, taker)
+    question = bank["p1"]  # drawn: every 保護 question is
+    client = login(with_quiz_permissions(coordinator))
+    response = client.post(f"/admin/question/edit/{question.pk}/", question_form(
+        prefecture, text=question.text, choice_1="書いてはならない", choice_2="机の引き出しなら書いてよい",
+        choice_3=""))
+    assert "cannot be removed" in response.content.decode()
+    assert question.choices.count() == 3
+
+
+def test_a_quiz_is_written_with_its_selection_rules(clock, login, prefecture, coordinator, bank):
+    client = login(with_quiz_permissions(coordinator))
+    data = {
+        "organisation": prefecture.pk, "title": "新しいテスト", "time_limit_minutes": 15,
+        "grace_seconds": 30, "pass_mark_percent": 70, "max_attempts": 2, "cooldown_minutes": 30,
+        "rule_category_1": "保護", "rule_count_1": 2, "rule_category_2": "緊急時", "rule_count_2": 5,
+    }
+    response = client.post("/admin/quiz/new/", data)
+    assert "The bank has 3 questions in use in the category “緊急時”; the rules draw 5." in response.content.decode()
+    response = client.post("/admin/quiz/new/", data | {"rule_count_2": 2})
+    assert response.status_code == 302
+    quiz = Quiz.objects.get(title="新しいテスト")
+    assert sorted(quiz.rules.values_list("category", "count")) == [("保護", 2), ("緊急時", 2)]
+
+
+def test_the_clock_fixture_matches_the_tests_now(clock):
+    assert timezone.now() == NOW

@@ -1,0 +1,282 @@
+"""Item analysis of a quiz: how hard each question is, and how well it separates.
+
+Population: the graded attempts at the quiz (submitted, with a score), or only those by
+staff of one department when a department is chosen. Every figure is given twice: over
+all attempts, and over first attempts only (attempt number 1, a person's first try at
+the quiz), because retakes after reading the review make questions look easier.
+
+Facility index of a question: the share of the attempts that were asked it that answered
+it correctly, from 0 to 1.
+
+Discrimination index D (the upper and lower 27 %): rank the N attempts of the population
+by score, highest first, ties broken by the earlier attempt (smaller id) first. The upper
+group is the first k attempts and the lower group the last k, with k = 0.27 × N rounded
+to the nearest whole number, halves up (N = 10 gives k = 3; N = 1 gives k = 0, no
+groups). For a question, D = p_U − p_L: p_U is the share correct among the upper-group
+attempts that were asked the question, p_L the same for the lower group. Questions are
+drawn at random, so a group may hold no attempt that was asked a question; D is then
+undefined (None). D runs from −1 to 1: near 0 or below, the question does not tell
+strong candidates from weak ones and is worth a look. The score includes the question
+itself; no correction is made for that.
+
+Choices: how many of the attempts asked the question picked each choice (an answer to a
+multiple-choice question counts once for every choice it picked).
+
+Everything is counted in the database, in six queries whatever the number of attempts:
+the ranking (attempt ids and scores only), the per-question counts, the choice counts,
+the questions, their choices, and the per-department table.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Avg, Count, Q
+
+from people.models import Person
+from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz
+
+UPPER_LOWER_PERCENT = 27
+
+
+def group_size(attempts: int) -> int:
+    """round(0.27 × attempts), halves up, in integers."""
+    return (UPPER_LOWER_PERCENT * attempts + 50) // 100
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The upper and lower groups of a ranked population, as conditions on AttemptQuestion."""
+
+    size: int
+    upper: Q | None = None
+    lower: Q | None = None
+
+    @classmethod
+    def of(cls, ranked: list[tuple[int, Decimal]]) -> "Groups":
+        """`ranked`: (attempt id, score), highest score first, ties by smaller id first.
+
+        The groups are given by their boundary attempts, not by lists of ids, so that the
+        query stays the same size however many attempts there are.
+        """
+        k = group_size(len(ranked))
+        if k == 0:
+            return cls(0)
+        last_upper_id, last_upper_score = ranked[k - 1]
+        first_lower_id, first_lower_score = ranked[len(ranked) - k]
+        return cls(
+            k,
+            upper=Q(attempt__score_percent__gt=last_upper_score)
+            | Q(attempt__score_percent=last_upper_score, attempt_id__lte=last_upper_id),
+            lower=Q(attempt__score_percent__lt=first_lower_score)
+            | Q(attempt__score_percent=first_lower_score, attempt_id__gte=first_lower_id),
+        )
+
+
+@dataclass(frozen=True)
+class Figures:
+    asked: int = 0
+    correct: int = 0
+    upper_asked: int = 0
+    upper_correct: int = 0
+    lower_asked: int = 0
+    lower_correct: int = 0
+
+    @property
+    def facility(self) -> float | None:
+        return self.correct / self.asked if self.asked else None
+
+    @property
+    def discrimination(self) -> float | None:
+        if not (self.upper_asked and self.lower_asked):
+            return None
+        return self.upper_correct / self.upper_asked - self.lower_correct / self.lower_asked
+
+
+@dataclass(frozen=True)
+class ChoiceFigures:
+    choice: Choice
+    picked: int  # over all attempts
+    first_picked: int  # over first attempts
+    asked: int  # how many attempts were asked the question
+    first_asked: int
+
+    @property
+    def share(self) -> float | None:
+        return self.picked / self.asked if self.asked else None
+
+    @property
+    def first_share(self) -> float | None:
+        return self.first_picked / self.first_asked if self.first_asked else None
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    question: Question
+    all: Figures
+    first: Figures
+    choices: list[ChoiceFigures]
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    department_id: int
+    name: str
+    attempts: int
+    people: int
+    mean_score: Decimal | None
+    passed: int
+    first_attempts: int
+    first_passed: int
+
+
+@dataclass(frozen=True)
+class QuizAnalysis:
+    quiz: Quiz
+    department_id: int | None
+    attempts: int
+    first_attempts: int
+    groups: Groups
+    first_groups: Groups
+    items: list[ItemAnalysis] = field(default_factory=list)
+    departments: list[DepartmentFigures] = field(default_factory=list)
+
+
+def quiz_analysis(*, quiz: Quiz, department_id: int | None = None) -> QuizAnalysis:
+    graded = Attempt.objects.filter(quiz=quiz, score_percent__isnull=False)
+    population = graded.filter(person__department=department_id) if department_id else graded
+
+    ranked = list(
+        population.order_by("-score_percent", "pk").values_list("pk", "score_percent", "number")
+    )
+    groups = Groups.of([(pk, score) for pk, score, _number in ranked])
+    first_groups = Groups.of([(pk, score) for pk, score, number in ranked if number == 1])
+
+    counts = _item_counts(quiz, department_id, groups, first_groups)
+    picks = _choice_picks(quiz, department_id)
+    questions = Question.objects.filter(pk__in=counts).prefetch_related("choices")
+    items = []
+    for question in questions:
+        everyone, first = counts[question.pk]
+        items.append(ItemAnalysis(
+            question=question,
+            all=everyone,
+            first=first,
+            choices=[
+                ChoiceFigures(
+                    choice, *picks.get((question.pk, choice.pk), (0, 0)),
+                    asked=everyone.asked, first_asked=first.asked,
+                )
+                for choice in question.choices.all()
+            ],
+        ))
+    return QuizAnalysis(
+        quiz=quiz,
+        department_id=department_id,
+        attempts=len(ranked),
+        first_attempts=sum(number == 1 for _pk, _score, number in ranked),
+        groups=groups,
+        first_groups=first_groups,
+        items=items,
+        departments=_departments(graded),
+    )
+
+
+def _item_counts(quiz, department_id, groups: Groups, first_groups: Groups):
+    """{question id: (Figures over all attempts, Figures over first attempts)}."""
+    asked = AttemptQuestion.objects.filter(
+        attempt__quiz=quiz, attempt__score_percent__isnull=False
+    )
+    if department_id:
+        asked = asked.filter(attempt__person__department=department_id)
+    right = Q(is_correct=True)
+    first = Q(attempt__number=1)
+    counts = {
+        "asked": Count("pk"),
+        "correct": Count("pk", filter=right),
+        "first_asked": Count("pk", filter=first),
+        "first_correct": Count("pk", filter=first & right),
+    }
+    for prefix, group_filter, within in (
+        ("", groups, Q()),
+        ("first_", first_groups, first),
+    ):
+        if group_filter.size:
+            counts |= {
+                f"{prefix}upper_asked": Count("pk", filter=within & group_filter.upper),
+                f"{prefix}upper_correct": Count("pk", filter=within & group_filter.upper & right),
+                f"{prefix}lower_asked": Count("pk", filter=within & group_filter.lower),
+                f"{prefix}lower_correct": Count("pk", filter=within & group_filter.lower & right),
+            }
+    figures = {}
+    for row in asked.order_by().values("question_id").annotate(**counts):
+        figures[row["question_id"]] = tuple(
+            Figures(**{
+                name: row.get(prefix + name, 0)
+                for name in ("asked", "correct", "upper_asked", "upper_correct",
+                             "lower_asked", "lower_correct")
+            })
+            for prefix in ("", "first_")
+        )
+    return figures
+
+
+# Unnesting the JSON list of chosen choice ids: the ORM has no portable way to do it.
+_ELEMENTS = {
+    "sqlite": "json_each(aq.answer) AS picked",
+    "postgresql": "jsonb_array_elements_text(aq.answer) AS picked(value)",
+}
+
+
+def _choice_picks(quiz, department_id) -> dict[tuple[int, int], tuple[int, int]]:
+    """{(question id, choice id): (times picked in all attempts, in first attempts)}."""
+    department_join, department_clause = "", ""
+    if department_id:
+        department_join = f"JOIN {Person._meta.db_table} p ON p.id = a.person_id"
+        department_clause = "AND p.department_id = %s"
+    sql = f"""
+        SELECT aq.question_id, CAST(picked.value AS INTEGER) AS choice_id,
+               COUNT(*), COUNT(CASE WHEN a.number = 1 THEN 1 END)
+        FROM {AttemptQuestion._meta.db_table} aq
+        JOIN {Attempt._meta.db_table} a ON a.id = aq.attempt_id
+        {department_join}
+        CROSS JOIN {_ELEMENTS[connection.vendor]}
+        WHERE a.quiz_id = %s AND a.score_percent IS NOT NULL {department_clause}
+        GROUP BY aq.question_id, CAST(picked.value AS INTEGER)
+    """
+    params = [quiz.pk] + ([department_id] if department_id else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(question, choice): (picked, first) for question, choice, picked, first in cursor}
+
+
+def _departments(graded) -> list[DepartmentFigures]:
+    """Attempts and results by the department of the person who made them (all departments,
+    whichever one is chosen for the item figures)."""
+    first = Q(number=1)
+    rows = (
+        graded.order_by("person__department__organisation__lg_code", "person__department__code")
+        .values("person__department_id", "person__department__name")
+        .annotate(
+            attempts=Count("pk"),
+            people=Count("person", distinct=True),
+            mean_score=Avg("score_percent"),
+            # Not named `passed`: that would shadow the field the filters read.
+            passes=Count("pk", filter=Q(passed=True)),
+            first_attempts=Count("pk", filter=first),
+            first_passes=Count("pk", filter=first & Q(passed=True)),
+        )
+    )
+    return [
+        DepartmentFigures(
+            department_id=row["person__department_id"],
+            name=row["person__department__name"],
+            attempts=row["attempts"],
+            people=row["people"],
+            mean_score=row["mean_score"],
+            passed=row["passes"],
+            first_attempts=row["first_attempts"],
+            first_passed=row["first_passes"],
+        )
+        for row in rows
+    ]

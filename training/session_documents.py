@@ -1,0 +1,146 @@
+"""What a training session prints and exports: the calendar entry an invitee downloads,
+the paper sign-in sheet, the projector's QR code, and the attendance list.
+
+Kept apart from training.sessions, which decides and records; nothing here writes.
+"""
+
+import datetime
+from xml.sax.saxutils import escape
+
+import tablib
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from reportlab.graphics import renderSVG
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from config.pdf import japanese_font, render_pdf, styles
+from training.models import TrainingSession
+from training.sessions import ATTENDANCE, EMPLOYEE_NUMBER, NOTE, STATUS_WORDS, roster_rows
+
+
+def session_calendar(*, session: TrainingSession, now: datetime.datetime, url: str = "") -> str:
+    """An iCalendar (RFC 5545) file with the session as one event, times in UTC. The UID
+    depends only on the session, so importing a corrected file updates the same event."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//kunren//training sessions//JA",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:training-session-{session.pk}-{session.organisation.lg_code}@kunren",
+        f"DTSTAMP:{_utc(now)}",
+        f"DTSTART:{_utc(session.starts_at)}",
+        f"DTEND:{_utc(session.ends_at)}",
+        f"SUMMARY:{_calendar_text(session.title)}",
+        f"LOCATION:{_calendar_text(session.venue)}",
+    ]
+    modules = [module.title for module in session.modules.all()]
+    if modules:
+        description = _("Modules covered: %(modules)s") % {"modules": "\n".join(modules)}
+        lines.append(f"DESCRIPTION:{_calendar_text(description)}")
+    if url:
+        lines.append(f"URL:{url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(f"{_fold(line)}\r\n" for line in lines)
+
+
+def _utc(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _calendar_text(text: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11)."""
+    for character, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\r\n", "\\n"),
+                               ("\n", "\\n")):
+        text = text.replace(character, escaped)
+    return text
+
+
+def _fold(line: str, octets: int = 75) -> str:
+    """Fold a content line into lines of at most 75 octets (RFC 5545 3.1), each
+    continuation starting with a space, without splitting a multi-byte character."""
+    parts, current, size = [], "", 0
+    for character in line:
+        width = len(character.encode())
+        if size + width > octets:
+            parts.append(current)
+            current, size = " ", 1
+        current += character
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
+
+
+def signin_sheet_pdf(*, session: TrainingSession) -> bytes:
+    """The paper sign-in sheet: every invitee by department, with a blank signature
+    column; the header row repeats and every page is numbered."""
+    style = styles()
+    starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    when = f"{formats.date_format(starts, 'DATE_FORMAT')} {starts:%H:%M}–{ends:%H:%M}"
+
+    def cell(text):
+        return Paragraph(escape(str(text)), style["Small"])
+
+    header = [cell(_("No.")), cell(_("Department")), cell(_("Name")), cell(_("Name in kana")),
+              cell(_("Employee number")), cell(_("Signature"))]
+    body = [
+        [cell(number), cell(invitation.person.department.name), cell(invitation.person.name),
+         cell(invitation.person.kana), cell(invitation.person.employee_number), ""]
+        for number, (invitation, _attendance) in enumerate(roster_rows(session=session), 1)
+    ]
+    table = Table(
+        [header, *body], repeatRows=1, rowHeights=[8 * mm] + [11 * mm] * len(body),
+        colWidths=[10 * mm, 40 * mm, 32 * mm, 32 * mm, 22 * mm, 34 * mm],
+    )
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), japanese_font()),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    story = [
+        Paragraph(escape(_("Sign-in sheet")), style["Title"]),
+        Paragraph(escape(session.title), style["Heading2"]),
+        Paragraph(escape(_("Date: %(when)s") % {"when": when}), style["Normal"]),
+        Paragraph(escape(_("Venue: %(venue)s") % {"venue": session.venue}), style["Normal"]),
+        Spacer(1, 6 * mm),
+        table,
+    ]
+    return render_pdf(story, title=f"{_('Sign-in sheet')} {session.title}",
+                      footer=f"{session.title} {when}")
+
+
+def checkin_qr_svg(*, url: str, size: int = 360) -> str:
+    """The check-in URL as a QR code, an SVG document `size` points square."""
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return renderSVG.drawToString(drawing)
+
+
+def attendance_export(*, session: TrainingSession) -> tablib.Dataset:
+    """Every invitee and their attendance, with the import's columns first, so that a
+    coordinator can fill in the export and import it back."""
+    dataset = tablib.Dataset(headers=[
+        EMPLOYEE_NUMBER, ATTENDANCE, NOTE, "氏名", "フリガナ", "所属", "記録方法", "記録日時",
+    ])
+    for invitation, attendance in roster_rows(session=session):
+        person = invitation.person
+        dataset.append([
+            person.employee_number,
+            STATUS_WORDS[attendance.status][0] if attendance else "",
+            attendance.note if attendance else "",
+            person.name,
+            person.kana,
+            person.department.name,
+            attendance.get_method_display() if attendance else "",
+            timezone.localtime(attendance.recorded_at).strftime("%Y-%m-%d %H:%M")
+            if attendance else "",
+        ])
+    return dataset

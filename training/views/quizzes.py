@@ -1,0 +1,173 @@
+"""Taking a session's quiz, reviewing attempts, results lists and item analysis."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from people.access import (
+    attempts_visible_to,
+    get_attempt_for,
+    get_own_attempt_for,
+    get_quiz_analysis_for,
+    get_quiz_session_for,
+    get_quiz_taker,
+    quiz_organisations_for,
+)
+from training import analysis, quizzes
+from training.models import Attempt, Quiz, TrainingSession
+
+RESULTS_PER_PAGE = 50
+
+
+@login_required
+def my_quizzes(request):
+    """The quizzes of the sessions the user is invited to, with their attempts."""
+    person = get_quiz_taker(request.user)
+    sessions = list(
+        TrainingSession.objects.filter(invitations__person=person, quiz__isnull=False)
+        .select_related("quiz")
+        .order_by("-starts_at")
+    )
+    attempts = {}
+    for attempt in Attempt.objects.filter(person=person, session__in=sessions).order_by("number"):
+        attempts.setdefault(attempt.session_id, []).append(attempt)
+    return render(request, "training/quizzes/mine.html", {
+        "rows": [(session, attempts.get(session.pk, [])) for session in sessions],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quiz_start(request, session_id):
+    """A session's quiz: what it asks, the user's attempts, and starting or resuming one."""
+    session = get_quiz_session_for(request.user, session_id)
+    person = get_quiz_taker(request.user)
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            attempt = quizzes.attempt_start(
+                quiz=session.quiz, session=session, person=person, now=now
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("training:quiz_start", session_id=session.pk)
+        return redirect("training:attempt_take", pk=attempt.pk)
+
+    return render(request, "training/quizzes/start.html", {
+        "session": session,
+        "quiz": session.quiz,
+        "question_count": sum(rule.count for rule in session.quiz.rules.all()),
+        "status": quizzes.quiz_status(quiz=session.quiz, session=session, person=person, now=now),
+    })
+
+
+@login_required
+def attempt_take(request, pk):
+    """The questions of an open attempt, with the time left; the owner's only."""
+    attempt = get_own_attempt_for(request.user, pk)
+    if attempt.submitted_at is not None:
+        return redirect("training:attempt_review", pk=attempt.pk)
+    now = timezone.now()
+    if quizzes.is_expired(attempt, now):
+        quizzes.attempt_expire(attempt=attempt, now=now)
+        messages.warning(
+            request, _("The time for this attempt ran out. It was graded as it stood.")
+        )
+        return redirect("training:attempt_review", pk=attempt.pk)
+    return render(request, "training/quizzes/take.html", {
+        "attempt": attempt,
+        "items": quizzes.attempt_items(attempt),
+        "seconds_left": max(0, int((attempt.deadline - now).total_seconds())),
+        "one_answer_kinds": quizzes.ONE_ANSWER_KINDS,
+    })
+
+
+@login_required
+@require_POST
+def attempt_submit(request, pk):
+    attempt = get_own_attempt_for(request.user, pk)
+    try:
+        submission = quizzes.attempt_submit(
+            attempt=attempt, answers=quizzes.answers_from_form(request.POST),
+            now=timezone.now(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:attempt_take", pk=attempt.pk)
+    if submission.late:
+        messages.warning(request, _(
+            "Your answers arrived after the time limit and were not counted. The attempt "
+            "was graded without them."
+        ))
+    elif not submission.graded_now:
+        messages.info(request, _("This attempt had already been submitted. Here is its result."))
+    else:
+        messages.success(request, _("Your answers are submitted."))
+    return redirect("training:attempt_review", pk=attempt.pk)
+
+
+@login_required
+def attempt_review(request, pk):
+    """A graded attempt, question by question: for its owner, and read-only for their
+    supervisors and coordinators."""
+    attempt, is_own = get_attempt_for(request.user, pk)
+    if attempt.submitted_at is None and is_own:
+        return redirect("training:attempt_take", pk=attempt.pk)
+    return render(request, "training/quizzes/review.html", {
+        "attempt": attempt,
+        "is_own": is_own,
+        # Nobody but the owner sees the questions of an attempt still being answered.
+        "items": quizzes.attempt_items(attempt) if attempt.submitted_at else [],
+    })
+
+
+@login_required
+def quiz_results(request):
+    """Attempts the user may read: their own, their department's, their organisation's."""
+    attempts = (
+        attempts_visible_to(request.user)
+        .filter(submitted_at__isnull=False)
+        .select_related("quiz", "session", "person__department")
+        .order_by("-submitted_at", "-pk")
+    )
+    quiz_id = request.GET.get("quiz", "")
+    if quiz_id.isdigit():
+        attempts = attempts.filter(quiz=quiz_id)
+    page = Paginator(attempts, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "training/quizzes/results.html", {
+        "page": page,
+        "quiz_id": quiz_id,
+        "analysable": Quiz.objects.filter(
+            organisation__in=quiz_organisations_for(request.user)
+        ).order_by("title"),
+    })
+
+
+@login_required
+def quiz_analysis(request, pk):
+    """Item analysis of a quiz, for its organisation's coordinators."""
+    quiz = get_quiz_analysis_for(request.user, pk)
+    department = request.GET.get("department", "")
+    figures = analysis.quiz_analysis(
+        quiz=quiz, department_id=int(department) if department.isdigit() else None
+    )
+    return render(request, "training/quizzes/analysis.html", {
+        "quiz": quiz, "analysis": figures,
+    })
+
+
+urlpatterns = [
+    path("quizzes/", my_quizzes, name="my_quizzes"),
+    path("quizzes/results/", quiz_results, name="quiz_results"),
+    path("quizzes/sessions/<int:session_id>/", quiz_start, name="quiz_start"),
+    path("quizzes/attempts/<int:pk>/", attempt_review, name="attempt_review"),
+    path("quizzes/attempts/<int:pk>/take/", attempt_take, name="attempt_take"),
+    path("quizzes/attempts/<int:pk>/submit/", attempt_submit, name="attempt_submit"),
+    path("quizzes/<int:pk>/analysis/", quiz_analysis, name="quiz_analysis"),
+]

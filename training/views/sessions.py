@@ -1,0 +1,376 @@
+"""Training session pages: an invitee's sessions and calendar entry, the coordinator's
+session page (invitations, roster, sheets, imports and exports), the projector's check-in
+code and the page a phone opens when it scans it.
+
+Each view asks people.access first; training.sessions decides and records.
+"""
+
+import base64
+import datetime
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from people.access import (
+    get_managed_session_for,
+    get_session_department_for,
+    get_session_for,
+    managed_sessions_for,
+    scope_for,
+    supervised_session_departments_for,
+)
+from people.roster.files import RosterEncoding
+from training import session_documents
+from training import sessions as training_sessions
+from training.models import Attendance, TrainingSession
+
+CHECKIN_DISPLAY_REFRESH_SECONDS = 20
+SCANNED_CODE = "training_checkin_scanned"  # session key: a code scanned before logging in
+PENDING_IMPORT = "training_attendance_import"  # session key: a sign-in sheet awaiting confirm
+MAX_IMPORT_KILOBYTES = 512
+
+
+@login_required
+@require_safe
+def my_sessions(request):
+    """The sessions the user is invited to, runs, or whose attendance they oversee."""
+    scope = scope_for(request.user)
+    now = timezone.now()
+    invitations = (
+        training_sessions.invitations_of(person=scope.person) if scope.person else []
+    )
+    managed = (
+        managed_sessions_for(request.user).select_related("organisation")
+        if scope.is_coordinator else TrainingSession.objects.none()
+    )
+    return render(request, "training/sessions/mine.html", {
+        "invitations": [
+            (invitation, attendance,
+             training_sessions.checkin_is_open(session=invitation.session, now=now))
+            for invitation, attendance in invitations
+        ],
+        "managed": managed,
+        "overseen": supervised_session_departments_for(request.user),
+    })
+
+
+@login_required
+@require_safe
+def session_calendar(request, pk):
+    access = get_session_for(request.user, pk)
+    if access.invitation is None and not access.may_manage:
+        raise Http404
+    response = HttpResponse(
+        session_documents.session_calendar(
+            session=access.session, now=timezone.now(),
+            url=request.build_absolute_uri(reverse("training:sessions")),
+        ),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="training-session-{pk}.ics"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_manage(request, pk):
+    """The coordinator's page: details, invitations, and the roster, saved all at once."""
+    session = get_managed_session_for(request.user, pk)
+    posted = {}
+    if request.method == "POST":
+        entries = [
+            training_sessions.RosterEntry(
+                person_id=_as_int(raw),
+                status=request.POST.get(f"status-{raw}", ""),
+                note=request.POST.get(f"note-{raw}", ""),
+            )
+            for raw in request.POST.getlist("person")
+        ]
+        try:
+            changed = training_sessions.attendance_record_roster(
+                session=session, entries=entries, by=scope_for(request.user).person,
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            # Show what was entered, so that one mistake does not cost the whole roster.
+            posted = {entry.person_id: entry for entry in entries}
+        else:
+            messages.success(request, _("Roster saved: %(count)d changed.") % {"count": changed})
+            return redirect("training:session_manage", pk=session.pk)
+
+    rows = training_sessions.roster_rows(session=session)
+    lines = [
+        (invitation, attendance, posted.get(invitation.person_id))
+        for invitation, attendance in rows
+    ]
+    attended = sum(1 for _invitation, attendance in rows if attendance and attendance.attended)
+    return render(request, "training/sessions/manage.html", {
+        "session": session,
+        "lines": lines,
+        "invited": len(rows),
+        "attended": attended,
+        "statuses": Attendance.Status.choices,
+    }, status=400 if posted else 200)
+
+
+@login_required
+@require_POST
+def invitations_send(request, pk):
+    session = get_managed_session_for(request.user, pk)
+    try:
+        sent = training_sessions.invitations_send(session=session, today=timezone.localdate())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:session_manage", pk=session.pk)
+    messages.success(
+        request,
+        _("Invitations sent: %(created)d new, %(total)d in all.")
+        % {"created": sent.created, "total": sent.total},
+    )
+    if sent.over_capacity:
+        messages.warning(
+            request,
+            _("%(total)d people are invited but the venue seats %(capacity)d: %(over)d more "
+              "than it holds. Nobody was left out; find a larger room or add a session.")
+            % {"total": sent.total, "capacity": sent.capacity, "over": sent.over_capacity},
+        )
+    return redirect("training:session_manage", pk=session.pk)
+
+
+@never_cache
+@login_required
+@require_safe
+def checkin_display(request, pk):
+    """For the projector: the current code as a QR code and as text; it reloads itself."""
+    session = get_managed_session_for(request.user, pk)
+    now = timezone.now()
+    code = training_sessions.checkin_code(session=session, now=now)
+    url = request.build_absolute_uri(reverse("training:checkin", args=[session.pk, code]))
+    svg = session_documents.checkin_qr_svg(url=url)
+    return render(request, "training/sessions/checkin_display.html", {
+        "session": session,
+        "code": code,
+        "checkin_url": url,
+        "qr_src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        "refresh_seconds": CHECKIN_DISPLAY_REFRESH_SECONDS,
+        "is_open": training_sessions.checkin_is_open(session=session, now=now),
+        "attended": session.attendances.filter(status__in=Attendance.ATTENDED).count(),
+        "invited": session.invitations.count(),
+    })
+
+
+@never_cache
+@require_safe
+def checkin(request, session_pk, code):
+    """Record the arrival of whoever scanned the projector's code.
+
+    A phone that is not logged in is sent to log in first. The time of the scan waits in
+    the server-side session, so the code is judged by when it was scanned, not by how
+    long typing a password took. Recording on GET is deliberate: it is what a scan opens,
+    and it only ever records the logged-in person's own arrival.
+    """
+    now = timezone.now()
+    if not request.user.is_authenticated:
+        request.session[SCANNED_CODE] = {
+            "session": session_pk, "code": code, "at": now.timestamp(),
+        }
+        return redirect_to_login(request.get_full_path())
+    access = get_session_for(request.user, session_pk)
+    try:
+        attendance = training_sessions.checkin_record(
+            session=access.session, person=scope_for(request.user).person, code=code,
+            scanned_at=_scanned_at(request, session_pk, code) or now, now=now,
+        )
+    except ValidationError as error:
+        return render(request, "training/sessions/checkin.html", {
+            "session": access.session, "error": " ".join(error.messages),
+        }, status=400)
+    return render(request, "training/sessions/checkin.html", {
+        "session": access.session, "attendance": attendance,
+    })
+
+
+@login_required
+@require_POST
+def checkin_entry(request, session_pk):
+    """The code typed in by hand, for a phone that cannot scan."""
+    access = get_session_for(request.user, session_pk)
+    code = training_sessions.normalised_code(request.POST.get("code", ""))
+    if not code:
+        messages.error(request, _("Enter the code shown on the screen."))
+        return redirect("training:sessions")
+    return redirect("training:checkin", session_pk=access.session.pk, code=code)
+
+
+@login_required
+@require_safe
+def signin_sheet(request, pk):
+    session = get_managed_session_for(request.user, pk)
+    response = HttpResponse(
+        session_documents.signin_sheet_pdf(session=session), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="signin-sheet-{session.pk}.pdf"'
+    return response
+
+
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+@require_safe
+def attendance_export(request, pk, file_format):
+    session = get_managed_session_for(request.user, pk)
+    if file_format not in EXPORT_FORMATS:
+        raise Http404
+    exported = session_documents.attendance_export(session=session).export(file_format)
+    if file_format == "csv":
+        exported = exported.encode("utf-8-sig")  # the byte-order mark tells Excel it is UTF-8
+    response = HttpResponse(exported, content_type=EXPORT_FORMATS[file_format])
+    response["Content-Disposition"] = (
+        f'attachment; filename="attendance-{session.pk}.{file_format}"'
+    )
+    return response
+
+
+class SigninSheetUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Filled-in sign-in sheet"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        help_text=gettext_lazy(
+            "CSV or Excel workbook (.xlsx) with the columns 職員番号, 出欠 and 備考. 出欠 is one "
+            "of 出席, 遅刻, 欠席 or 欠席（届出あり）."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Character encoding of a CSV file"),
+        choices=RosterEncoding.choices, initial=RosterEncoding.AUTO, widget=forms.RadioSelect,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_KILOBYTES * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(kilobytes)d KB.") % {"kilobytes": MAX_IMPORT_KILOBYTES}
+            )
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance_import(request, pk):
+    """Upload a filled-in sign-in sheet and preview every row; nothing is written yet."""
+    session = get_managed_session_for(request.user, pk)
+    form = SigninSheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        result = training_sessions.attendance_import(
+            session=session, content=content, file_name=upload.name,
+            encoding=form.cleaned_data["encoding"], by=scope_for(request.user).person,
+            now=timezone.now(), dry_run=True,
+        )
+        token = None
+        if not result.has_errors:
+            token = secrets.token_urlsafe(24)
+            # A sign-in sheet is a few kilobytes: it waits in the coordinator's own session.
+            request.session[PENDING_IMPORT] = {
+                "token": token, "session": session.pk, "file_name": result.file_name,
+                "encoding": form.cleaned_data["encoding"],
+                "content": base64.b64encode(content).decode(),
+            }
+        return render(request, "training/sessions/import.html", {
+            "session": session, "result": result, "token": token,
+        }, status=400 if result.has_errors else 200)
+    return render(request, "training/sessions/import.html", {"session": session, "form": form})
+
+
+@login_required
+@require_POST
+def attendance_import_confirm(request, pk):
+    """Read the stored sheet again, check every row afresh, and record all or nothing."""
+    session = get_managed_session_for(request.user, pk)
+    pending = request.session.get(PENDING_IMPORT)
+    if not (
+        pending and pending["session"] == session.pk
+        and secrets.compare_digest(pending["token"], request.POST.get("token", ""))
+    ):
+        messages.error(request, _("That file is no longer waiting to be imported. Upload it "
+                                  "again."))
+        return redirect("training:attendance_import", pk=session.pk)
+    del request.session[PENDING_IMPORT]
+    result = training_sessions.attendance_import(
+        session=session, content=base64.b64decode(pending["content"]),
+        file_name=pending["file_name"], encoding=pending["encoding"],
+        by=scope_for(request.user).person, now=timezone.now(), dry_run=False,
+    )
+    if not result.written:
+        return render(request, "training/sessions/import.html", {
+            "session": session, "result": result, "token": None,
+        }, status=400)
+    messages.success(
+        request,
+        _("Imported %(file)s: %(new)d new, %(update)d updated, %(unchanged)d unchanged.")
+        % {"file": result.file_name, **result.totals},
+    )
+    return redirect("training:session_manage", pk=session.pk)
+
+
+@login_required
+@require_safe
+def session_department(request, pk, department_pk):
+    """One department's attendance at a session, read-only, for its supervisor."""
+    session, department = get_session_department_for(request.user, pk, department_pk)
+    return render(request, "training/sessions/department.html", {
+        "session": session,
+        "department": department,
+        "rows": training_sessions.roster_rows(session=session, department=department),
+    })
+
+
+def _scanned_at(request, session_pk, code):
+    """When this code was scanned before the user logged in, if it was; used once."""
+    scanned = request.session.pop(SCANNED_CODE, None)
+    if scanned and scanned["session"] == session_pk and scanned["code"] == code:
+        return datetime.datetime.fromtimestamp(scanned["at"], tz=datetime.UTC)
+    return None
+
+
+def _as_int(raw):
+    return int(raw) if raw and raw.isdigit() else None
+
+
+urlpatterns = [
+    path("sessions/", my_sessions, name="sessions"),
+    path("sessions/<int:pk>/calendar.ics", session_calendar, name="session_calendar"),
+    path("sessions/<int:pk>/manage/", session_manage, name="session_manage"),
+    path("sessions/<int:pk>/invitations/", invitations_send, name="invitations_send"),
+    path("sessions/<int:pk>/checkin-display/", checkin_display, name="checkin_display"),
+    path("sessions/<int:pk>/signin-sheet.pdf", signin_sheet, name="signin_sheet"),
+    path("sessions/<int:pk>/attendance.<str:file_format>", attendance_export,
+         name="attendance_export"),
+    path("sessions/<int:pk>/attendance/import/", attendance_import, name="attendance_import"),
+    path("sessions/<int:pk>/attendance/import/confirm/", attendance_import_confirm,
+         name="attendance_import_confirm"),
+    path("sessions/<int:pk>/departments/<int:department_pk>/", session_department,
+         name="session_department"),
+    path("checkin/<int:session_pk>/", checkin_entry, name="checkin_entry"),
+    path("checkin/<int:session_pk>/<str:code>/", checkin, name="checkin"),
+]
