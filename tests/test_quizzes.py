@@ -21,6 +21,7 @@ from training.models import (
     Attempt,
     AttemptQuestion,
     Attendance,
+    Certificate,
     Choice,
     Invitation,
     Question,
@@ -698,3 +699,17 @@ def test_a_quiz_is_written_with_its_selection_rules(clock, login, prefecture, co
 
 def test_the_clock_fixture_matches_the_tests_now(clock):
     assert timezone.now() == NOW
+
+
+def test_a_passing_submission_issues_the_certificate(session, taker):
+    attempt = start(session, taker)
+    result = attempt_submit(attempt=attempt, answers=correct_answers(attempt),
+                            now=NOW + datetime.timedelta(minutes=3))
+    assert result.attempt.certificate.issued_on == (NOW + datetime.timedelta(minutes=3)).date()
+
+
+def test_a_failing_submission_issues_no_certificate(session, taker):
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers=wrong_answers(attempt),
+                   now=NOW + datetime.timedelta(minutes=3))
+    assert not Certificate.objects.exists()

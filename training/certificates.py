@@ -107,6 +107,17 @@ def certificate_issue(*, attempt: Attempt, today: datetime.date) -> Certificate:
     return certificate
 
 
+def certificate_issue_if_earned(*, attempt: Attempt, today: datetime.date) -> Certificate | None:
+    """As certificate_issue, but None when the attempt has not earned one (yet).
+
+    Attendance may be recorded after the quiz: certificates_issue_pending catches up then.
+    """
+    try:
+        return certificate_issue(attempt=attempt, today=today)
+    except ValidationError:
+        return None
+
+
 def certificates_issue_pending(*, session: TrainingSession, today: datetime.date) -> int:
     """Issue the certificates that attendance recorded after the pass has made due.
 

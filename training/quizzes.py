@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from people.models import Person
+from training.certificates import certificate_issue_if_earned
 from training.models import (
     Attempt,
     AttemptQuestion,
@@ -255,7 +256,10 @@ def attempt_submit(
         won = _grade(attempt, answers={} if late else answers, at=now)
     if not won:
         return Submission(_graded(attempt), graded_now=False, late=False)
-    return Submission(_graded(attempt), graded_now=True, late=late)
+    graded = _graded(attempt)
+    if graded.passed:
+        certificate_issue_if_earned(attempt=graded, today=timezone.localdate(now))
+    return Submission(graded, graded_now=True, late=late)
 
 
 def attempt_expire(*, attempt: Attempt, now: datetime.datetime) -> bool:
