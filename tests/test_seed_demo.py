@@ -146,3 +146,19 @@ def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seed):
         headings = {block.id for block in question.module.body if block.block_type == "heading"}
         assert question.section_id in headings, question.text
         assert question.choices.filter(is_correct=True).exists()
+
+
+def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seed):
+    from training.models import Attempt, Certificate, TrainingSession
+
+    seed()
+    seed()
+    past, today = TrainingSession.objects.order_by("starts_at")
+    assert past.invitations.count() == Person.objects.filter(
+        organisation=past.organisation).id_holders(TODAY).count()
+    assert past.attendances.count() == past.invitations.count()
+    assert Attempt.objects.filter(passed=True).count() == Certificate.objects.count() > 0
+    operator = Person.objects.get(user__username="operator")
+    assert operator.attendances.get(session=past).status == "present"
+    assert not operator.attempts.exists()  # left for the demo to take
+    assert today.starts_at.date() == TODAY

@@ -1,15 +1,22 @@
-"""The demo's question bank and quiz for 熊本県, written for this project.
+"""The demo's question bank, quiz and sessions for 熊本県, written for this project.
 
 Each question points at the section of the training module it tests, so that a reader's
 review and the coordinator's item analysis lead back to the text.
 """
 
+import datetime
+import random
+
 from django.db import transaction
+from django.utils import timezone
 
 from cms.demo_content import TRAINING_MODULES, stream
 from cms.models import TrainingModulePage
-from people.models import Organisation
-from training.models import Choice, Question, Quiz, QuizRule
+from people.fiscal import fiscal_year_of
+from people.models import Organisation, Person
+from training.models import Attendance, Choice, Question, Quiz, QuizRule, TrainingSession
+from training.quizzes import attempt_start, attempt_submit
+from training.sessions import invitations_send
 
 QUIZ_TITLE = "令和8年度 住基ネット担当者研修 確認テスト"
 
@@ -123,3 +130,82 @@ def demo_quiz_seed() -> Quiz:
             QuizRule(quiz=quiz, category=category, count=2) for category in CATEGORY.values()
         )
     return quiz
+
+
+SESSION_TITLE = "令和8年度 住基ネット担当者研修会"
+EXTRA_SESSION_TITLE = "追加研修会（新規ID付与者）"
+VENUE = "熊本県庁 行政棟本館5階 審議会室"
+ATTENDANCE_SHARES = [("present", 80), ("late", 5), ("absent", 10), ("excused", 5)]
+
+
+@transaction.atomic
+def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
+    """This year's session two weeks ago, with attendance and some passed quizzes, and a
+    session for new ID holders today, so that check-in can be tried out.
+
+    The demo operator attended but has not taken the quiz yet.
+    """
+    prefecture = quiz.organisation
+    today = timezone.localdate(now)
+    fiscal_year = fiscal_year_of(today)
+    held_on = max(today - datetime.timedelta(days=14), fiscal_year.first_day)
+    past, created = TrainingSession.objects.get_or_create(
+        organisation=prefecture, title=SESSION_TITLE,
+        defaults={"starts_at": _at(held_on, 13, 30), "ends_at": _at(held_on, 16, 30),
+                  "venue": VENUE, "capacity": 120, "quiz": quiz},
+    )
+    if created:
+        past.modules.set(TrainingModulePage.objects.all())
+        invitations_send(session=past, today=held_on)
+        _attendance_and_attempts(past, coordinator=_coordinator())
+    today_session, created = TrainingSession.objects.get_or_create(
+        organisation=prefecture, title=EXTRA_SESSION_TITLE,
+        defaults={"starts_at": _at(today, 9, 0), "ends_at": _at(today, 18, 0),
+                  "venue": VENUE, "capacity": 40, "quiz": quiz,
+                  "audience": TrainingSession.Audience.NEW_ID_HOLDERS},
+    )
+    if created:
+        today_session.modules.set(TrainingModulePage.objects.all())
+        invitations_send(session=today_session, today=today)
+
+
+def _attendance_and_attempts(session, *, coordinator):
+    rng = random.Random(20261126)
+    invitations = list(session.invitations.select_related("person__user").order_by("pk"))
+    statuses = [status for status, share in ATTENDANCE_SHARES for _ in range(share)]
+    Attendance.objects.bulk_create(
+        Attendance(
+            session=session, person=invitation.person, method=Attendance.Method.ROSTER,
+            status="present" if invitation.person.user and invitation.person.user.username
+            == "operator" else rng.choice(statuses),
+            recorded_by=coordinator, recorded_at=session.ends_at,
+        )
+        for invitation in invitations
+    )
+    attended = Attendance.objects.filter(
+        session=session, status__in=Attendance.ATTENDED
+    ).exclude(person__user__username="operator").select_related("person")
+    taken_at = session.ends_at + datetime.timedelta(days=1)
+    for attendance in attended:
+        if rng.random() < 0.3:
+            continue  # has not taken it yet
+        attempt = attempt_start(quiz=session.quiz, session=session, person=attendance.person,
+                                now=taken_at, rng=rng)
+        answers = {}
+        for asked in attempt.questions.select_related("question"):
+            correct = list(asked.question.choices.filter(is_correct=True)
+                           .values_list("pk", flat=True))
+            wrong = list(asked.question.choices.filter(is_correct=False)
+                         .values_list("pk", flat=True))
+            # Most know the answers; some slip, so the item analysis has something to say.
+            answers[asked.question_id] = correct if rng.random() < 0.85 else wrong[:1]
+        attempt_submit(attempt=attempt, answers=answers,
+                       now=taken_at + datetime.timedelta(minutes=12))
+
+
+def _coordinator():
+    return Person.objects.filter(user__username="coordinator").first()
+
+
+def _at(day, hour, minute):
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, minute))

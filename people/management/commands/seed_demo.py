@@ -16,7 +16,7 @@ from cms.demo import demo_pages_seed
 from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
-from training.demo import demo_quiz_seed
+from training.demo import demo_quiz_seed, demo_sessions_seed
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         demo.demo_seed(today=today)
         # The one place the demo is put together, app by app in the direction data flows.
         demo_pages_seed()
-        demo_quiz_seed()
+        demo_sessions_seed(quiz=demo_quiz_seed(), now=timezone.now())
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
