@@ -67,6 +67,23 @@ class Scope:
     def people(self):
         return Person.objects.filter(self._department_filter("department__"))
 
+    def personal_records(self, prefix: str = "person__") -> Q:
+        """Records about people (attempts, certificates) this user may read: their own,
+        their supervised departments' and their coordinated organisations'. Narrower than
+        the directory: an operator does not see a colleague's."""
+        if self.sees_everything:
+            return Q()
+        visible = Q(**{f"{prefix}department__in": self.supervised_department_ids})
+        visible |= Q(**{f"{prefix}organisation__in": self.coordinated_organisation_ids})
+        if self.person is not None:
+            visible |= Q(**{prefix.removesuffix("__"): self.person})
+        return visible
+
+    def coordinated_organisations(self):
+        if self.sees_everything:
+            return Organisation.objects.all()
+        return Organisation.objects.filter(pk__in=self.coordinated_organisation_ids)
+
     def overseen_departments(self):
         """Departments whose staff this user answers for: supervised or coordinated."""
         if self.sees_everything:
@@ -169,10 +186,9 @@ def managed_sessions_for(user):
     """Sessions the user runs: their organisations' for a coordinator, all prefecture-wide."""
     from training.models import TrainingSession  # training builds on people, not the reverse
 
-    scope = scope_for(user)
-    if scope.sees_everything:
-        return TrainingSession.objects.all()
-    return TrainingSession.objects.filter(organisation__in=scope.coordinated_organisation_ids)
+    return TrainingSession.objects.filter(
+        organisation__in=scope_for(user).coordinated_organisations()
+    )
 
 
 def get_managed_session_for(user, pk):
@@ -286,14 +302,7 @@ def attempts_visible_to(user):
     their organisation's as a coordinator, all of them prefecture-wide."""
     from training.models import Attempt
 
-    scope = scope_for(user)
-    if scope.sees_everything:
-        return Attempt.objects.all()
-    visible = Q(person__department__in=scope.supervised_department_ids)
-    visible |= Q(person__organisation__in=scope.coordinated_organisation_ids)
-    if scope.person is not None:
-        visible |= Q(person=scope.person)
-    return Attempt.objects.filter(visible)
+    return Attempt.objects.filter(scope_for(user).personal_records())
 
 
 def get_attempt_for(user, pk):
@@ -321,10 +330,7 @@ def get_own_attempt_for(user, pk):
 
 def quiz_organisations_for(user):
     """Organisations whose question bank, quizzes and analysis the user manages."""
-    scope = scope_for(user)
-    if scope.sees_everything:
-        return Organisation.objects.all()
-    return Organisation.objects.filter(pk__in=scope.coordinated_organisation_ids)
+    return scope_for(user).coordinated_organisations()
 
 
 def get_quiz_analysis_for(user, pk):
@@ -341,6 +347,7 @@ def get_quiz_analysis_for(user, pk):
         raise Http404
     return quiz
 
+
 # Certificates: who may see, download and revoke a certificate.
 
 
@@ -352,14 +359,7 @@ def certificates_for(user):
     """
     from training.models import Certificate  # training builds on people, not the reverse
 
-    scope = scope_for(user)
-    if scope.sees_everything:
-        return Certificate.objects.all()
-    visible = Q(person__department__in=scope.supervised_department_ids)
-    visible |= Q(person__organisation__in=scope.coordinated_organisation_ids)
-    if scope.person is not None:
-        visible |= Q(person=scope.person)
-    return Certificate.objects.filter(visible)
+    return Certificate.objects.filter(scope_for(user).personal_records())
 
 
 @dataclass(frozen=True)
