@@ -194,6 +194,14 @@ def outsider(city_department):
     )
 
 
+def log_in(page, live_server, username):
+    """Log a browser page in through the login form, as a person would."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+
 @pytest.fixture
 def login(client):
     """Log the test client in as a fixture person."""

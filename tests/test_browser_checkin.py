@@ -11,18 +11,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in
 from tests.test_sessions import invite, make_session
 from training.models import Attendance
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_an_operator_scans_logs_in_and_appears_on_the_roster(

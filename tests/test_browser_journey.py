@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in
 from tests.test_sessions import invite, make_session
 from training.models import Choice, Question, Quiz, QuizRule
 
@@ -23,12 +23,6 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils"),
 ]
 
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def bank_and_quiz(organisation):

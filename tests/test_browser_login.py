@@ -2,16 +2,10 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 @pytest.mark.parametrize(

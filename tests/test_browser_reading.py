@@ -6,16 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from cms.editors import editor_group_for
-from tests.conftest import PASSWORD
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_operator_acknowledges_coordinator_revises_operator_sees_changes(
