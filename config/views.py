@@ -13,7 +13,7 @@ from django_q.status import Stat
 from cms.models import EmergencyPlanPage
 from people.access import scope_for
 from people.fiscal import fiscal_year_of
-from training.reading import obligations_for
+from training.reading import Reader, obligations_of
 
 
 @login_required
@@ -24,8 +24,7 @@ def home(request):
     context = {"today": today, "fiscal_year": fiscal_year}
 
     if scope.person is not None:
-        context["id_grant"] = scope.person.current_id_grant(today)
-        obligations = obligations_for(scope.person, today=today)
+        obligations = obligations_of(Reader.of_scope(scope, today=today))
         context["open_reading"] = sum(not obligation.is_done for obligation in obligations)
         context["reading_count"] = len(obligations)
         context["plan"] = EmergencyPlanPage.objects.live().filter(

@@ -11,6 +11,7 @@ Scope, widest first:
 - everyone with a person record sees their own department.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -27,7 +28,7 @@ class Scope:
     coordinated_organisation_ids: frozenset[int]
     supervised_department_ids: frozenset[int]
     evaluated_organisation_ids: frozenset[int]
-    holds_id: bool
+    id_granted_on: datetime.date | None  # start of the person's current operator-ID grant
 
     @property
     def is_coordinator(self) -> bool:
@@ -43,7 +44,7 @@ class Scope:
 
     @property
     def is_operator(self) -> bool:
-        return self.holds_id
+        return self.id_granted_on is not None
 
     def _department_filter(self, prefix: str = "") -> Q:
         """Rows whose department (reached through `prefix`) lies within this scope."""
@@ -102,7 +103,7 @@ class Scope:
         return self.is_coordinator
 
 
-NO_SCOPE = Scope(None, False, frozenset(), frozenset(), frozenset(), False)
+NO_SCOPE = Scope(None, False, frozenset(), frozenset(), frozenset(), None)
 
 
 def scope_for(user) -> Scope:
@@ -119,9 +120,11 @@ def scope_for(user) -> Scope:
             "role", "department_id", "organisation_id", "organisation__kind"
         )
     ) if person else []
-    holds_id = bool(person) and IdGrant.objects.filter(person=person).active_on(
-        timezone.localdate()
-    ).exists()
+    id_granted_on = (
+        IdGrant.objects.filter(person=person).active_on(timezone.localdate())
+        .order_by("-granted_on").values_list("granted_on", flat=True).first()
+        if person else None
+    )
 
     def organisations_for(role):
         return frozenset(org for r, _dept, org, _kind in roles if r == role)
@@ -137,7 +140,7 @@ def scope_for(user) -> Scope:
             dept for r, dept, _org, _kind in roles if r == RoleAssignment.Role.SUPERVISOR
         ),
         evaluated_organisation_ids=organisations_for(RoleAssignment.Role.EVALUATOR),
-        holds_id=holds_id,
+        id_granted_on=id_granted_on,
     )
     user._kunren_scope = scope
     return scope

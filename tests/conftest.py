@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import translation
 from django_q.tasks import async_task, result
 
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
@@ -77,6 +78,15 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture(autouse=True)
+def japanese():
+    """Every test starts in Japanese: a request switched to English leaves the language
+    active in the thread, as it does in a server between requests."""
+    translation.activate("ja")
+    yield
+    translation.activate("ja")
 
 
 @pytest.fixture

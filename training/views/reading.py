@@ -21,7 +21,9 @@ def my_training(request):
     if scope.person is None:
         raise Http404
     today = timezone.localdate()
-    obligations = required_reading.obligations_for(scope.person, today=today)
+    obligations = required_reading.obligations_of(
+        required_reading.Reader.of_scope(scope, today=today)
+    )
     return render(request, "training/mine.html", {
         "checklist": checklist_for(scope.person, obligations, today=today),
         "fiscal_year": fiscal_year_of(today),
@@ -37,7 +39,8 @@ def reading(request, page_id):
     page = Page.objects.live().filter(pk=page_id).specific().first()
     if page is None or not hasattr(page, "required_for"):
         raise Http404
-    person = scope_for(request.user).person
+    scope = scope_for(request.user)
+    person = scope.person
     today = timezone.localdate()
 
     if request.method == "POST":
@@ -53,10 +56,10 @@ def reading(request, page_id):
             messages.error(request, " ".join(error.messages))
         return redirect("training:reading", page_id=page.pk)
 
-    obligation = next(
-        (o for o in required_reading.obligations_for(person, today=today) if o.page.pk == page.pk),
-        None,
-    ) if person else None
+    obligations = required_reading.obligations_of(
+        required_reading.Reader.of_scope(scope, today=today)
+    ) if person else []
+    obligation = next((o for o in obligations if o.page.pk == page.pk), None)
     changes = None
     if obligation and obligation.needs_reacknowledgement:
         changes = required_reading.changes_since(obligation.acknowledgement, page)
