@@ -121,6 +121,9 @@ def attempt_start(
     """
     rng = rng or random.Random(secrets.randbits(64))
     with transaction.atomic():
+        # One start at a time per person: a second tab waits here, then finds the first
+        # tab's attempt open and resumes it instead of numbering a second one.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
         status = quiz_status(quiz=quiz, session=session, person=person, now=now)
         if status.open_attempt is not None:
             return status.open_attempt  # a refresh or a second tab resumes it
