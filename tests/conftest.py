@@ -304,3 +304,31 @@ def publish_revision(page, *, requires_reacknowledgement, change=None):
     revision.publish()
     page.refresh_from_db()
     return page
+
+
+@pytest.fixture
+def closed_session(clock, prefecture, department_a, operator, colleague, supervisor):
+    """A session for department A held on 2026-11-20, closed now (2026-11-26 10:00 JST).
+
+    The operator attended and the colleague did not, so the colleague must be briefed by
+    2026-12-26. The supervisor holds no ID, so is not in the audience.
+    """
+    from training.models import Attendance, TrainingSession
+    from training.sessions import invitations_send
+    from training.sharing import attendance_close
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    session = TrainingSession.objects.create(
+        organisation=prefecture, title="令和8年度 住基ネット担当者研修",
+        starts_at=datetime.datetime(2026, 11, 20, 13, 30, tzinfo=tokyo),
+        ends_at=datetime.datetime(2026, 11, 20, 16, 30, tzinfo=tokyo),
+        venue="県庁本館", capacity=50,
+    )
+    session.departments.set([department_a])
+    invitations_send(session=session, today=datetime.date(2026, 11, 1))
+    Attendance.objects.create(
+        session=session, person=operator, status="present", method="roster",
+        recorded_at=session.ends_at,
+    )
+    attendance_close(session=session, now=datetime.datetime(2026, 11, 26, 10, 0, tzinfo=tokyo))
+    return session
