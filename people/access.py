@@ -392,3 +392,89 @@ def may_revoke_certificate(user, certificate) -> bool:
     return scope.sees_everything or (
         certificate.person.organisation_id in scope.coordinated_organisation_ids
     )
+
+
+# Onward sharing: department pages, briefings, confirmations and the dashboard.
+
+
+def sharings_visible_to(user):
+    """Department sharings the user may read: their own department's, their supervised
+    departments', their organisations' as a coordinator, all of them prefecture-wide."""
+    from training.models import DepartmentSharing
+
+    return DepartmentSharing.objects.filter(department__in=scope_for(user).departments())
+
+
+@dataclass(frozen=True)
+class SharingAccess:
+    sharing: object  # training.models.DepartmentSharing
+    may_supervise: bool  # confirm for colleagues, confirm the department, submit the report
+    may_brief: bool  # record a briefing: its staff (the services check they attended)
+
+
+def get_sharing_for(user, pk) -> SharingAccess:
+    """A department sharing the user may read, and what they may do there; else 404."""
+    sharing = (
+        sharings_visible_to(user)
+        .select_related("session__organisation", "department__organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if sharing is None:
+        raise Http404
+    scope = scope_for(user)
+    may_supervise = sharing.department_id in scope.supervised_department_ids
+    works_there = scope.person is not None and scope.person.department_id == sharing.department_id
+    return SharingAccess(sharing, may_supervise, may_supervise or works_there)
+
+
+@dataclass(frozen=True)
+class ObligationAccess:
+    obligation: object  # training.models.BriefingObligation
+    is_own: bool
+    may_confirm_on_behalf: bool  # the colleague's supervisor
+
+
+def get_obligation_for(user, pk) -> ObligationAccess:
+    """A briefing obligation: the colleague's own, or one of a department the user may
+    read; else 404. Only the colleague and their supervisor may confirm it."""
+    from training.models import BriefingObligation
+
+    scope = scope_for(user)
+    visible = Q(sharing__in=sharings_visible_to(user))
+    if scope.person is not None:
+        visible |= Q(person=scope.person)
+    obligation = (
+        BriefingObligation.objects.filter(visible)
+        .select_related("person", "sharing__session", "sharing__department")
+        .filter(pk=pk)
+        .first()
+    )
+    if obligation is None:
+        raise Http404
+    return ObligationAccess(
+        obligation,
+        is_own=scope.person is not None and obligation.person_id == scope.person.pk,
+        may_confirm_on_behalf=obligation.sharing.department_id in scope.supervised_department_ids,
+    )
+
+
+def dashboard_sharings_for(user):
+    """Every department sharing of the organisations the user coordinates; 404 for
+    anyone who coordinates none."""
+    from training.models import DepartmentSharing
+
+    scope = scope_for(user)
+    if not scope.is_coordinator:
+        raise Http404
+    return DepartmentSharing.objects.filter(
+        session__organisation__in=scope.coordinated_organisations()
+    )
+
+
+def get_coordinated_organisation_for(user, pk) -> Organisation:
+    """An organisation the user coordinates (e.g. to set its reminder ladder); else 404."""
+    organisation = scope_for(user).coordinated_organisations().filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation

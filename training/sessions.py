@@ -50,6 +50,16 @@ CODE_WINDOW_SECONDS = 60
 Status = Attendance.Status
 
 
+# Once attendance is closed, onward sharing has worked out who must be briefed from it.
+def _closed_message():
+    return _("Attendance for this session is closed, so it can no longer be changed.")
+
+
+def _refuse_if_closed(session: TrainingSession) -> None:
+    if session.attendance_closed_at is not None:
+        raise ValidationError(_closed_message())
+
+
 # Invitations
 
 
@@ -157,6 +167,7 @@ def checkin_record(
     Checking in again changes nothing, and never turns present into late; a check-in
     does replace an earlier "absent" or "excused" from the roster, since it proves presence.
     """
+    _refuse_if_closed(session)
     if not (now - LOGIN_ALLOWANCE <= scanned_at <= now) or not checkin_code_is_valid(
         session=session, code=code, now=scanned_at
     ):
@@ -221,6 +232,7 @@ def attendance_record_roster(
 ) -> int:
     """Save the roster form: every row, or none if any row is wrong. Rows whose status
     and note are unchanged keep how and when they were recorded. Returns rows changed."""
+    _refuse_if_closed(session)
     names = dict(session.invitations.values_list("person_id", "person__name"))
     existing = {attendance.person_id: attendance for attendance in session.attendances.all()}
     errors, seen, changed = [], set(), []
@@ -339,6 +351,9 @@ def attendance_import(
     record it: all rows or none. The confirm step calls this again with the same file,
     so the file is checked afresh against the database rather than trusting the preview."""
     result = AttendanceImport(file_name=file_name)
+    if session.attendance_closed_at is not None:
+        result.file_errors.append(_closed_message())
+        return result
     try:
         sheet = read_sheet(content, encoding)
     except RosterFileError as error:

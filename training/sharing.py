@@ -34,6 +34,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextChoices,
     Value,
     When,
 )
@@ -65,25 +66,17 @@ Dropped = BriefingObligation.Dropped
 # Stages
 
 
-class Stage:
+class Stage(TextChoices):
     """An obligation's stage, from its records; the later stages win."""
 
-    TO_BRIEF = "to_brief"
-    OVERDUE = "overdue"
-    BRIEFED = "briefed"
-    CONFIRMED = "confirmed"
-    DROPPED = "dropped"
-
-    LABELS = {
-        TO_BRIEF: gettext_lazy("To be briefed"),
-        OVERDUE: gettext_lazy("Overdue"),
-        BRIEFED: gettext_lazy("Briefed, awaiting the colleague's confirmation"),
-        CONFIRMED: gettext_lazy("Confirmed"),
-        DROPPED: gettext_lazy("Dropped out"),
-    }
+    TO_BRIEF = "to_brief", gettext_lazy("To be briefed")
+    BRIEFED = "briefed", gettext_lazy("Briefed, awaiting the colleague's confirmation")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+    DROPPED = "dropped", gettext_lazy("Dropped out")
 
     @classmethod
-    def of(cls, obligation: BriefingObligation, *, today: datetime.date) -> str:
+    def of(cls, obligation: BriefingObligation, *, today: datetime.date) -> "Stage":
         """`obligation` must come from `obligations_with_facts`."""
         if obligation.dropped_at is not None:
             return cls.DROPPED
@@ -319,6 +312,45 @@ def _attendees_covering(session: TrainingSession) -> set[int]:
     return people
 
 
+def sharings_of_departments(department_ids) -> QuerySet:
+    """The sharings of the given departments, for the current fiscal year's sessions."""
+    fiscal_year = fiscal_year_of(timezone.localdate())
+    return DepartmentSharing.objects.filter(
+        department__in=department_ids,
+        session__starts_at__date__gte=fiscal_year.first_day,
+        session__starts_at__date__lte=fiscal_year.last_day,
+    )
+
+
+def sharings_briefed_by(person: Person) -> QuerySet:
+    """The current fiscal year's sharings of the person's department for sessions they
+    attended: the ones where they brief the colleagues who missed it."""
+    return sharings_of_departments([person.department_id]).filter(
+        session__attendances__person=person,
+        session__attendances__status__in=Attendance.ATTENDED,
+    )
+
+
+@transaction.atomic
+def obligation_add(*, sharing: DepartmentSharing, person: Person,
+                   now: datetime.datetime) -> BriefingObligation:
+    """The supervisor adds a colleague the rules missed (e.g. attendance recorded in
+    error): they must work in the department, hold an ID, and not already be listed."""
+    today = timezone.localdate(now)
+    if person.department_id != sharing.department_id:
+        raise ValidationError(_("%(name)s does not work in %(department)s.")
+                              % {"name": person.name, "department": sharing.department.name})
+    if not Person.objects.filter(pk=person.pk).id_holders(today).exists():
+        raise ValidationError(_("%(name)s holds no operator ID, so needs no briefing.")
+                              % {"name": person.name})
+    if sharing.obligations.filter(person=person, dropped_at__isnull=True).exists():
+        raise ValidationError(_("%(name)s is already listed for briefing.") % {"name": person.name})
+    return BriefingObligation.objects.create(
+        sharing=sharing, person=person, origin=Origin.ADDED, created_at=now,
+        due_on=today + datetime.timedelta(days=sharing.session.briefing_due_days),
+    )
+
+
 # Briefings
 
 
@@ -468,13 +500,13 @@ class StatusRow:
     person: Person
     attended: bool
     obligation: BriefingObligation | None
-    stage: str | None
+    stage: Stage | None
     briefings: list
     confirmation: BriefingConfirmation | None
 
     @property
     def stage_label(self):
-        return Stage.LABELS[self.stage] if self.stage else _("Attended")
+        return self.stage.label if self.stage else _("Attended")
 
 
 @dataclass(frozen=True)
@@ -503,6 +535,7 @@ class DepartmentStatus:
         return {
             "id_holders": self.attended + len(live),
             "attended": self.attended,
+            "to_brief": len(live),
             "briefed": sum(1 for row in live if row.briefings),
             "confirmed": self._count(Stage.CONFIRMED),
             "dropped": self._count(Stage.DROPPED),

@@ -51,6 +51,7 @@ class BriefingObligation(models.Model):
         ABSENT = "absent", _("Did not attend the session")
         NEW_ID_HOLDER = "new_id_holder", _("Received an ID after the session")
         MOVED_IN = "moved_in", _("Moved into the department")
+        ADDED = "added", _("Added by the supervisor")
 
     class Dropped(models.TextChoices):
         ID_REVOKED = "id_revoked", _("No longer holds an ID")

@@ -35,6 +35,7 @@ from people.access import (
 from people.roster.files import RosterEncoding
 from training import session_documents
 from training import sessions as training_sessions
+from training import sharing as training_sharing
 from training.models import Attendance, TrainingSession
 
 CHECKIN_DISPLAY_REFRESH_SECONDS = 20
@@ -149,6 +150,24 @@ def invitations_send(request, pk):
               "than it holds. Nobody was left out; find a larger room or add a session.")
             % {"total": sent.total, "capacity": sent.capacity, "over": sent.over_capacity},
         )
+    return redirect("training:session_manage", pk=session.pk)
+
+
+@login_required
+@require_POST
+def attendance_close(request, pk):
+    """Close the attendance and start onward sharing: who missed it is to be briefed."""
+    session = get_managed_session_for(request.user, pk)
+    try:
+        result = training_sharing.attendance_close(session=session, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:session_manage", pk=session.pk)
+    messages.success(
+        request,
+        _("Attendance closed. %(count)d colleagues who missed the session are to be briefed "
+          "by their departments.") % {"count": result.created},
+    )
     return redirect("training:session_manage", pk=session.pk)
 
 
@@ -362,6 +381,7 @@ urlpatterns = [
     path("sessions/<int:pk>/calendar.ics", session_calendar, name="session_calendar"),
     path("sessions/<int:pk>/manage/", session_manage, name="session_manage"),
     path("sessions/<int:pk>/invitations/", invitations_send, name="invitations_send"),
+    path("sessions/<int:pk>/close/", attendance_close, name="attendance_close"),
     path("sessions/<int:pk>/checkin-display/", checkin_display, name="checkin_display"),
     path("sessions/<int:pk>/signin-sheet.pdf", signin_sheet, name="signin_sheet"),
     path("sessions/<int:pk>/attendance.<str:file_format>", attendance_export,
