@@ -234,12 +234,13 @@ def material_open(request, pk, page_pk):
     access = get_obligation_for(request.user, pk)
     page = next((page for page, _opened in training_sharing.materials_of(access.obligation)
                  if page.pk == page_pk), None)
-    if page is None:
+    url = page.get_url(request) if page is not None else None
+    if url is None:
         raise Http404
     if access.is_own:
         training_sharing.material_open(obligation=access.obligation, page=page,
                                        now=timezone.now())
-    return redirect(page.url)
+    return redirect(url)
 
 
 @login_required
