@@ -151,9 +151,9 @@ def test_confirming_for_someone_else_without_supervising_them_is_refused(
     client = login(operator)
     record_briefing(client, sharing, obligation, briefed_by=operator.pk)
     response = client.post(reverse("training:sharing_obligation_confirm", args=[obligation.pk]),
-                           {"note": "代わりに"})
-    assert response.status_code == 400
-    assert "所属長" in response.content.decode() or "supervisor" in response.content.decode()
+                           {"note": "代わりに"}, follow=True)
+    *_earlier, refusal = [str(message) for message in response.context["messages"]]
+    assert refusal == "この伝達の受領を確認できるのは、佐藤 次郎本人か所属長だけです。"
     assert not BriefingConfirmation.objects.exists()
 
 
@@ -163,7 +163,8 @@ def test_the_supervisor_confirms_on_a_colleagues_behalf_with_a_note(
     record_briefing(login(operator), sharing, obligation, briefed_by=operator.pk)
     client = login(supervisor)
     url = reverse("training:sharing_obligation_confirm", args=[obligation.pk])
-    assert client.post(url, {"note": ""}).status_code == 400
+    *_earlier, refusal = client.post(url, {"note": ""}, follow=True).context["messages"]
+    assert "理由" in str(refusal)
     assert not BriefingConfirmation.objects.exists()
     assert client.post(url, {"note": "紙の受講票に署名"}).status_code == 302
     confirmation = BriefingConfirmation.objects.get()
@@ -250,7 +251,8 @@ def test_opening_a_material_records_it_and_shows_the_page(
                     materials=[module.pk])
     client = login(colleague)
     confirm = reverse("training:sharing_obligation_confirm", args=[obligation.pk])
-    assert client.post(confirm).status_code == 400  # not opened yet
+    *_earlier, refusal = client.post(confirm, follow=True).context["messages"]
+    assert module.title in str(refusal)  # not opened yet
     response = client.get(reverse("training:sharing_material_open", args=[obligation.pk, module.pk]))
     assert response.status_code == 302 and response["Location"].endswith(module.url)
     assert client.post(confirm).status_code == 302

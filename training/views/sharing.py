@@ -208,10 +208,6 @@ def briefing_new(request, pk):
 def obligation(request, pk):
     """One colleague's briefing: what they received, the materials to open, confirmation."""
     access = get_obligation_for(request.user, pk)
-    return _obligation_page(request, access)
-
-
-def _obligation_page(request, access, *, error=None):
     obligation = training_sharing.obligations_with_facts(
         BriefingObligation.objects.filter(pk=access.obligation.pk)
     ).select_related("person", "sharing__session", "sharing__department",
@@ -223,8 +219,7 @@ def _obligation_page(request, access, *, error=None):
         "stages": training_sharing.Stage,
         "briefings": obligation.briefings.select_related("briefed_by").order_by("held_on"),
         "materials": training_sharing.materials_of(obligation),
-        "error": error,
-    }, status=400 if error else 200)
+    })
 
 
 @login_required
@@ -246,18 +241,21 @@ def material_open(request, pk, page_pk):
 @login_required
 @require_POST
 def obligation_confirm(request, pk):
+    """Confirm a briefing; a refusal goes back to the briefing's page with the reason, so
+    that reloading that page never posts the confirmation again."""
     access = get_obligation_for(request.user, pk)
     if not (access.is_own or access.may_confirm_on_behalf):
-        return _obligation_page(request, access, error=_(
-            "Only %(name)s or their supervisor can confirm this briefing."
-        ) % {"name": access.obligation.person.name})
+        messages.error(request, _("Only %(name)s or their supervisor can confirm this briefing.")
+                       % {"name": access.obligation.person.name})
+        return redirect("training:sharing_obligation", pk=pk)
     try:
         training_sharing.briefing_confirm(
             obligation=access.obligation, by=scope_for(request.user).person,
             on_behalf=not access.is_own, note=request.POST.get("note", ""), now=timezone.now(),
         )
     except ValidationError as error:
-        return _obligation_page(request, access, error=" ".join(error.messages))
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:sharing_obligation", pk=pk)
     messages.success(request, _("Briefing confirmed."))
     if access.is_own:
         return redirect("training:sharing")
