@@ -1,4 +1,6 @@
-"""django-q2 tasks. Each calls one service and nothing more.
+"""django-q2 tasks. Each calls the services of one job and nothing more: the daily
+certificate reminders, and the daily onward-sharing reminders, which first bring the
+briefing obligations up to date so that nobody is reminded about a stale one.
 
 The schedules that run them are made by ensure_schedules(), which a data migration
 calls, so that every database has them without anyone creating them by hand.
@@ -10,6 +12,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from training.certificates import certificates_remind
+from training.sharing import obligations_sync
+from training.sharing_reminders import reminders_send
 
 # Local time of day at which the daily jobs run: the reminders arrive at the start of
 # the working day. django-q2's scheduler wakes about every 30 s, so they go out shortly
@@ -22,11 +26,21 @@ SCHEDULES = [
         "func": "training.tasks.send_certificate_reminders",
         "schedule_type": Schedule.DAILY,
     },
+    {
+        "name": "sharing-reminders",
+        "func": "training.tasks.send_sharing_reminders",
+        "schedule_type": Schedule.DAILY,
+    },
 ]
 
 
 def send_certificate_reminders() -> int:
     return certificates_remind(today=timezone.localdate())
+
+
+def send_sharing_reminders() -> int:
+    obligations_sync(now=timezone.now())
+    return reminders_send(now=timezone.now())
 
 
 def ensure_schedules(*, schedule_model=Schedule, now=None) -> None:

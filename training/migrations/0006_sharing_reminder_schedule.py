@@ -1,0 +1,27 @@
+"""The daily django-q2 schedule that sends the onward-sharing reminders."""
+
+from django.db import migrations
+
+from training.tasks import ensure_schedules
+
+SCHEDULE_NAME = "sharing-reminders"
+
+
+def create_schedules(apps, schema_editor):
+    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=SCHEDULE_NAME).delete()
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+        ("training", "0005_onward_sharing"),
+    ]
+
+    operations = [
+        migrations.RunPython(create_schedules, remove_schedule),
+    ]

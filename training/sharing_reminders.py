@@ -1,0 +1,395 @@
+"""Onward-sharing reminders: the escalation ladder, run daily by django-q2.
+
+For each department sharing of this fiscal year's closed sessions, the ladder of the
+session's organisation (its ReminderLadder, or the defaults when it has none) decides
+who hears about it and when, counting from the due date:
+
+1. `days_before_due` days before an obligation is due, the colleague it concerns, told
+   to get briefed or, once briefed, to confirm receipt;
+2. at the same time, while any colleague due that day is not yet briefed, every
+   attendee of the department, who can brief them;
+3. `supervisor_days_after_due` days after the due date, the department's supervisors,
+   while the sharing is incomplete: a colleague is still outstanding (live and not
+   confirmed) or the department report is not in;
+4. `coordinator_days_after_due` days after it, the coordinators of the session's
+   organisation, while it is still incomplete.
+
+For rungs 3 and 4 the due date is the earliest one among the outstanding colleagues,
+or the sharing's own when only the report is missing; so a colleague who joins after
+the report was submitted starts the ladder again, with their own due date.
+
+Every notice sent is a Notice row: what the person sees in the app. Its key names the
+rung, what it is about and the recipient, so running the job again sends nothing twice.
+A recipient gets one e-mail per run however many notices they have, sent in the same
+transaction that records them: if sending fails, nothing is recorded and the next run
+tries again.
+
+The facts are read in a fixed number of queries however many departments there are;
+only the writes, one transaction per recipient, grow with the notices sent.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from people.fiscal import fiscal_year_of
+from people.models import Person, RoleAssignment
+from training.models import (
+    Attendance,
+    BriefingObligation,
+    DepartmentReport,
+    DepartmentSharing,
+    Notice,
+    ReminderLadder,
+    TrainingSession,
+)
+from training.sharing import obligations_with_facts
+
+logger = logging.getLogger(__name__)
+
+Kind = Notice.Kind
+Role = RoleAssignment.Role
+
+# Japanese first, English below, in the e-mail and in the notice the app shows.
+LANGUAGES = (settings.LANGUAGE_CODE, "en")
+LANGUAGE_SEPARATOR = "\n\n" + "-" * 40 + "\n\n"
+
+
+class RemindersNotSent(Exception):
+    """Some recipients' e-mails failed; nothing was recorded for them, so the next run
+    tries them again."""
+
+
+@dataclass(frozen=True)
+class SharingFacts:
+    """What the ladder needs to know about one sharing, read in bulk."""
+
+    sharing: DepartmentSharing
+    ladder: ReminderLadder
+    # Live and unconfirmed, annotated by obligations_with_facts, ordered by name.
+    outstanding: list[BriefingObligation]
+    attendees: list[Person]
+    supervisors: list[Person]
+    coordinators: list[Person]
+
+    @property
+    def is_incomplete(self) -> bool:
+        return bool(self.outstanding) or not self.sharing.has_report
+
+    @property
+    def escalation_due_on(self) -> datetime.date:
+        """The due date the supervisor and coordinator rungs count from."""
+        return min((o.due_on for o in self.outstanding), default=self.sharing.due_on)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A notice to send: `describe()` writes its text in the active language."""
+
+    key: str
+    kind: str
+    recipient: Person
+    sharing: DepartmentSharing
+    describe: Callable[[], str]
+
+
+def reminders_send(*, now: datetime.datetime) -> int:
+    """Send every notice the ladders call for today and no one was sent yet; returns
+    how many were sent. Raises RemindersNotSent, after trying everyone, if some
+    recipients' e-mails failed."""
+    today = timezone.localdate(now)
+    fiscal_year = fiscal_year_of(today)
+    # Like obligations_sync: a past year's sharings stay as they were at its end.
+    sessions = TrainingSession.objects.filter(
+        attendance_closed_at__isnull=False,
+        starts_at__date__gte=fiscal_year.first_day, starts_at__date__lte=fiscal_year.last_day,
+    )
+    already_sent = _keys_sent(sessions)
+    by_recipient = defaultdict(dict)
+    for facts in _sharing_facts(sessions):
+        for reminder in _ladder(facts, today=today):
+            if reminder.key not in already_sent:
+                by_recipient[reminder.recipient.pk][reminder.key] = reminder
+
+    sent, failed = 0, 0
+    for recipient_id, reminders in by_recipient.items():
+        # One recipient's refused address must not keep the others from being reminded.
+        try:
+            sent += _notify(list(reminders.values()), now=now)
+        except Exception:
+            logger.exception("Could not send onward-sharing reminders to person %s",
+                             recipient_id)
+            failed += 1
+    if failed:
+        raise RemindersNotSent(f"{failed} recipients were not reminded (sent {sent} notices); "
+                               "the next run tries them again")
+    return sent
+
+
+# Reading the facts
+
+
+def _keys_sent(sessions) -> set[str]:
+    return set(Notice.objects.filter(sharing__session__in=sessions).values_list("key", flat=True))
+
+
+def _sharing_facts(sessions) -> Iterator[SharingFacts]:
+    """The facts of every incomplete sharing of `sessions`, in five queries."""
+    outstanding_filter = Q(dropped_at__isnull=True, is_confirmed=False)
+    outstanding_here = obligations_with_facts(
+        BriefingObligation.objects.filter(sharing=OuterRef("pk"))
+    ).filter(outstanding_filter)
+    sharings = list(
+        DepartmentSharing.objects.filter(session__in=sessions)
+        .annotate(has_report=Exists(DepartmentReport.objects.filter(sharing=OuterRef("pk"))))
+        .filter(Q(Exists(outstanding_here)) | Q(has_report=False))
+        .select_related("session", "department")
+        .order_by("pk")
+    )
+    if not sharings:
+        return
+    outstanding = defaultdict(list)
+    for obligation in (
+        obligations_with_facts(BriefingObligation.objects.filter(sharing__session__in=sessions))
+        .filter(outstanding_filter)
+        .select_related("person")
+        .order_by("person__kana", "person__employee_number", "pk")
+    ):
+        outstanding[obligation.sharing_id].append(obligation)
+    attendees = defaultdict(list)
+    for attendance in (
+        Attendance.objects.filter(session__in=sessions, status__in=Attendance.ATTENDED)
+        .select_related("person")
+        .order_by("person__kana", "person__employee_number")
+    ):
+        attendees[attendance.session_id, attendance.person.department_id].append(
+            attendance.person
+        )
+    department_ids = {sharing.department_id for sharing in sharings}
+    organisation_ids = {sharing.session.organisation_id for sharing in sharings}
+    supervisors, coordinators = defaultdict(list), defaultdict(list)
+    for role in (
+        RoleAssignment.objects.filter(
+            Q(role=Role.SUPERVISOR, department__in=department_ids)
+            | Q(role=Role.COORDINATOR, organisation__in=organisation_ids)
+        )
+        .select_related("person")
+        .order_by("person__kana", "person__employee_number")
+    ):
+        if role.role == Role.SUPERVISOR:
+            supervisors[role.department_id].append(role.person)
+        else:
+            coordinators[role.organisation_id].append(role.person)
+    ladders = {
+        ladder.organisation_id: ladder
+        for ladder in ReminderLadder.objects.filter(organisation__in=organisation_ids)
+    }
+    for sharing in sharings:
+        organisation_id = sharing.session.organisation_id
+        yield SharingFacts(
+            sharing=sharing,
+            ladder=ladders.get(organisation_id) or ReminderLadder(organisation_id=organisation_id),
+            outstanding=outstanding[sharing.pk],
+            attendees=attendees[sharing.session_id, sharing.department_id],
+            supervisors=supervisors[sharing.department_id],
+            coordinators=coordinators[organisation_id],
+        )
+
+
+# The ladder
+
+
+def _ladder(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
+    yield from _colleague_reminders(facts, today=today)
+    yield from _briefer_reminders(facts, today=today)
+    yield from _escalations(facts, today=today)
+
+
+def _colleague_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
+    window = datetime.timedelta(days=facts.ladder.days_before_due)
+    for obligation in facts.outstanding:
+        if today >= obligation.due_on - window:
+            yield Reminder(
+                key=f"colleague:{obligation.pk}", kind=Kind.COLLEAGUE_BEFORE_DUE,
+                recipient=obligation.person, sharing=facts.sharing,
+                describe=partial(_colleague_text, facts, obligation),
+            )
+
+
+def _briefer_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
+    window = datetime.timedelta(days=facts.ladder.days_before_due)
+    unbriefed_by_due_on = defaultdict(list)
+    for obligation in facts.outstanding:
+        if not obligation.is_briefed:
+            unbriefed_by_due_on[obligation.due_on].append(obligation)
+    for due_on, unbriefed in sorted(unbriefed_by_due_on.items()):
+        if today < due_on - window:
+            continue
+        for attendee in facts.attendees:
+            yield Reminder(
+                key=f"briefer:{facts.sharing.pk}:{due_on.isoformat()}:{attendee.pk}",
+                kind=Kind.BRIEFER_BEFORE_DUE, recipient=attendee, sharing=facts.sharing,
+                describe=partial(_briefer_text, facts, due_on, unbriefed),
+            )
+
+
+def _escalations(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
+    if not facts.is_incomplete:
+        return
+    due_on = facts.escalation_due_on
+    rungs = [
+        ("supervisor", Kind.SUPERVISOR_DUE, facts.ladder.supervisor_days_after_due,
+         facts.supervisors, _supervisor_text),
+        ("coordinator", Kind.COORDINATOR_OVERDUE, facts.ladder.coordinator_days_after_due,
+         facts.coordinators, _coordinator_text),
+    ]
+    for name, kind, days_after, recipients, text in rungs:
+        if today < due_on + datetime.timedelta(days=days_after):
+            continue
+        for person in recipients:
+            yield Reminder(
+                key=f"{name}:{facts.sharing.pk}:{due_on.isoformat()}:{person.pk}",
+                kind=kind, recipient=person, sharing=facts.sharing,
+                describe=partial(text, facts, due_on),
+            )
+
+
+# Sending
+
+
+def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
+    """Record one recipient's notices and e-mail them together, unless another worker
+    got there first: then its insert fails on the unique key and this one sends nothing.
+
+    The rows and the e-mail share a transaction, so a failed send leaves no row.
+    """
+    recipient = reminders[0].recipient
+    texts = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts[language] = [reminder.describe() for reminder in reminders]
+    notices = [
+        Notice(
+            key=reminder.key, kind=reminder.kind, recipient=recipient, sharing=reminder.sharing,
+            message=LANGUAGE_SEPARATOR.join(texts[language][i] for language in LANGUAGES),
+            sent_at=now, emailed_to=recipient.email,
+        )
+        for i, reminder in enumerate(reminders)
+    ]
+    try:
+        with transaction.atomic():
+            Notice.objects.bulk_create(notices)
+            if recipient.email:
+                _reminder_email(recipient, texts).send()
+    except IntegrityError:
+        return 0
+    return len(notices)
+
+
+def _reminder_email(recipient: Person, texts: dict[str, list[str]]) -> EmailMessage:
+    """Japanese first, English below."""
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:sharing")
+    subjects, bodies = [], []
+    for language in LANGUAGES:
+        with translation.override(language):
+            count = len(texts[language])
+            subjects.append(
+                ngettext("Onward sharing of training: %(count)d reminder",
+                         "Onward sharing of training: %(count)d reminders", count)
+                % {"count": count}
+            )
+            bodies.append(render_to_string("training/sharing/reminder_email.txt", {
+                "recipient": recipient, "texts": texts[language], "url": url,
+            }).strip())
+    return EmailMessage(
+        subject=" / ".join(subjects),
+        body=LANGUAGE_SEPARATOR.join(bodies) + "\n",
+        to=[recipient.email],
+    )
+
+
+# What each notice says, in the active language
+
+
+def _day(value: datetime.date) -> str:
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def _about(facts: SharingFacts, **more) -> dict[str, str]:
+    session = facts.sharing.session
+    return {
+        "session": session.title,
+        "held": _day(timezone.localtime(session.starts_at).date()),
+        "department": facts.sharing.department.name,
+        **more,
+    }
+
+
+def _list(people) -> list[str]:
+    return [f"- {person.name}" for person in people]
+
+
+def _colleague_text(facts: SharingFacts, obligation: BriefingObligation) -> str:
+    about = _about(facts, due=_day(obligation.due_on))
+    if obligation.is_briefed:
+        return _("You were briefed on the training session “%(session)s” (%(held)s). "
+                 "Please confirm on the training site that you received the briefing, by "
+                 "%(due)s.") % about
+    lines = [_("You are still to be briefed on the training session “%(session)s” "
+               "(%(held)s), by %(due)s.") % about]
+    if facts.attendees:
+        lines.append(_("These colleagues attended it and can brief you:"))
+        lines += _list(facts.attendees)
+    else:
+        lines.append(_("Nobody in your department attended it: ask your supervisor to brief "
+                       "you."))
+    return "\n".join(lines)
+
+
+def _briefer_text(facts: SharingFacts, due_on: datetime.date,
+                  unbriefed: list[BriefingObligation]) -> str:
+    about = _about(facts, due=_day(due_on))
+    lines = [_("You attended the training session “%(session)s” (%(held)s). These colleagues "
+               "in %(department)s are still to be briefed on it, by %(due)s:") % about]
+    lines += _list(obligation.person for obligation in unbriefed)
+    return "\n".join(lines)
+
+
+def _supervisor_text(facts: SharingFacts, due_on: datetime.date) -> str:
+    about = _about(facts, due=_day(due_on))
+    lines = [_("The onward sharing of the training session “%(session)s” (%(held)s) in "
+               "%(department)s is not complete. Due date: %(due)s.") % about]
+    if facts.outstanding:
+        lines.append(_("Not yet confirmed as briefed:"))
+        lines += _list(obligation.person for obligation in facts.outstanding)
+    if not facts.sharing.has_report:
+        lines.append(_("The department report has not been submitted."))
+    return "\n".join(lines)
+
+
+def _coordinator_text(facts: SharingFacts, due_on: datetime.date) -> str:
+    about = _about(facts, due=_day(due_on))
+    lines = [_("Escalation: the onward sharing of the training session “%(session)s” "
+               "(%(held)s) in %(department)s is still not complete. Due date: %(due)s.")
+             % about]
+    if facts.outstanding:
+        count = len(facts.outstanding)
+        lines.append(ngettext("%(count)d colleague is not yet confirmed as briefed.",
+                              "%(count)d colleagues are not yet confirmed as briefed.", count)
+                     % {"count": count})
+    if not facts.sharing.has_report:
+        lines.append(_("The department report has not been submitted."))
+    return "\n".join(lines)
