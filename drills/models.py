@@ -1,1 +1,348 @@
-"""Arrives with its own issue; see DESIGN.md."""
+"""Scenarios, and the drills run from them.
+
+A Scenario is authored in the Wagtail admin. Scheduling a Drill copies the scenario into
+the drill's own rows (roles, objectives, injects, expected actions), so editing the
+scenario later never changes a past drill.
+
+Drill time is computed, never stored: see drills.clock. What is stored is what happened,
+each stamped by the server: the start, pauses, the end, every release of an inject,
+every log entry, tick and rating.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.fields import StreamField
+
+from cms.blocks import INCIDENT_TYPES
+from drills.blocks import CHANNELS, InjectBlock, ObjectiveBlock
+
+CONTACT_TREE = "contact_tree"
+SCENARIO_TYPES = [*INCIDENT_TYPES, (CONTACT_TREE, _("Contact-tree drill"))]
+
+
+class Scenario(models.Model):
+    organisation = models.ForeignKey(
+        "people.Organisation", on_delete=models.PROTECT, related_name="scenarios",
+        verbose_name=_("organisation"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    incident_type = models.CharField(_("incident type"), max_length=30, choices=SCENARIO_TYPES)
+    summary = models.TextField(_("scenario"), help_text=_("The situation, as told to the players."))
+    objectives = StreamField([("objective", ObjectiveBlock())], verbose_name=_("objectives"))
+    timeline = StreamField([("inject", InjectBlock())], blank=True, verbose_name=_("timeline"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__lg_code", "title"]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+
+    def __str__(self):
+        return self.title
+
+
+class Drill(models.Model):
+    organisation = models.ForeignKey(
+        "people.Organisation", on_delete=models.PROTECT, related_name="drills",
+        verbose_name=_("organisation"),
+    )
+    scenario = models.ForeignKey(
+        Scenario, null=True, on_delete=models.SET_NULL, related_name="drills",
+        verbose_name=_("from scenario"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    incident_type = models.CharField(_("incident type"), max_length=30, choices=SCENARIO_TYPES)
+    summary = models.TextField(_("scenario"))
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    join_code = models.CharField(_("join code"), max_length=12, unique=True)
+    created_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(started_at__isnull=False, ended_at__gte=models.F("started_at")),
+                name="a_drill_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class DrillRole(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(_("drill role"), max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("drill role")
+        verbose_name_plural = _("drill roles")
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "name"], name="drill_role_names_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DrillObjective(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="objectives")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("objective"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("order"))
+
+    class Meta:
+        ordering = ["drill", "order"]
+        verbose_name = _("drill objective")
+        verbose_name_plural = _("drill objectives")
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "code"], name="drill_objective_codes_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+
+class DrillInject(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="injects")
+    order = models.PositiveIntegerField(_("order"))
+    offset = models.DurationField(_("time from the start"))
+    channel = models.CharField(_("channel"), max_length=20, choices=CHANNELS)
+    sender = models.CharField(_("from"), max_length=100)
+    role = models.ForeignKey(
+        DrillRole, on_delete=models.PROTECT, related_name="injects", verbose_name=_("to")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    message = models.TextField(_("message"))
+    is_contingency = models.BooleanField(_("contingency"), default=False)
+
+    class Meta:
+        ordering = ["drill", "offset", "order"]
+        verbose_name = _("inject")
+        verbose_name_plural = _("injects")
+
+    def __str__(self):
+        return self.subject
+
+
+class DrillAction(models.Model):
+    """An action the scenario expects, prompted by an inject, due `deadline` after it."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="actions")
+    inject = models.ForeignKey(DrillInject, on_delete=models.CASCADE, related_name="actions")
+    objective = models.ForeignKey(
+        DrillObjective, on_delete=models.CASCADE, related_name="actions",
+        verbose_name=_("objective"),
+    )
+    role = models.ForeignKey(
+        DrillRole, on_delete=models.PROTECT, related_name="actions",
+        verbose_name=_("responsible drill role"),
+    )
+    description = models.CharField(_("expected action"), max_length=300)
+    deadline = models.DurationField(_("deadline after the inject"))
+    weight = models.PositiveIntegerField(_("weight"), default=1)
+    plan_step_id = models.CharField(_("plan step it tests"), max_length=64, blank=True)
+    order = models.PositiveIntegerField(_("order"))
+
+    class Meta:
+        ordering = ["drill", "inject__offset", "order"]
+        verbose_name = _("expected action")
+        verbose_name_plural = _("expected actions")
+
+    def __str__(self):
+        return self.description
+
+
+class DrillPause(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="pauses")
+    paused_at = models.DateTimeField(_("paused at"))
+    resumed_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["drill", "paused_at"]
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drill"], condition=Q(resumed_at__isnull=True),
+                name="one_open_pause_per_drill",
+            ),
+            models.CheckConstraint(
+                condition=Q(resumed_at__isnull=True) | Q(resumed_at__gte=models.F("paused_at")),
+                name="a_pause_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.drill} {self.paused_at:%H:%M:%S}"
+
+
+class InjectRelease(models.Model):
+    """That an inject was released: by the clock (recorded by the worker) or by the
+    controller. At most one per inject, whoever records it, however often."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", _("On schedule")
+        MANUAL = "manual", _("Released by the controller")
+
+    inject = models.OneToOneField(DrillInject, on_delete=models.CASCADE, related_name="release")
+    kind = models.CharField(_("how"), max_length=10, choices=Kind.choices)
+    released_at = models.DateTimeField(_("released at"))  # when it became visible
+    recorded_at = models.DateTimeField(_("recorded at"))  # when the record was written
+    released_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("released by"),
+    )
+
+    class Meta:
+        verbose_name = _("inject release")
+        verbose_name_plural = _("inject releases")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="scheduled", released_by__isnull=True)
+                | Q(kind="manual", released_by__isnull=False),
+                name="a_manual_release_says_who",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.inject} {self.released_at:%H:%M:%S}"
+
+
+class Participant(models.Model):
+    """A player: someone with an account, or a guest who joined with the drill's code."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="drill_participations", verbose_name=_("person"),
+    )
+    display_name = models.CharField(_("name"), max_length=100)
+    role = models.ForeignKey(
+        DrillRole, on_delete=models.PROTECT, related_name="participants",
+        verbose_name=_("drill role"),
+    )
+    joined_at = models.DateTimeField(_("joined at"))
+
+    class Meta:
+        ordering = ["drill", "role", "display_name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["drill", "person"], condition=Q(person__isnull=False),
+                name="one_participation_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.role})"
+
+
+class LogEntry(models.Model):
+    """What a participant did or decided, timestamped by the server."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="log_entries")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="log_entries"
+    )
+    inject = models.ForeignKey(
+        DrillInject, null=True, blank=True, on_delete=models.SET_NULL, related_name="log_entries",
+        verbose_name=_("in response to"),
+    )
+    text = models.TextField(_("what you did or decided"))
+    logged_at = models.DateTimeField(_("logged at"))
+    drill_time = models.DurationField(_("drill time"))
+
+    class Meta:
+        ordering = ["drill", "logged_at", "pk"]
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class InjectAcknowledgement(models.Model):
+    """That a participant acknowledged an inject addressed to their role: in a
+    contact-tree drill, the moment a link in the tree picked up."""
+
+    inject = models.ForeignKey(
+        DrillInject, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    acknowledged_at = models.DateTimeField(_("acknowledged at"))
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inject", "participant"], name="one_ack_per_participant"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.inject} – {self.participant}"
+
+
+class ActionTick(models.Model):
+    """The evaluator's record that an expected action was achieved, and when."""
+
+    action = models.OneToOneField(DrillAction, on_delete=models.CASCADE, related_name="tick")
+    achieved_at = models.DateTimeField(_("achieved at"))
+    log_entry = models.ForeignKey(
+        LogEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("matching log entry"),
+    )
+    ticked_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("ticked by")
+    )
+    ticked_at = models.DateTimeField(_("ticked at"))
+
+    class Meta:
+        verbose_name = _("tick")
+        verbose_name_plural = _("ticks")
+
+    def __str__(self):
+        return str(self.action)
+
+
+class ObjectiveRating(models.Model):
+    class Rating(models.TextChoices):
+        P = "P", _("P: performed without challenges")
+        S = "S", _("S: performed with some challenges")
+        M = "M", _("M: performed with major challenges")
+        U = "U", _("U: unable to be performed")
+
+    objective = models.OneToOneField(
+        DrillObjective, on_delete=models.CASCADE, related_name="rating"
+    )
+    rating = models.CharField(_("rating"), max_length=1, choices=Rating.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    rated_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("rated by")
+    )
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        verbose_name = _("objective rating")
+        verbose_name_plural = _("objective ratings")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__in=["P", "S", "M", "U"]),
+                                   name="rating_is_p_s_m_or_u")
+        ]
+
+    def __str__(self):
+        return f"{self.objective}: {self.rating}"
