@@ -62,6 +62,9 @@ class Drill(models.Model):
     created_at = models.DateTimeField(_("created at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The lease of the worker task recording releases (drills.tasks): at most one holds it.
+    clock_token = models.CharField(max_length=32, blank=True, editable=False)
+    clock_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-scheduled_for"]

@@ -478,3 +478,101 @@ def get_coordinated_organisation_for(user, pk) -> Organisation:
     if organisation is None:
         raise Http404
     return organisation
+
+
+# Drills: who controls, evaluates and plays a drill.
+
+
+def controlled_drills_for(user):
+    """Drills the user runs as controller: their organisations' as a coordinator."""
+    from drills.models import Drill
+
+    return Drill.objects.filter(organisation__in=scope_for(user).coordinated_organisations())
+
+
+def get_controlled_drill_for(user, pk):
+    drill = controlled_drills_for(user).select_related("organisation").filter(pk=pk).first()
+    if drill is None:
+        raise Http404
+    return drill
+
+
+def evaluated_drills_for(user):
+    """Drills the user may evaluate: their organisation's as an evaluator, and the ones
+    they control."""
+    from drills.models import Drill
+
+    scope = scope_for(user)
+    return Drill.objects.filter(
+        Q(organisation__in=scope.coordinated_organisations())
+        | Q(organisation__in=scope.evaluated_organisation_ids)
+    )
+
+
+def get_evaluated_drill_for(user, pk):
+    drill = evaluated_drills_for(user).select_related("organisation").filter(pk=pk).first()
+    if drill is None:
+        raise Http404
+    return drill
+
+
+# A guest who joined with a drill's code is remembered in their browser session.
+GUEST_PARTICIPANTS = "drill_guest_participants"
+
+
+@dataclass(frozen=True)
+class PlayerAccess:
+    drill: object  # drills.models.Drill
+    participant: object | None  # drills.models.Participant, once joined
+
+
+def get_player_access_for(request, pk) -> PlayerAccess:
+    """A drill the visitor plays or may join: staff of its organisation with an account,
+    or anyone who joined it (with an account or as a guest with its code); else 404.
+    Injects are shown only to a participant, and only as the clock releases them."""
+    from drills.models import Drill, Participant
+
+    drill = Drill.objects.select_related("organisation").filter(pk=pk).first()
+    if drill is None:
+        raise Http404
+    scope = scope_for(request.user)
+    participant = None
+    if scope.person is not None:
+        participant = Participant.objects.select_related("role").filter(
+            drill=drill, person=scope.person
+        ).first()
+    if participant is None:
+        guest_id = request.session.get(GUEST_PARTICIPANTS, {}).get(str(drill.pk))
+        if guest_id is not None:
+            participant = Participant.objects.select_related("role").filter(
+                pk=guest_id, drill=drill, person__isnull=True
+            ).first()
+    works_there = scope.person is not None and scope.person.organisation_id == drill.organisation_id
+    if participant is None and not works_there:
+        raise Http404
+    return PlayerAccess(drill, participant)
+
+
+def remember_guest(request, participant) -> None:
+    guests = dict(request.session.get(GUEST_PARTICIPANTS, {}))
+    guests[str(participant.drill_id)] = participant.pk
+    request.session[GUEST_PARTICIPANTS] = guests
+
+
+# Drills: scenarios
+
+
+def scenarios_for(user):
+    """Scenarios the user authors: their organisations' as a coordinator, all of them
+    prefecture-wide; none for anyone else."""
+    from drills.models import Scenario  # drills builds on people, not the reverse
+
+    return Scenario.objects.filter(organisation__in=scope_for(user).coordinated_organisations())
+
+
+def get_scenario_for(user, pk):
+    """A scenario the user authors (edit, copy, timeline import and export); else 404."""
+    scenario = scenarios_for(user).select_related("organisation").filter(pk=pk).first()
+    if scenario is None:
+        raise Http404
+    return scenario

@@ -1,0 +1,195 @@
+"""What each console shows, as plain data: the page renders it first and the page's
+script polls the same data as JSON, so both always agree.
+
+A participant gets only the injects the clock has released to their role: nothing not yet
+released is in the page, its source, or the JSON. Controllers and evaluators see the
+whole timeline.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from drills.blocks import format_offset
+from drills.clock import Clock, is_released
+from drills.models import (
+    Drill,
+    DrillAction,
+    DrillInject,
+    InjectAcknowledgement,
+    InjectRelease,
+    LogEntry,
+    Participant,
+)
+
+# A console polls this often; an inject appears within one poll of its time.
+POLL_SECONDS = 1
+STATE_LABELS = {
+    "scheduled": _("Not started"),
+    "running": _("Running"),
+    "paused": _("Paused"),
+    "ended": _("Ended"),
+}
+
+
+def state_names() -> dict[str, str]:
+    """The clock states in the reader's language, for the page's script."""
+    return {state: str(label) for state, label in STATE_LABELS.items()}
+LOG_ENTRIES_SHOWN = 200
+# 執務時間: a contact-tree drill is read differently in and out of office hours.
+OFFICE_HOURS = (datetime.time(8, 30), datetime.time(17, 15))
+
+
+@dataclass(frozen=True)
+class TimelineInject:
+    inject: DrillInject
+    released_at: datetime.datetime | None  # when participants could first see it
+    due_at: datetime.datetime | None  # when drill time reaches it (None: not yet known)
+
+    def as_json(self, *, full: bool) -> dict:
+        inject = self.inject
+        data = {
+            "id": inject.pk,
+            "offset": format_offset(inject.offset),
+            "channel": inject.get_channel_display(),
+            "sender": inject.sender,
+            "role": inject.role.name,
+            "subject": inject.subject,
+            "message": inject.message,
+            "released_at": _iso(self.released_at),
+        }
+        if full:
+            data["is_contingency"] = inject.is_contingency
+            data["recorded"] = hasattr(inject, "release") and inject.release is not None
+        return data
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _release_of(inject):
+    try:
+        return inject.release
+    except InjectRelease.DoesNotExist:
+        return None
+
+
+def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None):
+    """(clock, injects): every inject with when it was or will be released; only the
+    released ones addressed to `role_id` when it is given."""
+    clock = Clock.of(drill)
+    injects = drill.injects.select_related("role", "release").order_by("offset", "order")
+    if role_id is not None:
+        injects = injects.filter(role=role_id)
+    rows = []
+    for inject in injects:
+        release = _release_of(inject)
+        released = is_released(inject, clock, now, release)
+        if role_id is not None and not released:
+            continue  # never sent to a participant before its time
+        due_at = None if inject.is_contingency else clock.wall_time_of(inject.offset)
+        released_at = (release.released_at if release and release.released_at <= now
+                       else due_at if released else None)
+        rows.append(TimelineInject(inject, released_at, due_at))
+    if role_id is not None:
+        rows.sort(key=lambda row: row.released_at)
+    return clock, rows
+
+
+def clock_json(clock: Clock, now: datetime.datetime) -> dict:
+    return {
+        "state": clock.state(now),
+        "elapsed_seconds": int(clock.elapsed(now).total_seconds()),
+        "server_time": _iso(now),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def participant_state(participant: Participant, now: datetime.datetime) -> dict:
+    drill = participant.drill
+    clock, rows = timeline(drill, now, role_id=participant.role_id)
+    acknowledged = set(
+        InjectAcknowledgement.objects.filter(participant=participant)
+        .values_list("inject_id", flat=True)
+    )
+    log = LogEntry.objects.filter(participant=participant).order_by("-logged_at")[:50]
+    return {
+        "clock": clock_json(clock, now),
+        "injects": [
+            {**row.as_json(full=False), "acknowledged": row.inject.pk in acknowledged}
+            for row in rows
+        ],
+        "log": [_log_json(entry) for entry in log],
+    }
+
+
+def staff_state(drill: Drill, now: datetime.datetime) -> dict:
+    clock, rows = timeline(drill, now)
+    log = (LogEntry.objects.filter(drill=drill).select_related("participant__role")
+           .order_by("-logged_at")[:LOG_ENTRIES_SHOWN])
+    return {
+        "clock": clock_json(clock, now),
+        "injects": [
+            {**row.as_json(full=True), "due_at": _iso(row.due_at)} for row in rows
+        ],
+        "log": [_log_json(entry, with_who=True) for entry in log],
+        "participants": Participant.objects.filter(drill=drill).count(),
+    }
+
+
+def _log_json(entry: LogEntry, *, with_who: bool = False) -> dict:
+    data = {
+        "id": entry.pk,
+        "text": entry.text,
+        "logged_at": _iso(entry.logged_at),
+        "drill_time": format_offset(entry.drill_time),
+    }
+    if with_who:
+        data["who"] = f"{entry.participant.display_name}（{entry.participant.role.name}）"
+    return data
+
+
+def evaluation(drill: Drill):
+    """The evaluator's view: each objective with its expected actions and their ticks,
+    and the log to tick them from."""
+    actions = Prefetch(
+        "actions",
+        DrillAction.objects.select_related("inject", "role", "tick").order_by(
+            "inject__offset", "order"
+        ),
+    )
+    objectives = list(drill.objectives.prefetch_related(actions).select_related("rating"))
+    return objectives
+
+
+def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
+    """For each link of a contact-tree drill: when the call went out, when the first
+    person in the role acknowledged it, and how long that took."""
+    _clock, rows = timeline(drill, now)
+    first_ack = {}
+    for inject_id, acknowledged_at in InjectAcknowledgement.objects.filter(
+        inject__drill=drill
+    ).order_by("acknowledged_at").values_list("inject_id", "acknowledged_at"):
+        first_ack.setdefault(inject_id, acknowledged_at)
+    timings = []
+    for row in rows:
+        acknowledged_at = first_ack.get(row.inject.pk)
+        seconds = (
+            int((acknowledged_at - row.released_at).total_seconds())
+            if acknowledged_at and row.released_at else None
+        )
+        timings.append({"inject": row.inject, "released_at": row.released_at,
+                        "acknowledged_at": acknowledged_at, "seconds": seconds})
+    return timings
+
+
+def in_office_hours(moment: datetime.datetime | None) -> bool | None:
+    if moment is None:
+        return None
+    local = timezone.localtime(moment)
+    return local.weekday() < 5 and OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1]
+

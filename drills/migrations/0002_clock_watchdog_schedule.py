@@ -1,0 +1,25 @@
+"""The django-q2 schedule that watches running drills' clocks (drills.tasks)."""
+
+from django.db import migrations
+
+from drills.tasks import WATCHDOG, ensure_schedules
+
+
+def create_schedule(apps, schema_editor):
+    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=WATCHDOG["name"]).delete()
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+        ("drills", "0001_scenarios_and_drills"),
+    ]
+
+    operations = [
+        migrations.RunPython(create_schedule, remove_schedule),
+    ]

@@ -1,0 +1,361 @@
+"""Running a drill: scheduling it from a scenario, the controller's start, pause, resume
+and end, releases, participants' log entries, and the evaluator's ticks and ratings.
+
+Every moment that decides anything is passed in as `now`, and every change of the
+drill's state locks the drill's row first, so that two controllers clicking at once
+leave one consistent history. Permission (who may do what) is people.access's; this
+module checks the facts and refuses with a message that says what is wrong.
+"""
+
+import datetime
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from drills.blocks import parse_offset
+from drills.clock import Clock, is_released
+from drills.models import (
+    ActionTick,
+    Drill,
+    DrillAction,
+    DrillInject,
+    DrillObjective,
+    DrillPause,
+    DrillRole,
+    InjectAcknowledgement,
+    InjectRelease,
+    LogEntry,
+    ObjectiveRating,
+    Participant,
+    Scenario,
+)
+
+# No 0/O or 1/I/L: a join code is read aloud and typed on phones.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+MAX_LOG_LENGTH = 2000
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+# Scheduling: the scenario is copied, so that later edits never change this drill
+
+
+@transaction.atomic
+def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
+                   now: datetime.datetime, title: str = "") -> Drill:
+    objectives = [block.value for block in scenario.objectives]
+    injects = [block.value for block in scenario.timeline]
+    codes = [objective["code"] for objective in objectives]
+    if not injects:
+        raise ValidationError(_("The scenario has no injects yet."))
+    if len(set(codes)) != len(codes):
+        raise ValidationError(_("Two objectives of the scenario share a code."))
+    for inject in injects:
+        for action in inject["expected_actions"]:
+            if action["objective"] not in codes:
+                raise ValidationError(
+                    _("The expected action “%(action)s” names objective %(code)s, which the "
+                      "scenario does not have.")
+                    % {"action": action["description"], "code": action["objective"]}
+                )
+    drill = Drill.objects.create(
+        organisation=scenario.organisation, scenario=scenario, title=title or scenario.title,
+        incident_type=scenario.incident_type, summary=scenario.summary,
+        scheduled_for=scheduled_for, join_code=new_join_code(), created_by=by, created_at=now,
+    )
+    roles = {}
+
+    def role(name):
+        if name not in roles:
+            roles[name] = DrillRole.objects.create(drill=drill, name=name)
+        return roles[name]
+
+    drill_objectives = {
+        objective["code"]: DrillObjective.objects.create(
+            drill=drill, code=objective["code"], title=objective["title"],
+            description=objective["description"], order=order,
+        )
+        for order, objective in enumerate(objectives)
+    }
+    for order, inject in enumerate(injects):
+        drill_inject = DrillInject.objects.create(
+            drill=drill, order=order, offset=parse_offset(inject["offset"]),
+            channel=inject["channel"], sender=inject["sender"], role=role(inject["role"]),
+            subject=inject["subject"], message=inject["message"],
+            is_contingency=bool(inject["contingency"]),
+        )
+        DrillAction.objects.bulk_create([
+            DrillAction(
+                drill=drill, inject=drill_inject, objective=drill_objectives[action["objective"]],
+                role=role(action["role"]), description=action["description"],
+                deadline=datetime.timedelta(minutes=action["deadline_minutes"]),
+                weight=action["weight"], plan_step_id=action["plan_step"] or "", order=number,
+            )
+            for number, action in enumerate(inject["expected_actions"])
+        ])
+    return drill
+
+
+# The controller's clock
+
+
+def _locked(drill: Drill) -> Drill:
+    return Drill.objects.select_for_update().get(pk=drill.pk)
+
+
+def _state(drill: Drill, now) -> str:
+    return Clock.of(drill).state(now)
+
+
+@transaction.atomic
+def drill_start(*, drill: Drill, now: datetime.datetime) -> Drill:
+    drill = _locked(drill)
+    if drill.started_at is not None:
+        raise ValidationError(_("This drill has already started."))
+    drill.started_at = now
+    drill.save(update_fields=["started_at"])
+    return drill
+
+
+@transaction.atomic
+def drill_pause(*, drill: Drill, now: datetime.datetime) -> Drill:
+    drill = _locked(drill)
+    if _state(drill, now) != "running":
+        raise ValidationError(_("Only a running drill can be paused."))
+    DrillPause.objects.create(drill=drill, paused_at=now)
+    return drill
+
+
+@transaction.atomic
+def drill_resume(*, drill: Drill, now: datetime.datetime) -> Drill:
+    drill = _locked(drill)
+    if _state(drill, now) != "paused":
+        raise ValidationError(_("Only a paused drill can be resumed."))
+    DrillPause.objects.filter(drill=drill, resumed_at__isnull=True).update(resumed_at=now)
+    return drill
+
+
+@transaction.atomic
+def drill_end(*, drill: Drill, now: datetime.datetime) -> Drill:
+    drill = _locked(drill)
+    if _state(drill, now) not in ("running", "paused"):
+        raise ValidationError(_("Only a drill that has started and not ended can be ended."))
+    # An open pause ends with the drill, so drill time stops where it stood.
+    DrillPause.objects.filter(drill=drill, resumed_at__isnull=True).update(resumed_at=now)
+    drill.ended_at = now
+    drill.save(update_fields=["ended_at"])
+    return drill
+
+
+# Releases
+
+
+@transaction.atomic
+def inject_release_now(*, inject: DrillInject, by, now: datetime.datetime) -> InjectRelease:
+    """The controller releases an inject at once (a contingency, or one not yet due);
+    a pause does not hold it back."""
+    drill = _locked(inject.drill)
+    if _state(drill, now) not in ("running", "paused"):
+        raise ValidationError(_("Injects can be released only while the drill is under way."))
+    if InjectRelease.objects.filter(inject=inject).exists() or is_released(
+        inject, Clock.of(drill), now
+    ):
+        raise ValidationError(_("This inject has already been released."))
+    release = InjectRelease.objects.create(
+        inject=inject, kind=InjectRelease.Kind.MANUAL, released_at=now, recorded_at=now,
+        released_by=by,
+    )
+    _notify(inject)
+    return release
+
+
+def releases_record(*, drill: Drill, now: datetime.datetime) -> list[DrillInject]:
+    """Record a release for each scheduled inject that drill time has reached and that
+    has none yet, and notify its role; returns the injects this call recorded.
+
+    Safe to run any number of times, from any number of workers: the one-to-one key on
+    the inject lets one record through and refuses the rest, and only the one that
+    recorded it notifies. The consoles do not wait for this: they ask the clock.
+    """
+    clock = Clock.of(drill)
+    recorded = []
+    for inject in drill.injects.filter(is_contingency=False, release__isnull=True).select_related(
+        "role"
+    ):
+        due_at = clock.due_at(inject.offset, now)
+        if due_at is None:
+            continue
+        try:
+            with transaction.atomic():
+                InjectRelease.objects.create(
+                    inject=inject, kind=InjectRelease.Kind.SCHEDULED, released_at=due_at,
+                    recorded_at=now,
+                )
+                _notify(inject)
+        except IntegrityError:
+            continue
+        recorded.append(inject)
+    return recorded
+
+
+def next_due_at(drill: Drill, now: datetime.datetime) -> datetime.datetime | None:
+    """When the next scheduled inject without a release falls due, if the clock says."""
+    clock = Clock.of(drill)
+    moments = [
+        clock.wall_time_of(offset)
+        for offset in drill.injects.filter(is_contingency=False, release__isnull=True)
+        .values_list("offset", flat=True)
+    ]
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
+def _notify(inject: DrillInject) -> None:
+    """E-mail the participants playing the inject's role who have an address: a nudge to
+    look at the console, which shows the inject itself. Not the content: e-mail is not
+    where the drill is played."""
+    addresses = list(
+        Participant.objects.filter(drill=inject.drill_id, role=inject.role_id)
+        .exclude(person__email="").exclude(person=None)
+        .values_list("person__email", flat=True)
+    )
+    if not addresses:
+        return
+    EmailMessage(
+        subject=_("[Drill] New inject for %(role)s") % {"role": inject.role.name},
+        body=_("A new inject has been released in the drill “%(drill)s”. Open your drill "
+               "console.") % {"drill": inject.drill.title},
+        bcc=addresses,
+    ).send()
+
+
+# Participants
+
+
+def drill_for_join_code(code: str, *, now: datetime.datetime) -> Drill:
+    """The drill a join code opens; refused once the drill has ended."""
+    normalised = "".join(character for character in (code or "").upper() if character.isalnum())
+    drill = Drill.objects.filter(join_code=normalised).first()
+    if drill is None:
+        raise ValidationError(_("No drill has this join code. Check the code and try again."))
+    if _state(drill, now) == "ended":
+        raise ValidationError(_("This drill has ended, so it can no longer be joined."))
+    return drill
+
+
+@transaction.atomic
+def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, person=None,
+                     display_name: str = "") -> Participant:
+    """Join a drill in a role: with an account (once per drill; joining again changes the
+    role), or as a guest under a name."""
+    if role.drill_id != drill.pk:
+        raise ValidationError(_("Choose one of this drill's roles."))
+    if _state(drill, now) == "ended":
+        raise ValidationError(_("This drill has ended, so it can no longer be joined."))
+    name = (person.name if person is not None else display_name).strip()
+    if not name:
+        raise ValidationError(_("Enter your name."))
+    if person is not None:
+        participant, _created = Participant.objects.update_or_create(
+            drill=drill, person=person,
+            defaults={"role": role, "display_name": name},
+            create_defaults={"role": role, "display_name": name, "joined_at": now},
+        )
+        return participant
+    return Participant.objects.create(drill=drill, role=role, display_name=name[:100],
+                                      joined_at=now)
+
+
+def log_record(*, participant: Participant, text: str, now: datetime.datetime,
+               inject: DrillInject | None = None) -> LogEntry:
+    drill = participant.drill
+    text = (text or "").strip()
+    clock = Clock.of(drill)
+    state = clock.state(now)
+    if state == "ended":
+        raise ValidationError(_("The drill has ended: nothing more can be logged."))
+    if state == "scheduled":
+        raise ValidationError(_("The drill has not started yet."))
+    if not text:
+        raise ValidationError(_("Write what you did or decided."))
+    if len(text) > MAX_LOG_LENGTH:
+        raise ValidationError(_("Keep a log entry under %(count)d characters.")
+                              % {"count": MAX_LOG_LENGTH})
+    if inject is not None and (inject.drill_id != drill.pk or not is_released(
+        inject, clock, now, getattr(inject, "release", None)
+    )):
+        raise ValidationError(_("That inject is not part of what you have received."))
+    return LogEntry.objects.create(
+        drill=drill, participant=participant, inject=inject, text=text, logged_at=now,
+        drill_time=clock.elapsed(now),
+    )
+
+
+def inject_acknowledge(*, participant: Participant, inject: DrillInject,
+                       now: datetime.datetime) -> InjectAcknowledgement:
+    """A participant confirms they received an inject addressed to their role: in a
+    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing."""
+    drill = participant.drill
+    clock = Clock.of(drill)
+    if inject.drill_id != drill.pk or not is_released(
+        inject, clock, now, InjectRelease.objects.filter(inject=inject).first()
+    ):
+        raise ValidationError(_("That inject is not part of what you have received."))
+    if clock.state(now) == "ended":
+        raise ValidationError(_("The drill has ended: nothing more can be logged."))
+    acknowledgement, _created = InjectAcknowledgement.objects.get_or_create(
+        inject=inject, participant=participant, defaults={"acknowledged_at": now}
+    )
+    return acknowledgement
+
+
+# The evaluator
+
+
+@transaction.atomic
+def action_tick(*, drill: Drill, action_id: int, by, now: datetime.datetime,
+                achieved_at: datetime.datetime | None = None,
+                log_entry_id: int | None = None) -> ActionTick:
+    """Record that an expected action was achieved: at `achieved_at`, or at the time of
+    the log entry that shows it, or now. Ticking again corrects the first tick."""
+    action = DrillAction.objects.filter(pk=action_id, drill=drill).first()
+    if action is None:
+        raise ValidationError(_("That expected action belongs to another drill."))
+    if drill.started_at is None:
+        raise ValidationError(_("The drill has not started yet."))
+    log_entry = None
+    if log_entry_id is not None:
+        log_entry = LogEntry.objects.filter(pk=log_entry_id, drill=drill).first()
+        if log_entry is None:
+            raise ValidationError(_("That log entry belongs to another drill."))
+    moment = achieved_at or (log_entry.logged_at if log_entry else now)
+    if moment < drill.started_at or moment > now:
+        raise ValidationError(_("The time achieved must fall between the start of the drill "
+                                "and now."))
+    tick, _created = ActionTick.objects.update_or_create(
+        action=action,
+        defaults={"achieved_at": moment, "log_entry": log_entry, "ticked_by": by,
+                  "ticked_at": now},
+    )
+    return tick
+
+
+@transaction.atomic
+def objective_rate(*, drill: Drill, objective_id: int, rating: str, notes: str, by,
+                   now: datetime.datetime) -> ObjectiveRating:
+    objective = DrillObjective.objects.filter(pk=objective_id, drill=drill).first()
+    if objective is None:
+        raise ValidationError(_("That objective belongs to another drill."))
+    if rating not in ObjectiveRating.Rating.values:
+        raise ValidationError(_("A rating is one of P, S, M or U."))
+    rated, _created = ObjectiveRating.objects.update_or_create(
+        objective=objective,
+        defaults={"rating": rating, "notes": (notes or "").strip(), "rated_by": by,
+                  "rated_at": now},
+    )
+    return rated

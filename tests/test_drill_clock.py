@@ -1,0 +1,254 @@
+"""The drill clock: drill time, pauses, releases exactly once, contingency releases, and
+the worker task that records releases, all on a controlled clock (never a sleep)."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from drills import runs
+from drills.clock import Clock, is_released
+from drills.consoles import participant_state, staff_state
+from drills.models import Drill, InjectRelease, Participant, Scenario
+from drills.tasks import clock_ensure, run_drill_clock, watch_running_drills
+
+JST = ZoneInfo("Asia/Tokyo")
+T0 = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
+
+
+def at(minutes=0, seconds=0):
+    return T0 + datetime.timedelta(minutes=minutes, seconds=seconds)
+
+
+def minutes(value):
+    return datetime.timedelta(minutes=value)
+
+
+def inject(offset, subject, role="所属長", *, contingency=False, actions=()):
+    return {"type": "inject", "value": {
+        "offset": offset, "channel": "phone", "sender": "24時間監視", "role": role,
+        "subject": subject, "message": f"{subject}の内容", "contingency": contingency,
+        "expected_actions": [
+            {"description": description, "objective": "1", "role": role,
+             "deadline_minutes": 10, "weight": 1, "plan_step": ""}
+            for description in actions
+        ],
+    }}
+
+
+@pytest.fixture
+def scenario(prefecture):
+    return Scenario.objects.create(
+        organisation=prefecture, title="不正照会の疑い", incident_type="unauthorised_lookup",
+        summary="著名人の本人確認情報が照会された。",
+        objectives=[{"type": "objective", "value": {"code": "1", "title": "初動報告",
+                                                    "description": ""}}],
+        timeline=[
+            inject("+0:00", "監視センターからの通報", actions=["所属長へ報告する"]),
+            inject("+0:05", "報道機関からの問い合わせ", role="広報"),
+            inject("+0:20", "追加の照会記録"),
+            inject("+0:10", "県からの督促", contingency=True),
+        ],
+    )
+
+
+@pytest.fixture
+def drill(scenario, coordinator):
+    return runs.drill_schedule(scenario=scenario, scheduled_for=T0, by=coordinator, now=at(-60))
+
+
+def subjects(drill, now):
+    clock = Clock.of(drill)
+    return [i.subject for i in drill.injects.select_related("release").order_by("offset")
+            if is_released(i, clock, now, InjectRelease.objects.filter(inject=i).first())]
+
+
+def fresh(drill):
+    return Drill.objects.get(pk=drill.pk)
+
+
+# Drill time
+
+
+def test_drill_time_stands_still_while_paused_and_stops_at_the_end(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.drill_pause(drill=drill, now=at(3))
+    clock = Clock.of(fresh(drill))
+    assert clock.state(at(50)) == "paused"
+    assert clock.elapsed(at(50)) == minutes(3)
+    runs.drill_resume(drill=drill, now=at(60))
+    runs.drill_end(drill=drill, now=at(70))
+    clock = Clock.of(fresh(drill))
+    assert clock.elapsed(at(65)) == minutes(8)
+    assert clock.elapsed(at(500)) == minutes(13)
+    assert clock.state(at(500)) == "ended"
+
+
+def test_an_inject_falls_due_when_drill_time_reaches_it(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    assert subjects(fresh(drill), at(4, 59)) == ["監視センターからの通報"]
+    assert subjects(fresh(drill), at(5)) == ["監視センターからの通報", "報道機関からの問い合わせ"]
+
+
+def test_a_long_pause_neither_expires_nor_skips_injects(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.drill_pause(drill=drill, now=at(2))
+    # Two days later, nothing more has been released...
+    assert len(subjects(fresh(drill), at(2 * 24 * 60))) == 1
+    runs.drill_resume(drill=drill, now=at(2 * 24 * 60))
+    # ...and after the resume the next one comes three minutes of drill time later, not at once.
+    later = 2 * 24 * 60
+    assert len(subjects(fresh(drill), at(later + 2, 59))) == 1
+    assert subjects(fresh(drill), at(later + 3))[-1] == "報道機関からの問い合わせ"
+    clock = Clock.of(fresh(drill))
+    assert clock.wall_time_of(minutes(5)) == at(later + 3)
+
+
+def test_the_first_inject_after_a_resume_fires(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.drill_pause(drill=drill, now=at(4, 59))
+    runs.drill_resume(drill=drill, now=at(30))
+    recorded = runs.releases_record(drill=fresh(drill), now=at(30, 1))
+    assert [i.subject for i in recorded] == ["監視センターからの通報", "報道機関からの問い合わせ"]
+    release = InjectRelease.objects.get(inject__subject="報道機関からの問い合わせ")
+    assert release.released_at == at(30, 1)  # 4:59 + 1 s of drill time after the resume
+
+
+def test_nothing_is_released_twice_across_pauses_and_restarts(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    assert len(runs.releases_record(drill=fresh(drill), now=at(6))) == 2
+    runs.drill_pause(drill=drill, now=at(7))
+    # A restarted worker and the watchdog both look again: nothing new.
+    assert runs.releases_record(drill=fresh(drill), now=at(8)) == []
+    runs.drill_resume(drill=drill, now=at(9))
+    assert runs.releases_record(drill=fresh(drill), now=at(9)) == []
+    assert [i.subject for i in runs.releases_record(drill=fresh(drill), now=at(22))] == [
+        "追加の照会記録"
+    ]
+    assert InjectRelease.objects.count() == 3
+    # Once per release, the role's participants were notified (none have e-mail here).
+    assert mail.outbox == []
+
+
+def test_a_contingency_inject_is_released_only_by_the_controller_at_once_even_paused(
+    drill, coordinator
+):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.releases_record(drill=fresh(drill), now=at(15))
+    assert "県からの督促" not in subjects(fresh(drill), at(15))
+    runs.drill_pause(drill=drill, now=at(16))
+    contingency = fresh(drill).injects.get(is_contingency=True)
+    runs.inject_release_now(inject=contingency, by=coordinator, now=at(17))
+    assert "県からの督促" in subjects(fresh(drill), at(17))
+    release = InjectRelease.objects.get(inject=contingency)
+    assert (release.kind, release.released_at, release.released_by) == ("manual", at(17), coordinator)
+    with pytest.raises(ValidationError):
+        runs.inject_release_now(inject=contingency, by=coordinator, now=at(18))
+    assert InjectRelease.objects.filter(inject=contingency).count() == 1
+
+
+def test_release_now_brings_a_scheduled_inject_forward(drill, coordinator):
+    runs.drill_start(drill=drill, now=at(0))
+    later = fresh(drill).injects.get(subject="追加の照会記録")
+    runs.inject_release_now(inject=later, by=coordinator, now=at(1))
+    assert "追加の照会記録" in subjects(fresh(drill), at(1))
+    assert runs.releases_record(drill=fresh(drill), now=at(25))[-1].subject != "追加の照会記録"
+
+
+def test_an_inject_not_reached_before_the_end_is_never_released(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.drill_end(drill=drill, now=at(10))
+    assert "追加の照会記録" not in subjects(fresh(drill), at(60))
+    assert [i.subject for i in runs.releases_record(drill=fresh(drill), now=at(60))] == [
+        "監視センターからの通報", "報道機関からの問い合わせ"
+    ]
+
+
+@pytest.mark.parametrize("change, now", [
+    (runs.drill_pause, at(1)),  # not started
+    (runs.drill_resume, at(1)),
+    (runs.drill_end, at(1)),
+])
+def test_clock_changes_out_of_turn_are_refused(drill, change, now):
+    with pytest.raises(ValidationError):
+        change(drill=drill, now=now)
+    drill.refresh_from_db()
+    assert (drill.started_at, drill.ended_at, drill.pauses.count()) == (None, None, 0)
+
+
+def test_pausing_a_paused_drill_and_starting_twice_are_refused(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    runs.drill_pause(drill=drill, now=at(1))
+    with pytest.raises(ValidationError, match="一時停止|paused"):
+        runs.drill_pause(drill=drill, now=at(2))
+    with pytest.raises(ValidationError):
+        runs.drill_start(drill=drill, now=at(2))
+    assert fresh(drill).pauses.count() == 1
+
+
+# What participants may see
+
+
+def test_a_participant_sees_only_released_injects_for_their_role(drill):
+    runs.drill_start(drill=drill, now=at(0))
+    head = runs.participant_join(drill=drill, role=drill.roles.get(name="所属長"), now=at(0),
+                                 display_name="所属長役")
+    press = runs.participant_join(drill=drill, role=drill.roles.get(name="広報"), now=at(0),
+                                  display_name="広報役")
+    head, press = (Participant.objects.select_related("drill").get(pk=p.pk) for p in (head, press))
+    assert [i["subject"] for i in participant_state(head, at(30))["injects"]] == [
+        "監視センターからの通報", "追加の照会記録"
+    ]
+    early = participant_state(press, at(4))
+    assert early["injects"] == []
+    assert "報道機関" not in str(early)
+    assert [i["subject"] for i in participant_state(press, at(5))["injects"]] == [
+        "報道機関からの問い合わせ"
+    ]
+    # The controller's state has everything.
+    assert len(staff_state(fresh(drill), at(4))["injects"]) == 4
+
+
+# The worker task, driven by a fake clock
+
+
+class FakeTime:
+    def __init__(self, start):
+        self.now = start
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += datetime.timedelta(seconds=seconds)
+
+
+def test_the_clock_task_records_each_inject_as_it_falls_due(drill, monkeypatch):
+    queued = []
+    monkeypatch.setattr("drills.tasks.async_task", lambda *args: queued.append(args))
+    runs.drill_start(drill=drill, now=at(0))
+    assert clock_ensure(drill.pk, now=at(0))
+    assert not clock_ensure(drill.pk, now=at(0, 1))  # one task holds the lease
+    (_func, drill_id, token), = queued
+    fake = FakeTime(at(0))
+    recorded = run_drill_clock(drill_id, token, now=fake, sleep=fake.sleep, seconds=400)
+    assert recorded == 2  # +0:00 and +0:05 within 400 s
+    release = InjectRelease.objects.get(inject__subject="報道機関からの問い合わせ")
+    assert release.released_at == at(5)
+    assert release.recorded_at - release.released_at <= datetime.timedelta(seconds=1)
+    # It handed over to a fresh task before its time ran out.
+    assert len(queued) == 2
+
+
+def test_the_watchdog_records_what_fell_due_while_no_worker_ran(drill, monkeypatch):
+    monkeypatch.setattr("drills.tasks.async_task", lambda *args: None)
+    runs.drill_start(drill=drill, now=at(0))
+    import time_machine
+
+    with time_machine.travel(at(21), tick=False):
+        assert watch_running_drills() == 3
+        assert watch_running_drills() == 0
