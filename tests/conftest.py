@@ -332,3 +332,51 @@ def closed_session(clock, prefecture, department_a, operator, colleague, supervi
     )
     attendance_close(session=session, now=datetime.datetime(2026, 11, 26, 10, 0, tzinfo=tokyo))
     return session
+
+
+# Drills
+
+DRILL_T0 = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def inject(offset, subject, role="所属長", *, contingency=False, actions=()):
+    """One inject of a scenario's timeline, as Wagtail stores it, with its expected
+    actions (all for objective 1)."""
+    return {"type": "inject", "value": {
+        "offset": offset, "channel": "phone", "sender": "24時間監視", "role": role,
+        "subject": subject, "message": f"{subject}の内容", "contingency": contingency,
+        "expected_actions": [
+            {"description": description, "objective": "1", "role": role,
+             "deadline_minutes": 10, "weight": 1, "plan_step": ""}
+            for description in actions
+        ],
+    }}
+
+
+@pytest.fixture
+def scenario(prefecture):
+    """熊本県's unauthorised-lookup scenario: injects at +0:00 (to 所属長, with one expected
+    action), +0:05 (to 広報), +0:20, and a contingency at +0:10."""
+    from drills.models import Scenario
+
+    return Scenario.objects.create(
+        organisation=prefecture, title="不正照会の疑い", incident_type="unauthorised_lookup",
+        summary="著名人の本人確認情報が照会された。",
+        objectives=[{"type": "objective", "value": {"code": "1", "title": "初動報告",
+                                                    "description": ""}}],
+        timeline=[
+            inject("+0:00", "監視センターからの通報", actions=["所属長へ報告する"]),
+            inject("+0:05", "報道機関からの問い合わせ", role="広報"),
+            inject("+0:20", "追加の照会記録"),
+            inject("+0:10", "県からの督促", contingency=True),
+        ],
+    )
+
+
+@pytest.fixture
+def drill(scenario, coordinator):
+    """The scenario scheduled for DRILL_T0 (2026-11-26 10:00 JST), not started."""
+    from drills.runs import drill_schedule
+
+    return drill_schedule(scenario=scenario, scheduled_for=DRILL_T0, by=coordinator,
+                          now=DRILL_T0 - datetime.timedelta(hours=1))

@@ -2,7 +2,6 @@
 the worker task that records releases, all on a controlled clock (never a sleep)."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -11,11 +10,9 @@ from django.core.exceptions import ValidationError
 from drills import runs
 from drills.clock import Clock, is_released
 from drills.consoles import participant_state, staff_state
-from drills.models import Drill, InjectRelease, Participant, Scenario
+from drills.models import Drill, InjectRelease, Participant
 from drills.tasks import clock_ensure, run_drill_clock, watch_running_drills
-
-JST = ZoneInfo("Asia/Tokyo")
-T0 = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
+from tests.conftest import DRILL_T0 as T0
 
 
 def at(minutes=0, seconds=0):
@@ -24,39 +21,6 @@ def at(minutes=0, seconds=0):
 
 def minutes(value):
     return datetime.timedelta(minutes=value)
-
-
-def inject(offset, subject, role="所属長", *, contingency=False, actions=()):
-    return {"type": "inject", "value": {
-        "offset": offset, "channel": "phone", "sender": "24時間監視", "role": role,
-        "subject": subject, "message": f"{subject}の内容", "contingency": contingency,
-        "expected_actions": [
-            {"description": description, "objective": "1", "role": role,
-             "deadline_minutes": 10, "weight": 1, "plan_step": ""}
-            for description in actions
-        ],
-    }}
-
-
-@pytest.fixture
-def scenario(prefecture):
-    return Scenario.objects.create(
-        organisation=prefecture, title="不正照会の疑い", incident_type="unauthorised_lookup",
-        summary="著名人の本人確認情報が照会された。",
-        objectives=[{"type": "objective", "value": {"code": "1", "title": "初動報告",
-                                                    "description": ""}}],
-        timeline=[
-            inject("+0:00", "監視センターからの通報", actions=["所属長へ報告する"]),
-            inject("+0:05", "報道機関からの問い合わせ", role="広報"),
-            inject("+0:20", "追加の照会記録"),
-            inject("+0:10", "県からの督促", contingency=True),
-        ],
-    )
-
-
-@pytest.fixture
-def drill(scenario, coordinator):
-    return runs.drill_schedule(scenario=scenario, scheduled_for=T0, by=coordinator, now=at(-60))
 
 
 def subjects(drill, now):
