@@ -35,10 +35,10 @@ def test_a_coordinator_sees_every_organisation_with_counts(
     assert '<td>431001</td>\n        <td class="num">1</td><td class="num">1</td><td class="num">0</td>' in body
 
 
-def test_an_evaluator_is_told_plainly_what_will_come(clock, login, evaluator):
+def test_an_evaluator_is_led_to_the_drills_they_evaluate(clock, login, evaluator):
     body = login(evaluator).get(reverse("home")).content.decode()
     assert 'id="evaluator"' in body
-    assert "訓練モジュール" in body
+    assert f'href="{reverse("drills:list")}"' in body
 
 
 def test_an_outsider_sees_nothing_of_the_prefecture(clock, login, outsider, operator, supervisor):
