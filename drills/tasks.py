@@ -93,16 +93,18 @@ def run_drill_clock(drill_id: int, token: str, *, now=timezone.now, sleep=time.s
     return recorded
 
 
-def watch_running_drills() -> int:
+def watch_running_drills() -> dict[str, int]:
     """Every minute: record what fell due for each running drill, and relaunch its clock
-    task if none is alive (the worker that ran it may have died)."""
+    task if none is alive (the worker that ran it may have died). Returns how many drills
+    it looked at and how many releases it recorded."""
     now = timezone.now()
-    recorded = 0
+    summary = {"drills": 0, "recorded": 0}
     for drill in Drill.objects.filter(started_at__isnull=False, ended_at__isnull=True):
-        recorded += len(releases_record(drill=drill, now=now))
+        summary["drills"] += 1
+        summary["recorded"] += len(releases_record(drill=drill, now=now))
         if Clock.of(drill).state(now) == "running" and next_due_at(drill, now) is not None:
             clock_ensure(drill.pk, now=now)
-    return recorded
+    return summary
 
 
 def ensure_schedules(*, schedule_model=Schedule, now=None) -> None:

@@ -58,7 +58,7 @@ def test_brief_confirm_report_and_see_it_complete(
     # The operator records that they briefed the colleague, with the session's material.
     operator_page = browser.new_context().new_page()
     log_in(operator_page, live_server, "operator")
-    operator_page.get_by_role("link", name="伝達研修").click()
+    operator_page.get_by_role("navigation").get_by_role("link", name="伝達研修").click()
     operator_page.locator("#colleagues-to-brief").get_by_role("link", name=department_a.name).click()
     operator_page.get_by_role("link", name="伝達を記録する").click()
     operator_page.get_by_label("会議").check()
@@ -71,7 +71,7 @@ def test_brief_confirm_report_and_see_it_complete(
     # The colleague opens the material, then confirms.
     colleague_page = browser.new_context().new_page()
     log_in(colleague_page, live_server, "colleague")
-    colleague_page.get_by_role("link", name="伝達研修").click()
+    colleague_page.get_by_role("navigation").get_by_role("link", name="伝達研修").click()
     colleague_page.get_by_role("link", name="資料を開いて受領を確認する").click()
     colleague_page.get_by_role("button", name="伝達を受けたことを確認します").click()
     expect(colleague_page.locator(".messages")).to_contain_text(module.title)  # not opened
@@ -86,7 +86,7 @@ def test_brief_confirm_report_and_see_it_complete(
     # The supervisor confirms the department and submits the report.
     supervisor_page = browser.new_context().new_page()
     log_in(supervisor_page, live_server, "supervisor")
-    supervisor_page.get_by_role("link", name="伝達研修").click()
+    supervisor_page.get_by_role("navigation").get_by_role("link", name="伝達研修").click()
     supervisor_page.locator("#supervised-departments").get_by_role(
         "link", name=department_a.name
     ).click()

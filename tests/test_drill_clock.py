@@ -13,6 +13,7 @@ from drills.consoles import participant_state, staff_state
 from drills.models import Drill, InjectRelease, Participant
 from drills.tasks import clock_ensure, run_drill_clock, watch_running_drills
 from tests.conftest import DRILL_T0 as T0
+from tests.conftest import inject
 
 
 def at(minutes=0, seconds=0):
@@ -214,5 +215,50 @@ def test_the_watchdog_records_what_fell_due_while_no_worker_ran(drill, monkeypat
     import time_machine
 
     with time_machine.travel(at(21), tick=False):
-        assert watch_running_drills() == 3
-        assert watch_running_drills() == 0
+        assert watch_running_drills() == {"drills": 1, "recorded": 3}
+        assert watch_running_drills() == {"drills": 1, "recorded": 0}
+
+
+# Scheduling freezes the scenario
+
+
+def test_editing_the_scenario_later_never_changes_a_scheduled_drill(scenario, drill):
+    scenario.title = "改訂後のシナリオ"
+    scenario.timeline = [inject("+0:01", "差し替えた状況付与")]
+    scenario.save()
+    drill.refresh_from_db()
+    assert drill.title == "不正照会の疑い"
+    assert list(drill.injects.order_by("offset").values_list("subject", flat=True)) == [
+        "監視センターからの通報", "報道機関からの問い合わせ", "県からの督促", "追加の照会記録"
+    ]
+    assert drill.actions.get().description == "所属長へ報告する"
+    assert set(drill.roles.values_list("name", flat=True)) == {"所属長", "広報"}
+
+
+def test_a_scenario_whose_action_names_a_missing_objective_cannot_be_scheduled(
+    scenario, coordinator
+):
+    scenario.timeline = [{**inject("+0:00", "通報", actions=["報告"])}]
+    scenario.timeline[0].value["expected_actions"][0]["objective"] = "9"
+    scenario.save()
+    with pytest.raises(ValidationError, match="9"):
+        runs.drill_schedule(scenario=scenario, scheduled_for=T0, by=coordinator, now=T0)
+    assert not Drill.objects.exists()
+
+
+# The real worker
+
+
+def test_a_real_worker_records_each_release_once(task_worker, scenario, coordinator):
+    from django.utils import timezone
+
+    # Long enough ago that every scheduled inject is due, so no clock task is left running.
+    started = timezone.now() - datetime.timedelta(minutes=25)
+    drill = runs.drill_schedule(scenario=scenario, scheduled_for=started, by=coordinator,
+                                now=started)
+    runs.drill_start(drill=drill, now=started)
+    first = task_worker("drills.tasks.watch_running_drills")
+    assert first == {"drills": 1, "recorded": 3}  # +0:00, +0:05 and +0:20
+    # Another run, as after a worker restart: nothing is recorded twice.
+    assert task_worker("drills.tasks.watch_running_drills") == {"drills": 1, "recorded": 0}
+    assert InjectRelease.objects.filter(inject__drill=drill).count() == 3

@@ -189,3 +189,31 @@ def test_a_guest_cannot_open_another_drills_console(client, clock, started, scen
     client.post(reverse("drills:join"), {"code": started.join_code, "display_name": "応援",
                                          "role": role.pk})
     assert client.get(reverse("drills:play_state", args=[other.pk])).status_code == 404
+
+
+# A contact-tree drill
+
+
+def test_acknowledging_a_link_is_timed_for_the_controller(login, clock, prefecture, coordinator,
+                                                          operator):
+    from drills.models import Scenario
+    from tests.conftest import inject
+
+    scenario = Scenario.objects.create(
+        organisation=prefecture, title="緊急連絡網訓練", incident_type="contact_tree",
+        summary="連絡網の確認",
+        objectives=[{"type": "objective", "value": {"code": "1", "title": "連絡", "description": ""}}],
+        timeline=[inject("+0:00", "所属から市町村課へ", role="市町村課")],
+    )
+    drill = runs.drill_schedule(scenario=scenario, scheduled_for=T0, by=coordinator, now=T0)
+    runs.drill_start(drill=drill, now=at(0))
+    player = login(operator)
+    join_as(player, drill, "市町村課")
+    clock.move_to(at(1, 30))
+    link = drill.injects.get()
+    player.post(reverse("drills:play", args=[drill.pk]), {"inject": link.pk, "acknowledge": "1"})
+    player.post(reverse("drills:play", args=[drill.pk]), {"inject": link.pk, "acknowledge": "1"})
+    page = login(coordinator).get(reverse("drills:control", args=[drill.pk])).content.decode()
+    assert 'id="contact-tree"' in page
+    assert ">90<" in page  # seconds from the call to the acknowledgement
+    assert "執務時間内" in page  # started on a Thursday at 10:00
