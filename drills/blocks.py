@@ -11,11 +11,12 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 
 CHANNELS = [
     ("phone", _("Phone call")),
-    ("email", _("E-mail")),
+    ("email", pgettext_lazy("channel", "E-mail")),
     ("monitoring", _("Monitoring-centre alert")),
     ("media", _("Media inquiry")),
     ("walk_in", _("Walk-in")),

@@ -167,8 +167,10 @@ def evaluation(drill: Drill):
 
 
 def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
-    """For each link of a contact-tree drill: when the call went out, when the first
-    person in the role acknowledged it, and how long that took."""
+    """For each link of a contact-tree drill, in calling order: when it was released,
+    when the first person in the role acknowledged it, the time from the release
+    (`seconds`) and the time since the link before it acknowledged (`link_seconds`):
+    each link is only as quick as the call that reaches it."""
     _clock, rows = timeline(drill, now)
     first_ack = {}
     for inject_id, acknowledged_at in InjectAcknowledgement.objects.filter(
@@ -176,15 +178,22 @@ def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
     ).order_by("acknowledged_at").values_list("inject_id", "acknowledged_at"):
         first_ack.setdefault(inject_id, acknowledged_at)
     timings = []
+    previous = None
     for row in rows:
         acknowledged_at = first_ack.get(row.inject.pk)
-        seconds = (
-            int((acknowledged_at - row.released_at).total_seconds())
-            if acknowledged_at and row.released_at else None
-        )
-        timings.append({"inject": row.inject, "released_at": row.released_at,
-                        "acknowledged_at": acknowledged_at, "seconds": seconds})
+        called_at = previous or row.released_at
+        timings.append({
+            "inject": row.inject, "released_at": row.released_at,
+            "acknowledged_at": acknowledged_at,
+            "seconds": _seconds_between(row.released_at, acknowledged_at),
+            "link_seconds": _seconds_between(called_at, acknowledged_at),
+        })
+        previous = acknowledged_at
     return timings
+
+
+def _seconds_between(start, end):
+    return int((end - start).total_seconds()) if start and end else None
 
 
 def in_office_hours(moment: datetime.datetime | None) -> bool | None:

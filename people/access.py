@@ -576,3 +576,21 @@ def get_scenario_for(user, pk):
     if scenario is None:
         raise Http404
     return scenario
+
+
+def scenario_plans_for(user):
+    """The published plans a user may build scenarios from: those of the organisations
+    whose scenarios they author."""
+    from cms.models import EmergencyPlanPage
+
+    return EmergencyPlanPage.objects.live().filter(
+        organisation__in=scope_for(user).coordinated_organisations()
+    )
+
+
+def get_scenario_plan_for(user, pk):
+    """A published plan of an organisation whose scenarios the user authors; else 404."""
+    plan = scenario_plans_for(user).select_related("organisation").filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan

@@ -109,6 +109,7 @@ COORDINATOR_PERMISSIONS = [
         for action in ("add", "change", "view")
     ),
     *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
+    *(("drills", f"{action}_scenario") for action in ("add", "change", "delete", "view")),
 ]
 
 SURNAMES = [

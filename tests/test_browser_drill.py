@@ -33,6 +33,8 @@ def test_start_receive_log_tick_rate_pause_resume_end(
     drill = runs.drill_schedule(scenario=scenario, scheduled_for=timezone.now(), by=coordinator,
                                 now=timezone.now())
 
+    # The consoles keep polling: each context is closed at the end, before the live
+    # server's database goes away.
     player = browser.new_context().new_page()
     log_in(player, live_server, "operator")
     player.goto(f"{live_server.url}/drills/{drill.pk}/play/")
@@ -77,6 +79,9 @@ def test_start_receive_log_tick_rate_pause_resume_end(
     controller.get_by_role("button", name="訓練を終了").click()
     expect(controller.locator("#drill-state")).to_have_text("終了")
     expect(player.locator("#drill-state")).to_have_text("終了", timeout=2500)
+
+    for page in (player, controller, judge):
+        page.context.close()
 
     drill = Drill.objects.get(pk=drill.pk)
     tick = ActionTick.objects.get()
