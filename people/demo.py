@@ -93,6 +93,10 @@ DEMO_ACCOUNTS = [
     ("kumamoto-city", "431001", "0100", "西村 千尋", "ニシムラ チヒロ", Role.COORDINATOR),
 ]
 
+# The demo operator's department, and the login given to one of its ID holders.
+OPERATOR_DEPARTMENT = "3010"
+COLLEAGUE_USERNAME = "colleague"
+
 COORDINATORS_GROUP = "コーディネーター"
 # Coordinators maintain the roster in the Wagtail admin; organisations are fixed.
 COORDINATOR_PERMISSIONS = [
@@ -223,8 +227,10 @@ def demo_seed(*, today: datetime.date) -> None:
         person, created = _person_seed(
             department, next(employee_numbers[department.organisation.lg_code]), name, kana
         )
+        # Drawn every time, so a second run draws the same names for the same people.
+        grants = _id_history(history, rng, today)
         if created:
-            _grant_seed(person, _id_history(history, rng, today))
+            _grant_seed(person, grants)
         # Every department has a supervisor (所属長): its first generated member, unless
         # a demo account supervises it.
         if department.pk not in supervised:
@@ -232,6 +238,27 @@ def demo_seed(*, today: datetime.date) -> None:
                 person=person, role=Role.SUPERVISOR, department=department
             )
             supervised.add(department.pk)
+    _colleague_account_seed(departments[PREFECTURE_CODE, OPERATOR_DEPARTMENT], today)
+
+
+def _colleague_account_seed(department, today) -> None:
+    """A login for one of the operator's colleagues who holds an ID, so that the demo can
+    show a colleague confirming a briefing (the user `colleague`)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=COLLEAGUE_USERNAME, defaults={"last_name": "同僚"}
+    )
+    if created:
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    if Person.objects.filter(user=user).exists():
+        return
+    colleague = (
+        Person.objects.filter(department=department, user__isnull=True)
+        .id_holders(today).order_by("employee_number").first()
+    )
+    if colleague is not None:
+        colleague.user = user
+        colleague.save(update_fields=["user"])
 
 
 @transaction.atomic

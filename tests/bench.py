@@ -470,6 +470,424 @@ def quiz_analysis_page():
     yield from page_figures("quiz_analysis_page", reverse("training:quiz_analysis", args=[quiz.pk]))
 
 
+# Onward sharing at the size of the prefecture: a session per organisation, closed, with
+# its departments at every stage. Later measurements read what earlier ones measured.
+
+SHARING_ATTENDANCE = [("present", 59), ("late", 4), ("absent", 25), ("excused", 12)]
+SHARING_PROGRESS = [("reported", 30), ("confirming", 25), ("briefing", 20), ("not_started", 25)]
+sharing_figures = {}
+
+
+def _sharing_sessions_seed(rng):
+    """A session per organisation, held 10 to 59 days ago (due 30 days after the close,
+    so about half are overdue), with every ID holder invited and about 63% attending."""
+    import datetime
+
+    from django.utils import timezone
+
+    from cms.models import TrainingModulePage
+    from people.models import Organisation, Person
+    from training.models import Attendance, Invitation, TrainingSession
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    modules = list(TrainingModulePage.objects.all())
+    statuses = [status for status, share in SHARING_ATTENDANCE for _ in range(share)]
+    sessions = []
+    for n, organisation in enumerate(Organisation.objects.order_by("lg_code")):
+        held_on = today - datetime.timedelta(days=10 + n * 13 % 50)
+        starts_at = timezone.make_aware(datetime.datetime.combine(held_on, datetime.time(13, 30)))
+        session = TrainingSession.objects.create(
+            organisation=organisation, title=f"bench {organisation.name} 担当者研修会",
+            starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=3),
+            venue="会議室", capacity=5_000,
+        )
+        session.modules.set(modules)
+        sessions.append(session)
+    holders = Person.objects.id_holders(today).order_by("pk").values_list("pk", "organisation_id")
+    of_organisation = {session.organisation_id: session for session in sessions}
+    invitations, attendances = [], []
+    for person_id, organisation_id in holders:
+        session = of_organisation[organisation_id]
+        invitations.append(Invitation(session=session, person_id=person_id,
+                                      invited_at=session.starts_at))
+        attendances.append(Attendance(
+            session=session, person_id=person_id, status=rng.choice(statuses),
+            method=Attendance.Method.ROSTER, recorded_at=session.ends_at,
+        ))
+    Invitation.objects.bulk_create(invitations, batch_size=5_000)
+    Attendance.objects.bulk_create(attendances, batch_size=5_000)
+    return sessions
+
+
+def _sharing_close(sessions):
+    """Close each session's attendance the day after it: the obligations come from the
+    service itself. Returns the seconds taken."""
+    import datetime
+
+    from training.sharing import attendance_close
+
+    started = time.perf_counter()
+    for session in sessions:
+        attendance_close(session=session, now=session.ends_at + datetime.timedelta(days=1))
+    return time.perf_counter() - started
+
+
+def _sharing_progress_seed(sessions, rng, report_pdf):
+    """Briefings, confirmations and reports for the sessions' departments, written in bulk:
+    the services would take minutes, and what is measured is reading them."""
+    import datetime
+    from collections import defaultdict
+
+    from django.utils import timezone
+
+    from people.models import RoleAssignment
+    from training.models import (
+        Attendance,
+        Briefing,
+        BriefingConfirmation,
+        BriefingObligation,
+        DepartmentConfirmation,
+        DepartmentReport,
+        DepartmentSharing,
+        MaterialOpening,
+    )
+
+    now = timezone.now()
+    sharings = list(DepartmentSharing.objects.filter(session__in=sessions)
+                    .select_related("session").order_by("pk"))
+    obligations = defaultdict(list)
+    for pk, sharing_id, person_id in BriefingObligation.objects.filter(
+        sharing__in=sharings, dropped_at__isnull=True
+    ).order_by("pk").values_list("pk", "sharing_id", "person_id"):
+        obligations[sharing_id].append((pk, person_id))
+    attendees = defaultdict(list)
+    for session_id, department_id, person_id in Attendance.objects.filter(
+        session__in=sessions, status__in=Attendance.ATTENDED
+    ).order_by("person_id").values_list("session_id", "person__department_id", "person_id"):
+        attendees[session_id, department_id].append(person_id)
+    supervisors = dict(RoleAssignment.objects.filter(
+        role=RoleAssignment.Role.SUPERVISOR
+    ).values_list("department_id", "person_id"))
+    modules = list(sessions[0].modules.values_list("pk", flat=True))
+    stages = [stage for stage, share in SHARING_PROGRESS for _ in range(share)]
+
+    def after(moment, *, days):
+        """A moment some days after `moment`, kept before now."""
+        later = moment + datetime.timedelta(days=days, minutes=rng.randint(0, 480))
+        return min(later, now - datetime.timedelta(minutes=rng.randint(5, 600)))
+
+    briefings, briefed, confirmations, reports = [], [], [], []
+    for sharing in sharings:
+        stage = rng.choice(stages)
+        closed_at = sharing.session.attendance_closed_at
+        mine = obligations[sharing.pk]
+        briefer = next(iter(attendees[sharing.session_id, sharing.department_id]),
+                       supervisors.get(sharing.department_id))
+        if stage == "not_started" or briefer is None:
+            continue
+        mine = [(pk, person_id) for pk, person_id in mine if person_id != briefer]
+        if stage == "briefing":
+            mine = mine[: (len(mine) + 1) // 2]
+        recorded_at = after(closed_at, days=rng.randint(1, 10))
+        if mine:
+            briefings.append(Briefing(
+                sharing=sharing, briefed_by_id=briefer, recorded_by_id=briefer,
+                held_on=timezone.localdate(recorded_at), method="meeting",
+                recorded_at=recorded_at,
+            ))
+            briefed.append(mine)
+        if stage == "briefing":
+            continue
+        confirmed = mine if stage == "reported" else mine[: len(mine) // 2]
+        last = recorded_at
+        for pk, person_id in confirmed:
+            confirmed_at = after(recorded_at, days=rng.randint(0, 4))
+            last = max(last, confirmed_at)
+            on_behalf = rng.random() < 0.3
+            confirmations.append(BriefingConfirmation(
+                obligation_id=pk, confirmed_at=confirmed_at, on_behalf=on_behalf,
+                recorded_by_id=supervisors.get(sharing.department_id, person_id)
+                if on_behalf else person_id,
+                note="紙の確認票に署名済み" if on_behalf else "",
+            ))
+        supervisor = supervisors.get(sharing.department_id)
+        if stage == "reported" and supervisor is not None and len(mine) == len(
+            obligations[sharing.pk]
+        ):
+            reports.append((sharing, supervisor, after(last, days=1), len(mine)))
+
+    briefings = Briefing.objects.bulk_create(briefings, batch_size=2_000)
+    Briefing.obligations.through.objects.bulk_create(
+        (
+            Briefing.obligations.through(briefing_id=briefing.pk, briefingobligation_id=pk)
+            for briefing, mine in zip(briefings, briefed, strict=True)
+            for pk, _person_id in mine
+        ),
+        batch_size=5_000,
+    )
+    Briefing.materials.through.objects.bulk_create(
+        (
+            Briefing.materials.through(briefing_id=briefing.pk, trainingmodulepage_id=module)
+            for briefing in briefings
+            for module in modules
+        ),
+        batch_size=5_000,
+    )
+    BriefingConfirmation.objects.bulk_create(confirmations, batch_size=5_000)
+    MaterialOpening.objects.bulk_create(
+        (
+            MaterialOpening(obligation_id=confirmation.obligation_id, page_id=module,
+                            opened_at=confirmation.confirmed_at - datetime.timedelta(minutes=20))
+            for confirmation in confirmations if not confirmation.on_behalf
+            for module in modules
+        ),
+        batch_size=5_000,
+    )
+    department_confirmations = DepartmentConfirmation.objects.bulk_create(
+        (
+            DepartmentConfirmation(sharing=sharing, confirmed_by_id=supervisor,
+                                   confirmed_at=submitted_at - datetime.timedelta(minutes=10))
+            for sharing, supervisor, submitted_at, _count in reports
+        ),
+        batch_size=2_000,
+    )
+    attended = {key: len(people) for key, people in attendees.items()}
+    DepartmentReport.objects.bulk_create(
+        (
+            DepartmentReport(
+                sharing=sharing, confirmation=confirmation, submitted_by_id=supervisor,
+                submitted_at=submitted_at, briefed=count, confirmed=count, dropped=0,
+                attended=attended.get((sharing.session_id, sharing.department_id), 0),
+                id_holders=count + attended.get((sharing.session_id, sharing.department_id), 0),
+                pdf=report_pdf,
+            )
+            for (sharing, supervisor, submitted_at, count), confirmation in zip(
+                reports, department_confirmations, strict=True
+            )
+        ),
+        batch_size=500,
+    )
+    progress(f"onward sharing: {len(sharings)} departments, {len(briefings)} briefings, "
+             f"{len(confirmations)} confirmations, {len(reports)} reports")
+
+
+def _report_pdf():
+    """A real department report, so that the stored reports weigh what real ones do."""
+    from django.utils import timezone
+
+    from training.models import DepartmentSharing
+    from training.sharing import department_status
+    from training.sharing_report import department_report_pdf
+
+    sharing = DepartmentSharing.objects.order_by("pk").first()
+    status = department_status(sharing, today=timezone.localdate())
+    return department_report_pdf(status, submitted_by=status.sharing.department.people.first(),
+                                 submitted_at=timezone.now())
+
+
+def _obligation_count():
+    from training.models import BriefingObligation
+
+    return BriefingObligation.objects.filter(dropped_at__isnull=True).count()
+
+
+def _reminders_run():
+    """One run of the daily reminder job, e-mails to locmem: (seconds, notices sent)."""
+    from django.core import mail
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from training.sharing_reminders import reminders_send
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        started = time.perf_counter()
+        sent = reminders_send(now=timezone.now())
+        seconds = time.perf_counter() - started
+        emails = len(mail.outbox)
+        mail.outbox = []
+    return seconds, sent, emails
+
+
+def sharing_close():
+    """Close a session per organisation; in between, time the reminder job at half the
+    size, then forget its notices, so that the full run below shows how it grows."""
+    import random
+
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    from people.models import Person
+    from training.models import DepartmentSharing, Notice
+
+    rng = random.Random(2027)
+    # Staff have work addresses, so the reminder job sends e-mails as it would live.
+    Person.objects.filter(email="").update(
+        email=Concat(Value("staff"), Cast("pk", CharField()), Value("@example.lg.jp"))
+    )
+    sessions = _sharing_sessions_seed(rng)
+    report_pdf = _report_pdf()
+    first_half, second_half = sessions[::2], sessions[1::2]
+    close_seconds = _sharing_close(first_half)
+    _sharing_progress_seed(first_half, rng, report_pdf)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    obligations = _obligation_count()
+    seconds, sent, _emails = _reminders_run()
+    sharing_figures["half"] = (obligations, seconds)
+    progress(f"reminders at half size: {obligations} obligations, {sent} notices, "
+             f"{seconds:.2f} s")
+    # Forget them, so that the full run below sends as many again and more.
+    Notice.objects.all().delete()
+    close_seconds += _sharing_close(second_half)
+    _sharing_progress_seed(second_half, rng, report_pdf)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    progress(f"onward sharing: {DepartmentSharing.objects.count()} departments, "
+             f"{_obligation_count()} live obligations")
+    yield "sharing_close_seconds", f"{close_seconds:.2f}", "s"
+
+
+def sharing_dashboard():
+    for name, value, unit in page_figures("sharing_dashboard",
+                                          reverse("training:sharing_dashboard")):
+        sharing_figures[name] = float(value)
+        yield name, value, unit
+
+
+# The dashboard's counts for every department in one hand-written statement: what the
+# page's queries should cost at best. Plain SQL that SQLite and PostgreSQL both run.
+SHARING_AGGREGATE_SQL = """
+    WITH briefed AS (
+        SELECT DISTINCT briefingobligation_id AS obligation_id FROM {briefing_obligations}
+    ), counts AS (
+        SELECT o.sharing_id,
+               COUNT(*) FILTER (WHERE o.dropped_at IS NULL) AS to_brief,
+               COUNT(*) FILTER (WHERE o.dropped_at IS NULL AND b.obligation_id IS NOT NULL)
+                   AS briefed,
+               COUNT(*) FILTER (WHERE o.dropped_at IS NULL AND c.id IS NOT NULL) AS confirmed,
+               COUNT(*) FILTER (WHERE o.dropped_at IS NULL AND c.id IS NULL AND o.due_on < %s)
+                   AS overdue,
+               COUNT(*) FILTER (WHERE o.dropped_at IS NOT NULL) AS dropped
+        FROM {obligation} o
+        LEFT JOIN briefed b ON b.obligation_id = o.id
+        LEFT JOIN {confirmation} c ON c.obligation_id = o.id
+        GROUP BY o.sharing_id
+    ), attended AS (
+        SELECT a.session_id, p.department_id, COUNT(*) AS attended
+        FROM {attendance} a JOIN {person} p ON p.id = a.person_id
+        WHERE a.status IN (%s, %s)
+        GROUP BY a.session_id, p.department_id
+    ), confirmed_departments AS (
+        SELECT sharing_id, MAX(confirmed_at) AS confirmed_at FROM {department_confirmation}
+        GROUP BY sharing_id
+    )
+    SELECT s.id, COALESCE(att.attended, 0), COALESCE(c.to_brief, 0), COALESCE(c.briefed, 0),
+           COALESCE(c.confirmed, 0), COALESCE(c.overdue, 0), COALESCE(c.dropped, 0),
+           dc.confirmed_at, r.id IS NOT NULL AS submitted
+    FROM {sharing} s
+    JOIN {session} se ON se.id = s.session_id
+    LEFT JOIN counts c ON c.sharing_id = s.id
+    LEFT JOIN attended att ON att.session_id = s.session_id AND att.department_id = s.department_id
+    LEFT JOIN confirmed_departments dc ON dc.sharing_id = s.id
+    LEFT JOIN {report} r ON r.sharing_id = s.id
+    WHERE se.starts_at >= %s AND se.starts_at < %s
+"""
+
+
+def sharing_aggregate():
+    import datetime
+
+    from django.utils import timezone
+
+    from people.fiscal import current_fiscal_year
+    from people.models import Person
+    from training.models import (
+        Attendance,
+        Briefing,
+        BriefingConfirmation,
+        BriefingObligation,
+        DepartmentConfirmation,
+        DepartmentReport,
+        DepartmentSharing,
+        TrainingSession,
+    )
+
+    sql = SHARING_AGGREGATE_SQL.format(
+        briefing_obligations=Briefing.obligations.through._meta.db_table,
+        obligation=BriefingObligation._meta.db_table,
+        confirmation=BriefingConfirmation._meta.db_table,
+        attendance=Attendance._meta.db_table,
+        person=Person._meta.db_table,
+        department_confirmation=DepartmentConfirmation._meta.db_table,
+        sharing=DepartmentSharing._meta.db_table,
+        session=TrainingSession._meta.db_table,
+        report=DepartmentReport._meta.db_table,
+    )
+    year = current_fiscal_year()
+
+    def midnight(day):
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+    params = [timezone.localdate(), *map(str, Attendance.ATTENDED), midnight(year.first_day),
+              midnight(year.last_day + datetime.timedelta(days=1))]
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEATS + 1):  # the first warms the cache
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            timings.append(time.perf_counter() - started)
+    progress(f"sharing_aggregate: {len(rows)} departments, "
+             f"{sum(row[2] for row in rows)} live obligations")
+    aggregate_ms = statistics.median(timings[1:]) * 1000
+    yield "sharing_aggregate_ms", f"{aggregate_ms:.1f}", "ms"
+    ratio = sharing_figures["sharing_dashboard_ms"] / aggregate_ms
+    yield "sharing_dashboard_ratio", f"{ratio:.2f}", "x"
+
+
+def sharing_sync():
+    """The daily sync at full size; the first run may find people whose ID changed since
+    the sessions were closed, so the figure is of a run with nothing to change."""
+    from django.utils import timezone
+
+    from training.sharing import obligations_sync
+
+    started = time.perf_counter()
+    result = obligations_sync(now=timezone.now())
+    seconds = time.perf_counter() - started
+    if result.created or result.dropped:
+        progress(f"sharing_sync: the first run changed {result}; timing a second run")
+        started = time.perf_counter()
+        result = obligations_sync(now=timezone.now())
+        seconds = time.perf_counter() - started
+    if result.created or result.dropped:
+        progress(f"sharing_sync: the second run changed {result} too")
+    yield "sharing_sync_seconds", f"{seconds:.2f}", "s"
+
+
+def sharing_reminders():
+    obligations = _obligation_count()
+    seconds, sent, emails = _reminders_run()
+    progress(f"reminders: {obligations} obligations, {sent} notices, {emails} e-mails, "
+             f"{seconds:.2f} s")
+    yield "sharing_reminders_seconds", f"{seconds:.2f}", "s"
+    rerun_seconds, rerun_sent, _emails = _reminders_run()
+    if rerun_sent:
+        progress(f"reminders: the second run sent {rerun_sent} notices")
+    yield "sharing_reminders_rerun_seconds", f"{rerun_seconds:.2f}", "s"
+    # The growth between the two sizes, per 1,000 obligations; a flat per-obligation cost
+    # shows as the same figure at each size.
+    half_obligations, half_seconds = sharing_figures["half"]
+    progress(f"reminders per 1,000 obligations: {half_seconds / half_obligations * 1e6:.1f} ms "
+             f"at {half_obligations}, {seconds / obligations * 1e6:.1f} ms at {obligations}")
+    slope = (seconds - half_seconds) / (obligations - half_obligations) * 1e6
+    yield "sharing_reminders_per_1000_obligations_ms", f"{slope:.1f}", "ms"
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -482,6 +900,11 @@ MEASUREMENTS = [
     roster_import,
     quiz_submissions,
     quiz_analysis_page,
+    sharing_close,
+    sharing_dashboard,
+    sharing_aggregate,
+    sharing_sync,
+    sharing_reminders,
 ]
 
 

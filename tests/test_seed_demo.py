@@ -20,6 +20,7 @@ from people.models import (
     validate_local_government_code,
 )
 
+JST = datetime.timezone(datetime.timedelta(hours=9))
 TODAY = datetime.date(2026, 11, 26)  # the `clock` fixture's day, in fiscal year 2026
 ACCOUNTS = ["coordinator", "supervisor", "operator", "evaluator", "kumamoto-city"]
 
@@ -153,7 +154,9 @@ def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seed
 
     seed()
     seed()
-    past, today = TrainingSession.objects.order_by("starts_at")
+    past, today = TrainingSession.objects.filter(organisation__lg_code="430005").order_by(
+        "starts_at"
+    )
     assert past.invitations.count() == Person.objects.filter(
         organisation=past.organisation).id_holders(TODAY).count()
     assert past.attendances.count() == past.invitations.count()
@@ -162,3 +165,94 @@ def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seed
     assert operator.attendances.get(session=past).status == "present"
     assert not operator.attempts.exists()  # left for the demo to take
     assert today.starts_at.date() == TODAY
+
+
+def sharing_rows():
+    from training.models import (
+        Briefing,
+        BriefingConfirmation,
+        BriefingObligation,
+        DepartmentConfirmation,
+        DepartmentReport,
+        DepartmentSharing,
+        MaterialOpening,
+    )
+
+    models = [DepartmentSharing, BriefingObligation, Briefing, MaterialOpening,
+              BriefingConfirmation, DepartmentConfirmation, DepartmentReport]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_the_demo_has_onward_sharing_at_every_stage_once(seed):
+    from training.models import DepartmentSharing, TrainingSession
+    from training.sharing import sharings_with_counts
+
+    seed()
+    first = sharing_rows()
+    seed()
+    assert sharing_rows() == first
+    assert first["BriefingObligation"] >= 10 and first["Briefing"] >= 5
+    closed = TrainingSession.objects.filter(attendance_closed_at__isnull=False)
+    assert set(closed.values_list("organisation__lg_code", flat=True)) == {"430005", "431001"}
+
+    rows = list(sharings_with_counts(DepartmentSharing.objects.all(), today=TODAY))
+    submitted = [row for row in rows if hasattr(row, "report")]
+    overdue = [row for row in rows if row.is_overdue]
+    in_progress = [row for row in rows if not row.is_overdue and not hasattr(row, "report")]
+    assert len(submitted) >= 4 and len(overdue) >= 2 and len(in_progress) >= 2
+    # The prefecture's session is not due yet; 熊本市's was due before today.
+    assert {row.session.organisation.lg_code for row in overdue} == {"431001"}
+    assert any(row.briefed > row.confirmed > 0 for row in rows)  # part way
+    for row in submitted:
+        report = row.report
+        assert (report.briefed, report.confirmed) == (row.to_brief, row.to_brief)
+        assert report.confirmed + report.attended == report.id_holders
+
+
+def test_every_step_of_the_demo_sharing_happens_after_the_one_before(seed):
+    from training.models import Briefing, BriefingConfirmation, DepartmentReport, MaterialOpening
+
+    seed()
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
+    for briefing in Briefing.objects.select_related("sharing__session"):
+        session = briefing.sharing.session
+        assert session.ends_at < session.attendance_closed_at < briefing.recorded_at < now
+        assert briefing.held_on == briefing.recorded_at.astimezone(JST).date()
+        assert briefing.held_on.weekday() < 5
+        assert briefing.materials.count() == session.modules.count() > 0
+    for confirmation in BriefingConfirmation.objects.select_related("obligation"):
+        briefings = confirmation.obligation.briefings.all()
+        assert briefings and all(b.recorded_at < confirmation.confirmed_at < now
+                                 for b in briefings)
+        if not confirmation.on_behalf:
+            openings = MaterialOpening.objects.filter(obligation=confirmation.obligation)
+            assert openings.count() == briefings[0].materials.count()
+            assert all(o.opened_at < confirmation.confirmed_at for o in openings)
+    assert BriefingConfirmation.objects.filter(on_behalf=True).exclude(note="").exists()
+    assert BriefingConfirmation.objects.filter(on_behalf=False).exists()
+    for report in DepartmentReport.objects.select_related("confirmation", "sharing"):
+        assert report.sharing.created_at < report.confirmation.confirmed_at
+        assert report.confirmation.confirmed_at < report.submitted_at < now
+        assert bytes(report.pdf).startswith(b"%PDF")
+
+
+def test_the_operators_department_is_left_for_the_operator_to_brief(seed):
+    """The browser test briefs from here: an absent colleague and nothing recorded."""
+    from training.models import DepartmentSharing
+
+    seed()
+    operator = Person.objects.get(user__username="operator")
+    sharing = DepartmentSharing.objects.get(
+        session__organisation=operator.organisation, department=operator.department
+    )
+    assert not sharing.briefings.exists()
+    assert not sharing.confirmations.exists()
+    assert not hasattr(sharing, "report")
+    obligations = sharing.obligations.filter(dropped_at__isnull=True)
+    assert obligations.exists()
+    assert not obligations.filter(person=operator).exists()
+    assert sharing.session.attendances.get(person=operator).status == "present"
+    # The demo's `colleague` login is the one left to brief, so the demo can show both sides.
+    colleague = Person.objects.get(user__username="colleague")
+    assert colleague.department == operator.department
+    assert obligations.filter(person=colleague).exists()

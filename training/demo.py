@@ -1,10 +1,12 @@
-"""The demo's question bank, quiz and sessions for 熊本県, written for this project.
+"""The demo's question bank, quiz, sessions and onward sharing for 熊本県 and 熊本市,
+written for this project.
 
 Each question points at the section of the training module it tests, so that a reader's
 review and the coordinator's item analysis lead back to the text.
 """
 
 import datetime
+import itertools
 import random
 
 from django.db import transaction
@@ -13,10 +15,31 @@ from django.utils import timezone
 from cms.demo_content import TRAINING_MODULES, stream
 from cms.models import TrainingModulePage
 from people.fiscal import fiscal_year_of
-from people.models import Organisation, Person
-from training.models import Attendance, Choice, Question, Quiz, QuizRule, TrainingSession
+from people.models import Organisation, Person, RoleAssignment
+from training.models import (
+    Attendance,
+    Briefing,
+    Choice,
+    DepartmentSharing,
+    Question,
+    Quiz,
+    QuizRule,
+    TrainingSession,
+)
 from training.quizzes import attempt_start, attempt_submit
 from training.sessions import invitations_send
+from training.sharing import (
+    BriefingForm,
+    attendance_close,
+    attendees_of,
+    briefing_confirm,
+    briefing_record,
+    department_confirm,
+    material_open,
+    materials_of,
+    report_submit,
+)
+from training.sharing_report import department_report_pdf
 
 QUIZ_TITLE = "令和8年度 住基ネット担当者研修 確認テスト"
 
@@ -135,15 +158,36 @@ def demo_quiz_seed() -> Quiz:
 SESSION_TITLE = "令和8年度 住基ネット担当者研修会"
 EXTRA_SESSION_TITLE = "追加研修会（新規ID付与者）"
 VENUE = "熊本県庁 行政棟本館5階 審議会室"
-ATTENDANCE_SHARES = [("present", 80), ("late", 5), ("absent", 10), ("excused", 5)]
+CITY_LG_CODE = "431001"
+CITY_SESSION_TITLE = "令和8年度 熊本市 住基ネット担当者研修会"
+CITY_VENUE = "熊本市役所 本庁舎14階 大会議室"
+# About seven in ten attend: enough absent colleagues for onward sharing to have work.
+ATTENDANCE_SHARES = [("present", 66), ("late", 4), ("absent", 20), ("excused", 10)]
+
+# How far each department has got with onward sharing, given in turn to the departments
+# of a session in code order. The prefecture's session is not due yet, so its unfinished
+# departments are in progress; 熊本市's was due ten days ago or so, so its are overdue.
+REPORTED, CONFIRMING, BRIEFING, NOT_STARTED = "reported", "confirming", "briefing", "not_started"
+PREFECTURE_PROGRESS = [REPORTED, CONFIRMING, BRIEFING, REPORTED, NOT_STARTED]
+CITY_PROGRESS = [REPORTED, BRIEFING, CONFIRMING, NOT_STARTED]
+ON_BEHALF_NOTE = "紙の確認票に署名済み（回覧で受領）"
+BRIEFING_NOTES = {
+    Briefing.Method.MEETING: "課内会議で研修資料をもとに説明した。",
+    Briefing.Method.MATERIAL: "研修資料を回覧し、不明点は個別に説明した。",
+    Briefing.Method.ONE_TO_ONE: "窓口業務の合間に個別に説明した。",
+}
 
 
 @transaction.atomic
 def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
     """This year's session two weeks ago, with attendance and some passed quizzes, and a
-    session for new ID holders today, so that check-in can be tried out.
+    session for new ID holders today, so that check-in can be tried out; and 熊本市's own
+    session six weeks ago. Both past sessions are closed and their departments are at
+    every stage of onward sharing, some of 熊本市's overdue.
 
-    The demo operator attended but has not taken the quiz yet.
+    The demo operator attended but has not taken the quiz yet. One colleague in the
+    operator's department missed the session and nothing is recorded there yet, so that
+    the whole of onward sharing can be tried out from the start.
     """
     prefecture = quiz.organisation
     today = timezone.localdate(now)
@@ -157,7 +201,7 @@ def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
     if created:
         past.modules.set(TrainingModulePage.objects.all())
         invitations_send(session=past, today=held_on)
-        _attendance_and_attempts(past, coordinator=_coordinator())
+        _attendance_and_attempts(past, coordinator=_coordinator("coordinator"))
     today_session, created = TrainingSession.objects.get_or_create(
         organisation=prefecture, title=EXTRA_SESSION_TITLE,
         defaults={"starts_at": _at(today, 9, 0), "ends_at": _at(today, 18, 0),
@@ -168,20 +212,45 @@ def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
         today_session.modules.set(TrainingModulePage.objects.all())
         invitations_send(session=today_session, today=today)
 
+    city_held_on = max(today - datetime.timedelta(days=42), fiscal_year.first_day)
+    city_session, created = TrainingSession.objects.get_or_create(
+        organisation=Organisation.objects.get(lg_code=CITY_LG_CODE), title=CITY_SESSION_TITLE,
+        defaults={"starts_at": _at(city_held_on, 14, 0), "ends_at": _at(city_held_on, 16, 0),
+                  "venue": CITY_VENUE, "capacity": 60},
+    )
+    if created:
+        # The prefecture's material reaches every organisation; the city teaches it too.
+        city_session.modules.set(TrainingModulePage.objects.all())
+        invitations_send(session=city_session, today=city_held_on)
+        _attendance_and_attempts(city_session, coordinator=_coordinator("kumamoto-city"))
+
+    # Seeded once, right after the close: a later run finds the session closed.
+    for session, progress in ((past, PREFECTURE_PROGRESS), (city_session, CITY_PROGRESS)):
+        if session.attendance_closed_at is None:
+            _onward_sharing_seed(session, progress=progress, now=now)
+
 
 def _attendance_and_attempts(session, *, coordinator):
     rng = random.Random(20261126)
     invitations = list(session.invitations.select_related("person__user").order_by("pk"))
     statuses = [status for status, share in ATTENDANCE_SHARES for _ in range(share)]
-    Attendance.objects.bulk_create(
-        Attendance(
-            session=session, person=invitation.person, method=Attendance.Method.ROSTER,
-            status="present" if invitation.person.user and invitation.person.user.username
-            == "operator" else rng.choice(statuses),
+    to_brief = _colleague_left_to_brief(invitations)
+    attendances = []
+    for invitation in invitations:
+        person = invitation.person
+        if person.user and person.user.username == "operator":
+            status = "present"
+        else:
+            status = rng.choice(statuses)
+            if person == to_brief:
+                status = "absent"
+        attendances.append(Attendance(
+            session=session, person=person, method=Attendance.Method.ROSTER, status=status,
             recorded_by=coordinator, recorded_at=session.ends_at,
-        )
-        for invitation in invitations
-    )
+        ))
+    Attendance.objects.bulk_create(attendances)
+    if session.quiz is None:
+        return
     attended = Attendance.objects.filter(
         session=session, status__in=Attendance.ATTENDED
     ).exclude(person__user__username="operator").select_related("person")
@@ -203,8 +272,117 @@ def _attendance_and_attempts(session, *, coordinator):
                        now=taken_at + datetime.timedelta(minutes=12))
 
 
-def _coordinator():
-    return Person.objects.filter(user__username="coordinator").first()
+def _colleague_left_to_brief(invitations):
+    """The invited colleague of the demo operator who misses the session, for the operator
+    to brief: one with a login of their own if there is one, else the first by number."""
+    operator = next((i.person for i in invitations
+                     if i.person.user and i.person.user.username == "operator"), None)
+    if operator is None:
+        return None
+    colleagues = [i.person for i in invitations
+                  if i.person.department_id == operator.department_id and i.person != operator]
+    colleagues.sort(key=lambda person: (person.user is None, person.employee_number))
+    return colleagues[0] if colleagues else None
+
+
+def _onward_sharing_seed(session, *, progress, now):
+    """Close the session's attendance the working morning after it and take each department
+    as far as its turn in `progress` says, through the same workflows a user goes through.
+    Every step happens on a working day between the close and `now`, in order."""
+    closed_on = _next_working_day(timezone.localdate(session.ends_at))
+    closed_at = _at(closed_on, 9, 0)
+    if closed_at > now:
+        return  # held too recently to close; a later run closes it
+    attendance_close(session=session, now=closed_at)
+    # The working days after the close and before today, over which departments progress.
+    days = [day for day in (closed_on + datetime.timedelta(days=n)
+                            for n in range(1, (timezone.localdate(now) - closed_on).days))
+            if day.weekday() < 5]
+    if not days:
+        return
+
+    operator = Person.objects.filter(user__username="operator").first()
+    sharings = (
+        DepartmentSharing.objects.filter(session=session).select_related("session", "department")
+        .order_by("department__code")
+    )
+    if operator is not None:
+        # Left untouched, for the demo operator to start onward sharing themselves.
+        sharings = sharings.exclude(department=operator.department_id)
+    methods = itertools.cycle(Briefing.Method.values)
+    confirmations = itertools.count()
+    for n, (sharing, stage) in enumerate(zip(sharings, itertools.cycle(progress))):
+        supervisor = Person.objects.filter(
+            roles__role=RoleAssignment.Role.SUPERVISOR, roles__department=sharing.department_id
+        ).first()
+        if stage == NOT_STARTED or supervisor is None:
+            continue
+        # Departments get round to it at different times of day, in the same order of steps.
+        offset = datetime.timedelta(minutes=n * 37 % 90)
+
+        def moment(fraction, hour, minute=0, offset=offset):
+            return _at(days[int(fraction * (len(days) - 1))], hour, minute) + offset
+
+        obligations = list(sharing.obligations.select_related("person").order_by("pk"))
+        if stage == BRIEFING:
+            obligations = obligations[: (len(obligations) + 1) // 2]
+        briefed = _briefing_seed(
+            sharing, obligations, supervisor=supervisor, method=next(methods),
+            now=moment(0.2 if stage == REPORTED else 0.5, 10),
+        )
+        if stage == BRIEFING:
+            continue
+        if stage == CONFIRMING:
+            briefed = briefed[: len(briefed) // 2]
+        confirmed_at = moment(0.4 if stage == REPORTED else 0.8, 13, 30)
+        for obligation in briefed:
+            # Some colleagues signed the paper sheet instead; the supervisor records it.
+            if next(confirmations) % 3 == 2:
+                briefing_confirm(obligation=obligation, by=supervisor, on_behalf=True,
+                                 note=ON_BEHALF_NOTE, now=confirmed_at)
+                continue
+            for page, _opened_at in materials_of(obligation):
+                material_open(obligation=obligation, page=page,
+                              now=confirmed_at - datetime.timedelta(minutes=25))
+            briefing_confirm(obligation=obligation, by=obligation.person, on_behalf=False,
+                             note="", now=confirmed_at)
+        if stage == REPORTED and len(briefed) == len(obligations):
+            department_confirm(sharing=sharing, by=supervisor, now=moment(0.6, 16))
+            report_submit(sharing=sharing, by=supervisor, now=moment(0.6, 16, 10),
+                          render_pdf=department_report_pdf)
+
+
+def _briefing_seed(sharing, obligations, *, supervisor, method, now):
+    """One briefing of `obligations` by the first attendee, or by the supervisor when
+    nobody from the department attended. Returns the obligations briefed."""
+    briefer = attendees_of(sharing).order_by("kana", "employee_number").first()
+    as_supervisor = briefer is None
+    briefer = briefer or supervisor
+    obligations = [o for o in obligations if o.person_id != briefer.pk]
+    if not obligations:
+        return []
+    briefing_record(
+        sharing=sharing,
+        form=BriefingForm(
+            briefed_by=briefer, held_on=timezone.localdate(now), method=method,
+            obligation_ids=[o.pk for o in obligations],
+            material_ids=list(sharing.session.modules.values_list("pk", flat=True)),
+            note=BRIEFING_NOTES[method],
+        ),
+        may_brief_as_supervisor=as_supervisor, recorded_by=briefer, now=now,
+    )
+    return obligations
+
+
+def _next_working_day(day):
+    day += datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _coordinator(username):
+    return Person.objects.filter(user__username=username).first()
 
 
 def _at(day, hour, minute):

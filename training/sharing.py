@@ -131,9 +131,12 @@ def sharings_with_counts(queryset: QuerySet, *, today: datetime.date) -> QuerySe
     supervisor confirmation, whether the report is in, and `is_overdue`; overdue first.
     One SQL query however many departments there are."""
     obligations = BriefingObligation.objects.filter(sharing=OuterRef("pk"))
+    # Driven from the department's people, not the session's attendance: without planner
+    # statistics (SQLite until ANALYZE), the other way round scans the whole session
+    # for each department.
     attended = Attendance.objects.filter(
-        session=OuterRef("session"), person__department=OuterRef("department"),
-        status__in=Attendance.ATTENDED,
+        session=OuterRef("session"), status__in=Attendance.ATTENDED,
+        person__in=Person.objects.filter(department=OuterRef(OuterRef("department"))).values("pk"),
     ).order_by().values("session").annotate(n=Count("pk")).values("n")
     counts = {
         name: _count(obligations, condition) for name, condition in _stage_filters(today).items()
