@@ -17,7 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("people.urls")),
     path("training/", include("training.urls")),
-    path("drills/", include("drills.views")),
+    path("drills/", include("drills.urls")),
     path("verify/", include((training.views.certificates.public_urlpatterns, "verify"))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -62,6 +62,11 @@ class Drill(models.Model):
     created_at = models.DateTimeField(_("created at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    late_limit_minutes = models.PositiveIntegerField(
+        _("late limit (minutes)"), default=30,
+        help_text=_("An action achieved after its deadline scores less and less, down to "
+                    "nothing this many minutes after the deadline."),
+    )
     # The lease of the worker task recording releases (drills.tasks): at most one holds it.
     clock_token = models.CharField(max_length=32, blank=True, editable=False)
     clock_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -104,6 +109,14 @@ class DrillObjective(models.Model):
     title = models.CharField(_("objective"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("order"))
+    # Written by the coordinator for the after-action report.
+    strengths = models.TextField(_("strengths"), blank=True)
+    areas_for_improvement = models.TextField(_("areas for improvement"), blank=True)
+    # An objective added when scheduling, to re-test an earlier drill's improvement item.
+    retests = models.ForeignKey(
+        "drills.ImprovementItem", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="retesting_objectives", verbose_name=_("re-tests improvement item"),
+    )
 
     class Meta:
         ordering = ["drill", "order"]
@@ -349,3 +362,141 @@ class ObjectiveRating(models.Model):
 
     def __str__(self):
         return f"{self.objective}: {self.rating}"
+
+
+class HotWashAnswer(models.Model):
+    """A participant's answer to the short survey after the drill: one each."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="hot_wash_answers")
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="hot_wash_answer",
+        verbose_name=_("participant"),
+    )
+    went_well = models.TextField(_("what went well"), blank=True)
+    to_improve = models.TextField(_("what to improve"), blank=True)
+    confidence = models.PositiveSmallIntegerField(
+        _("confidence (1–5)"), help_text=_("How confident you would be in a real incident.")
+    )
+    anonymous = models.BooleanField(_("answer anonymously"), default=False)
+    submitted_at = models.DateTimeField(_("submitted at"))
+
+    class Meta:
+        ordering = ["drill", "submitted_at"]
+        verbose_name = _("hot wash answer")
+        verbose_name_plural = _("hot wash answers")
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__gte=1, confidence__lte=5),
+                                   name="confidence_from_one_to_five")
+        ]
+
+    def __str__(self):
+        return f"{self.drill} – {self.participant_id}"
+
+
+class AfterActionReport(models.Model):
+    """The finalised after-action report: the PDF as it was finalised, and the token of
+    its shareable link. Until then the report is a draft rendered on demand."""
+
+    drill = models.OneToOneField(Drill, on_delete=models.PROTECT, related_name="report")
+    finalised_at = models.DateTimeField(_("finalised at"))
+    finalised_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("finalised by"),
+    )
+    share_token = models.CharField(_("shareable link token"), max_length=64, unique=True)
+    pdf = models.BinaryField(_("PDF"))
+
+    class Meta:
+        verbose_name = _("after-action report")
+        verbose_name_plural = _("after-action reports")
+
+    def __str__(self):
+        return str(self.drill)
+
+
+class ImprovementItem(models.Model):
+    """One line of the improvement plan, tracked until a later drill shows it fixed."""
+
+    class Element(models.TextChoices):
+        PLAN = "plan", _("Plan")
+        ORGANISATION = "organisation", _("Organisation")
+        EQUIPMENT = "equipment", _("Equipment")
+        TRAINING = "training", _("Training")
+        EXERCISE = "exercise", _("Exercise")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed, awaiting re-test")
+        VERIFIED = "verified", _("Verified by a later drill")
+
+    drill = models.ForeignKey(Drill, on_delete=models.PROTECT, related_name="improvement_items",
+                              verbose_name=_("found in drill"))
+    objective = models.ForeignKey(
+        DrillObjective, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("objective"),
+    )
+    issue = models.TextField(_("issue"))
+    corrective_action = models.TextField(_("corrective action"))
+    element = models.CharField(_("element"), max_length=20, choices=Element.choices)
+    department = models.ForeignKey(
+        "people.Department", on_delete=models.PROTECT, related_name="improvement_items",
+        verbose_name=_("responsible department"),
+    )
+    point_of_contact = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("point of contact"),
+    )
+    start_on = models.DateField(_("start date"))
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.OPEN)
+    # The plan or training module the corrective action changes, if any.
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("plan or module changed"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    verified_in = models.ForeignKey(
+        Drill, null=True, blank=True, on_delete=models.PROTECT, related_name="verified_items",
+        verbose_name=_("verified in drill"),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("improvement item")
+        verbose_name_plural = _("improvement items")
+        constraints = [
+            models.CheckConstraint(condition=Q(due_on__gte=models.F("start_on")),
+                                   name="improvement_due_after_start"),
+            models.CheckConstraint(
+                condition=Q(status="verified", verified_in__isnull=False, verified_at__isnull=False)
+                | (~Q(status="verified") & Q(verified_in__isnull=True, verified_at__isnull=True)),
+                name="verified_items_say_where",
+            ),
+        ]
+
+    def __str__(self):
+        return self.issue[:60]
+
+
+class ImprovementReminder(models.Model):
+    """A reminder sent about an improvement item; `key` makes each one go out once."""
+
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    item = models.ForeignKey(ImprovementItem, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"))
+    emailed_to = models.EmailField(_("e-mailed to"), blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("improvement reminder")
+        verbose_name_plural = _("improvement reminders")
+
+    def __str__(self):
+        return self.key

@@ -33,9 +33,6 @@ from people.access import (
     scope_for,
 )
 
-app_name = "drills"
-
-
 class ScheduleForm(forms.Form):
     scenario = forms.ModelChoiceField(label=gettext_lazy("Scenario"),
                                       queryset=Scenario.objects.none())
