@@ -954,7 +954,9 @@ def main():
         database = settings.DATABASES["default"]  # not the URL: it may hold a password
         progress(f"migrating {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
         call_command("migrate", verbosity=0)
-        for measure in MEASUREMENTS:
+        from tests import bench_drills
+
+        for measure in MEASUREMENTS + bench_drills.MEASUREMENTS:
             progress(measure.__name__)
             for name, value, unit in measure():
                 print(f"bench: {name} {value} {unit}", flush=True)
