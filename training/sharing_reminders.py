@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
@@ -125,14 +125,17 @@ def reminders_send(*, now: datetime.datetime) -> int:
                 by_recipient[reminder.recipient.pk][reminder.key] = reminder
 
     sent, failed = 0, 0
-    for recipient_id, reminders in by_recipient.items():
-        # One recipient's refused address must not keep the others from being reminded.
-        try:
-            sent += _notify(list(reminders.values()), now=now)
-        except Exception:
-            logger.exception("Could not send onward-sharing reminders to person %s",
-                             recipient_id)
-            failed += 1
+    # One mail connection for the run: with SMTP, a connection per recipient would cost
+    # more than everything else here.
+    with get_connection() as connection:
+        for recipient_id, reminders in by_recipient.items():
+            # One recipient's refused address must not keep the others from being reminded.
+            try:
+                sent += _notify(list(reminders.values()), now=now, connection=connection)
+            except Exception:
+                logger.exception("Could not send onward-sharing reminders to person %s",
+                                 recipient_id)
+                failed += 1
     if failed:
         raise RemindersNotSent(f"{failed} recipients were not reminded (sent {sent} notices); "
                                "the next run tries them again")
@@ -270,7 +273,7 @@ def _escalations(facts: SharingFacts, *, today: datetime.date) -> Iterator[Remin
 # Sending
 
 
-def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
+def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) -> int:
     """Record one recipient's notices and e-mail them together, unless another worker
     got there first: then its insert fails on the unique key and this one sends nothing.
 
@@ -293,7 +296,9 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
         with transaction.atomic():
             Notice.objects.bulk_create(notices)
             if recipient.email:
-                _reminder_email(recipient, texts).send()
+                message = _reminder_email(recipient, texts)
+                message.connection = connection
+                message.send()
     except IntegrityError:
         return 0
     return len(notices)
