@@ -50,7 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
-            + ", ".join(username for username, *_ in demo.DEMO_ACCOUNTS)
+            + ", ".join([*(username for username, *_ in demo.DEMO_ACCOUNTS),
+                         demo.COLLEAGUE_USERNAME])
         )
         if scale == "large":
             started = time.monotonic()
