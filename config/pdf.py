@@ -79,14 +79,20 @@ class _Document(SimpleDocTemplate):
             self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
 
 
-def render_pdf(story, *, title: str, footer: str = "") -> bytes:
+def render_pdf(story, *, title: str, footer: str = "", on_page=None) -> bytes:
     """Lay out platypus flowables on A4 pages with a page-numbered footer.
 
-    A story that holds a table_of_contents() is laid out twice, to learn page numbers.
+    `on_page(canvas, doc)`, if given, draws on every page before its content (a draft's
+    watermark, say), so the content prints over it. A story that holds a
+    table_of_contents() is laid out twice, to learn page numbers.
     """
     font = japanese_font()
 
     def draw_footer(canvas, doc):
+        if on_page is not None:
+            canvas.saveState()
+            on_page(canvas, doc)
+            canvas.restoreState()
         canvas.saveState()
         canvas.setFont(font, 8)
         canvas.drawString(20 * mm, 10 * mm, footer)

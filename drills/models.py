@@ -12,6 +12,7 @@ every log entry, tick and rating.
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.fields import StreamField
 
 from cms.blocks import INCIDENT_TYPES
@@ -419,13 +420,13 @@ class ImprovementItem(models.Model):
 
     class Element(models.TextChoices):
         PLAN = "plan", _("Plan")
-        ORGANISATION = "organisation", _("Organisation")
+        ORGANISATION = "organisation", pgettext_lazy("improvement element", "Organisation")
         EQUIPMENT = "equipment", _("Equipment")
         TRAINING = "training", _("Training")
         EXERCISE = "exercise", _("Exercise")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("improvement status", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETED = "completed", _("Completed, awaiting re-test")
         VERIFIED = "verified", _("Verified by a later drill")

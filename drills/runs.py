@@ -8,15 +8,18 @@ module checks the facts and refuses with a message that says what is wrong.
 """
 
 import datetime
+import itertools
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from drills.blocks import parse_offset
 from drills.clock import Clock, is_released
+from drills.improvements import items_to_retest
 from drills.models import (
     ActionTick,
     Drill,
@@ -48,7 +51,10 @@ def new_join_code() -> str:
 
 @transaction.atomic
 def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
-                   now: datetime.datetime, title: str = "") -> Drill:
+                   now: datetime.datetime, title: str = "", retest_items=()) -> Drill:
+    """Schedule a drill from the scenario. Each of `retest_items` (improvement items of
+    the organisation's earlier drills, not yet verified) becomes one more objective, R1,
+    R2, …, whose rating decides whether the item can be verified (drills.improvements)."""
     objectives = [block.value for block in scenario.objectives]
     injects = [block.value for block in scenario.timeline]
     codes = [objective["code"] for objective in objectives]
@@ -64,6 +70,7 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
                       "scenario does not have.")
                     % {"action": action["description"], "code": action["objective"]}
                 )
+    retests = items_to_retest(retest_items, organisation_id=scenario.organisation_id)
     drill = Drill.objects.create(
         organisation=scenario.organisation, scenario=scenario, title=title or scenario.title,
         incident_type=scenario.incident_type, summary=scenario.summary,
@@ -83,6 +90,7 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
         )
         for order, objective in enumerate(objectives)
     }
+    _retest_objectives_create(drill, retests, codes_taken=set(codes), first_order=len(codes))
     for order, inject in enumerate(injects):
         drill_inject = DrillInject.objects.create(
             drill=drill, order=order, offset=parse_offset(inject["offset"]),
@@ -100,6 +108,19 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
             for number, action in enumerate(inject["expected_actions"])
         ])
     return drill
+
+
+def _retest_objectives_create(drill: Drill, items, *, codes_taken: set[str],
+                              first_order: int) -> None:
+    codes = (f"R{number}" for number in itertools.count(1))
+    DrillObjective.objects.bulk_create([
+        DrillObjective(
+            drill=drill, code=next(code for code in codes if code not in codes_taken),
+            title=Truncator(_("Re-test: %(issue)s") % {"issue": item.issue}).chars(200),
+            description=item.corrective_action, order=first_order + number, retests=item,
+        )
+        for number, item in enumerate(items)
+    ])
 
 
 # The controller's clock

@@ -7,6 +7,8 @@ clock; instead a running drill has one `run_drill_clock` task that sleeps until 
 next inject is due, records it, and hands over to a fresh task before django-q2's
 timeout. Start and resume launch it; a scheduled watchdog relaunches it after a worker
 died, and records anything that fell due meanwhile.
+
+A daily task sends the improvement plan's reminders (drills.improvements).
 """
 
 import datetime
@@ -19,8 +21,10 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from drills.clock import Clock
+from drills.improvements import improvement_reminders_send
 from drills.models import Drill
 from drills.runs import next_due_at, releases_record
+from training.tasks import DAILY_AT
 
 # A clock task runs this long, then hands over; well inside Q_CLUSTER's timeout.
 CLOCK_TASK_SECONDS = 50
@@ -31,6 +35,13 @@ WATCHDOG = {
     "func": "drills.tasks.watch_running_drills",
     "schedule_type": Schedule.MINUTES,
     "minutes": 1,
+}
+
+# Daily, with the training reminders, so that they arrive at the start of the working day.
+IMPROVEMENT_REMINDERS = {
+    "name": "improvement-reminders",
+    "func": "drills.tasks.send_improvement_reminders",
+    "schedule_type": Schedule.DAILY,
 }
 
 
@@ -107,9 +118,26 @@ def watch_running_drills() -> dict[str, int]:
     return summary
 
 
+def send_improvement_reminders() -> int:
+    return improvement_reminders_send(now=timezone.now())
+
+
 def ensure_schedules(*, schedule_model=Schedule, now=None) -> None:
-    fields = {**WATCHDOG, "repeats": -1}
-    schedule_model.objects.update_or_create(
-        name=WATCHDOG["name"], defaults=fields,
-        create_defaults={**fields, "next_run": now or timezone.now()},
+    """Create or update the drills' schedules, found by name; safe to run again. An
+    existing schedule keeps its next run. `schedule_model` lets a migration pass its
+    historical model."""
+    now = now or timezone.now()
+    first_runs = [(WATCHDOG, now), (IMPROVEMENT_REMINDERS, _next_daily_run(now))]
+    for schedule, first_run in first_runs:
+        fields = {**schedule, "repeats": -1}
+        schedule_model.objects.update_or_create(
+            name=schedule["name"], defaults=fields,
+            create_defaults={**fields, "next_run": first_run},
+        )
+
+
+def _next_daily_run(now: datetime.datetime) -> datetime.datetime:
+    today_at = timezone.localtime(now).replace(
+        hour=DAILY_AT.hour, minute=DAILY_AT.minute, second=0, microsecond=0
     )
+    return today_at if today_at > now else today_at + datetime.timedelta(days=1)

@@ -1,7 +1,10 @@
 """Each area's views module lists its own URL patterns; this joins them."""
 
-from drills.views import consoles
+from drills.views import consoles, hotwash, improvements, reports, scores, trends
 
 app_name = "drills"
 
-urlpatterns = list(consoles.urlpatterns)
+urlpatterns = (
+    consoles.urlpatterns + scores.urlpatterns + hotwash.urlpatterns + reports.urlpatterns
+    + improvements.urlpatterns + trends.urlpatterns
+)

@@ -594,3 +594,136 @@ def get_scenario_plan_for(user, pk):
     if plan is None:
         raise Http404
     return plan
+
+
+# Drills: trends
+
+
+def trend_organisations_for(user):
+    """Organisations whose drill scores the user may compare across drills and fiscal
+    years: those they coordinate (all of them prefecture-wide) and those they evaluate;
+    404 for anyone else, who has no drills to compare."""
+    scope = scope_for(user)
+    if not (scope.is_coordinator or scope.is_evaluator):
+        raise Http404
+    return Organisation.objects.filter(
+        Q(pk__in=scope.coordinated_organisations().values("pk"))
+        | Q(pk__in=scope.evaluated_organisation_ids)
+    )
+
+
+# Drills: scores
+
+
+@dataclass(frozen=True)
+class ScoreAccess:
+    drill: object  # drills.models.Drill
+    participant: object | None  # drills.models.Participant: the visitor played in it
+    may_evaluate: bool  # a controller or evaluator of the drill
+
+
+def get_scored_drill_for(request, pk) -> ScoreAccess:
+    """A drill whose score the visitor may read: its participants' (with an account or as
+    a guest), its controllers' and its evaluators'; else 404. Staff of the organisation
+    who did not take part see nothing: a score is about the people who played."""
+    drill = evaluated_drills_for(request.user).select_related("organisation").filter(pk=pk).first()
+    if drill is not None:
+        return ScoreAccess(drill, None, may_evaluate=True)
+    access = get_player_access_for(request, pk)
+    if access.participant is None:
+        raise Http404
+    return ScoreAccess(access.drill, access.participant, may_evaluate=False)
+
+
+# Drills: after-action reports
+
+
+def get_report_writer_drill_for(user, pk):
+    """A drill whose after-action report the user writes and finalises: its controllers
+    (the coordinators of its organisation, and prefecture-wide ones); else 404."""
+    drill = (controlled_drills_for(user).select_related("organisation", "created_by__department")
+             .filter(pk=pk).first())
+    if drill is None:
+        raise Http404
+    return drill
+
+
+def get_report_reader_drill_for(user, pk):
+    """A drill whose after-action report (the draft, or the final one) the user may read:
+    its controllers and its evaluators; else 404."""
+    drill = (evaluated_drills_for(user).select_related("organisation", "created_by__department")
+             .filter(pk=pk).first())
+    if drill is None:
+        raise Http404
+    return drill
+
+
+def get_shared_report(token: str):
+    """The finalised after-action report a shareable link opens, for anyone who holds
+    the link, with or without an account; else 404. Only a finalised report has a token,
+    so a draft is never shared. `pdf` is left for the caller to load when it needs it."""
+    from drills.models import AfterActionReport
+
+    report = (
+        AfterActionReport.objects.select_related("drill__organisation",
+                                                 "drill__created_by__department")
+        .defer("pdf").filter(share_token=token).first()
+        if token else None
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
+# Drills: improvement items
+
+
+def improvement_items_visible_to(user):
+    """Improvement items the user may open: those of the drills they control, those of
+    the departments they supervise, and those naming them as point of contact. Everyone
+    who may open an item may move its status."""
+    from drills.models import ImprovementItem
+
+    scope = scope_for(user)
+    visible = Q(drill__in=controlled_drills_for(user))
+    visible |= Q(department__in=scope.supervised_department_ids)
+    if scope.person is not None:
+        visible |= Q(point_of_contact=scope.person)
+    return ImprovementItem.objects.filter(visible)
+
+
+@dataclass(frozen=True)
+class ImprovementAccess:
+    item: object  # drills.models.ImprovementItem
+    may_edit: bool  # change what it says and verify it: the drill's controllers
+
+
+def get_improvement_for(user, pk) -> ImprovementAccess:
+    """An improvement item the user may open, and whether they may edit and verify it;
+    else 404."""
+    item = (
+        improvement_items_visible_to(user)
+        .select_related("drill__organisation", "objective", "department", "point_of_contact",
+                        "page", "verified_in", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    scope = scope_for(user)
+    may_edit = scope.sees_everything or (
+        item.drill.organisation_id in scope.coordinated_organisation_ids
+    )
+    return ImprovementAccess(item, may_edit)
+
+
+def my_improvement_items_for(user):
+    """The items the user answers for: their supervised departments', and those naming
+    them as point of contact."""
+    from drills.models import ImprovementItem
+
+    scope = scope_for(user)
+    mine = Q(department__in=scope.supervised_department_ids)
+    if scope.person is not None:
+        mine |= Q(point_of_contact=scope.person)
+    return ImprovementItem.objects.filter(mine)

@@ -5,6 +5,10 @@
   A real django-q2 worker runs beside the bench, on the bench's database.
 - What the consoles cost: one participant's poll with 200 participants in the drill, and
   what 200 of them polling every POLL_SECONDS add up to.
+- The after-action report PDF of an ended drill with 200 participants and 1,000 log
+  entries, every section filled.
+- The prefecture coordinator's trends page with ten fiscal years of drills, and its query
+  count with one year and with ten: the same, however many drills.
 """
 
 import datetime
@@ -185,3 +189,255 @@ def drill_console_polls():
 
 
 MEASUREMENTS = [drill_release_latency, drill_console_polls]
+
+
+# The after-action report and the trends page (issue 7)
+
+REPORT_PARTICIPANTS = 200
+REPORT_ACCOUNT_HOLDERS = 50  # the rest joined as guests with the code
+REPORT_ROLES = 5
+REPORT_INJECTS = 30
+REPORT_LOG_ENTRIES = 1000
+REPORT_HOT_WASH_ANSWERS = 60
+REPORT_IMPROVEMENT_ITEMS = 8
+REPORT_REPEATS = 5
+REPORT_OBJECTIVES = ["初動報告", "被害範囲の確認", "関係機関への連絡"]
+
+TREND_YEARS = 10
+TREND_DRILLS_PER_YEAR = 4
+TREND_MONTHS = (5, 8, 11, 2)  # one drill a quarter; February falls in the next calendar year
+TREND_OBJECTIVES = ["初動報告", "所属長への報告", "広報対応"]
+TREND_ACTIONS_PER_OBJECTIVE = 2
+PAGE_REPEATS = 11
+
+
+def _report_drill():
+    """An ended drill of an hour with 200 participants (50 with accounts), 1,000 log
+    entries, 30 injects each expecting an action (most ticked from a log entry, some
+    late, some never), every objective rated and written up, hot wash answers and
+    improvement items: every section of the report has content."""
+    from django.utils import timezone
+
+    from drills import runs
+    from drills.hotwash import hot_wash_submit
+    from drills.improvements import item_create
+    from drills.models import LogEntry, Participant, Scenario
+    from drills.report import objective_findings_save
+    from people.models import Person
+
+    coordinator = Person.objects.select_related("department").get(user__username="coordinator")
+    rng = random.Random(11)
+    roles = [f"班{n + 1}" for n in range(REPORT_ROLES)]
+    timeline = []
+    for n in range(REPORT_INJECTS):
+        value = _inject(60 * n, f"状況{n + 1}", roles[n % REPORT_ROLES])["value"]
+        value["expected_actions"][0].update(objective=str(n % len(REPORT_OBJECTIVES) + 1),
+                                            weight=1 + n % 3)
+        timeline.append({"type": "inject", "value": value})
+    scenario = Scenario.objects.create(
+        organisation=coordinator.organisation, title="報告書計測用の訓練", incident_type="other",
+        summary="負荷計測用の訓練。<b>タグ</b>も文字として扱う。",
+        objectives=[{"type": "objective", "value": {"code": str(n + 1), "title": title,
+                                                    "description": f"{title}を時間内に行う"}}
+                    for n, title in enumerate(REPORT_OBJECTIVES)],
+        timeline=timeline,
+    )
+    started_at = timezone.now() - datetime.timedelta(hours=3)
+    ended_at = started_at + datetime.timedelta(hours=1)
+    drill = runs.drill_schedule(scenario=scenario, scheduled_for=started_at, by=coordinator,
+                                now=started_at - datetime.timedelta(days=7))
+    drill = runs.drill_start(drill=drill, now=started_at)
+    drill_roles = {role.name: role for role in drill.roles.all()}
+    people = list(Person.objects.filter(organisation=coordinator.organisation)
+                  .exclude(pk=coordinator.pk).order_by("pk")[:REPORT_ACCOUNT_HOLDERS])
+    participants = Participant.objects.bulk_create(
+        Participant(drill=drill, role=drill_roles[roles[n % REPORT_ROLES]],
+                    person=people[n] if n < len(people) else None,
+                    display_name=people[n].name if n < len(people) else f"参加者{n + 1}",
+                    joined_at=started_at)
+        for n in range(REPORT_PARTICIPANTS)
+    )
+    injects = list(drill.injects.select_related("role").order_by("offset"))
+    # No pauses, so drill time is wall time since the start, as log_record would stamp it.
+    step = datetime.timedelta(hours=1) / (REPORT_LOG_ENTRIES + 1)
+    entries = []
+    for n in range(REPORT_LOG_ENTRIES):
+        drill_time = step * (n + 1)
+        participant = participants[n % len(participants)]
+        answered = [i for i in injects if i.role_id == participant.role_id
+                    and i.offset <= drill_time]
+        entries.append(LogEntry(
+            drill=drill, participant=participant, inject=answered[-1] if answered else None,
+            text=f"対応記録 {n + 1}: {answered[-1].subject if answered else '待機'}に対応した",
+            logged_at=started_at + drill_time, drill_time=drill_time,
+        ))
+    entries = LogEntry.objects.bulk_create(entries)
+    for n, action in enumerate(drill.actions.select_related("inject").order_by("inject__offset")):
+        if n % 7 == 6:
+            continue  # never achieved
+        after = [e for e in entries if e.inject_id == action.inject_id]
+        # Most on time; every fifth from a later entry, to score some late.
+        entry = after[min(len(after) - 1, 12 if n % 5 == 4 else 0)] if after else None
+        runs.action_tick(drill=drill, action_id=action.pk, by=coordinator, now=ended_at,
+                         log_entry_id=entry.pk if entry else None,
+                         achieved_at=None if entry else ended_at)
+    objectives = list(drill.objectives.order_by("order"))
+    for objective, rating in zip(objectives, "PSM", strict=False):
+        runs.objective_rate(drill=drill, objective_id=objective.pk, rating=rating,
+                            notes="評価メモ", by=coordinator, now=ended_at)
+    objective_findings_save(drill=drill, findings={
+        objective.pk: (f"{objective.title}は迅速だった。", f"{objective.title}の手順書を見直す。")
+        for objective in objectives
+    })
+    drill = runs.drill_end(drill=drill, now=ended_at)
+    answered_at = ended_at + datetime.timedelta(minutes=10)
+    for n, participant in enumerate(participants[:REPORT_HOT_WASH_ANSWERS]):
+        participant.drill = drill
+        hot_wash_submit(participant=participant, went_well=f"連絡が早かった ({n + 1})",
+                        to_improve="報告様式が分かりにくい", confidence=rng.randint(1, 5),
+                        anonymous=n % 3 == 0, now=answered_at)
+    today = timezone.localdate()
+    for n in range(REPORT_IMPROVEMENT_ITEMS):
+        item_create(drill=drill, by=coordinator, now=answered_at,
+                    issue=f"課題{n + 1}: {REPORT_OBJECTIVES[n % 3]}が遅れた",
+                    corrective_action="手順書を改訂し、研修で周知する",
+                    element=["plan", "organisation", "equipment", "training", "exercise"][n % 5],
+                    department=coordinator.department, point_of_contact=coordinator,
+                    start_on=today, due_on=today + datetime.timedelta(days=30 + n),
+                    objective=objectives[n % len(objectives)])
+    return drill, ended_at
+
+
+def drill_report_pdf():
+    from drills.report import after_action_report_pdf
+
+    drill, ended_at = _report_drill()
+    now = ended_at + datetime.timedelta(hours=1)
+    content = after_action_report_pdf(drill, now=now)  # warm-up: registers the font
+    timings = []
+    for _ in range(REPORT_REPEATS):
+        started = time.perf_counter()
+        after_action_report_pdf(drill, now=now)
+        timings.append(time.perf_counter() - started)
+    progress(f"report: {len(content) // 1024} KiB for {REPORT_PARTICIPANTS} participants, "
+             f"{REPORT_LOG_ENTRIES} log entries")
+    yield "drill_report_pdf_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
+
+
+def _trend_drills_seed(fiscal_years, rng):
+    """TREND_DRILLS_PER_YEAR ended drills in each of `fiscal_years` for the prefecture,
+    each with three objectives of two expected actions, its injects released on schedule,
+    most actions ticked and every objective rated: the rows drills.runs writes, in bulk."""
+    from django.utils import timezone
+
+    from drills.models import (
+        ActionTick,
+        Drill,
+        DrillAction,
+        DrillInject,
+        DrillObjective,
+        DrillRole,
+        InjectRelease,
+        ObjectiveRating,
+    )
+    from drills.runs import new_join_code
+    from people.models import Person
+
+    coordinator = Person.objects.get(user__username="coordinator")
+    minute = datetime.timedelta(minutes=1)
+    starts = [
+        timezone.make_aware(datetime.datetime(year + (month < 4), month, 10, 10, 0))
+        for year in fiscal_years for month in TREND_MONTHS
+    ]
+    drills = Drill.objects.bulk_create(
+        Drill(organisation_id=coordinator.organisation_id, title=f"定例訓練 {start:%Y-%m}",
+              incident_type="other", summary="傾向計測用の訓練", scheduled_for=start,
+              join_code=new_join_code(), created_by=coordinator,
+              created_at=start - datetime.timedelta(days=14), started_at=start,
+              ended_at=start + 60 * minute)
+        for start in starts
+    )
+    roles = DrillRole.objects.bulk_create(
+        DrillRole(drill=drill, name=name) for drill in drills for name in ("所属長", "担当者")
+    )
+    objectives = DrillObjective.objects.bulk_create(
+        DrillObjective(drill=drill, code=str(n + 1), title=title, order=n)
+        for drill in drills for n, title in enumerate(TREND_OBJECTIVES)
+    )
+    # One inject per expected action, ten minutes apart, to alternate roles.
+    per_drill = len(TREND_OBJECTIVES) * TREND_ACTIONS_PER_OBJECTIVE
+    injects = DrillInject.objects.bulk_create(
+        DrillInject(drill=drill, order=n, offset=10 * n * minute, channel="phone",
+                    sender="統制", role=roles[2 * d + n % 2], subject=f"状況{n + 1}",
+                    message=f"状況{n + 1}の内容")
+        for d, drill in enumerate(drills) for n in range(per_drill)
+    )
+    InjectRelease.objects.bulk_create(
+        InjectRelease(inject=inject, kind="scheduled", released_at=inject.drill.started_at
+                      + inject.offset, recorded_at=inject.drill.started_at + inject.offset
+                      + datetime.timedelta(seconds=1))
+        for inject in injects
+    )
+    actions = DrillAction.objects.bulk_create(
+        DrillAction(drill=drill, inject=injects[d * per_drill + n],
+                    objective=objectives[d * len(TREND_OBJECTIVES)
+                                         + n // TREND_ACTIONS_PER_OBJECTIVE],
+                    role=roles[2 * d + n % 2], description=f"状況{n + 1}に対応する",
+                    deadline=10 * minute, weight=1 + n % 2, order=0)
+        for d, drill in enumerate(drills) for n in range(per_drill)
+    )
+    ActionTick.objects.bulk_create(
+        ActionTick(action=action, achieved_at=action.drill.started_at + action.inject.offset
+                   + rng.randint(1, 25) * minute, ticked_by=coordinator,
+                   ticked_at=action.drill.ended_at)
+        for action in actions if rng.random() < 0.85  # the rest never achieved
+    )
+    ObjectiveRating.objects.bulk_create(
+        ObjectiveRating(objective=objective, rating=rng.choice("PPSSMU"), rated_by=coordinator,
+                        rated_at=objective.drill.ended_at)
+        for objective in objectives
+    )
+    return len(drills)
+
+
+def _page_figures(name, url, username="coordinator"):
+    """As tests/bench.py measures a page: the median of PAGE_REPEATS requests after a
+    warm-up, and the query count of one."""
+    from django.contrib.auth import get_user_model
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(get_user_model().objects.get(username=username))
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}; cannot measure {name}")
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    timings = []
+    for _ in range(PAGE_REPEATS):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000, len(queries)
+
+
+def drill_trends_page():
+    """The prefecture coordinator's trends page with one fiscal year of drills, then ten:
+    the query count must be the same."""
+    from people.fiscal import current_fiscal_year
+
+    rng = random.Random(13)
+    url = reverse("drills:trends")
+    last = current_fiscal_year().year - 1  # whole fiscal years, every drill in the past
+    seeded = _trend_drills_seed([last], rng)
+    _ms, one_year_queries = _page_figures("drill_trends_page", url)
+    seeded += _trend_drills_seed(range(last - TREND_YEARS + 1, last), rng)
+    progress(f"trends: {seeded} drills over {TREND_YEARS} fiscal years")
+    ms, queries = _page_figures("drill_trends_page", url)
+    yield "drill_trends_page_ms", f"{ms:.1f}", "ms"
+    yield "drill_trends_page_queries", queries, "queries"
+    yield "drill_trends_page_queries_1_year", one_year_queries, "queries"
+
+
+# The trends page first, so that its one-year figure counts only the one year it seeds.
+MEASUREMENTS += [drill_trends_page, drill_report_pdf]

@@ -21,7 +21,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drills import consoles, runs
-from drills.models import CONTACT_TREE, Drill, DrillInject, ObjectiveRating, Scenario
+from drills.improvements import retestable_items
+from drills.models import (
+    CONTACT_TREE,
+    Drill,
+    DrillInject,
+    ImprovementItem,
+    ObjectiveRating,
+    Scenario,
+)
 from drills.tasks import clock_ensure
 from people.access import (
     controlled_drills_for,
@@ -33,6 +41,14 @@ from people.access import (
     scope_for,
 )
 
+
+class RetestItemsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, item):
+        drill = item.drill
+        return (f"{drill.organisation.name} · {drill.title} · {item.issue} "
+                f"({item.get_status_display()})")
+
+
 class ScheduleForm(forms.Form):
     scenario = forms.ModelChoiceField(label=gettext_lazy("Scenario"),
                                       queryset=Scenario.objects.none())
@@ -42,10 +58,17 @@ class ScheduleForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     title = forms.CharField(label=gettext_lazy("Title (optional)"), required=False, max_length=200)
+    retest_items = RetestItemsField(
+        label=gettext_lazy("Improvement items to re-test"), required=False,
+        queryset=ImprovementItem.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Each item ticked becomes an objective of the new drill; rated "
+                               "P or S, it lets the item be verified."),
+    )
 
-    def __init__(self, *args, scenarios, **kwargs):
+    def __init__(self, *args, scenarios, retestable_items, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].queryset = scenarios
+        self.fields["retest_items"].queryset = retestable_items
 
 
 @login_required
@@ -68,15 +91,19 @@ def drill_list(request):
         )
     form = None
     if scope.is_coordinator:
-        form = ScheduleForm(request.POST or None, scenarios=Scenario.objects.filter(
-            organisation__in=scope.coordinated_organisations()
-        ))
+        organisations = scope.coordinated_organisations()
+        form = ScheduleForm(
+            request.POST or None,
+            scenarios=Scenario.objects.filter(organisation__in=organisations),
+            retestable_items=retestable_items(organisations),
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 drill = runs.drill_schedule(
                     scenario=form.cleaned_data["scenario"],
                     scheduled_for=form.cleaned_data["scheduled_for"], by=scope.person, now=now,
                     title=form.cleaned_data["title"],
+                    retest_items=form.cleaned_data["retest_items"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)

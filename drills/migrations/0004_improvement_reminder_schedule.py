@@ -1,0 +1,28 @@
+"""The daily django-q2 schedule that sends the improvement plan's reminders
+(drills.tasks)."""
+
+from django.db import migrations
+
+from drills.tasks import IMPROVEMENT_REMINDERS, ensure_schedules
+
+
+def create_schedules(apps, schema_editor):
+    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(
+        name=IMPROVEMENT_REMINDERS["name"]
+    ).delete()
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+        ("drills", "0003_after_action"),
+    ]
+
+    operations = [
+        migrations.RunPython(create_schedules, remove_schedule),
+    ]

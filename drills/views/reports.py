@@ -1,0 +1,181 @@
+"""After-action report pages: the coordinator's page (findings, the draft, finalising),
+the PDF, and the shareable link that anyone may open without an account.
+
+people.access decides who reaches each page; drills.report decides whether the findings
+may still change and whether the report may be finalised.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from drills import report as reports
+from drills.clock import Clock
+from drills.models import AfterActionReport
+from people.access import (
+    get_report_reader_drill_for,
+    get_report_writer_drill_for,
+    get_shared_report,
+    scope_for,
+)
+
+
+class FindingsForm(forms.Form):
+    """Strengths and areas for improvement, two fields per objective of the drill."""
+
+    def __init__(self, *args, objectives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objectives = objectives
+        for objective in objectives:
+            self.fields[f"strengths_{objective.pk}"] = forms.CharField(
+                label=gettext_lazy("Strengths"), required=False,
+                max_length=reports.MAX_FINDING_LENGTH, initial=objective.strengths,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[f"areas_{objective.pk}"] = forms.CharField(
+                label=gettext_lazy("Areas for improvement"), required=False,
+                max_length=reports.MAX_FINDING_LENGTH,
+                initial=objective.areas_for_improvement,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def rows(self):
+        """(objective, strengths field, areas field), for the template."""
+        return [(objective, self[f"strengths_{objective.pk}"], self[f"areas_{objective.pk}"])
+                for objective in self.objectives]
+
+    def findings(self) -> dict[int, tuple[str, str]]:
+        return {
+            objective.pk: (self.cleaned_data[f"strengths_{objective.pk}"],
+                           self.cleaned_data[f"areas_{objective.pk}"])
+            for objective in self.objectives
+        }
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request, pk):
+    """The coordinator's page: write the findings, read the draft, finalise, share."""
+    drill = get_report_writer_drill_for(request.user, pk)
+    final = _final_report(drill)
+    objectives = list(drill.objectives.select_related("rating").order_by("order"))
+    form = FindingsForm(request.POST or None, objectives=objectives)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.objective_findings_save(drill=drill, findings=form.findings())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Findings saved. The draft report shows them."))
+            return redirect("drills:report", pk=pk)
+    return _report_page(request, drill, final, form,
+                        status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def finalise(request, pk):
+    drill = get_report_writer_drill_for(request.user, pk)
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Tick the box to confirm that the report is ready to "
+                                  "finalise."))
+        return redirect("drills:report", pk=pk)
+    try:
+        reports.report_finalise(drill=drill, by=scope_for(request.user).person,
+                                now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Report finalised. Anyone with its shareable link can "
+                                    "read it."))
+    return redirect("drills:report", pk=pk)
+
+
+def _report_page(request, drill, final, form, *, status=200):
+    now = timezone.now()
+    share_url = None
+    if final is not None:
+        share_url = request.build_absolute_uri(
+            reverse("drills:shared_report", args=[final.share_token])
+        )
+    return render(request, "drills/reports/report.html", {
+        "drill": drill,
+        "final": final,
+        "form": form,
+        "share_url": share_url,
+        "overview": reports.exercise_overview(drill),
+        "has_ended": Clock.of(drill).state(now) == "ended",
+    }, status=status)
+
+
+@never_cache
+@login_required
+@require_safe
+def report_pdf(request, pk):
+    """The final report as it was finalised; until then, the draft as the drill stands."""
+    drill = get_report_reader_drill_for(request.user, pk)
+    final = AfterActionReport.objects.filter(drill=drill).first()
+    if final is not None:
+        return _pdf_response(bytes(final.pdf), f"after-action-report-{pk}.pdf")
+    content = reports.after_action_report_pdf(drill, now=timezone.now(), draft=True)
+    return _pdf_response(content, f"after-action-report-{pk}-draft.pdf")
+
+
+# The shareable link: no login. Only a finalised report has a token, so only it is shared.
+
+
+@never_cache
+@require_safe
+def shared_report(request, token):
+    final = get_shared_report(token)
+    response = render(request, "drills/reports/shared.html", {
+        "final": final,
+        "overview": reports.exercise_overview(final.drill),
+    })
+    return _unlisted(response)
+
+
+@never_cache
+@require_safe
+def shared_report_pdf(request, token):
+    final = get_shared_report(token)
+    content = AfterActionReport.objects.values_list("pdf", flat=True).get(pk=final.pk)
+    return _unlisted(_pdf_response(bytes(content), f"after-action-report-{final.drill_id}.pdf"))
+
+
+def _final_report(drill):
+    return (AfterActionReport.objects.select_related("finalised_by").defer("pdf")
+            .filter(drill=drill).first())
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _unlisted(response):
+    """Whoever holds the link may read it; search engines and the next site's Referer
+    header must not learn it."""
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+urlpatterns = [
+    path("<int:pk>/report/", report, name="report"),
+    path("<int:pk>/report/finalise/", finalise, name="report_finalise"),
+    path("<int:pk>/report.pdf", report_pdf, name="report_pdf"),
+    path("shared/<slug:token>/", shared_report, name="shared_report"),
+    path("shared/<slug:token>/report.pdf", shared_report_pdf, name="shared_report_pdf"),
+]
