@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.exports import spreadsheet_response
 from people.access import (
     get_managed_session_for,
     get_session_department_for,
@@ -247,26 +248,14 @@ def signin_sheet(request, pk):
     return response
 
 
-EXPORT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
 @login_required
 @require_safe
 def attendance_export(request, pk, file_format):
     session = get_managed_session_for(request.user, pk)
-    if file_format not in EXPORT_FORMATS:
-        raise Http404
-    exported = session_documents.attendance_export(session=session).export(file_format)
-    if file_format == "csv":
-        exported = exported.encode("utf-8-sig")  # the byte-order mark tells Excel it is UTF-8
-    response = HttpResponse(exported, content_type=EXPORT_FORMATS[file_format])
-    response["Content-Disposition"] = (
-        f'attachment; filename="attendance-{session.pk}.{file_format}"'
+    return spreadsheet_response(
+        session_documents.attendance_export(session=session), file_format=file_format,
+        file_stem=f"attendance-{session.pk}",
     )
-    return response
 
 
 class SigninSheetUploadForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.exports import spreadsheet_response
 from people.access import (
     dashboard_sharings_for,
     get_coordinated_organisation_for,
@@ -34,10 +35,6 @@ from training.sharing_report import dashboard_export, department_report_pdf
 
 DASHBOARD_PAGE_SIZE = 50
 NOTICES_SHOWN = 20
-EXPORT_FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @login_required
@@ -397,17 +394,9 @@ def dashboard(request):
 @login_required
 @require_safe
 def dashboard_download(request, file_format):
-    if file_format not in EXPORT_FORMATS:
-        raise Http404
     _filters, year, rows = _dashboard_rows(request)
-    exported = dashboard_export(rows).export(file_format)
-    if file_format == "csv":
-        exported = exported.encode("utf-8-sig")  # the byte-order mark tells Excel it is UTF-8
-    response = HttpResponse(exported, content_type=EXPORT_FORMATS[file_format])
-    response["Content-Disposition"] = (
-        f'attachment; filename="onward-sharing-{year.year}.{file_format}"'
-    )
-    return response
+    return spreadsheet_response(dashboard_export(rows), file_format=file_format,
+                                file_stem=f"onward-sharing-{year.year}")
 
 
 class ReminderLadderForm(forms.ModelForm):
