@@ -256,3 +256,130 @@ def test_the_operators_department_is_left_for_the_operator_to_brief(seed):
     colleague = Person.objects.get(user__username="colleague")
     assert colleague.department == operator.department
     assert obligations.filter(person=colleague).exists()
+
+
+def drill_rows():
+    from drills.models import (
+        ActionTick,
+        AfterActionReport,
+        Drill,
+        DrillObjective,
+        HotWashAnswer,
+        ImprovementItem,
+        InjectAcknowledgement,
+        InjectRelease,
+        LogEntry,
+        ObjectiveRating,
+        Participant,
+    )
+
+    models = [Drill, DrillObjective, Participant, InjectRelease, InjectAcknowledgement, LogEntry,
+              ActionTick, ObjectiveRating, HotWashAnswer, AfterActionReport, ImprovementItem]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_the_demo_has_three_years_of_drills_and_one_to_come_once(seed):
+    from cms.models import EmergencyPlanPage
+    from drills.improvements import improvement_reminders_send
+    from drills.models import AfterActionReport, Drill, ImprovementItem
+    from drills.scoring import drill_scores
+    from drills.trends import fiscal_year_of_drill
+
+    seed()
+    first = drill_rows()
+    seed()
+    assert drill_rows() == first
+
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
+    ended = list(Drill.objects.filter(ended_at__isnull=False).order_by("started_at"))
+    assert [fiscal_year_of_drill(drill).year for drill in ended] == [2024, 2025, 2026]
+    latest = ended[-1].started_at.astimezone(JST).date()
+    assert latest <= TODAY - datetime.timedelta(days=21)
+    for drill in ended:
+        started, finished = drill.started_at.astimezone(JST), drill.ended_at.astimezone(JST)
+        assert started.weekday() < 5 and 9 <= started.hour and finished.hour < 17
+        assert started.date() == finished.date() and started.month == latest.month
+        assert drill.organisation.lg_code == "430005"
+        assert drill.participants.filter(person__isnull=True).count() == 1
+        assert set(drill.participants.filter(person__isnull=False)
+                   .values_list("person__user__username", flat=True)) == {
+            "operator", "colleague", "supervisor"}
+        assert drill.hot_wash_answers.filter(anonymous=True).count() == 1
+        assert not drill.objectives.filter(rating__isnull=True).exists()
+        assert not drill.objectives.filter(strengths="").exists()
+        actions = drill.actions.filter(inject__is_contingency=False)
+        assert actions.filter(tick__isnull=True).count() == 1  # one never achieved
+    assert [drill.pauses.count() for drill in ended] == [0, 1, 0]
+
+    scores = drill_scores(ended, now=now)
+    overall = [scores[drill.pk].overall for drill in ended]
+    assert None not in overall and overall == sorted(overall)  # better every year
+    assert [drill.objectives.get(code="1").rating.rating for drill in ended] == ["M", "S", "P"]
+
+    assert set(AfterActionReport.objects.values_list("drill", flat=True)) == {
+        ended[0].pk, ended[1].pk}
+    verified = ImprovementItem.objects.get(status="verified")
+    assert (verified.drill, verified.verified_in) == (ended[0], ended[1])
+    assert verified.page.specific == EmergencyPlanPage.objects.get(organisation__lg_code="430005")
+    assert ended[1].objectives.get(retests=verified).rating.rating == "S"
+    assert ImprovementItem.objects.filter(status="open", due_on__gt=TODAY).exists()
+    assert ImprovementItem.objects.filter(status="in_progress", due_on__lt=TODAY).exists()
+    assert improvement_reminders_send(now=now) > 0  # the ladder has work
+
+    scheduled = Drill.objects.get(started_at__isnull=True)
+    assert scheduled.incident_type == "contact_tree"
+    day = scheduled.scheduled_for.astimezone(JST).date()
+    assert TODAY < day <= TODAY + datetime.timedelta(days=7) and day.weekday() < 5
+    assert scheduled.created_at < now
+
+
+def test_everything_in_the_demo_drills_happened_in_order_and_in_the_past(seed):
+    from drills.models import (
+        ActionTick,
+        AfterActionReport,
+        Drill,
+        HotWashAnswer,
+        ImprovementItem,
+        InjectAcknowledgement,
+        InjectRelease,
+        LogEntry,
+        ObjectiveRating,
+        Participant,
+    )
+
+    seed()
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
+    for drill in Drill.objects.all():
+        assert drill.created_at < drill.scheduled_for and drill.created_at < now
+        if drill.started_at is not None:
+            assert drill.scheduled_for <= drill.started_at < drill.ended_at < now
+    for entry in LogEntry.objects.select_related("drill"):
+        assert entry.drill.started_at <= entry.logged_at <= entry.drill.ended_at
+    for tick in ActionTick.objects.select_related("action__drill", "log_entry"):
+        drill = tick.action.drill
+        assert drill.started_at <= tick.achieved_at <= drill.ended_at
+        assert tick.achieved_at <= tick.ticked_at < now
+        assert tick.log_entry.logged_at == tick.achieved_at
+    for release in InjectRelease.objects.select_related("inject__drill"):
+        drill = release.inject.drill
+        assert drill.started_at <= release.released_at <= release.recorded_at <= drill.ended_at
+    for acknowledgement in InjectAcknowledgement.objects.select_related("inject__release",
+                                                                         "inject__drill"):
+        assert (acknowledgement.inject.release.released_at < acknowledgement.acknowledged_at
+                <= acknowledgement.inject.drill.ended_at)
+    for participant in Participant.objects.select_related("drill"):
+        assert participant.joined_at < participant.drill.started_at
+    for rating in ObjectiveRating.objects.select_related("objective__drill"):
+        assert rating.objective.drill.ended_at < rating.rated_at < now
+    for answer in HotWashAnswer.objects.select_related("drill"):
+        assert answer.drill.ended_at < answer.submitted_at < now
+    for item in ImprovementItem.objects.select_related("drill", "verified_in"):
+        assert item.drill.ended_at < item.created_at < now
+        assert item.start_on == item.created_at.astimezone(JST).date()
+        if item.verified_in is not None:
+            assert item.verified_in.ended_at < item.verified_at < now
+    for report in AfterActionReport.objects.select_related("drill"):
+        assert report.drill.ended_at < report.finalised_at < now
+        assert bytes(report.pdf).startswith(b"%PDF")
+        assert report.finalised_at.astimezone(JST).strftime("D:%Y%m%d%H%M").encode() in bytes(
+            report.pdf)
