@@ -5,6 +5,7 @@ ORM broker, console e-mail). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY
 ALLOWED_HOSTS and the EMAIL_* variables; see README.md.
 """
 
+import datetime
 import os
 import sys
 import tempfile
@@ -84,6 +85,8 @@ INSTALLED_APPS = [
     "taggit",
     "import_export",
     "django_q",
+    "axes",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, straight from gunicorn
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,7 +105,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,6 +193,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair is refused for AXES_COOLOFF_MINUTES, even with the right password (each
+# attempt meanwhile starts the wait again; `manage.py axes_reset` lifts a lockout). The
+# attempts live in the database, so the count survives restarts and is shared by every
+# gunicorn worker. Axes reads the client address from REMOTE_ADDR: behind a proxy every
+# client shares the proxy's address, so the pair becomes, in effect, the user name alone.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Sessions end after SESSION_IDLE_MINUTES without a request: each request renews the cookie.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 # Japanese first, English second.
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
@@ -196,18 +227,23 @@ USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_collected"
+# `collectstatic` gathers the static files here; WhiteNoise serves them from gunicorn.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static_collected")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        # Hashed, compressed names that browsers may cache for ever; tests and development
+        # use the plain names, so they need no `collectstatic`.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not (DEBUG or TESTING)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Tests and development serve static files from the apps' folders, read at each request.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # E-mail: console in development; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -224,16 +260,42 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: production defaults that pass `manage.py check --deploy`.
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips the client's
+    # own). Set SECURE_PROXY_SSL_HEADER to an empty value when Django itself faces clients.
+    _proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO")
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not TESTING)
-    SESSION_COOKIE_SECURE = not TESTING
-    CSRF_COOKIE_SECURE = not TESTING
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not TESTING)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not TESTING)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"  # Wagtail lifts this for its own preview frame.
+# DENY everywhere; Wagtail's preview views set SAMEORIGIN on their own responses
+# (wagtail.utils.decorators.xframe_options_sameorigin_override), so previews still work.
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts only from our own static files, never
+# inline, so an injected <script> or onclick= does not run. Styles allow 'unsafe-inline':
+# a few templates size bars and charts with style="width: N%" and the check-in display has
+# a <style> element; inline CSS cannot run script, and the HTML injection that would abuse
+# it is what autoescaping prevents. The Wagtail admin (/admin/) is left out: its editor
+# and preview use inline scripts (inline panels, date pickers); it is only for logged-in
+# coordinators, and keeps X-Frame-Options and the other headers above.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # the check-in QR code is a data: URI
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Wagtail
 WAGTAIL_SITE_NAME = "住基ネット 研修・訓練"

@@ -436,12 +436,13 @@ def test_the_score_page_query_count_does_not_grow(login, clock, schedule, coordi
         tick(large, f"対応{minute}-0", minute + 5, evaluator)
     for code, rating in (("1", "P"), ("2", "S")):
         rate(large, code, rating, evaluator)
-    client = login(coordinator)
     clock.move_to(at(60))
+    client = login(coordinator)  # sessions end after 30 idle minutes
     client.get(score_url(small))  # the session and the user are read the same way each time
-    # Session, user; the scope: person, roles, ID grant; the drill the user evaluates;
+    # Besides the session's renewal on the way out (savepoint, update, release):
+    # session, user; the scope: person, roles, ID grant; the drill the user evaluates;
     # the scoring: pauses, injects with releases, roles, objectives with ratings, actions
     # with ticks.
     for drill in (small, large):
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(14):
             assert client.get(score_url(drill)).status_code == 200

@@ -1,0 +1,649 @@
+"""The permission matrix: every URL the project defines, for every role.
+
+The URLs are read from the resolver, so a new URL cannot be forgotten: a URL name with no
+entry in MATRIX fails `test_every_url_has_an_entry`, and an entry whose URL is gone fails
+`test_every_entry_names_a_url`. Kept are the patterns whose view lives in one of our
+modules (config, people, cms, training, drills), which includes our Wagtail admin views
+(the roster import, the scenario, quiz and session viewsets); so are all the views of the
+viewsets our modules register, even those that are Wagtail's generic views (their add
+views, the people viewsets). Wagtail's and Django's own views are left out.
+
+The eight roles of the permission matrix, and the fixtures that play them. The world's data
+(session, sharing, quiz, certificate, drill, report, improvement item) belongs to 熊本県
+department A:
+
+| role in the matrix                   | fixture            | here                           |
+| ------------------------------------ | ------------------ | ------------------------------ |
+| anonymous                            | (not logged in)    | `anonymous`                    |
+| operator                             | `operator`         | ID holder of department A      |
+| supervisor of another department     | `other_supervisor` | supervises department B        |
+| supervisor                           | `supervisor`       | supervises department A        |
+| coordinator of another organisation  | `city_coordinator` | coordinates 熊本市              |
+| coordinator / prefecture coordinator | `coordinator`      | coordinates 熊本県              |
+| evaluator                            | `evaluator`        | evaluates 熊本県's drills       |
+
+A coordinator of 熊本県 is prefecture-wide by definition (people.access.scope_for), so for
+熊本県's data "coordinator of the data's organisation" and "prefecture coordinator" are the
+same person: the `coordinator` column stands for both, and `city_coordinator` is the
+coordinator of another organisation. The world holds no 熊本市 objects, so a municipality's
+coordinator working in their own organisation shows only where no object is involved
+(lists, the sharing dashboard, trends, the roster import, the admin indexes and add views).
+
+Every logged-in role also holds the Django permissions the demo gives coordinators
+(people.demo.COORDINATOR_PERMISSIONS, which include Wagtail admin access), so the admin
+cells test what people.access decides, not who happens to be in which group.
+
+Outcomes: "ok" (200, or a redirect anywhere but a login page), "login" (a redirect to
+/login/ or Wagtail's /admin/login/), "404", "400" (let in, the empty input refused),
+"refused" (a redirect carrying an error message: let in, the action refused),
+"denied" (Wagtail's permission-denied redirect to the admin dashboard), or another status
+code as a string. Each URL is one test that builds the world (only the objects its URL
+needs) and tries the roles from the least to the most privileged, so a POST that succeeds
+changes nothing for a role with less access. POSTs carry an empty (or minimal) body: the
+point is the gate, not the action. A view that answers GET and POST is tried both ways
+(POSTS). The lists (LISTS) are also read: a role must not find there the names and titles
+of what lies outside its scope (HIDDEN).
+
+A cell that differs from what people.access and the views' docstrings say is marked
+`# FINDING:` and holds what the application does today; when this file was written there
+was none. To fill in an entry for a new URL, run with MATRIX_RECORD=/tmp/matrix.jsonl: each
+URL's actual outcomes are appended there, one JSON line per URL.
+"""
+
+import dataclasses
+import datetime
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import ERROR, get_messages
+from django.db.models import Q
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from people import demo
+
+OURS = ("config.", "people.", "cms.", "training.", "drills.")
+ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
+         "supervisor", "coordinator"]
+
+
+def our_viewset_namespaces() -> set[str]:
+    """The URL namespaces of the Wagtail admin viewsets our modules define. Their views
+    may be Wagtail's own generic ones (add, or every view of the people viewsets), but
+    they show our models, gated by our permission policies, so they count as ours."""
+    from wagtail.admin.viewsets import viewsets
+
+    get_resolver().url_patterns  # the admin URLs register the viewsets  # noqa: B018
+    return {viewset.url_namespace for viewset in viewsets.viewsets
+            if type(viewset).__module__.startswith(OURS)}
+
+
+def discovered_url_names() -> set[str]:
+    """namespace:name of every URL pattern whose view is one of ours, or which belongs to
+    one of our admin viewsets."""
+    names = set()
+    viewset_namespaces = our_viewset_namespaces()
+
+    def walk(resolver, namespaces):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern, namespaces + ([pattern.namespace] if pattern.namespace else []))
+            elif isinstance(pattern, URLPattern):
+                callback = pattern.callback
+                module = getattr(getattr(callback, "view_class", callback), "__module__", "")
+                if module.startswith(OURS) or (namespaces and namespaces[0] in
+                                               viewset_namespaces):
+                    assert pattern.name, f"{pattern.pattern} has no name"
+                    names.add(":".join([*namespaces, pattern.name]))
+
+    walk(get_resolver(), [])
+    return names
+
+
+# The world
+
+
+class World:
+    """The fixture objects, each made only when a URL needs it: `world.closed_session` is
+    conftest's fixture of that name, `world.sharing` one of the properties below."""
+
+    def __init__(self, request, people):
+        self.request = request
+        self.people = people
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.request.getfixturevalue(name)
+
+    @cached_property
+    def sharing(self):
+        return self.closed_session.sharings.get(department=self.department_a)
+
+    @cached_property
+    def obligation(self):
+        return self.sharing.obligations.get(person=self.colleague)
+
+    @cached_property
+    def material(self):
+        """A training module the operator briefed the colleague with."""
+        from wagtail.models import Site
+
+        from cms.models import TrainingIndexPage, TrainingModulePage
+        from training.models import Briefing
+
+        Site.objects.update_or_create(is_default_site=True, defaults={
+            "hostname": "localhost", "root_page": self.home_page,
+        })
+        index = self.home_page.add_child(instance=TrainingIndexPage(
+            title="熊本県 研修", slug="training-430005", organisation=self.prefecture
+        ))
+        module = index.add_child(instance=TrainingModulePage(title="保護", slug="m", body=[]))
+        briefing = Briefing.objects.create(
+            sharing=self.sharing, briefed_by=self.operator, held_on=datetime.date(2026, 11, 25),
+            method="material", recorded_by=self.operator,
+            recorded_at=datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC),
+        )
+        briefing.obligations.add(self.obligation)
+        briefing.materials.add(module)
+        return module
+
+    @cached_property
+    def quiz_session(self):
+        """The closed session with a quiz, which the operator passed."""
+        from training.models import Quiz
+
+        session = self.closed_session
+        session.quiz = Quiz.objects.create(organisation=self.prefecture, title="確認テスト")
+        session.save(update_fields=["quiz"])
+        return session
+
+    @cached_property
+    def attempt(self):
+        from training.models import Attempt
+
+        session = self.quiz_session
+        submitted = datetime.datetime(2026, 11, 20, 17, 0, tzinfo=datetime.UTC)
+        return Attempt.objects.create(
+            quiz=session.quiz, session=session, person=self.operator, number=1,
+            started_at=submitted - datetime.timedelta(minutes=15), deadline=submitted,
+            submitted_at=submitted, score_percent=90, passed=True,
+        )
+
+    @cached_property
+    def certificate(self):
+        from training.certificates import certificate_issue
+
+        return certificate_issue(attempt=self.attempt, today=datetime.date(2026, 11, 26))
+
+    @cached_property
+    def ended_drill(self):
+        """The scenario's drill, played 10:00 to 10:30 with the operator as 所属長."""
+        from drills import runs
+        from drills.models import Drill
+        from tests.conftest import DRILL_T0
+
+        drill = runs.drill_start(drill=self.drill, now=DRILL_T0)
+        runs.participant_join(drill=drill, role=drill.roles.get(name="所属長"), now=DRILL_T0,
+                              person=self.operator)
+        runs.drill_end(drill=drill, now=DRILL_T0 + datetime.timedelta(minutes=30))
+        self.clock.move_to(DRILL_T0 + datetime.timedelta(minutes=40))
+        return Drill.objects.get(pk=drill.pk)
+
+    @cached_property
+    def item(self):
+        """Department A's improvement item; the colleague is its point of contact."""
+        from drills.improvements import item_create
+
+        return item_create(
+            drill=self.ended_drill, by=self.coordinator,
+            now=self.ended_drill.ended_at + datetime.timedelta(minutes=5),
+            issue="第一報が遅れた", corrective_action="連絡網を更新する", element="plan",
+            department=self.department_a, start_on=datetime.date(2026, 12, 1),
+            due_on=datetime.date(2027, 1, 29), point_of_contact=self.colleague,
+        )
+
+    @cached_property
+    def report_token(self):
+        from drills.report import report_finalise
+
+        drill = self.ended_drill
+        return report_finalise(drill=drill, by=self.coordinator,
+                               now=drill.ended_at + datetime.timedelta(minutes=10)).share_token
+
+
+@pytest.fixture
+def world(request, clock, operator, colleague, supervisor, other_supervisor, coordinator,
+          city_coordinator, evaluator):
+    group = Group.objects.create(name="matrix")
+    wanted = Q()
+    for app_label, codename in demo.COORDINATOR_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
+    assert group.permissions.count() == len(demo.COORDINATOR_PERMISSIONS)
+    people = {"operator": operator, "other_supervisor": other_supervisor,
+              "supervisor": supervisor, "city_coordinator": city_coordinator,
+              "coordinator": coordinator, "evaluator": evaluator}
+    for person in people.values():
+        person.user.groups.add(group)
+    return World(request, people)
+
+
+# The matrix
+
+
+@dataclass(frozen=True)
+class Entry:
+    kwargs: object  # World -> the URL's kwargs
+    expected: dict  # role -> outcome
+    method: str = "get"
+    data: object = None  # World -> the POST body; empty when None
+    # For a view that answers GET and POST: the outcome per role of an empty POST too.
+    post: dict | None = None
+
+
+def none(w):
+    return {}
+
+
+def every(outcome, **overrides):
+    return {**dict.fromkeys(ROLES, outcome), **overrides}
+
+
+def logged_in(outcome="ok", **overrides):
+    """Anonymous is sent to log in; every logged-in role gets `outcome` unless overridden."""
+    return every(outcome, **{"anonymous": "login", **overrides})
+
+
+def only(allowed, *, denied="404", outcome="ok", **overrides):
+    """`allowed` get `outcome`, the other logged-in roles `denied`, anonymous logs in."""
+    return logged_in(denied, **{**dict.fromkeys(allowed, outcome), **overrides})
+
+
+COORDINATOR = {"coordinator"}
+COORDINATORS = {"city_coordinator", "coordinator"}  # each sees their own organisation's
+OVERSEERS = {"supervisor", "coordinator"}
+# Department A's staff and those who answer for it: its operator, supervisor, coordinator.
+DEPARTMENT_A = {"operator", "supervisor", "coordinator"}
+# Staff of 熊本県 (the organisation of the world's session and drill).
+PREFECTURE_STAFF = {"operator", "other_supervisor", "evaluator", "supervisor", "coordinator"}
+DRILL_STAFF = {"evaluator", "coordinator"}  # the drill's evaluators and controllers
+
+
+def admin(allowed=COORDINATOR, *, denied="denied", **overrides):
+    """A Wagtail admin view: anonymous goes to Wagtail's login page, the permission
+    policies turn away the roles that may not use it ("denied"), and a view of one object
+    outside the user's scope answers 404."""
+    return only(allowed, denied=denied, **overrides)
+
+
+def session(w):
+    return {"pk": w.closed_session.pk}
+
+
+def sharing(w):
+    return {"pk": w.sharing.pk}
+
+
+def obligation(w):
+    return {"pk": w.obligation.pk}
+
+
+def drill(w):
+    return {"pk": w.ended_drill.pk}
+
+
+def item(w):
+    return {"pk": w.item.pk}
+
+
+def scenario(w):
+    return {"pk": w.scenario.pk}
+
+
+def attempt(w):
+    return {"pk": w.attempt.pk}
+
+
+def certificate(w):
+    return {"pk": w.certificate.pk}
+
+
+MATRIX = {
+    # Site pages open to every member of staff.
+    "home": Entry(none, logged_in()),
+    "healthz": Entry(none, every("ok")),
+    "search": Entry(none, logged_in()),
+    # "Any logged-in member of staff may print any plan" (cms.views.plan_pdf).
+    "plan_pdf": Entry(lambda w: {"page_id": w.plan.pk}, logged_in()),
+    "people:directory": Entry(none, logged_in()),
+    # The colleague of department A: their own department sees them.
+    "people:person": Entry(lambda w: {"pk": w.colleague.pk}, only(DEPARTMENT_A)),
+    # Reading: 熊本県's plan. Any live page with required reading opens for any member of
+    # staff, as its PDF does.
+    "training:mine": Entry(none, logged_in()),
+    "training:reading": Entry(lambda w: {"page_id": w.plan.pk}, logged_in(),
+                              data=lambda w: {"revision": w.plan.get_latest_revision().pk}),
+    "training:department_reading": Entry(
+        lambda w: {"pk": w.department_a.pk}, only(OVERSEERS),
+        data=lambda w: {"person": w.colleague.pk, "page": w.plan.pk, "note": "口頭で確認"},
+    ),
+    # Sessions: the closed session, for department A; the operator was invited.
+    "training:sessions": Entry(none, logged_in()),
+    "training:session_calendar": Entry(session, only({"operator", "coordinator"})),
+    "training:session_manage": Entry(session, only(COORDINATOR)),
+    "training:invitations_send": Entry(session, only(COORDINATOR, outcome="refused"), "post"),
+    "training:attendance_close": Entry(session, only(COORDINATOR, outcome="refused"), "post"),
+    "training:checkin_display": Entry(session, only(COORDINATOR)),
+    "training:signin_sheet": Entry(session, only(COORDINATOR)),
+    "training:attendance_export": Entry(lambda w: {**session(w), "file_format": "csv"},
+                                        only(COORDINATOR)),
+    "training:attendance_import": Entry(session, only(COORDINATOR)),
+    "training:attendance_import_confirm": Entry(session, only(COORDINATOR, outcome="refused"),
+                                                "post"),
+    "training:session_department": Entry(
+        lambda w: {**session(w), "department_pk": w.department_a.pk}, only(OVERSEERS)
+    ),
+    # Check-in: staff of the organisation are let in to be told why a code is refused.
+    "training:checkin_entry": Entry(lambda w: {"session_pk": w.closed_session.pk},
+                                    only(PREFECTURE_STAFF, outcome="refused"), "post"),
+    "training:checkin": Entry(lambda w: {"session_pk": w.closed_session.pk, "code": "ABCD"},
+                              only(PREFECTURE_STAFF, outcome="400")),
+    # Quizzes: the operator's passed attempt at the closed session's quiz.
+    "training:my_quizzes": Entry(none, logged_in()),
+    "training:quiz_results": Entry(none, logged_in()),
+    "training:quiz_start": Entry(lambda w: {"session_id": w.quiz_session.pk},
+                                 only({"operator"})),
+    "training:attempt_review": Entry(attempt, only(DEPARTMENT_A)),
+    "training:attempt_take": Entry(attempt, only({"operator"})),
+    "training:attempt_submit": Entry(attempt, only({"operator"}), "post"),
+    "training:quiz_analysis": Entry(lambda w: {"pk": w.quiz_session.quiz.pk}, only(COORDINATOR)),
+    # Certificates: the operator's; only the coordinators who may revoke it manage it.
+    "training:certificates": Entry(none, logged_in()),
+    "training:certificates_issue_pending": Entry(
+        none, only(COORDINATOR), "post", data=lambda w: {"session": w.quiz_session.pk}
+    ),
+    "training:certificate_manage": Entry(certificate, only(COORDINATOR)),
+    "training:certificate_pdf": Entry(certificate, only(DEPARTMENT_A)),
+    "verify:form": Entry(none, every("ok")),
+    "verify:certificate": Entry(lambda w: {"code": w.certificate.code}, every("ok")),
+    # Onward sharing: department A's sharing of the closed session; the colleague's
+    # obligation. Only the department's supervisor supervises it, and only its staff and
+    # supervisor brief; an empty POST is refused, so the supervisor sees 400.
+    "training:sharing": Entry(none, logged_in()),
+    "training:sharing_dashboard": Entry(none, only(COORDINATORS)),
+    "training:sharing_dashboard_download": Entry(lambda w: {"file_format": "csv"},
+                                                 only(COORDINATORS)),
+    "training:sharing_reminder_ladder": Entry(lambda w: {"organisation_pk": w.prefecture.pk},
+                                              only(COORDINATOR)),
+    "training:sharing_department": Entry(sharing, only(DEPARTMENT_A)),
+    "training:sharing_briefing_new": Entry(sharing, only({"operator", "supervisor"})),
+    "training:sharing_obligation_add": Entry(sharing, only({"supervisor"}, outcome="400"), "post"),
+    "training:sharing_department_confirm": Entry(sharing, only({"supervisor"}, outcome="400"),
+                                                 "post"),
+    "training:sharing_report_submit": Entry(sharing, only({"supervisor"}, outcome="400"), "post"),
+    "training:sharing_report_pdf": Entry(sharing, only(DEPARTMENT_A)),
+    "training:sharing_obligation": Entry(obligation, only(DEPARTMENT_A)),
+    # Only the colleague and their supervisor may confirm: the others who can read it are
+    # sent back to it with the reason; the supervisor's empty note is refused too.
+    "training:sharing_obligation_confirm": Entry(obligation, only(DEPARTMENT_A,
+                                                                  outcome="refused"), "post"),
+    "training:sharing_material_open": Entry(
+        lambda w: {**obligation(w), "page_pk": w.material.pk}, only(DEPARTMENT_A)
+    ),
+    # Drills: 熊本県's drill, ended; the operator played 所属長. Empty POSTs are refused.
+    "drills:list": Entry(none, logged_in()),
+    "drills:join": Entry(none, every("ok")),
+    "drills:control": Entry(drill, only(COORDINATOR)),
+    "drills:control_clock": Entry(lambda w: {**drill(w), "action": "pause"},
+                                  only(COORDINATOR, outcome="refused"), "post"),
+    "drills:release_now": Entry(
+        lambda w: {**drill(w), "inject_pk": w.ended_drill.injects.first().pk},
+        only(COORDINATOR, outcome="refused"), "post",
+    ),
+    "drills:staff_state": Entry(drill, only(DRILL_STAFF)),
+    "drills:evaluate": Entry(drill, only(DRILL_STAFF)),
+    "drills:tick": Entry(drill, only(DRILL_STAFF, outcome="refused"), "post"),
+    "drills:rate": Entry(drill, only(DRILL_STAFF, outcome="refused"), "post"),
+    # Staff of the organisation may open the player's console (and join); a guest may too,
+    # so the state is 404, not a login, without an account.
+    "drills:play": Entry(drill, only(PREFECTURE_STAFF)),
+    "drills:play_state": Entry(drill, only({"operator"}, anonymous="404")),
+    "drills:score": Entry(drill, only({"operator", *DRILL_STAFF})),
+    # Staff of the organisation who did not play learn why there is no survey (400).
+    "drills:hot_wash": Entry(drill, only(PREFECTURE_STAFF - {"operator"}, outcome="400",
+                                         operator="ok")),
+    "drills:hot_wash_summary": Entry(drill, only(DRILL_STAFF)),
+    # After-action reports: the controllers write, the evaluators read the draft too.
+    "drills:report": Entry(drill, only(COORDINATOR)),
+    "drills:report_finalise": Entry(drill, only(COORDINATOR, outcome="refused"), "post"),
+    "drills:report_pdf": Entry(drill, only(DRILL_STAFF)),
+    "drills:shared_report": Entry(lambda w: {"token": w.report_token}, every("ok")),
+    "drills:shared_report_pdf": Entry(lambda w: {"token": w.report_token}, every("ok")),
+    # Improvement items: department A's item; the colleague is its point of contact.
+    "drills:improvements": Entry(drill, only(COORDINATOR)),
+    "drills:my_improvements": Entry(none, logged_in()),
+    "drills:improvement": Entry(item, only(OVERSEERS)),
+    "drills:improvement_status": Entry(item, only(OVERSEERS, outcome="refused"), "post"),
+    "drills:improvement_edit": Entry(item, only(COORDINATOR, outcome="400"), "post"),
+    "drills:improvement_verify": Entry(item, only(COORDINATOR, outcome="refused"), "post"),
+    "drills:trends": Entry(none, only({*COORDINATORS, "evaluator"})),
+    # Wagtail admin: the roster import, for coordinators (people.access answers 404).
+    "roster_import": Entry(none, admin(COORDINATORS, denied="404")),
+    "roster_import_confirm": Entry(none, admin(COORDINATORS, denied="404", outcome="refused"),
+                                   "post"),
+    # Wagtail admin: the scenario viewset and its timeline views.
+    "scenario:index": Entry(none, admin(COORDINATORS)),
+    "scenario:index_results": Entry(none, admin(COORDINATORS)),
+    "scenario:contact_tree": Entry(none, admin(COORDINATORS)),
+    "scenario:edit": Entry(scenario, admin(city_coordinator="404")),
+    "scenario:copy": Entry(scenario, admin(city_coordinator="404")),
+    "scenario:delete": Entry(scenario, admin(denied="404")),
+    "scenario:history": Entry(scenario, admin(denied="404")),
+    "scenario:history_results": Entry(scenario, admin(denied="404")),
+    "scenario:usage": Entry(scenario, admin(denied="404")),
+    "scenario:timeline_import": Entry(scenario, admin(denied="404")),
+    "scenario:timeline_confirm": Entry(scenario, admin(denied="404", outcome="refused"), "post"),
+    "scenario:timeline_export": Entry(lambda w: {**scenario(w), "file_format": "csv"},
+                                      admin(denied="404")),
+}
+
+
+def question(w):
+    from training.models import Question
+
+    return {"pk": Question.objects.create(organisation=w.prefecture, text="照合IDの管理は？").pk}
+
+
+# Wagtail admin: the question, quiz and training-session viewsets. The demo gives
+# coordinators no delete permission for these, so Wagtail turns them away from delete.
+for model, of in [("question", question),
+                  ("quiz", lambda w: {"pk": w.quiz_session.quiz.pk}),
+                  ("trainingsession", session)]:
+    MATRIX.update({
+        f"{model}:index": Entry(none, admin(COORDINATORS)),
+        f"{model}:index_results": Entry(none, admin(COORDINATORS)),
+        f"{model}:edit": Entry(of, admin(city_coordinator="404")),
+        f"{model}:delete": Entry(of, admin(denied="404", coordinator="denied")),
+        f"{model}:history": Entry(of, admin(denied="404")),
+        f"{model}:history_results": Entry(of, admin(denied="404")),
+        f"{model}:usage": Entry(of, admin(denied="404")),
+    })
+
+# Wagtail admin: attempts and attendance are read-only (the demo gives coordinators only
+# the view permission), so edit, delete, history and usage turn everyone away. The
+# operator's attempt is visible to department A, whom Wagtail turns away; others get 404.
+ATTEMPT_OBJECT_VIEW = admin(set(), denied="404", operator="denied", supervisor="denied",
+                            coordinator="denied")
+MATRIX.update({
+    "attempt:index": Entry(none, admin(COORDINATORS)),
+    "attempt:index_results": Entry(none, admin(COORDINATORS)),
+    "attempt:inspect": Entry(attempt, {**ATTEMPT_OBJECT_VIEW, "coordinator": "ok"}),
+    "attempt:edit": Entry(attempt, admin(set())),
+    "attempt:delete": Entry(attempt, ATTEMPT_OBJECT_VIEW),
+    "attempt:history": Entry(attempt, ATTEMPT_OBJECT_VIEW),
+    "attempt:history_results": Entry(attempt, ATTEMPT_OBJECT_VIEW),
+    "attempt:usage": Entry(attempt, ATTEMPT_OBJECT_VIEW),
+    "attendance:index": Entry(none, admin(COORDINATORS)),
+    "attendance:index_results": Entry(none, admin(COORDINATORS)),
+})
+
+for model in ["question", "quiz", "trainingsession", "scenario"]:
+    MATRIX[f"{model}:add"] = Entry(none, admin(COORDINATORS))
+MATRIX["attempt:add"] = Entry(none, admin(set()))
+
+
+def attendance(w):
+    return {"pk": w.closed_session.attendances.get(person=w.operator).pk}
+
+
+MATRIX["attendance:add"] = Entry(none, admin(set()))
+for view in ["edit", "delete", "history", "history_results", "usage"]:
+    MATRIX[f"attendance:{view}"] = Entry(attendance, admin(set()))
+
+# Wagtail admin: the people viewsets span every organisation, so only prefecture-wide
+# users may use them (people.wagtail_hooks.PrefectureWidePermissionPolicy), with the
+# permissions the demo gives coordinators: organisations are fixed (view only), and
+# nobody deletes.
+PEOPLE_OBJECTS = {
+    "organisation": lambda w: {"pk": w.prefecture.pk},
+    "department": lambda w: {"pk": w.department_a.pk},
+    "person": lambda w: {"pk": w.operator.pk},
+    "idgrant": lambda w: {"pk": w.operator.id_grants.get().pk},
+}
+for model, of in PEOPLE_OBJECTS.items():
+    may_change = set() if model == "organisation" else COORDINATOR
+    MATRIX.update({
+        f"{model}:index": Entry(none, admin()),
+        f"{model}:index_results": Entry(none, admin()),
+        f"{model}:add": Entry(none, admin(may_change)),
+        f"{model}:edit": Entry(of, admin(may_change)),
+        f"{model}:copy": Entry(of, admin(may_change)),
+        f"{model}:delete": Entry(of, admin(set())),
+        f"{model}:history": Entry(of, admin(may_change)),
+        f"{model}:history_results": Entry(of, admin(may_change)),
+        f"{model}:usage": Entry(of, admin(may_change)),
+    })
+
+
+# The views that answer both GET and POST are posted to as well, after the GETs, with the
+# entry's body (empty for most): where the POST's outcome differs from the GET's, it says so.
+POSTS = {
+    # Required reading for ID holders only: everyone else is told it is not theirs.
+    "training:reading": logged_in("refused", operator="ok"),
+    # The supervisor's POST records the colleague's reading; the coordinator's, right
+    # after, is refused as already recorded.
+    "training:department_reading": only(OVERSEERS, coordinator="refused"),
+    "training:session_manage": None,
+    "training:attendance_import": None,
+    # The operator has passed already: a new attempt is refused.
+    "training:quiz_start": only({"operator"}, outcome="refused"),
+    # A revocation without a reason is refused.
+    "training:certificate_manage": only(COORDINATOR, outcome="refused"),
+    "training:sharing_briefing_new": None,
+    "training:sharing_reminder_ladder": None,
+    # Scheduling a drill is for coordinators only (each their own organisation's).
+    "drills:list": only(COORDINATORS),
+    "drills:join": None,
+    # The participant's empty log entry is refused; staff who did not join are let in.
+    "drills:play": only(PREFECTURE_STAFF, operator="refused"),
+    # The participant's empty answer is refused.
+    "drills:hot_wash": only(PREFECTURE_STAFF, outcome="400"),
+    "drills:report": None,
+    "drills:improvements": None,
+}
+for name, post in POSTS.items():
+    MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)
+
+
+# What a list must not show. A list answers "ok" to everyone who may open it; it must not
+# list what lies outside their scope. For these pages the whole world is built first
+# (department A's session, attempt, certificate, sharing, drill and improvement item).
+DEPARTMENT_A_PEOPLE = ["山田 花子", "佐藤 次郎"]  # the operator and the colleague
+PREFECTURE_DATA = [*DEPARTMENT_A_PEOPLE, "令和8年度 住基ネット担当者研修", "不正照会の疑い",
+                   "第一報が遅れた"]
+HIDDEN = {
+    "other_supervisor": DEPARTMENT_A_PEOPLE,
+    "evaluator": DEPARTMENT_A_PEOPLE,
+    "city_coordinator": PREFECTURE_DATA,
+}
+LISTS = [
+    "home", "people:directory", "training:mine", "training:sessions", "training:my_quizzes",
+    "training:quiz_results", "training:certificates", "training:sharing",
+    "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
+    "drills:my_improvements", "drills:trends", "scenario:index", "question:index",
+    "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
+]
+
+
+def build_everything(w):
+    w.certificate, w.item, w.material  # noqa: B018 (each property makes its objects)
+
+
+# The tests
+
+
+def test_every_url_has_an_entry():
+    missing = sorted(discovered_url_names() - MATRIX.keys())
+    assert not missing, "\n".join(f"add {name} to MATRIX" for name in missing)
+
+
+def test_every_entry_names_a_url():
+    gone = sorted(MATRIX.keys() - discovered_url_names())
+    assert not gone, "\n".join(f"{name} is in MATRIX but no URL has that name" for name in gone)
+
+
+LOGIN_PATHS = ("/login/", "/admin/login/")
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302, 303):
+        location = response["Location"]
+        path = location.split("?", 1)[0]
+        if path.endswith(LOGIN_PATHS):
+            return "login"
+        if path.rstrip("/").endswith("/admin"):
+            return "denied"
+        if any(message.level >= ERROR for message in get_messages(response.wsgi_request)):
+            return "refused"
+        return "ok"
+    if response.status_code == 200:
+        return "ok"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_the_matrix(name, world):
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(world))
+    if name in LISTS:
+        build_everything(world)
+    actual, leaks = {}, {}
+    checks = [(entry.method, role) for role in ROLES]
+    if entry.post is not None:
+        checks += [("post", role) for role in ROLES]
+    for method, role in checks:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world.people[role].user)
+        data = entry.data(world) if entry.data else {}
+        response = getattr(client, method)(url, data)
+        key = role if method == entry.method else f"POST {role}"
+        actual[key] = outcome(response)
+        if name in LISTS and response.status_code == 200:
+            text = response.content.decode()
+            leaks[key] = [marker for marker in HIDDEN.get(role, []) if marker in text]
+    if os.environ.get("MATRIX_RECORD"):
+        with open(os.environ["MATRIX_RECORD"], "a") as record:
+            record.write(json.dumps({"name": name, "method": entry.method, **actual}) + "\n")
+    expected = {**entry.expected,
+                **{f"POST {role}": result for role, result in (entry.post or {}).items()}}
+    wrong = {role: f"expected {expected[role]}, got {actual[role]}"
+             for role in actual if actual[role] != expected[role]}
+    assert not wrong, f"{entry.method.upper()} {url} ({name}): {wrong}"
+    leaks = {role: shown for role, shown in leaks.items() if shown}
+    assert not leaks, f"{url} ({name}) lists what lies outside the role's scope: {leaks}"
