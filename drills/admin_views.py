@@ -15,7 +15,6 @@ import secrets
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.validators import FileExtensionValidator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from import_export.tmp_storages import TempFolderStorage
 from wagtail.log_actions import log
 
+from config.exports import CONTENT_TYPES
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
 from drills.scenarios import DEFAULT_MINUTES_PER_LINK, contact_tree_scenario, plan_contacts
@@ -40,43 +40,15 @@ from people.access import (
     get_scenario_plan_for,
     scenario_plans_for,
 )
-from people.roster.files import RosterEncoding
+from people.roster.forms import SpreadsheetUploadForm
 
 PENDING_UPLOAD = "timeline_pending_upload"  # session key
-MAX_UPLOAD_MEGABYTES = 5
-EXPORTS = {
-    "csv": ("text/csv; charset=utf-8", timeline_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", timeline_xlsx),
-}
+EXPORTS = {"csv": timeline_csv, "xlsx": timeline_xlsx}
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 
 
-class TimelineUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        help_text=gettext_lazy(
-            "CSV or Excel workbook (.xlsx). The first line names the columns; a workbook is "
-            "read from its first sheet."
-        ),
-    )
-    encoding = forms.ChoiceField(
-        label=gettext_lazy("Character encoding of a CSV file"),
-        choices=RosterEncoding.choices,
-        initial=RosterEncoding.AUTO,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy(
-            "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_MEGABYTES * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(megabytes)d MB.") % {"megabytes": MAX_UPLOAD_MEGABYTES}
-            )
-        return upload
+class TimelineUploadForm(SpreadsheetUploadForm):
+    max_megabytes = 5
 
 
 def timeline_upload(request, pk):
@@ -137,7 +109,7 @@ def timeline_export(request, pk, file_format):
     scenario = _scenario_for(request.user, pk, "view", "change")
     if file_format not in EXPORTS:
         raise Http404
-    content_type, render = EXPORTS[file_format]
+    content_type, render = CONTENT_TYPES[file_format], EXPORTS[file_format]
     name = UNSAFE_IN_FILE_NAMES.sub("_", scenario.title).strip("_") or f"scenario-{scenario.pk}"
     response = HttpResponse(render(scenario), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(

@@ -11,7 +11,6 @@ import secrets
 
 from django import forms
 from django.contrib import messages
-from django.core.validators import FileExtensionValidator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,45 +21,21 @@ from import_export.tmp_storages import TempFolderStorage
 from people.access import require_roster_manager
 from people.roster import (
     RESOURCES,
-    RosterEncoding,
     RosterImportResult,
     RosterKind,
     roster_import,
 )
+from people.roster.forms import SpreadsheetUploadForm
 
 PENDING_UPLOAD = "roster_pending_upload"  # session key
-MAX_UPLOAD_MEGABYTES = 20
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SpreadsheetUploadForm):
+    field_order = ["kind", "file", "encoding"]
+
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of file"), choices=RosterKind.choices, widget=forms.RadioSelect
     )
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        help_text=gettext_lazy(
-            "CSV or Excel workbook (.xlsx). The first line names the columns; a workbook is "
-            "read from its first sheet."
-        ),
-    )
-    encoding = forms.ChoiceField(
-        label=gettext_lazy("Character encoding of a CSV file"),
-        choices=RosterEncoding.choices,
-        initial=RosterEncoding.AUTO,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy(
-            "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_MEGABYTES * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(megabytes)d MB.") % {"megabytes": MAX_UPLOAD_MEGABYTES}
-            )
-        return upload
 
 
 def roster_upload(request):

@@ -1,0 +1,39 @@
+"""The upload form every spreadsheet import in the admin starts from: a CSV or XLSX file
+of bounded size, and the encoding of a CSV file (Excel writes Shift_JIS or UTF-8)."""
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from people.roster.files import RosterEncoding
+
+
+class SpreadsheetUploadForm(forms.Form):
+    max_megabytes = 20
+
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        help_text=gettext_lazy(
+            "CSV or Excel workbook (.xlsx). The first line names the columns; a workbook is "
+            "read from its first sheet."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Character encoding of a CSV file"),
+        choices=RosterEncoding.choices,
+        initial=RosterEncoding.AUTO,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_megabytes * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(megabytes)d MB.") % {"megabytes": self.max_megabytes}
+            )
+        return upload
