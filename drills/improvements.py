@@ -34,16 +34,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.models import Page, PageLogEntry
 
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
+from config.mail import bilingual_email
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
 from people.models import Person, RoleAssignment
 from training.reading import baselines
-from training.sharing_reminders import LANGUAGE_SEPARATOR, LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -413,25 +413,22 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
 
 
 def _reminder_email(recipient: Person, reminders: list[Reminder]) -> EmailMessage:
-    """Japanese first, English below."""
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    subjects, bodies = [], []
-    for language in LANGUAGES:
-        with translation.override(language):
-            count = len(reminders)
-            subjects.append(ngettext("Improvement plan: %(count)d reminder",
-                                     "Improvement plan: %(count)d reminders", count)
-                            % {"count": count})
-            bodies.append(render_to_string("drills/improvements/reminder_email.txt", {
-                "recipient": recipient,
-                "texts": [
-                    (_reminder_text(reminder),
-                     base_url + reverse("drills:improvement", args=[reminder.item.pk]))
-                    for reminder in reminders
-                ],
-            }).strip())
-    return EmailMessage(subject=" / ".join(subjects),
-                        body=LANGUAGE_SEPARATOR.join(bodies) + "\n", to=[recipient.email])
+    count = len(reminders)
+    return bilingual_email(
+        subject=lambda: ngettext("Improvement plan: %(count)d reminder",
+                                 "Improvement plan: %(count)d reminders", count)
+        % {"count": count},
+        body=lambda: render_to_string("drills/improvements/reminder_email.txt", {
+            "recipient": recipient,
+            "texts": [
+                (_reminder_text(reminder),
+                 base_url + reverse("drills:improvement", args=[reminder.item.pk]))
+                for reminder in reminders
+            ],
+        }),
+        to=[recipient.email],
+    )
 
 
 def _reminder_text(reminder: Reminder) -> str:

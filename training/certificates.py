@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +29,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from config import pdf
+from config.mail import bilingual_email
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 
@@ -348,24 +349,14 @@ def _remind(certificate: Certificate) -> bool:
 
 
 def _reminder_message(certificate: Certificate) -> EmailMessage:
-    """Japanese first, English below."""
     context = {
         "certificate": certificate,
         "session_day": timezone.localtime(certificate.session.starts_at).date(),
         "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:certificates"),
     }
-    subjects, bodies = [], []
-    for language in (settings.LANGUAGE_CODE, "en"):
-        with translation.override(language):
-            subjects.append(
-                _("Your training certificate expires on %(day)s")
-                % {"day": formats.date_format(certificate.expires_on, "DATE_FORMAT")}
-            )
-            bodies.append(
-                render_to_string("training/certificates/reminder_email.txt", context).strip()
-            )
-    return EmailMessage(
-        subject=" / ".join(subjects),
-        body=("\n\n" + "-" * 40 + "\n\n").join(bodies) + "\n",
+    return bilingual_email(
+        subject=lambda: _("Your training certificate expires on %(day)s")
+        % {"day": formats.date_format(certificate.expires_on, "DATE_FORMAT")},
+        body=lambda: render_to_string("training/certificates/reminder_email.txt", context),
         to=[certificate.person.email],
     )

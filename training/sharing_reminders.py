@@ -45,6 +45,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual_email, in_each_language
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (
@@ -64,8 +65,6 @@ Kind = Notice.Kind
 Role = RoleAssignment.Role
 
 # Japanese first, English below, in the e-mail and in the notice the app shows.
-LANGUAGES = (settings.LANGUAGE_CODE, "en")
-LANGUAGE_SEPARATOR = "\n\n" + "-" * 40 + "\n\n"
 
 
 class RemindersNotSent(Exception):
@@ -280,10 +279,9 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) ->
     The rows and the e-mail share a transaction, so a failed send leaves no row.
     """
     recipient = reminders[0].recipient
-    texts = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            texts[language] = [reminder.describe() for reminder in reminders]
+    texts = dict(zip(LANGUAGES, in_each_language(
+        lambda: [reminder.describe() for reminder in reminders]
+    ), strict=True))
     notices = [
         Notice(
             key=reminder.key, kind=reminder.kind, recipient=recipient, sharing=reminder.sharing,
@@ -305,23 +303,15 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) ->
 
 
 def _reminder_email(recipient: Person, texts: dict[str, list[str]]) -> EmailMessage:
-    """Japanese first, English below."""
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:sharing")
-    subjects, bodies = [], []
-    for language in LANGUAGES:
-        with translation.override(language):
-            count = len(texts[language])
-            subjects.append(
-                ngettext("Onward sharing of training: %(count)d reminder",
-                         "Onward sharing of training: %(count)d reminders", count)
-                % {"count": count}
-            )
-            bodies.append(render_to_string("training/sharing/reminder_email.txt", {
-                "recipient": recipient, "texts": texts[language], "url": url,
-            }).strip())
-    return EmailMessage(
-        subject=" / ".join(subjects),
-        body=LANGUAGE_SEPARATOR.join(bodies) + "\n",
+    count = len(texts[LANGUAGES[0]])
+    return bilingual_email(
+        subject=lambda: ngettext("Onward sharing of training: %(count)d reminder",
+                                 "Onward sharing of training: %(count)d reminders", count)
+        % {"count": count},
+        body=lambda: render_to_string("training/sharing/reminder_email.txt", {
+            "recipient": recipient, "texts": texts[translation.get_language()], "url": url,
+        }),
         to=[recipient.email],
     )
 
