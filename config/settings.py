@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "cms",
     "training",
     "drills",
+    "audit",
+    "ops",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
