@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "audit.trail.AuditContextMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -167,17 +168,38 @@ Q_CLUSTER = {
     "label": _("Task queue"),
 }
 if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
+    # Bounded waits on Redis (seconds), whatever the redis-py version's defaults: with
+    # Redis unreachable, a page that queues work (it carries on without: see
+    # drills.tasks.clock_ensure) and /healthz answer within seconds instead of hanging. The
+    # read timeout stays above the worker's 1 s BLPOP. A value already in REDIS_URL comes
+    # first, and redis-py takes the first.
+    Q_CLUSTER["redis"] = (REDIS_URL + ("&" if "?" in REDIS_URL else "?")
+                          + "socket_connect_timeout=2&socket_timeout=5")
+    # What a dead worker means depends on the broker. With Redis a task leaves the queue
+    # when a cluster takes it (BLPOP; django-q2 has no acknowledgement for Redis): a task
+    # whose cluster is killed is lost, and "retry" / "max_attempts" never apply. Every
+    # task here is safe to lose: the daily reminder jobs are idempotent (each notice is
+    # recorded once) and their next run sends what a lost run did not, and the drill
+    # clock's watchdog relaunches a lost clock within about a minute.
 else:
+    # The ORM broker locks a task it hands to a worker for "retry" seconds and deletes it
+    # once it succeeded: a task whose worker died (or that failed, up to "max_attempts"
+    # recorded failures) is handed out again after "retry" seconds.
     Q_CLUSTER["orm"] = "default"
 
-# The cache is shared by the web server and the django-q2 workers (which keep their
-# cluster status in it, for /healthz): Redis when there is one, else files on this host.
+# The cache. Wagtail keeps the site root paths in it (read on every page that links to a
+# page) and, without Redis, django-q2 its cluster status for /healthz; with the Redis
+# broker that status lives in Redis itself, not here. With REDIS_URL (several hosts) it is
+# the database: shared by every host, so Wagtail's invalidations reach them all, and with
+# no Redis in the way of the pages: Redis down only stops the task queue, the site keeps
+# serving. (Django's RedisCache raises when Redis is down, and every page with a link to
+# a Wagtail page would fail.) `migrate` makes its table (ops.apps). Without Redis (one
+# host) it is files on this host, shared by the web server and the worker.
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "kunren_cache"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(BASE_DIR / ".cache")}}
@@ -210,6 +232,11 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
+
+# Behind a reverse proxy every request comes from the proxy: the client's address is then
+# read from X-Forwarded-For, trusting as many entries as there are proxies (README).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Sessions end after SESSION_IDLE_MINUTES without a request: each request renews the cookie.

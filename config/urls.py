@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("training/", include("training.urls")),
     path("drills/", include("drills.urls")),
+    path("audit/", include("audit.views")),
     path("verify/", include((training.views.certificates.public_urlpatterns, "verify"))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

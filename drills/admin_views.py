@@ -15,6 +15,7 @@ import secrets
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from import_export.tmp_storages import TempFolderStorage
 from wagtail.log_actions import log
 
+from audit import trail
+from audit.models import AuditEvent
 from config.exports import CONTENT_TYPES
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
@@ -89,14 +92,20 @@ def timeline_confirm(request, pk):
             "file again to see what it would change now."
         ))
         return redirect("scenario:timeline_import", scenario.pk)
-    result = timeline_import(
-        scenario=scenario, content=content, file_name=pending["file_name"],
-        encoding=pending["encoding"], dry_run=False,
-    )
+    with transaction.atomic():
+        result = timeline_import(
+            scenario=scenario, content=content, file_name=pending["file_name"],
+            encoding=pending["encoding"], dry_run=False,
+        )
+        if result.written:
+            log(instance=Scenario.objects.get(pk=scenario.pk), action="wagtail.edit",
+                user=request.user)
+            trail.record(request, AuditEvent.Action.IMPORTED, scenario,
+                         organisation=scenario.organisation,
+                         detail=f"timeline: {result.file_name}")
     _discard_upload(request)
     if not result.written:
         return _preview(request, scenario, result, token=None)
-    log(instance=Scenario.objects.get(pk=scenario.pk), action="wagtail.edit", user=request.user)
     messages.success(
         request,
         _("The timeline of “%(scenario)s” now has the %(injects)d injects of %(file)s.")
@@ -152,8 +161,9 @@ def contact_tree_new(request):
         scenario = contact_tree_scenario(
             plan, minutes_per_link=form.cleaned_data["minutes_per_link"]
         )
-        scenario.save()
-        log(instance=scenario, action="wagtail.create", user=request.user)
+        with transaction.atomic():
+            scenario.save()
+            log(instance=scenario, action="wagtail.create", user=request.user)
         messages.success(
             request, _("Scenario “%(scenario)s” written from the plan’s contact tree.")
             % {"scenario": scenario.title},

@@ -12,6 +12,7 @@ A daily task sends the improvement plan's reminders (drills.improvements).
 """
 
 import datetime
+import logging
 import time
 import uuid
 
@@ -19,12 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
+from redis.exceptions import RedisError
 
 from drills.clock import Clock
 from drills.improvements import improvement_reminders_send
 from drills.models import Drill
 from drills.runs import next_due_at, releases_record
 from training.tasks import DAILY_AT
+
+logger = logging.getLogger(__name__)
 
 # A clock task runs this long, then hands over; well inside Q_CLUSTER's timeout.
 CLOCK_TASK_SECONDS = 50
@@ -52,15 +56,27 @@ LEASE_SECONDS = 15
 def clock_ensure(drill_id: int, *, now=None) -> bool:
     """Start the drill's clock task unless one holds the lease. Returns whether it
     started one. The lease is a conditional UPDATE, so of any number of callers on any
-    number of hosts one wins."""
+    number of hosts one wins. With the task queue's Redis down it starts none and says
+    so in the log, and the watchdog starts it once Redis is back."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     won = Drill.objects.filter(pk=drill_id).filter(
         Q(clock_lease_until__isnull=True) | Q(clock_lease_until__lt=now)
     ).update(clock_token=token, clock_lease_until=now + datetime.timedelta(seconds=LEASE_SECONDS))
-    if won:
+    if not won:
+        return False
+    try:
         async_task("drills.tasks.run_drill_clock", drill_id, token)
-    return bool(won)
+    except RedisError:
+        # The queue is down. The caller (a controller's start or resume) carries on: the
+        # drill runs on database time and consoles show injects as they fall due; the
+        # lease is given back so that the watchdog, once the queue is back, launches the
+        # clock at its next round and records what fell due meanwhile.
+        logger.warning("Could not queue the clock of drill %s; the watchdog will",
+                       drill_id, exc_info=True)
+        _release(drill_id, token)
+        return False
+    return True
 
 
 def _renew(drill_id: int, token: str, now: datetime.datetime) -> bool:

@@ -1,7 +1,25 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
 
 
 class OpsConfig(AppConfig):
     name = "ops"
     verbose_name = _("Operations")
+
+    def ready(self):
+        # post_migrate is sent once per app with models, which this one need not have:
+        # so it listens to every app's (the command is cheap when the table exists).
+        post_migrate.connect(create_cache_table, dispatch_uid="ops.create_cache_table")
+
+
+def create_cache_table(using, verbosity=1, **kwargs):
+    """`migrate` also makes the database cache's table when settings.CACHES has one (with
+    REDIS_URL, see config/settings.py), so that an install or an upgrade needs no other
+    step. createcachetable leaves a table that exists alone."""
+    if any(cache["BACKEND"] == DATABASE_CACHE for cache in settings.CACHES.values()):
+        call_command("createcachetable", database=using, verbosity=verbosity)

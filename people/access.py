@@ -727,3 +727,57 @@ def my_improvement_items_for(user):
     if scope.person is not None:
         mine |= Q(point_of_contact=scope.person)
     return ImprovementItem.objects.filter(mine)
+
+
+# The audit trail: coordinators read their organisations' events and review them.
+
+
+def audit_events_for(user):
+    """Events of the organisations the user coordinates (every event, prefecture-wide);
+    404 for everyone else, who may not know the trail exists."""
+    from audit.models import AuditEvent
+
+    scope = scope_for(user)
+    if not scope.is_coordinator:
+        raise Http404
+    if scope.sees_everything:
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.filter(organisation__in=scope.coordinated_organisation_ids)
+
+
+def audit_organisations_for(user):
+    """Organisations whose trail the user reviews and whose findings they record."""
+    if not scope_for(user).is_coordinator:
+        raise Http404
+    return scope_for(user).coordinated_organisations()
+
+
+def get_audit_review_for(user, pk):
+    from audit.models import AuditReview
+
+    review = (
+        AuditReview.objects.filter(organisation__in=audit_organisations_for(user))
+        .select_related("organisation").filter(pk=pk).first()
+    )
+    if review is None:
+        raise Http404
+    return review
+
+
+# People: anonymising a leaver
+
+
+def get_anonymisable_person_for(user, pk) -> Person:
+    """A person the user may anonymise when they leave: the coordinators of the person's
+    organisation, and prefecture-wide coordinators, may; anyone else gets 404. A person
+    already anonymised is returned too, so that the page can say so."""
+    scope = scope_for(user)
+    person = (
+        Person.objects.filter(organisation__in=scope.coordinated_organisations())
+        .select_related("department", "organisation", "user")
+        .filter(pk=pk)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person

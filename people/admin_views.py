@@ -1,4 +1,6 @@
-"""The roster import in the Wagtail admin: upload, a preview of every row, then confirm.
+"""The people views of the Wagtail admin: the roster import, and anonymising a leaver.
+
+The roster import: upload, a preview of every row, then confirm.
 
 The preview writes nothing. The confirm step trusts nothing from the browser but a
 token: the uploaded file waits on the server in import-export's temp-folder storage,
@@ -11,14 +13,22 @@ import secrets
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 from import_export.tmp_storages import TempFolderStorage
 
-from people.access import require_roster_manager
+from audit import trail
+from audit.models import AuditEvent
+from people.access import get_anonymisable_person_for, require_roster_manager, scope_for
+from people.lifecycle import anonymisation_preview, person_anonymise
 from people.roster import (
     RESOURCES,
     RosterImportResult,
@@ -74,14 +84,18 @@ def roster_confirm(request):
             request, _("That upload is no longer waiting to be imported. Upload the file again.")
         )
         return redirect("roster_import")
-    result = roster_import(
-        kind=pending["kind"],
-        content=content,
-        file_name=pending["file_name"],
-        encoding=pending["encoding"],
-        by=request.user,
-        dry_run=False,
-    )
+    with transaction.atomic():
+        result = roster_import(
+            kind=pending["kind"],
+            content=content,
+            file_name=pending["file_name"],
+            encoding=pending["encoding"],
+            by=request.user,
+            dry_run=False,
+        )
+        if result.written:
+            trail.record(request, AuditEvent.Action.IMPORTED, RESOURCES[result.kind]._meta.model,
+                         detail=f"{result.file_name}: {result.totals}")
     _discard_upload(request)
     if not result.written:
         return _preview(request, result, token=None)
@@ -147,3 +161,37 @@ def _discard_upload(request) -> None:
             TempFolderStorage(name=pending["storage_name"]).remove()
         except FileNotFoundError:
             pass
+
+
+# Anonymising a leaver: a confirmation page saying what goes and what stays, then POST.
+
+
+@require_http_methods(["GET", "POST"])
+def person_anonymise_view(request, pk):
+    person = get_anonymisable_person_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                person_anonymise(person=person, by=request.user, today=timezone.localdate())
+                trail.record(request, AuditEvent.Action.PERSON_ANONYMISED, person,
+                             subject=person)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("person:anonymise", pk=person.pk)
+        messages.success(
+            request,
+            _("The leaver was anonymised as %(label)s. Their records, and the counts made "
+              "from them, are kept.") % {"label": person.name},
+        )
+        if scope_for(request.user).may_administer_people():
+            return redirect("person:index")
+        return redirect("people:person", pk=person.pk)  # a municipality's coordinator
+    return TemplateResponse(request, "people/admin/person_anonymise.html", {
+        "preview": anonymisation_preview(person=person, today=timezone.localdate()),
+        "person": person,
+        "is_own": person.user_id is not None and person.user_id == request.user.pk,
+        "back_url": reverse("person:edit", args=[person.pk])
+        if scope_for(request.user).may_administer_people()
+        else reverse("people:person", args=[person.pk]),
+    })

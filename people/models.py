@@ -152,6 +152,9 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kana = models.CharField(_("name in kana"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Set when a leaver is anonymised (people.lifecycle): name and contact details are
+    # gone, the records about them stay.
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -178,6 +181,10 @@ class Person(models.Model):
             raise ValidationError(
                 {"department": _("The department belongs to another organisation.")}
             )
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_on is not None
 
     def current_id_grant(self, day: datetime.date):
         return self.id_grants.active_on(day).order_by("-granted_on").first()

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from audit import trail
+from audit.models import AuditEvent
 from people.access import get_person_for, scope_for
 from people.fiscal import fiscal_year_of
 from people.models import Department
@@ -65,6 +67,7 @@ def directory(request):
 @login_required
 def person_detail(request, pk):
     person = get_person_for(request.user, pk)
+    trail.record_access(request, AuditEvent.Action.RECORDS_VIEWED, person, subject=person)
     today = timezone.localdate()
     return render(
         request,

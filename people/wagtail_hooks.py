@@ -6,11 +6,15 @@ agree the user sees everything: a municipality's coordinator uses the scoped sta
 directory instead.
 """
 
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
+from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -82,9 +86,42 @@ class DepartmentViewSet(ModelViewSet):
         )
 
 
+ANONYMISE_LABEL = _("Anonymise (leaver)")
+
+
+def _anonymise_url(person) -> str | None:
+    if person.is_anonymised:
+        return None
+    return reverse("person:anonymise", args=[person.pk])
+
+
+class PersonIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if url := _anonymise_url(instance):
+            buttons.append(ListingMenuItem(ANONYMISE_LABEL, url=url, icon_name="user",
+                                           priority=50))
+        return buttons
+
+
+class PersonEditView(EditView):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if url := _anonymise_url(self.object):
+            buttons.append(Button(ANONYMISE_LABEL, url=url, icon_name="user", priority=50))
+        return buttons
+
+
 class PersonViewSet(ModelViewSet):
+    """Besides the generic views, "anonymise" for a leaver: its own view decides who may
+    (people.access.get_anonymisable_person_for), so a municipality's coordinator may
+    anonymise their own staff even though the lists are closed to them."""
+
     model = Person
     icon = "user"
+    index_view_class = PersonIndexView
+    edit_view_class = PersonEditView
     list_display = ["name", "kana", "employee_number", "organisation", "department"]
     list_filter = ["organisation", "department"]
     search_fields = ["name", "kana", "employee_number", "email"]
@@ -99,6 +136,12 @@ class PersonViewSet(ModelViewSet):
         return super().get_index_view_kwargs(
             queryset=Person.objects.select_related("organisation", "department"), **kwargs
         )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("anonymise/<int:pk>/", admin_views.person_anonymise_view, name="anonymise"),
+        ]
 
 
 class IdGrantViewSet(ModelViewSet):

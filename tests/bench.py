@@ -926,12 +926,12 @@ def postgres_admin(server_url):
     )
 
 
-def fresh_postgres_url(server_url):
+def fresh_postgres_url(server_url, database=POSTGRES_DATABASE):
     with postgres_admin(server_url) as admin:
         # Only our own database, left behind if an earlier run was interrupted.
-        admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE}")
-        admin.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
-    return urlsplit(server_url)._replace(path=f"/{POSTGRES_DATABASE}").geturl()
+        admin.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin.execute(f"CREATE DATABASE {database}")
+    return urlsplit(server_url)._replace(path=f"/{database}").geturl()
 
 
 def drop_postgres_database(server_url):
@@ -954,9 +954,9 @@ def main():
         database = settings.DATABASES["default"]  # not the URL: it may hold a password
         progress(f"migrating {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
         call_command("migrate", verbosity=0)
-        from tests import bench_drills
+        from tests import bench_drills, bench_load
 
-        for measure in MEASUREMENTS + bench_drills.MEASUREMENTS:
+        for measure in MEASUREMENTS + bench_drills.MEASUREMENTS + bench_load.MEASUREMENTS:
             progress(measure.__name__)
             for name, value, unit in measure():
                 print(f"bench: {name} {value} {unit}", flush=True)

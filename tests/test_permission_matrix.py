@@ -59,6 +59,7 @@ from functools import cached_property
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import ERROR, get_messages
 from django.db.models import Q
 from django.test import Client
@@ -66,7 +67,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from people import demo
 
-OURS = ("config.", "people.", "cms.", "training.", "drills.")
+OURS = ("config.", "people.", "cms.", "training.", "drills.", "audit.")
 ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
          "supervisor", "coordinator"]
 
@@ -119,6 +120,35 @@ class World:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.request.getfixturevalue(name)
+
+    @cached_property
+    def audit_review(self):
+        """An access-log review of 熊本県 that sampled an event about the colleague."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from audit.reviews import review_draw
+
+        self.audit_event  # noqa: B018
+        today = timezone.localdate()
+        return review_draw(organisation=self.prefecture, period_start=today - dt.timedelta(30),
+                           period_end=today, months_per_quarter=3, sample_size=5,
+                           by=self.coordinator, now=timezone.now())
+
+    @cached_property
+    def audit_event(self):
+        """The coordinator's viewing of the colleague's records."""
+        from django.utils import timezone
+
+        from audit.models import AuditEvent
+
+        return AuditEvent.objects.create(
+            at=timezone.now(), actor=self.coordinator.user, actor_person=self.coordinator,
+            action=AuditEvent.Action.RECORDS_VIEWED, content_type=ContentType.objects.get_for_model(
+                self.colleague), object_id=str(self.colleague.pk), subject=self.colleague,
+            organisation=self.prefecture, department=self.department_a,
+        )
 
     @cached_property
     def sharing(self):
@@ -432,6 +462,12 @@ MATRIX = {
     "drills:improvement_edit": Entry(item, only(COORDINATOR, outcome="400"), "post"),
     "drills:improvement_verify": Entry(item, only(COORDINATOR, outcome="refused"), "post"),
     "drills:trends": Entry(none, only({*COORDINATORS, "evaluator"})),
+    # The audit trail: coordinators, each their own organisation's.
+    "audit:trail": Entry(none, only(COORDINATORS)),
+    "audit:trail_download": Entry(lambda w: {"file_format": "csv"}, only(COORDINATORS)),
+    "audit:findings": Entry(none, only(COORDINATORS)),
+    "audit:reviews": Entry(none, only(COORDINATORS)),
+    "audit:review": Entry(lambda w: {"pk": w.audit_review.pk}, only(COORDINATOR)),
     # Wagtail admin: the roster import, for coordinators (people.access answers 404).
     "roster_import": Entry(none, admin(COORDINATORS, denied="404")),
     "roster_import_confirm": Entry(none, admin(COORDINATORS, denied="404", outcome="refused"),
@@ -528,6 +564,10 @@ for model, of in PEOPLE_OBJECTS.items():
         f"{model}:history_results": Entry(of, admin(may_change)),
         f"{model}:usage": Entry(of, admin(may_change)),
     })
+# Anonymising a leaver (the colleague): the coordinators of their organisation, and
+# prefecture-wide ones, only; people.access answers 404 to everyone else.
+MATRIX["person:anonymise"] = Entry(lambda w: {"pk": w.colleague.pk},
+                                   admin(COORDINATOR, denied="404"))
 
 
 # The views that answer both GET and POST are posted to as well, after the GETs, with the
@@ -555,6 +595,12 @@ POSTS = {
     "drills:hot_wash": only(PREFECTURE_STAFF, outcome="400"),
     "drills:report": None,
     "drills:improvements": None,
+    "person:anonymise": None,
+    # An empty finding or draw is refused with the form's errors.
+    "audit:findings": only(COORDINATORS, outcome="400"),
+    "audit:reviews": only(COORDINATORS, outcome="400"),
+    # An empty outcome is refused with a message.
+    "audit:review": only(COORDINATOR, outcome="refused"),
 }
 for name, post in POSTS.items():
     MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)
@@ -575,13 +621,13 @@ LISTS = [
     "home", "people:directory", "training:mine", "training:sessions", "training:my_quizzes",
     "training:quiz_results", "training:certificates", "training:sharing",
     "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
-    "drills:my_improvements", "drills:trends", "scenario:index", "question:index",
+    "drills:my_improvements", "drills:trends", "audit:trail", "scenario:index", "question:index",
     "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
 ]
 
 
 def build_everything(w):
-    w.certificate, w.item, w.material  # noqa: B018 (each property makes its objects)
+    w.certificate, w.item, w.material, w.audit_event  # noqa: B018 (each property makes its objects)
 
 
 # The tests

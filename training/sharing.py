@@ -405,12 +405,15 @@ def briefing_record(
         errors.append(_("Choose how the colleagues were briefed."))
     if not form.obligation_ids:
         errors.append(_("Choose at least one colleague who was briefed."))
+    # Only this sharing's obligations are read, so that an id from elsewhere, refused
+    # below, never puts another department's colleague's name into a message.
     obligations = list(
-        obligations_with_facts(BriefingObligation.objects.filter(pk__in=form.obligation_ids))
-        .select_related("person")
+        obligations_with_facts(BriefingObligation.objects.filter(
+            pk__in=form.obligation_ids, sharing=sharing,
+        )).select_related("person")
     )
     if len(obligations) != len(set(form.obligation_ids)) or any(
-        o.sharing_id != sharing.pk or o.dropped_at is not None for o in obligations
+        o.dropped_at is not None for o in obligations
     ):
         errors.append(_("Only colleagues of this department who still need briefing on this "
                         "session can be chosen."))

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -18,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import trail
+from audit.models import AuditEvent
 from drills import report as reports
 from drills.clock import Clock
 from drills.models import AfterActionReport
@@ -91,8 +94,11 @@ def finalise(request, pk):
                                   "finalise."))
         return redirect("drills:report", pk=pk)
     try:
-        reports.report_finalise(drill=drill, by=scope_for(request.user).person,
-                                now=timezone.now())
+        with transaction.atomic():
+            final = reports.report_finalise(drill=drill, by=scope_for(request.user).person,
+                                            now=timezone.now())
+            trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
+                         organisation=drill.organisation)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -125,6 +131,9 @@ def report_pdf(request, pk):
     """The final report as it was finalised; until then, the draft as the drill stands."""
     drill = get_report_reader_drill_for(request.user, pk)
     final = AfterActionReport.objects.filter(drill=drill).first()
+    # The report names the participants: downloading it is recorded.
+    trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, drill,
+                 organisation=drill.organisation, detail="after-action report")
     if final is not None:
         return _pdf_response(bytes(final.pdf), f"after-action-report-{pk}.pdf")
     content = reports.after_action_report_pdf(drill, now=timezone.now(), draft=True)

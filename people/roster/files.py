@@ -14,7 +14,9 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 import tablib
@@ -107,6 +109,13 @@ def _sheet(numbered_rows, **kwargs) -> Sheet:
 
 def _read_csv(content: bytes, encoding: RosterEncoding) -> Sheet:
     text, encoding = _decode(content, encoding)
+    if "\x00" in text:
+        # No spreadsheet writes NUL into a CSV file, and PostgreSQL cannot store it.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise RosterFileError(
+            _("Line %(line)d holds a NUL character, so this is not a CSV file saved from a "
+              "spreadsheet. Save it from Excel as CSV and upload it again.") % {"line": line}
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def numbered_rows():
@@ -180,7 +189,10 @@ def _read_xlsx(content: bytes) -> Sheet:
             ]
         finally:
             workbook.close()
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, OSError):
+    # A damaged workbook fails in the zip (BadZipFile, zlib.error, EOFError), in its XML
+    # (ParseError) or in openpyxl's reading of what the XML says (the others).
+    except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, InvalidFileException, KeyError,
+            IndexError, ValueError, TypeError, OSError):
         raise RosterFileError(
             _("The workbook cannot be read. Save it again from Excel as .xlsx, or as CSV.")
         ) from None

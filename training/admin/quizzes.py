@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from audit.admin_exports import AuditedExportMixin
 from people.access import attempts_visible_to, quiz_organisations_for, scope_for
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizRule
 
@@ -364,9 +365,14 @@ class AttemptFilterSet(WagtailFilterSet):
         fields = ["quiz", "passed"]
 
 
+class AttemptIndexView(AuditedExportMixin, ScopedIndexView):
+    pass
+
+
 class AttemptViewSet(ScopedViewSet):
     model = Attempt
     icon = "doc-full"
+    index_view_class = AttemptIndexView
     menu_label = _("Quiz results")
     list_display = ["person", "quiz", "session", "number", "submitted_at", "score_percent",
                     "passed"]

@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from audit.admin_exports import AuditedExportMixin
 from people.access import managed_sessions_for, scope_for
 from people.models import Department, Organisation
 from training.models import Attendance, Quiz, TrainingSession
@@ -162,7 +163,7 @@ class AttendanceFilterSet(WagtailFilterSet):
         fields = ["session", "status", "method"]
 
 
-class AttendanceIndexView(generic.IndexView):
+class AttendanceIndexView(AuditedExportMixin, generic.IndexView):
     # Spreadsheets show the time on the Japanese clock, not in UTC.
     custom_field_preprocess = {
         "recorded_at": {

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -17,6 +18,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import trail
+from audit.models import AuditEvent
 from people.access import (
     certificates_for,
     get_certificate_for,
@@ -69,6 +72,8 @@ def certificate_list(request):
 def certificate_pdf(request, pk):
     certificate = get_certificate_for(request.user, pk).certificate
     content = certificates.certificate_pdf(certificate, base_url=request.build_absolute_uri("/"))
+    trail.record_access(request, AuditEvent.Action.RECORDS_EXPORTED, certificate,
+                        subject=certificate.person)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
     return response
@@ -86,10 +91,14 @@ def certificate_manage(request, pk):
     if request.method == "POST":
         was_revoked = certificate.revoked_at is not None
         try:
-            certificates.certificate_revoke(
-                certificate=certificate, by=scope_for(request.user).person,
-                reason=request.POST.get("reason", ""), now=timezone.now(),
-            )
+            with transaction.atomic():
+                certificates.certificate_revoke(
+                    certificate=certificate, by=scope_for(request.user).person,
+                    reason=request.POST.get("reason", ""), now=timezone.now(),
+                )
+                if not was_revoked:
+                    trail.record(request, AuditEvent.Action.CERTIFICATE_REVOKED, certificate,
+                                 subject=certificate.person)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -100,6 +109,8 @@ def certificate_manage(request, pk):
                                             "page now says so."))
         return redirect("training:certificate_manage", pk=certificate.pk)
 
+    trail.record_access(request, AuditEvent.Action.RECORDS_VIEWED, certificate,
+                        subject=certificate.person)
     return render(request, "training/certificates/manage.html", {
         "certificate": certificate,
         "status": certificates.certificate_status(certificate, today=timezone.localdate()),

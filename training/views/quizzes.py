@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import trail
+from audit.models import AuditEvent
 from people.access import (
     attempts_visible_to,
     get_attempt_for,
@@ -119,6 +121,8 @@ def attempt_review(request, pk):
     attempt, is_own = get_attempt_for(request.user, pk)
     if attempt.submitted_at is None and is_own:
         return redirect("training:attempt_take", pk=attempt.pk)
+    trail.record_access(request, AuditEvent.Action.RECORDS_VIEWED, attempt,
+                        subject=attempt.person)
     return render(request, "training/quizzes/review.html", {
         "attempt": attempt,
         "is_own": is_own,

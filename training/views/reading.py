@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -9,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Page
 
+from audit import trail
+from audit.models import AuditEvent
 from people.access import get_overseen_department_for, scope_for
 from people.fiscal import fiscal_year_of
 from training import reading as required_reading
@@ -82,11 +85,14 @@ def department_reading(request, pk):
         if person is None or page is None:
             raise Http404
         try:
-            required_reading.acknowledgement_record(
-                person=person, page=page, today=today, revision_id=page.live_revision_id,
-                recorded_by=scope_for(request.user).person,
-                note=request.POST.get("note", ""),
-            )
+            with transaction.atomic():
+                acknowledgement = required_reading.acknowledgement_record(
+                    person=person, page=page, today=today, revision_id=page.live_revision_id,
+                    recorded_by=scope_for(request.user).person,
+                    note=request.POST.get("note", ""),
+                )
+                trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, acknowledgement,
+                             subject=person, detail="reading acknowledged")
             messages.success(request, _("Recorded for %(name)s.") % {"name": person.name})
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -24,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import trail
+from audit.models import AuditEvent
 from config.exports import spreadsheet_response
 from people.access import (
     get_managed_session_for,
@@ -102,10 +105,15 @@ def session_manage(request, pk):
             for raw in request.POST.getlist("person")
         ]
         try:
-            changed = training_sessions.attendance_record_roster(
-                session=session, entries=entries, by=scope_for(request.user).person,
-                now=timezone.now(),
-            )
+            with transaction.atomic():
+                changed = training_sessions.attendance_record_roster(
+                    session=session, entries=entries, by=scope_for(request.user).person,
+                    now=timezone.now(),
+                )
+                if changed:
+                    trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, session,
+                                 organisation=session.organisation,
+                                 detail=f"attendance: {changed} changed")
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -241,6 +249,8 @@ def checkin_entry(request, session_pk):
 @require_safe
 def signin_sheet(request, pk):
     session = get_managed_session_for(request.user, pk)
+    trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, session,
+                 organisation=session.organisation, detail="sign-in sheet")
     response = HttpResponse(
         session_documents.signin_sheet_pdf(session=session), content_type="application/pdf"
     )
@@ -252,10 +262,13 @@ def signin_sheet(request, pk):
 @require_safe
 def attendance_export(request, pk, file_format):
     session = get_managed_session_for(request.user, pk)
-    return spreadsheet_response(
+    response = spreadsheet_response(
         session_documents.attendance_export(session=session), file_format=file_format,
         file_stem=f"attendance-{session.pk}",
     )
+    trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, session,
+                 organisation=session.organisation, detail=f"attendance, {file_format}")
+    return response
 
 
 class SigninSheetUploadForm(forms.Form):
@@ -324,11 +337,16 @@ def attendance_import_confirm(request, pk):
                                   "again."))
         return redirect("training:attendance_import", pk=session.pk)
     del request.session[PENDING_IMPORT]
-    result = training_sessions.attendance_import(
-        session=session, content=base64.b64decode(pending["content"]),
-        file_name=pending["file_name"], encoding=pending["encoding"],
-        by=scope_for(request.user).person, now=timezone.now(), dry_run=False,
-    )
+    with transaction.atomic():
+        result = training_sessions.attendance_import(
+            session=session, content=base64.b64decode(pending["content"]),
+            file_name=pending["file_name"], encoding=pending["encoding"],
+            by=scope_for(request.user).person, now=timezone.now(), dry_run=False,
+        )
+        if result.written:
+            trail.record(request, AuditEvent.Action.IMPORTED, session,
+                         organisation=session.organisation,
+                         detail=f"attendance: {result.file_name}")
     if not result.written:
         return render(request, "training/sessions/import.html", {
             "session": session, "result": result, "token": None,

@@ -5,11 +5,14 @@ Every view asks people.access for the object and for what the user may do with i
 training.sharing decides whether the facts allow it.
 """
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import trail
+from audit.models import AuditEvent
 from config.exports import spreadsheet_response
 from people.access import (
     dashboard_sharings_for,
@@ -107,7 +112,10 @@ def obligation_add(request, pk):
     if not access.may_supervise:
         raise Http404
     raw = request.POST.get("person", "")
-    person = Person.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    # Looked up among the department's staff only: an id from elsewhere is "no choice",
+    # never a message naming someone the supervisor may not see.
+    person = (access.sharing.department.people.filter(pk=int(raw)).first()
+              if re.fullmatch(r"[0-9]{1,18}", raw) else None)
     if person is None:
         messages.error(request, _("Choose a colleague to add."))
         return _department_page(request, access, status_code=400)
@@ -246,10 +254,15 @@ def obligation_confirm(request, pk):
                        % {"name": access.obligation.person.name})
         return redirect("training:sharing_obligation", pk=pk)
     try:
-        training_sharing.briefing_confirm(
-            obligation=access.obligation, by=scope_for(request.user).person,
-            on_behalf=not access.is_own, note=request.POST.get("note", ""), now=timezone.now(),
-        )
+        with transaction.atomic():
+            training_sharing.briefing_confirm(
+                obligation=access.obligation, by=scope_for(request.user).person,
+                on_behalf=not access.is_own, note=request.POST.get("note", ""),
+                now=timezone.now(),
+            )
+            if not access.is_own:
+                trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, access.obligation,
+                             subject=access.obligation.person, detail="briefing confirmed")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("training:sharing_obligation", pk=pk)
@@ -286,10 +299,13 @@ def report_submit(request, pk):
     if not access.may_supervise:
         raise Http404
     try:
-        training_sharing.report_submit(
-            sharing=access.sharing, by=scope_for(request.user).person, now=timezone.now(),
-            render_pdf=department_report_pdf,
-        )
+        with transaction.atomic():
+            report = training_sharing.report_submit(
+                sharing=access.sharing, by=scope_for(request.user).person, now=timezone.now(),
+                render_pdf=department_report_pdf,
+            )
+            trail.record(request, AuditEvent.Action.REPORT_FINALISED, report,
+                         department=access.sharing.department)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _department_page(request, access, status_code=400)
@@ -309,6 +325,8 @@ def report_pdf(request, pk):
         content = department_report_pdf(
             training_sharing.department_status(access.sharing, today=timezone.localdate())
         )
+    trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, access.sharing,
+                 department=access.sharing.department, detail="onward-sharing report")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="sharing-report-{pk}.pdf"'
     return response

@@ -1,0 +1,88 @@
+"""Writing the audit trail: the one function every audited action calls.
+
+Call `record()` inside the transaction of the action it records, so that the action and
+its event are committed together or not at all:
+
+    with transaction.atomic():
+        certificate_revoke(certificate, ...)
+        trail.record(request, AuditEvent.Action.CERTIFICATE_REVOKED, certificate,
+                     subject=certificate.person)
+
+Changes made in the Wagtail admin are recorded from Wagtail's own log entries (see
+audit.signals), which Wagtail writes in the transaction of the change; the address for
+those comes from the request that AuditContextMiddleware keeps for the current thread.
+"""
+
+import contextvars
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from config.middleware import client_address
+from people.access import scope_for
+
+_current_request = contextvars.ContextVar("audit_request", default=None)
+
+
+def record(request, action: AuditEvent.Action, obj, *, subject=None, department=None,
+           organisation=None, detail: str = "") -> AuditEvent:
+    """Record that the request's user did `action` to `obj`, about `subject` (a Person).
+    `obj` is a model instance, or a model class for an action on many of its rows (an
+    import).
+
+    The event belongs to the subject's department and organisation; without a subject,
+    to `department`/`organisation` if given, else to the actor's own, so that the
+    coordinators of the organisation concerned can read it."""
+    actor = request.user if request is not None and request.user.is_authenticated else None
+    actor_person = scope_for(actor).person if actor is not None else None
+    if subject is not None:
+        department_id, organisation_id = subject.department_id, subject.organisation_id
+    else:
+        department_id = department.pk if department is not None else None
+        if organisation is not None:
+            organisation_id = organisation.pk
+        elif department is not None:
+            organisation_id = department.organisation_id
+        else:
+            organisation_id = actor_person.organisation_id if actor_person else None
+    return AuditEvent.objects.create(
+        at=timezone.now(),
+        actor=actor,
+        actor_person=actor_person,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id="" if isinstance(obj, type) else str(obj.pk),
+        subject=subject,
+        organisation_id=organisation_id,
+        department_id=department_id,
+        address=client_address(request) if request is not None else None,
+        detail=detail[:200],
+    )
+
+
+def current_request():
+    """The request being served on this thread, for events recorded from signals."""
+    return _current_request.get()
+
+
+class AuditContextMiddleware:
+    """Keeps the current request where audit.signals can find it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def record_access(request, action: AuditEvent.Action, obj, *, subject) -> AuditEvent | None:
+    """Record a view or download of `subject`'s records by someone else. Reading one's own
+    records is not recorded: it is never what an access-log review looks for."""
+    if subject is not None and subject == scope_for(request.user).person:
+        return None
+    return record(request, action, obj, subject=subject)
