@@ -1,5 +1,7 @@
 """Site search over the published material, and the printable plan."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -10,16 +12,22 @@ from cms.models import EmergencyPlanPage
 from cms.plan_pdf import render_plan_pdf
 
 PAGE_SIZE = 20
+WORD = re.compile(r"\w+")
+MAX_WORDS = 20
 
 
 @login_required
 def search(request):
     """Search live pages; Japanese queries go through cms.search's substring matching."""
     query = request.GET.get("q", "").strip()
+    # Only the words are searched: punctuation finds nothing, and some of it (quotes,
+    # brackets, "<") is query syntax to SQLite's full-text index, which then fails. The
+    # first few words are enough; thousands would nest the query past Python's limit.
+    words = " ".join(WORD.findall(query)[:MAX_WORDS])
     results = Page.objects.none()
-    if query:
+    if words:
         # depth > 1 leaves out Wagtail's invisible root page.
-        results = Page.objects.live().specific().filter(depth__gt=1).search(query)
+        results = Page.objects.live().specific().filter(depth__gt=1).search(words)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cms/search.html", {"query": query, "page": page})
 

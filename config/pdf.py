@@ -8,6 +8,7 @@ installed), so it is only the fallback that keeps `make run` working on a bare m
 import io
 import logging
 from functools import cache
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from reportlab.lib.pagesizes import A4
@@ -76,7 +77,9 @@ class _Document(SimpleDocTemplate):
         style = getattr(flowable, "style", None)
         level = {"ja-Heading1": 0, "ja-Heading2": 1}.get(getattr(style, "name", ""))
         if level is not None and hasattr(flowable, "getPlainText"):
-            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
+            # The contents list parses its entries as markup again: escape the heading's
+            # plain text, or a "<" typed in a heading would be obeyed (or crash it).
+            self.notify("TOCEntry", (level, escape(flowable.getPlainText()), self.page))
 
 
 def render_pdf(story, *, title: str, footer: str = "", on_page=None) -> bytes:

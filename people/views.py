@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from audit import trail
 from audit.models import AuditEvent
+from config.params import as_id
 from people.access import get_person_for, scope_for
 from people.fiscal import fiscal_year_of
 from people.models import Department
@@ -25,19 +26,22 @@ def directory(request):
         .order_by("kana", "employee_number")
     )
     organisations = scope.organisations()
-    organisation_id = request.GET.get("organisation", "")
-    if organisation_id.isdigit():
-        people = people.filter(organisation_id=int(organisation_id))
+    chosen_organisation = as_id(request.GET.get("organisation", ""))
+    if chosen_organisation is not None:
+        people = people.filter(organisation_id=chosen_organisation)
     elif len(organisations) == 1:
-        organisation_id = str(organisations[0].pk)
+        chosen_organisation = organisations[0].pk
+    organisation_id = str(chosen_organisation) if chosen_organisation is not None else ""
     # A prefecture has thousands of departments: offer those of one organisation only.
     departments = (
-        scope.departments().filter(organisation_id=int(organisation_id))
-        if organisation_id else Department.objects.none()
+        scope.departments().filter(organisation_id=chosen_organisation)
+        if chosen_organisation is not None else Department.objects.none()
     )
     department_id = request.GET.get("department", "")
-    if department_id.isdigit():
-        people = people.filter(department_id=int(department_id))
+    if as_id(department_id) is not None:
+        people = people.filter(department_id=as_id(department_id))
+    else:
+        department_id = ""
     query = request.GET.get("q", "").strip()
     if query:
         people = people.filter(

@@ -329,13 +329,13 @@ def test_records_keep_pointing_at_the_person(clock, closed_session, operator, co
 def test_it_refuses_a_person_already_anonymised(clock, operator, coordinator):
     anonymise(operator, coordinator)
 
-    with pytest.raises(ValidationError, match="already anonymised"):
+    with pytest.raises(ValidationError, match="匿名化済み"):
         anonymise(operator, coordinator)
     assert reloaded(operator).anonymised_on == TODAY
 
 
 def test_it_refuses_ones_own_record(clock, coordinator):
-    with pytest.raises(ValidationError, match="your own record"):
+    with pytest.raises(ValidationError, match="自分自身の記録は匿名化できません"):
         anonymise(coordinator, coordinator)
     assert reloaded(coordinator).name == "高橋 恵"
 

@@ -267,10 +267,6 @@ def test_signin_sheet_forged_tokens(clock, login, session, coordinator, token):
         assert row_counts() == before
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "training/views/sessions.py attendance_import_confirm: secrets.compare_digest() on "
-    "str raises TypeError for a non-ASCII token; compare the UTF-8 bytes, as the roster "
-    "import does"))
 def test_signin_sheet_a_non_ascii_forged_token_is_refused(clock, login, session, coordinator):
     client = login(coordinator)
     sheet_upload(client, session, csv_bytes([["職員番号", "出欠", "備考"], ["operator", "出席", ""]]))

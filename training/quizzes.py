@@ -29,6 +29,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.params import as_id
 from people.models import Person
 from training.certificates import certificate_issue_if_earned
 from training.models import (
@@ -208,11 +209,12 @@ def answers_from_form(data) -> dict[int, list[int]]:
             continue
         question_id = field.removeprefix(ANSWER_FIELD_PREFIX)
         choice_ids = data.getlist(field)
-        if not question_id.isdigit() or not all(c.isdigit() for c in choice_ids):
+        ids = [as_id(question_id), *(as_id(c) for c in choice_ids)]
+        if None in ids:
             raise ValidationError(
                 _("The answers could not be read. Reload the quiz and answer again.")
             )
-        answers[int(question_id)] = [int(c) for c in choice_ids]
+        answers[ids[0]] = ids[1:]
     return answers
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.params import as_id
 from drills import consoles, runs
 from drills.improvements import retestable_items
 from drills.models import (
@@ -227,8 +228,8 @@ def tick(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     try:
         runs.action_tick(
-            drill=drill, action_id=_as_int(request.POST.get("action")),
-            log_entry_id=_as_int(request.POST.get("log_entry")),
+            drill=drill, action_id=as_id(request.POST.get("action")),
+            log_entry_id=as_id(request.POST.get("log_entry")),
             achieved_at=_parse_local(request.POST.get("achieved_at")),
             by=scope_for(request.user).person, now=timezone.now(),
         )
@@ -245,7 +246,7 @@ def rate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     try:
         runs.objective_rate(
-            drill=drill, objective_id=_as_int(request.POST.get("objective")),
+            drill=drill, objective_id=as_id(request.POST.get("objective")),
             rating=request.POST.get("rating", ""), notes=request.POST.get("notes", ""),
             by=scope_for(request.user).person, now=timezone.now(),
         )
@@ -303,7 +304,7 @@ def play(request, pk):
 
 def _log_post(request, participant, now):
     inject = None
-    raw_inject = _as_int(request.POST.get("inject"))
+    raw_inject = as_id(request.POST.get("inject"))
     if raw_inject is not None:
         inject = DrillInject.objects.filter(pk=raw_inject).select_related("drill").first()
     try:
@@ -351,7 +352,7 @@ def join(request):
         except ValidationError as error:
             form.add_error("code", error)
         else:
-            role = drill.roles.filter(pk=_as_int(form.cleaned_data["role"])).first()
+            role = drill.roles.filter(pk=as_id(form.cleaned_data["role"])).first()
             if role is not None:
                 participant = runs.participant_join(
                     drill=drill, role=role, now=now,
@@ -365,9 +366,6 @@ def join(request):
         "form": form, "drill": drill, "roles": drill.roles.all() if drill else [],
     }, status=400 if form.is_bound and drill is None else 200)
 
-
-def _as_int(raw):
-    return int(raw) if raw and str(raw).isdigit() else None
 
 
 def _parse_local(raw):

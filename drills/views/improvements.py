@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from wagtail.models import Page
 
+from config.params import as_id
 from drills import improvements
 from drills.models import DrillObjective, ImprovementItem
 from people.access import (
@@ -178,8 +179,8 @@ def improvement_verify(request, pk):
     if not access.may_edit:
         raise Http404
     raw = request.POST.get("later_drill", "")
-    later_drill = (controlled_drills_for(request.user).filter(pk=raw).first()
-                   if raw.isdigit() else None)
+    later_drill = (controlled_drills_for(request.user).filter(pk=as_id(raw)).first()
+                   if as_id(raw) is not None else None)
     if later_drill is None:
         messages.error(request, _("Choose the later drill that re-tested this item."))
         return redirect("drills:improvement", pk=pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import trail
 from audit.models import AuditEvent
+from config.params import as_id
 from people.access import (
     certificates_for,
     get_certificate_for,
@@ -124,7 +125,7 @@ def certificate_manage(request, pk):
 @require_POST
 def certificates_issue_pending(request):
     """Issue the certificates that attendance recorded after the quiz has made due."""
-    session = get_managed_session_for(request.user, _as_int(request.POST.get("session")))
+    session = get_managed_session_for(request.user, as_id(request.POST.get("session")))
     issued = certificates.certificates_issue_pending(session=session, today=timezone.localdate())
     messages.success(request, ngettext(
         "%(count)s certificate issued for %(session)s.",
@@ -178,9 +179,6 @@ def _malformed_message():
     return _("This is not a certificate code. A code has 12 letters and digits, printed "
              "in three groups of four, like XXXX-XXXX-XXXX.")
 
-
-def _as_int(raw):
-    return int(raw) if raw and raw.isdigit() else None
 
 
 urlpatterns = [

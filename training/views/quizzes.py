@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import trail
 from audit.models import AuditEvent
+from config.params import as_id
 from people.access import (
     attempts_visible_to,
     get_attempt_for,
@@ -141,8 +142,10 @@ def quiz_results(request):
         .order_by("-submitted_at", "-pk")
     )
     quiz_id = request.GET.get("quiz", "")
-    if quiz_id.isdigit():
-        attempts = attempts.filter(quiz=quiz_id)
+    if as_id(quiz_id) is not None:
+        attempts = attempts.filter(quiz=as_id(quiz_id))
+    else:
+        quiz_id = ""
     page = Paginator(attempts, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "training/quizzes/results.html", {
         "page": page,
@@ -159,7 +162,7 @@ def quiz_analysis(request, pk):
     quiz = get_quiz_analysis_for(request.user, pk)
     department = request.GET.get("department", "")
     figures = analysis.quiz_analysis(
-        quiz=quiz, department_id=int(department) if department.isdigit() else None
+        quiz=quiz, department_id=as_id(department)
     )
     return render(request, "training/quizzes/analysis.html", {
         "quiz": quiz, "analysis": figures,

@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from audit import trail
 from audit.models import AuditEvent
+from config.params import as_id
 from people.access import get_overseen_department_for, scope_for
 from people.fiscal import fiscal_year_of
 from training import reading as required_reading
@@ -52,7 +53,7 @@ def reading(request, page_id):
         try:
             required_reading.acknowledgement_record(
                 person=person, page=page, today=today,
-                revision_id=_as_int(request.POST.get("revision")),
+                revision_id=as_id(request.POST.get("revision")),
             )
             messages.success(request, _("Thank you. Your acknowledgement is recorded."))
         except ValidationError as error:
@@ -80,8 +81,8 @@ def department_reading(request, pk):
     people = department.people.all()
 
     if request.method == "POST":
-        person = people.filter(pk=_as_int(request.POST.get("person"))).first()
-        page = Page.objects.live().filter(pk=_as_int(request.POST.get("page"))).first()
+        person = people.filter(pk=as_id(request.POST.get("person"))).first()
+        page = Page.objects.live().filter(pk=as_id(request.POST.get("page"))).first()
         if person is None or page is None:
             raise Http404
         try:
@@ -103,9 +104,6 @@ def department_reading(request, pk):
         "department": department, "pages": pages, "rows": rows,
     })
 
-
-def _as_int(raw):
-    return int(raw) if raw and raw.isdigit() else None
 
 
 urlpatterns = [

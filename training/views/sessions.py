@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import spreadsheet_response
+from config.params import as_id
 from people.access import (
     get_managed_session_for,
     get_session_department_for,
@@ -98,7 +99,7 @@ def session_manage(request, pk):
     if request.method == "POST":
         entries = [
             training_sessions.RosterEntry(
-                person_id=_as_int(raw),
+                person_id=as_id(raw),
                 status=request.POST.get(f"status-{raw}", ""),
                 note=request.POST.get(f"note-{raw}", ""),
             )
@@ -331,7 +332,8 @@ def attendance_import_confirm(request, pk):
     pending = request.session.get(PENDING_IMPORT)
     if not (
         pending and pending["session"] == session.pk
-        and secrets.compare_digest(pending["token"], request.POST.get("token", ""))
+        and secrets.compare_digest(pending["token"].encode(),
+                                   request.POST.get("token", "").encode())
     ):
         messages.error(request, _("That file is no longer waiting to be imported. Upload it "
                                   "again."))
@@ -378,9 +380,6 @@ def _scanned_at(request, session_pk, code):
         return datetime.datetime.fromtimestamp(scanned["at"], tz=datetime.UTC)
     return None
 
-
-def _as_int(raw):
-    return int(raw) if raw and raw.isdigit() else None
 
 
 urlpatterns = [

@@ -5,8 +5,6 @@ Every view asks people.access for the object and for what the user may do with i
 training.sharing decides whether the facts allow it.
 """
 
-import re
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import spreadsheet_response
+from config.params import as_id
 from people.access import (
     dashboard_sharings_for,
     get_coordinated_organisation_for,
@@ -114,8 +113,8 @@ def obligation_add(request, pk):
     raw = request.POST.get("person", "")
     # Looked up among the department's staff only: an id from elsewhere is "no choice",
     # never a message naming someone the supervisor may not see.
-    person = (access.sharing.department.people.filter(pk=int(raw)).first()
-              if re.fullmatch(r"[0-9]{1,18}", raw) else None)
+    person = (access.sharing.department.people.filter(pk=as_id(raw)).first()
+              if as_id(raw) is not None else None)
     if person is None:
         messages.error(request, _("Choose a colleague to add."))
         return _department_page(request, access, status_code=400)
