@@ -27,6 +27,7 @@ from audit.models import AuditEvent, AuditFinding, AuditReview, AuditReviewItem
 from audit.reviews import local_midnight
 from audit.trail import record
 from config.exports import spreadsheet_response
+from config.forms import within_supported_years
 from people.access import (
     audit_events_for,
     audit_organisations_for,
@@ -36,16 +37,6 @@ from people.access import (
 from people.models import Department
 
 PAGE_SIZE = 50
-EARLIEST = datetime.date(2000, 1, 1)
-LATEST = datetime.date(2100, 12, 31)
-
-
-def _within_years(value):
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise ValidationError(_("Enter a date between %(first)s and %(last)s.")
-                              % {"first": EARLIEST, "last": LATEST})
-
-
 class TrailFilterForm(forms.Form):
     person = forms.CharField(label=gettext_lazy("Person (name or employee number)"),
                              max_length=100, required=False)
@@ -53,10 +44,10 @@ class TrailFilterForm(forms.Form):
                                         required=False, empty_value=None)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
-                                validators=[_within_years],
+                                validators=[within_supported_years],
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=gettext_lazy("To"), required=False,
-                              validators=[_within_years],
+                              validators=[within_supported_years],
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, departments, **kwargs):
@@ -151,7 +142,7 @@ def trail_download(request, file_format):
 
 
 class FindingForm(forms.ModelForm):
-    found_on = forms.DateField(label=gettext_lazy("Found on"), validators=[_within_years],
+    found_on = forms.DateField(label=gettext_lazy("Found on"), validators=[within_supported_years],
                                widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
@@ -196,9 +187,11 @@ def findings(request):
 
 class DrawForm(forms.Form):
     organisation = forms.ModelChoiceField(label=gettext_lazy("Organisation"), queryset=None)
-    period_start = forms.DateField(label=gettext_lazy("Period from"), validators=[_within_years],
+    period_start = forms.DateField(label=gettext_lazy("Period from"),
+                                   validators=[within_supported_years],
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=gettext_lazy("Period to"), validators=[_within_years],
+    period_end = forms.DateField(label=gettext_lazy("Period to"),
+                                 validators=[within_supported_years],
                                  widget=forms.DateInput(attrs={"type": "date"}))
     months_per_quarter = forms.IntegerField(label=gettext_lazy("Months in each quarter"),
                                             min_value=1, max_value=3, initial=1)

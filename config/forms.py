@@ -1,7 +1,11 @@
-"""The login form."""
+"""Form pieces shared by the site: the login form, and the range of dates it accepts."""
+
+import datetime
 
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext as _
 
 
 class LoginForm(AuthenticationForm):
@@ -13,3 +17,16 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+
+
+def within_supported_years(value) -> None:
+    """A date (or date and time) the site can store and mean: 2000 to 2100. Beyond, a
+    typo like 0001-01-01 is before year 1 once moved to UTC and cannot be stored."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError(_("Enter a date between %(first)s and %(last)s.")
+                              % {"first": EARLIEST, "last": LATEST})

@@ -628,7 +628,7 @@ def test_the_plan_pdf_prints_markup_in_headings_as_text(clock, login, home_page,
 # The admin's session form (the Wagtail admin's own page editing is left out)
 
 
-# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: pinned by the xfail below.
+# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: config.forms.within_supported_years refuses it (tested below).
 NOT_YEAR_ONE = DATETIMES.filter(lambda text: not text.startswith("0001-01-01"))
 
 
@@ -659,11 +659,6 @@ def test_admin_session_form(clock, login, prefecture, coordinator, title, venue,
         assert_escaped(body(page), title, shown=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "training/admin/sessions.py TrainingSessionForm accepts starts_at 0001-01-01 00:00 (Tokyo), "
-    "before year 1 in UTC: SQLite overflows on save (OverflowError), PostgreSQL saves it and "
-    "then fails reading it back (DataError 'timestamp too small'). Bound starts_at/ends_at in "
-    "TrainingSessionForm.clean (e.g. years 2000-2100)"))
 def test_admin_session_in_year_one(clock, login, prefecture, coordinator):
     from tests.test_sessions import with_session_permissions
 

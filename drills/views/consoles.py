@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.forms import within_supported_years
 from config.params import as_id
 from drills import consoles, runs
 from drills.improvements import retestable_items
@@ -57,6 +58,7 @@ class ScheduleForm(forms.Form):
         label=gettext_lazy("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[within_supported_years],
     )
     title = forms.CharField(label=gettext_lazy("Title (optional)"), required=False, max_length=200)
     retest_items = RetestItemsField(

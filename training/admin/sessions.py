@@ -9,6 +9,7 @@ Attendance is read-only here: it is recorded on the session page, never typed in
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
+from config.forms import within_supported_years
 from people.access import managed_sessions_for, scope_for
 from people.models import Department, Organisation
 from training.models import Attendance, Quiz, TrainingSession
@@ -88,6 +90,12 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if quiz is not None and quiz.organisation_id != organisation.pk:
             self.add_error("quiz", _("Choose a quiz of the session's organisation."))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+            try:
+                within_supported_years(value)
+            except ValidationError as error:
+                self.add_error(name, error)
+                return cleaned
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The session must end after it starts."))
         return cleaned
