@@ -11,9 +11,8 @@ from django.dispatch import receiver
 from wagtail.models import ModelLogEntry, PageLogEntry
 
 from audit.models import AuditEvent
-from audit.trail import current_request
+from audit.trail import current_request, event
 from config.middleware import client_address
-from people.access import scope_for
 from people.models import IdGrant, Person, RoleAssignment
 
 
@@ -23,25 +22,12 @@ def log_entry_recorded(sender, instance, created, **kwargs):
     if not created:
         return
     request = current_request()
-    subject = _subject_of(instance)
-    actor_person = scope_for(instance.user).person if instance.user is not None else None
-    if subject is not None:
-        department_id, organisation_id = subject.department_id, subject.organisation_id
-    else:
-        department_id = None
-        organisation_id = actor_person.organisation_id if actor_person else None
-    AuditEvent.objects.create(
-        at=instance.timestamp,
-        actor=instance.user,
-        actor_person=actor_person,
-        action=AuditEvent.Action.ADMIN_CHANGED,
-        content_type_id=instance.content_type_id,
-        object_id=str(instance.object_id),
-        subject=subject,
-        organisation_id=organisation_id,
-        department_id=department_id,
+    event(
+        actor=instance.user, action=AuditEvent.Action.ADMIN_CHANGED,
+        content_type=instance.content_type, object_id=str(instance.object_id),
+        subject=_subject_of(instance),
         address=client_address(request) if request is not None else None,
-        detail=instance.action[:200],
+        detail=instance.action, at=instance.timestamp,
     )
 
 

@@ -35,28 +35,33 @@ def record(request, action: AuditEvent.Action, obj, *, subject=None, department=
     to `department`/`organisation` if given, else to the actor's own, so that the
     coordinators of the organisation concerned can read it."""
     actor = request.user if request is not None and request.user.is_authenticated else None
+    if organisation is not None:
+        organisation_id = organisation.pk
+    else:
+        organisation_id = department.organisation_id if department is not None else None
+    return event(
+        actor=actor, action=action, content_type=ContentType.objects.get_for_model(obj),
+        object_id="" if isinstance(obj, type) else str(obj.pk), subject=subject,
+        department_id=department.pk if department is not None else None,
+        organisation_id=organisation_id,
+        address=client_address(request) if request is not None else None, detail=detail,
+    )
+
+
+def event(*, actor, action, content_type, object_id: str, subject=None, department_id=None,
+          organisation_id=None, address=None, detail: str = "", at=None) -> AuditEvent:
+    """Write one event; where it belongs is decided here, for record() and audit.signals
+    alike: the subject's department and organisation, else those given, else the
+    actor's organisation."""
     actor_person = scope_for(actor).person if actor is not None else None
     if subject is not None:
         department_id, organisation_id = subject.department_id, subject.organisation_id
-    else:
-        department_id = department.pk if department is not None else None
-        if organisation is not None:
-            organisation_id = organisation.pk
-        elif department is not None:
-            organisation_id = department.organisation_id
-        else:
-            organisation_id = actor_person.organisation_id if actor_person else None
+    elif organisation_id is None and actor_person is not None:
+        organisation_id = actor_person.organisation_id
     return AuditEvent.objects.create(
-        at=timezone.now(),
-        actor=actor,
-        actor_person=actor_person,
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id="" if isinstance(obj, type) else str(obj.pk),
-        subject=subject,
-        organisation_id=organisation_id,
-        department_id=department_id,
-        address=client_address(request) if request is not None else None,
+        at=at or timezone.now(), actor=actor, actor_person=actor_person, action=action,
+        content_type=content_type, object_id=object_id, subject=subject,
+        organisation_id=organisation_id, department_id=department_id, address=address,
         detail=detail[:200],
     )
 
