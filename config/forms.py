@@ -1,11 +1,15 @@
-"""Form pieces shared by the site: the login form, and the range of dates it accepts."""
+"""Form pieces shared by the site: the login form, a choice of page by id, and the range
+of dates the site accepts."""
 
 import datetime
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
+
+from config.params import as_id
 
 
 class LoginForm(AuthenticationForm):
@@ -17,6 +21,21 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class PageChoiceField(forms.ModelChoiceField):
+    """A choice among Wagtail pages, by title. A page type's key is its link to Page, and
+    Django's range check for integer lookups does not cover such a key, so an id beyond
+    64 bits reached SQLite, which raised OverflowError. Ids are read with as_id first:
+    anything else is an invalid choice."""
+
+    def label_from_instance(self, page):
+        return page.title
+
+    def to_python(self, value):
+        if value not in self.empty_values and as_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 EARLIEST = datetime.date(2000, 1, 1)

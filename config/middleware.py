@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -30,3 +31,24 @@ def client_address(request) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+class RefuseNulMiddleware:
+    """Answers 400 to a request whose query string or form data holds a NUL character.
+
+    PostgreSQL cannot store NUL in text, and SQLite stores it silently, so one database
+    would fail with a server error where the other keeps an invisible character. Django's
+    form fields already refuse NUL; this refuses it for the fields views read straight
+    from request.POST as well, before any of them runs. Uploaded files are not looked
+    at: a spreadsheet is binary and may hold any byte.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for data in (request.GET, request.POST):
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL character in the request data")
+        return self.get_response(request)

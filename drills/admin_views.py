@@ -28,6 +28,7 @@ from wagtail.log_actions import log
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import CONTENT_TYPES
+from config.forms import PageChoiceField
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
 from drills.scenarios import DEFAULT_MINUTES_PER_LINK, contact_tree_scenario, plan_contacts
@@ -128,7 +129,7 @@ def timeline_export(request, pk, file_format):
 
 
 class ContactTreeForm(forms.Form):
-    plan = forms.ModelChoiceField(
+    plan = PageChoiceField(
         label=gettext_lazy("Plan"), queryset=None, widget=forms.RadioSelect,
         empty_label=None,
     )
@@ -140,7 +141,6 @@ class ContactTreeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = scenario_plans_for(user).select_related("organisation")
-        self.fields["plan"].label_from_instance = lambda plan: plan.title
 
     def clean_plan(self):
         plan = self.cleaned_data["plan"]

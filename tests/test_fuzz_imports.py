@@ -31,6 +31,7 @@ from tests.test_fuzz_support import (
     csv_bytes,
     date_strategy,
     raw_file_strategy,
+    refused_for_nul,
     rolled_back,
     row_counts,
     text_strategy,
@@ -263,6 +264,9 @@ def test_signin_sheet_forged_tokens(clock, login, session, coordinator, token):
         response = client.post(
             reverse("training:attendance_import_confirm", args=[session.pk]), {"token": token}
         )
+        if refused_for_nul(response):
+            assert row_counts() == before
+            return
         assert response.status_code == 302
         assert row_counts() == before
 

@@ -31,7 +31,6 @@ FUZZ = settings(
                            HealthCheck.data_too_large],
 )
 
-ON_POSTGRESQL = "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
 ON_SQLITE = "sqlite" in django_settings.DATABASES["default"]["ENGINE"]
 
 SCRIPT = "<script>alert(1)</script>"
@@ -51,15 +50,11 @@ PAYLOADS = [
 ]
 
 
-def text_strategy(*, nul=True):
+def text_strategy():
     """Any text the client can send: the fixed payloads, generated text with control
     characters, and long runs. Lone surrogates cannot be encoded in a form post at all;
-    they are fed as raw bytes in files instead.
-
-    `nul=False` leaves NUL out, for the fields that store it today (on PostgreSQL: a
-    server error); tests named ..._with_nul pin those down one by one."""
-    if not nul:
-        return text_strategy().map(lambda text: text.replace("\x00", ""))
+    they are fed as raw bytes in files instead. A request with NUL anywhere is refused
+    whole (see refused_for_nul)."""
     return st.one_of(
         st.sampled_from(PAYLOADS),
         st.text(st.characters(codec="utf-8", categories=["Cc", "L", "N", "P", "S", "Z", "M"]),
@@ -217,6 +212,18 @@ def refused(response):
     if response.status_code == 302:
         return bool(error_messages(response))
     return response.status_code == 200 and b"errorlist" in response.content
+
+
+def refused_for_nul(response):
+    """Whether the request held a NUL character, and so was refused whole with a 400 page
+    before any view ran (config.middleware.RefuseNulMiddleware)."""
+    request = response.wsgi_request
+    held_nul = any("\x00" in key or any("\x00" in value for value in values)
+                   for data in (request.GET, request.POST) for key, values in data.lists())
+    if held_nul:
+        assert response.status_code == 400, response.status_code
+        assert "保存できない文字" in body(response)
+    return held_nul
 
 
 def body(response):

@@ -208,3 +208,24 @@ def test_the_quiz_countdown_is_a_static_script(client, clock, session, taker):  
     page = response.content.decode()
     assert "js/quiz_countdown.js" in page
     assert 'data-time-up="' in page  # the message the script shows when time is up
+
+
+# NUL in a request: PostgreSQL cannot store it, so the site refuses it before any view runs
+
+
+def test_a_nul_in_a_field_name_is_refused_in_both_languages(client, operator):
+    client.force_login(operator.user)
+    response = client.post(reverse("home"), {"note\x00": "x"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "保存できない文字" in text and "cannot be stored" in text
+
+
+def test_a_nul_in_an_uploaded_file_is_not_refused(client, operator):
+    """A workbook is binary: only the form's text is looked at, not the files."""
+    import io
+
+    client.force_login(operator.user)
+    upload = io.BytesIO(b"PK\x03\x04\x00\x00")
+    upload.name = "sheet.xlsx"
+    assert client.post(reverse("home"), {"file": upload}).status_code != 400

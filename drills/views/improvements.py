@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from wagtail.models import Page
 
+from config.forms import PageChoiceField
 from config.params import as_id
 from drills import improvements
 from drills.models import DrillObjective, ImprovementItem
@@ -37,11 +38,6 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, person):
         return f"{person.name} ({person.department.name})"
-
-
-class PageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, page):
-        return page.title
 
 
 class ImprovementItemForm(forms.Form):
