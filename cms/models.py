@@ -10,6 +10,7 @@ can let a municipality's coordinators edit only their own material:
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -128,6 +129,18 @@ class TrainingModulePage(RequiredReading, Page):
     @property
     def organisation(self):
         return self.get_parent().specific.organisation
+
+
+def modules_open_to(organisations):
+    """The training modules that sessions and questions of these organisations may cite:
+    the modules under their own training indexes, and those another organisation (in
+    practice the prefecture) shares with every organisation."""
+    open_to = Q(reach=RequiredReading.Reach.ALL_ORGANISATIONS)
+    for path in TrainingIndexPage.objects.filter(organisation__in=organisations).values_list(
+        "path", flat=True
+    ):
+        open_to |= Q(path__startswith=path)
+    return TrainingModulePage.objects.filter(open_to)
 
 
 class EmergencyPlanPage(RequiredReading, Page):

@@ -31,15 +31,14 @@ drill participant) are played in 熊本市 with ids from 熊本県. The answer i
 refusal (a form error, a 400, or a redirect with an error message), nothing is written,
 and nothing from elsewhere (names, titles) appears in the response or its messages. The
 same form with the actor's own id is then accepted, which shows that only the id was
-wrong. What leaked when this file was written is a strict xfail, with its reason, in
-`LEAKS`.
+wrong.
 
 | object type             | URLs (part 1)                                                                                         | form fields (part 2)                                                       |
 | ----------------------- | ----------------------------------------------------------------------------------------------------- | -------------------------------------------------------------------------- |
 | person                  | people:person                                                                                         | department reading `person`; obligation_add `person`; session roster `person`; improvement item `point_of_contact`; briefing `briefed_by`; sign-in sheet 職員番号 |
 | department              | training:department_reading, training:session_department (+mixed)                                    | improvement item `department`; session admin `departments`; dashboard `?organisation`, quiz analysis `?department` |
 | organisation            | training:sharing_reminder_ladder                                                                      | admin `organisation` (question, quiz, training session, scenario add and edit); dashboard `?organisation` |
-| plan / training page    | (training:reading, plan_pdf: BY_DESIGN)                                                               | department reading `page`; reading `revision`; briefing `materials`; improvement item `page`; contact-tree `plan`; session admin `modules`, question admin `module` (both LEAKS) |
+| plan / training page    | (training:reading, plan_pdf: BY_DESIGN)                                                               | department reading `page`; reading `revision`; briefing `materials`; improvement item `page`; contact-tree `plan`; session admin `modules`, question admin `module` |
 | training session        | session_calendar, session_manage, invitations_send, attendance_close, checkin_display, signin_sheet, attendance_export, attendance_import(+confirm), session_department, checkin_entry, checkin, quiz_start; admin trainingsession:* | certificates_issue_pending `session`                              |
 | attendance              | admin attendance:*                                                                                    | session roster rows, sign-in sheet rows                                    |
 | quiz / question / choice| quiz_analysis; admin quiz:*, question:*                                                              | attempt answers `answer-<question>` = choice ids; results `?quiz`; session admin `quiz` |
@@ -1090,31 +1089,11 @@ FORMS = {
 }
 
 
-# Leaks found when this file was written: each fails today and is kept as a strict xfail,
-# so that the fix turns it into a pass (and a reminder to drop its line here).
-LEAKS = {
-    "admin session: module of 熊本県": (
-        "LEAK: training.admin.sessions.TrainingSessionForm scopes organisation, departments and "
-        "quiz but not `modules`: a municipality's coordinator is offered every organisation's "
-        "training modules and can save another organisation's as modules covered"
-    ),
-    "admin question: module of 熊本県": (
-        "LEAK: training.admin.quizzes.QuestionForm does not scope `module`: a municipality's "
-        "coordinator is offered every organisation's training modules and can link a question "
-        "to another organisation's module"
-    ),
-}
-
-
 def without_tags(text: str) -> str:
     return re.sub(r"<[^>]*>", " ", text)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=LEAKS[name]))
-    if name in LEAKS else name
-    for name in FORMS
-])
+@pytest.mark.parametrize("name", FORMS)
 def test_an_id_from_elsewhere_in_a_form_is_refused(name, world):
     form = FORMS[name]
     url, data = form.url(world), form.data(world)

@@ -638,6 +638,19 @@ def test_the_question_form_offers_only_the_users_organisations(clock, login, pre
     assert "Choice 6" in body
 
 
+@pytest.mark.parametrize("reach, accepted", [("all", True), ("own", False)])
+def test_a_question_cites_a_module_of_another_organisation_only_if_shared_with_every_one(
+    clock, login, city, city_coordinator, module, reach, accepted
+):
+    module.reach = reach
+    module.save_revision().publish()
+    client = login(with_quiz_permissions(city_coordinator))
+    assert (module.title in client.get("/admin/question/new/").content.decode()) is accepted
+    response = client.post("/admin/question/new/", question_form(city, module=module.pk))
+    assert Question.objects.filter(module=module).exists() is accepted
+    assert response.status_code == (302 if accepted else 200)
+
+
 def test_a_coordinator_writes_a_question_with_its_choices(clock, login, prefecture, coordinator):
     client = login(with_quiz_permissions(coordinator))
     response = client.post("/admin/question/new/", question_form(prefecture))

@@ -552,6 +552,26 @@ def test_the_admin_lists_only_the_sessions_a_coordinator_runs(clock, login, sess
     assert client.get(f"/admin/trainingsession/history/{session.pk}/").status_code == 404
 
 
+@pytest.mark.parametrize("reach, accepted", [("all", True), ("own", False)])
+def test_a_session_covers_a_module_of_another_organisation_only_if_shared_with_every_one(
+    clock, login, home_page, prefecture, city, city_coordinator, reach, accepted
+):
+    from cms.models import TrainingIndexPage, TrainingModulePage
+
+    index = home_page.add_child(instance=TrainingIndexPage(
+        title="研修資料", slug="training-430005", organisation=prefecture))
+    module = index.add_child(instance=TrainingModulePage(title="県の研修資料", slug="m", body=[],
+                                                         reach=reach))
+    client = login(with_session_permissions(city_coordinator))
+    assert (module.title in client.get("/admin/trainingsession/new/").content.decode()) is accepted
+    response = client.post("/admin/trainingsession/new/", {
+        "organisation": city.pk, "title": "市の研修会", "starts_at": "2026-12-20 13:30",
+        "ends_at": "2026-12-20 16:30", "venue": "市役所", "capacity": "30",
+        "audience": "id_holders", "modules": [module.pk], "briefing_due_days": "30"})
+    assert TrainingSession.objects.filter(modules=module).exists() is accepted
+    assert response.status_code == (302 if accepted else 200)
+
+
 def test_the_admin_export_lists_sessions_as_csv(clock, login, session, coordinator):
     client = login(with_session_permissions(coordinator))
     response = client.get("/admin/trainingsession/?export=csv")

@@ -29,6 +29,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
+from cms.models import modules_open_to
 from people.access import attempts_visible_to, quiz_organisations_for, scope_for
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizRule
 
@@ -157,6 +158,8 @@ class QuestionForm(ChoiceRowsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.for_user is not None:
+            self.fields["module"].queryset = modules_open_to(self.fields["organisation"].queryset)
         self.existing_choices = list(self.instance.choices.all()) if self.instance.pk else []
         for row, choice in enumerate(self.existing_choices, start=1):
             self.initial.setdefault(f"choice_{row}", choice.text)
@@ -171,6 +174,12 @@ class QuestionForm(ChoiceRowsForm):
 
     def clean(self):
         cleaned = super().clean()
+        organisation, module = cleaned.get("organisation"), cleaned.get("module")
+        if organisation and module and not modules_open_to([organisation]).filter(
+            pk=module.pk
+        ).exists():
+            self.add_error("module", _("Choose a module of the question's organisation, or one "
+                                       "shared with every organisation."))
         if any(is_correct and not text for text, is_correct in self.choice_rows()):
             raise ValidationError(_("A choice marked correct needs its text."))
         rows = [(text, is_correct) for text, is_correct in self.choice_rows() if text]
@@ -313,7 +322,9 @@ class QuestionViewSet(ScopedViewSet):
                         "remove that choice. The order is shuffled for each attempt."),
         ),
         FieldPanel("explanation"),
-        FieldRowPanel([FieldPanel("module"), FieldPanel("section_id")]),
+        # A list of the modules open to the question, not the page chooser, which would
+        # browse every organisation's pages.
+        FieldRowPanel([FieldPanel("module", widget=forms.Select), FieldPanel("section_id")]),
     ], base_form_class=QuestionForm)
 
     def get_index_view_kwargs(self, **kwargs):

@@ -25,6 +25,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
+from cms.models import modules_open_to
 from config.forms import within_supported_years
 from people.access import managed_sessions_for, scope_for
 from people.models import Department, Organisation
@@ -78,6 +79,7 @@ class TrainingSessionForm(WagtailAdminModelForm):
             lambda department: f"{department.organisation} {department.name}"
         )
         self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=organisations)
+        self.fields["modules"].queryset = modules_open_to(organisations)
 
     def clean(self):
         cleaned = super().clean()
@@ -89,6 +91,10 @@ class TrainingSessionForm(WagtailAdminModelForm):
         quiz = cleaned.get("quiz")
         if quiz is not None and quiz.organisation_id != organisation.pk:
             self.add_error("quiz", _("Choose a quiz of the session's organisation."))
+        chosen = {module.pk for module in cleaned.get("modules") or []}
+        if chosen - set(modules_open_to([organisation]).values_list("pk", flat=True)):
+            self.add_error("modules", _("Choose modules of the session's organisation, or "
+                                        "modules shared with every organisation."))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
             try:
