@@ -107,6 +107,8 @@ COORDINATOR_PERMISSIONS = [
         for model in ("department", "person", "idgrant")
         for action in ("add", "change", "view")
     ),
+    # A role ends by deleting it.
+    *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
     *(
         ("training", f"{action}_{model}")
         for model in ("trainingsession", "question", "choice", "quiz", "quizrule")

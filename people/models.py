@@ -291,3 +291,24 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.get_role_display()}"
+
+    def clean(self):
+        """The scope each role needs, in words, before the database's constraint refuses
+        it; and a role is held within the person's own organisation."""
+        person_organisation = self.person.organisation_id if self.person_id else None
+        if self.role == self.Role.SUPERVISOR:
+            if self.department_id is None or self.organisation_id is not None:
+                raise ValidationError({"department": _(
+                    "A supervisor supervises one department: choose the department and "
+                    "leave the organisation empty.")})
+            if self.department.organisation_id != person_organisation:
+                raise ValidationError({"department": _(
+                    "Choose a department of the person's own organisation.")})
+        elif self.role in (self.Role.COORDINATOR, self.Role.EVALUATOR):
+            if self.organisation_id is None or self.department_id is not None:
+                raise ValidationError({"organisation": _(
+                    "A coordinator or an evaluator works for one organisation: choose the "
+                    "organisation and leave the department empty.")})
+            if self.organisation_id != person_organisation:
+                raise ValidationError({"organisation": _(
+                    "Choose the person's own organisation.")})

@@ -20,7 +20,7 @@ from wagtail.permissions import register_permission_policy
 
 from people import admin_views
 from people.access import scope_for
-from people.models import Department, IdGrant, Organisation, Person
+from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
 
 
 @hooks.register("register_admin_urls")
@@ -55,7 +55,7 @@ class PrefectureWidePermissionPolicy(ModelPermissionPolicy):
         )
 
 
-for model in (Organisation, Department, Person, IdGrant):
+for model in (Organisation, Department, Person, IdGrant, RoleAssignment):
     register_permission_policy(model, PrefectureWidePermissionPolicy(model))
 
 
@@ -129,8 +129,9 @@ class PersonViewSet(ModelViewSet):
         "organisation.lg_code", "employee_number", "name", "kana", "email", "department.code",
     ]
     export_filename = "people"
-    # Login accounts are linked elsewhere, not typed into this form.
-    form_fields = ["organisation", "department", "employee_number", "name", "kana", "email"]
+    # The login account is made under Settings → Users, then chosen here.
+    form_fields = ["organisation", "department", "employee_number", "name", "kana", "email",
+                   "user"]
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
@@ -163,11 +164,34 @@ class IdGrantViewSet(ModelViewSet):
         )
 
 
+class RoleAssignmentViewSet(ModelViewSet):
+    """Who supervises, coordinates and evaluates: what people.access reads to decide
+    everything else, so each change is in the audit trail (the admin's log)."""
+
+    model = RoleAssignment
+    icon = "tag"
+    list_display = ["person", "role", "department", "organisation"]
+    list_filter = ["role", "person__organisation"]
+    search_fields = ["person__name", "person__kana", "person__employee_number"]
+    list_export = ["person.organisation.lg_code", "person.employee_number", "person.name",
+                   "role", "department.code", "organisation.lg_code"]
+    export_filename = "roles"
+    form_fields = ["person", "role", "department", "organisation"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=RoleAssignment.objects.select_related(
+                "person", "department__organisation", "organisation"),
+            **kwargs,
+        )
+
+
 class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 260
-    items = (OrganisationViewSet, DepartmentViewSet, PersonViewSet, IdGrantViewSet)
+    items = (OrganisationViewSet, DepartmentViewSet, PersonViewSet, IdGrantViewSet,
+             RoleAssignmentViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -55,7 +55,7 @@ wrong.
 | improvement item        | improvement, improvement_status, improvement_edit, improvement_verify                                 | drill scheduling `retest_items`                                            |
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
-| people admin            | admin organisation:*, department:*, person:*, idgrant:* (prefecture-wide only: "denied")              | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
+| people admin            | admin organisation:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page
 permissions, and not one of our viewsets. The shared after-action report is addressed by
@@ -655,7 +655,8 @@ URLS += [Url(f"attendance:{view}", attendance_pk, CITY_COORDINATOR, GET, expect=
          for view in ["edit", "delete", "history", "history_results", "usage"]]
 for model, of in [("organisation", pk("prefecture")), ("department", pk("department_a")),
                   ("person", pk("operator")),
-                  ("idgrant", lambda w: {"pk": w.operator.id_grants.get().pk})]:
+                  ("idgrant", lambda w: {"pk": w.operator.id_grants.get().pk}),
+                  ("roleassignment", lambda w: {"pk": w.supervisor.roles.get().pk})]:
     URLS += [Url(f"{model}:{view}", of, CITY_COORDINATOR, GET, owner="coordinator",
                  expect="denied")
              for view in ["edit", "copy", "delete", "history", "history_results", "usage"]]

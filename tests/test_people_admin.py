@@ -33,3 +33,58 @@ def test_a_municipality_coordinator_cannot_open_a_prefecture_person(
     client = login(with_people_permissions(city_coordinator))
     response = client.get(f"/admin/person/edit/{operator.pk}/")
     assert response.status_code == 302
+
+
+# Login accounts and roles
+
+
+def test_a_coordinator_links_a_login_account_and_grants_a_role(login, coordinator, operator,
+                                                              department_a):
+    from django.contrib.auth import get_user_model
+
+    from audit.models import AuditEvent
+    from people.models import RoleAssignment
+
+    client = login(with_people_permissions(coordinator))
+    account = get_user_model().objects.create_user("yamada-new")
+    response = client.post(f"/admin/person/edit/{operator.pk}/", {
+        "organisation": operator.organisation_id, "department": operator.department_id,
+        "employee_number": operator.employee_number, "name": operator.name,
+        "kana": operator.kana, "email": "", "user": account.pk})
+    assert response.status_code == 302
+    operator.refresh_from_db()
+    assert operator.user == account
+
+    response = client.post("/admin/roleassignment/new/", {
+        "person": operator.pk, "role": "supervisor", "department": department_a.pk,
+        "organisation": ""})
+    assert response.status_code == 302
+    assert RoleAssignment.objects.filter(person=operator, role="supervisor",
+                                         department=department_a).exists()
+    role = RoleAssignment.objects.get(person=operator)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.ADMIN_CHANGED, object_id=str(role.pk), subject=operator,
+        content_type__model="roleassignment", actor=coordinator.user).exists()
+
+
+@pytest.mark.parametrize("role, scope, message", [
+    ("supervisor", "organisation", "所属長は一つの所属を監督します"),
+    ("coordinator", "department", "コーディネーターと評価者は一つの団体に属します"),
+    ("supervisor", "city_department", "本人の団体の所属を選んでください"),
+    ("evaluator", "city", "本人の団体を選んでください"),
+])
+def test_a_role_with_the_wrong_scope_is_refused_in_words(
+    login, coordinator, operator, prefecture, department_a, city, city_department, role, scope,
+    message
+):
+    from people.models import RoleAssignment
+
+    fields = {"organisation": prefecture.pk, "department": department_a.pk,
+              "city_department": city_department.pk, "city": city.pk}
+    data = {"person": operator.pk, "role": role, "department": "", "organisation": ""}
+    data["department" if "department" in scope else "organisation"] = fields[scope]
+    response = login(with_people_permissions(coordinator)).post("/admin/roleassignment/new/",
+                                                                 data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not RoleAssignment.objects.filter(person=operator).exists()

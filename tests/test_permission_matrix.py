@@ -544,12 +544,13 @@ for view in ["edit", "delete", "history", "history_results", "usage"]:
 # Wagtail admin: the people viewsets span every organisation, so only prefecture-wide
 # users may use them (people.wagtail_hooks.PrefectureWidePermissionPolicy), with the
 # permissions the demo gives coordinators: organisations are fixed (view only), and
-# nobody deletes.
+# nobody deletes but a role, which ends that way.
 PEOPLE_OBJECTS = {
     "organisation": lambda w: {"pk": w.prefecture.pk},
     "department": lambda w: {"pk": w.department_a.pk},
     "person": lambda w: {"pk": w.operator.pk},
     "idgrant": lambda w: {"pk": w.operator.id_grants.get().pk},
+    "roleassignment": lambda w: {"pk": w.supervisor.roles.get().pk},
 }
 for model, of in PEOPLE_OBJECTS.items():
     may_change = set() if model == "organisation" else COORDINATOR
@@ -559,7 +560,7 @@ for model, of in PEOPLE_OBJECTS.items():
         f"{model}:add": Entry(none, admin(may_change)),
         f"{model}:edit": Entry(of, admin(may_change)),
         f"{model}:copy": Entry(of, admin(may_change)),
-        f"{model}:delete": Entry(of, admin(set())),
+        f"{model}:delete": Entry(of, admin(COORDINATOR if model == "roleassignment" else set())),
         f"{model}:history": Entry(of, admin(may_change)),
         f"{model}:history_results": Entry(of, admin(may_change)),
         f"{model}:usage": Entry(of, admin(may_change)),
