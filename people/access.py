@@ -768,16 +768,18 @@ def get_audit_review_for(user, pk):
 
 
 def get_anonymisable_person_for(user, pk) -> Person:
-    """A person the user may anonymise when they leave: the coordinators of the person's
-    organisation, and prefecture-wide coordinators, may; anyone else gets 404. A person
+    """A person the user may anonymise (may_anonymise); anyone else gets 404. A person
     already anonymised is returned too, so that the page can say so."""
-    scope = scope_for(user)
     person = (
-        Person.objects.filter(organisation__in=scope.coordinated_organisations())
-        .select_related("department", "organisation", "user")
-        .filter(pk=pk)
-        .first()
+        Person.objects.select_related("department", "organisation", "user").filter(pk=pk).first()
     )
-    if person is None:
+    if person is None or not may_anonymise(user, person):
         raise Http404
     return person
+
+
+def may_anonymise(user, person) -> bool:
+    """Whether the user may anonymise the person when they leave: the coordinators of
+    the person's organisation, and prefecture-wide coordinators, may."""
+    scope = scope_for(user)
+    return scope.sees_everything or person.organisation_id in scope.coordinated_organisation_ids

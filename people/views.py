@@ -7,7 +7,7 @@ from django.utils import timezone
 from audit import trail
 from audit.models import AuditEvent
 from config.params import as_id
-from people.access import get_person_for, scope_for
+from people.access import get_person_for, may_anonymise, scope_for
 from people.fiscal import fiscal_year_of
 from people.models import Department
 
@@ -82,5 +82,6 @@ def person_detail(request, pk):
             "current_grant": person.current_id_grant(today),
             "fiscal_year": fiscal_year_of(today),
             "roles": person.roles.select_related("department", "organisation"),
+            "may_anonymise": not person.is_anonymised and may_anonymise(request.user, person),
         },
     )

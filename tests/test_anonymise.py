@@ -441,6 +441,24 @@ def test_the_admin_offers_the_action_on_the_list_and_the_edit_page(
     assert anonymise_url(operator) in edit
 
 
+def test_the_person_page_offers_the_action_to_the_coordinators_of_their_organisation(
+    clock, login, city_coordinator, outsider, supervisor
+):
+    """A municipality's coordinator may not open the admin's people lists, so the staff
+    directory's person page is where they find the action."""
+    page = login(city_coordinator).get(reverse("people:person", args=[outsider.pk]))
+    assert anonymise_url(outsider) in page.content.decode()
+
+    anonymise(outsider, city_coordinator)
+    page = login(city_coordinator).get(reverse("people:person", args=[outsider.pk]))
+    assert anonymise_url(outsider) not in page.content.decode()  # already anonymised
+
+
+def test_the_person_page_does_not_offer_it_to_a_supervisor(clock, login, supervisor, operator):
+    page = login(supervisor).get(reverse("people:person", args=[operator.pk]))
+    assert page.status_code == 200 and anonymise_url(operator) not in page.content.decode()
+
+
 def test_the_page_lists_the_plans_whose_contact_tree_names_the_leaver(
     clock, login, coordinator, operator, home_page, prefecture, city
 ):
