@@ -34,7 +34,8 @@ def client_address(request) -> str | None:
 
 
 class RefuseNulMiddleware:
-    """Answers 400 to a request whose query string or form data holds a NUL character.
+    """Answers 400 to a request whose path, query string or form data holds a NUL
+    character.
 
     PostgreSQL cannot store NUL in text, and SQLite stores it silently, so one database
     would fail with a server error where the other keeps an invisible character. Django's
@@ -47,6 +48,8 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:  # Wagtail would look for a page by that slug
+            raise BadRequest("NUL character in the path")
         for data in (request.GET, request.POST):
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in value for value in values):

@@ -221,6 +221,10 @@ def test_a_nul_in_a_field_name_is_refused_in_both_languages(client, operator):
     assert "保存できない文字" in text and "cannot be stored" in text
 
 
+def test_a_nul_in_the_path_is_refused(client, home_page):
+    assert client.get("/plan%00/").status_code == 400
+
+
 def test_a_nul_in_an_uploaded_file_is_not_refused(client, operator):
     """A workbook is binary: only the form's text is looked at, not the files."""
     import io
