@@ -18,6 +18,9 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from audit import trail
+from audit.admin_exports import AuditedExportMixin
+from audit.models import AuditEvent
 from people import admin_views
 from people.access import scope_for
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
@@ -95,7 +98,11 @@ def _anonymise_url(person) -> str | None:
     return reverse("person:anonymise", args=[person.pk])
 
 
-class PersonIndexView(IndexView):
+class AuditedIndexView(AuditedExportMixin, IndexView):
+    """The people lists' downloads name staff: each is in the audit trail."""
+
+
+class PersonIndexView(AuditedIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _anonymise_url(instance):
@@ -105,6 +112,14 @@ class PersonIndexView(IndexView):
 
 
 class PersonEditView(EditView):
+    """The edit page shows a person's record, so opening it is recorded as a view of it."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)  # finds self.object, or 404
+        trail.record_access(request, AuditEvent.Action.RECORDS_VIEWED, self.object,
+                            subject=self.object)
+        return response
+
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
@@ -148,6 +163,7 @@ class PersonViewSet(ModelViewSet):
 class IdGrantViewSet(ModelViewSet):
     model = IdGrant
     icon = "key"
+    index_view_class = AuditedIndexView
     list_display = ["person", "granted_on", "revoked_on", "reason"]
     list_filter = ["reason", "person__organisation"]
     search_fields = ["person__name", "person__kana", "person__employee_number"]
@@ -170,6 +186,7 @@ class RoleAssignmentViewSet(ModelViewSet):
 
     model = RoleAssignment
     icon = "tag"
+    index_view_class = AuditedIndexView
     list_display = ["person", "role", "department", "organisation"]
     list_filter = ["role", "person__organisation"]
     search_fields = ["person__name", "person__kana", "person__employee_number"]

@@ -88,3 +88,26 @@ def test_a_role_with_the_wrong_scope_is_refused_in_words(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not RoleAssignment.objects.filter(person=operator).exists()
+
+
+# The audit trail
+
+
+def test_opening_a_person_in_the_admin_is_recorded_as_a_view(login, coordinator, operator):
+    from audit.models import AuditEvent
+
+    client = login(with_people_permissions(coordinator))
+    assert client.get(f"/admin/person/edit/{operator.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RECORDS_VIEWED)
+    assert (event.subject, event.actor) == (operator, coordinator.user)
+
+
+@pytest.mark.parametrize("model", ["person", "idgrant", "roleassignment"])
+def test_downloading_a_people_list_is_recorded(login, coordinator, supervisor, operator, model):
+    from audit.models import AuditEvent
+
+    client = login(with_people_permissions(coordinator))
+    response = client.get(f"/admin/{model}/?export=csv")
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RECORDS_EXPORTED,
+                                     content_type__model=model, actor=coordinator.user).exists()
