@@ -119,7 +119,7 @@ def test_schedule_a_drill_in_year_one(login, clock, scenario, coordinator):
                                     "start%00"])
 def test_clock_actions(login, started, coordinator, action):
     response = login(coordinator).post(f"/drills/{started.pk}/control/{action}/")
-    assert response.status_code in (302, 404)
+    assert response.status_code in ((400,) if "%00" in action else (302, 404))
 
 
 # The evaluator
