@@ -7,6 +7,7 @@ ID value or any credential.
 import datetime
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
@@ -291,6 +292,14 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.get_role_display()}"
+
+    @admin.display(description=_("covers"))
+    def scope_label(self) -> str:
+        """What the role covers, named in full: department names repeat from one
+        organisation to the next."""
+        if self.department_id is not None:
+            return f"{self.department.organisation} {self.department}"
+        return str(self.organisation)
 
     def clean(self):
         """The scope each role needs, in words, before the database's constraint refuses

@@ -10,7 +10,9 @@ from django.urls import path, reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
 from wagtail.admin.views.generic.models import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -180,6 +182,21 @@ class IdGrantViewSet(ModelViewSet):
         )
 
 
+class RoleAssignmentForm(WagtailAdminModelForm):
+    """Department names repeat from one organisation to the next, so each choice names
+    its organisation too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.select_related(
+            "organisation", "department")
+        self.fields["person"].label_from_instance = (
+            lambda person: f"{person.name}（{person.organisation} {person.department}）")
+        self.fields["department"].queryset = Department.objects.select_related("organisation")
+        self.fields["department"].label_from_instance = (
+            lambda department: f"{department.organisation} {department}")
+
+
 class RoleAssignmentViewSet(ModelViewSet):
     """Who supervises, coordinates and evaluates: what people.access reads to decide
     everything else, so each change is in the audit trail (the admin's log)."""
@@ -187,13 +204,16 @@ class RoleAssignmentViewSet(ModelViewSet):
     model = RoleAssignment
     icon = "tag"
     index_view_class = AuditedIndexView
-    list_display = ["person", "role", "department", "organisation"]
+    list_display = ["person", "role", "scope_label"]
     list_filter = ["role", "person__organisation"]
     search_fields = ["person__name", "person__kana", "person__employee_number"]
     list_export = ["person.organisation.lg_code", "person.employee_number", "person.name",
                    "role", "department.code", "organisation.lg_code"]
     export_filename = "roles"
-    form_fields = ["person", "role", "department", "organisation"]
+    edit_handler = ObjectList(
+        [FieldPanel(name) for name in ("person", "role", "department", "organisation")],
+        base_form_class=RoleAssignmentForm,
+    )
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

@@ -111,3 +111,12 @@ def test_downloading_a_people_list_is_recorded(login, coordinator, supervisor, o
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action=AuditEvent.Action.RECORDS_EXPORTED,
                                      content_type__model=model, actor=coordinator.user).exists()
+
+
+def test_the_roles_name_departments_with_their_organisation(login, coordinator, supervisor,
+                                                             city_department):
+    """Department names repeat from one organisation to the next (福祉課 in most)."""
+    client = login(with_people_permissions(coordinator))
+    form = client.get("/admin/roleassignment/new/").content.decode()
+    assert "熊本市 区民課" in form and "田中 一郎（熊本県 県北広域本部福祉課）" in form
+    assert "熊本県 県北広域本部福祉課" in client.get("/admin/roleassignment/").content.decode()
