@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -31,6 +31,27 @@ def client_address(request) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+class RefuseOversizedBodyMiddleware:
+    """Answers 400 to a request body larger than MAX_REQUEST_BODY_BYTES, before a byte of
+    it is read. Django caps only the form fields of a body (DATA_UPLOAD_MAX_MEMORY_SIZE),
+    not its files, so without this a large upload would be written to a temporary file
+    in full before the form found it too large. The reverse proxy caps the body too
+    (README); this holds when it does not. A body without a length (chunked) is read by
+    Django as empty."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            raise RequestDataTooBig(f"request body of {length} bytes")
+        return self.get_response(request)
 
 
 class RefuseNulMiddleware:

@@ -233,3 +233,15 @@ def test_a_nul_in_an_uploaded_file_is_not_refused(client, operator):
     upload = io.BytesIO(b"PK\x03\x04\x00\x00")
     upload.name = "sheet.xlsx"
     assert client.post(reverse("home"), {"file": upload}).status_code != 400
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client, coordinator, settings):
+    """A lower limit stands for the real one (21 MB), which would make the test slow."""
+    settings.MAX_REQUEST_BODY_BYTES = 1000
+    client.force_login(coordinator.user)
+    response = client.post(reverse("roster_import"), data=b"x" * 1001,
+                           content_type="application/octet-stream")
+    assert response.status_code == 400
+    assert "21 MB" in response.content.decode()
+    assert client.post(reverse("roster_import"), data=b"x" * 999,
+                       content_type="application/octet-stream").status_code != 400
