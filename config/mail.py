@@ -1,5 +1,14 @@
 """The e-mails the platform sends are bilingual: Japanese first, English below, in one
-message, so a reader never has to find the other version."""
+message, so a reader never has to find the other version.
+
+Each is a reminder recorded under unique keys in the transaction that sends it. If a
+worker dies after the mail server took the message and before the commit, the next run
+sends it again; its Message-ID, made from the keys, is then the same, and mail servers
+and clients that drop a message they already hold drop the copy.
+"""
+
+import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -18,10 +27,19 @@ def in_each_language(render) -> list:
     return rendered
 
 
-def bilingual_email(*, subject, body, to: list[str]) -> EmailMessage:
-    """`subject()` and `body()` render their text in the active language."""
+def bilingual_email(*, subject, body, to: list[str], keys: list[str]) -> EmailMessage:
+    """`subject()` and `body()` render their text in the active language; `keys` are the
+    unique keys the message's reminders are recorded under."""
     return EmailMessage(
         subject=" / ".join(in_each_language(subject)),
         body=LANGUAGE_SEPARATOR.join(text.strip() for text in in_each_language(body)) + "\n",
         to=to,
+        headers={"Message-ID": message_id(keys)},
     )
+
+
+def message_id(keys: list[str]) -> str:
+    """The same for the same keys, on any worker host: the site's host names the domain."""
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:40]
+    domain = urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+    return f"<{digest}@{domain}>"

@@ -428,6 +428,7 @@ def _reminder_email(recipient: Person, reminders: list[Reminder]) -> EmailMessag
             ],
         }),
         to=[recipient.email],
+        keys=[reminder.key for reminder in reminders],
     )
 
 

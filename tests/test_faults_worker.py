@@ -16,7 +16,8 @@ What holds, precisely:
   the mail handed over, then the transaction commits. So a notice is recorded at most
   once, and only once its mail was handed over; the mail goes out at least once (given
   a later run: the retry, or the next day's) and twice only if the worker dies, or the
-  commit fails, after the mail was handed over and before the commit. A worker killed
+  commit fails, after the mail was handed over and before the commit; the copy then
+  carries the same Message-ID (config.mail), by which it can be dropped. A worker killed
   anywhere else sends nothing twice.
 - A task queued with the Redis broker in the moment after a cluster died can be lost as
   well: until Redis sees that cluster's connection close, its pending BLPOP takes it.
@@ -269,15 +270,18 @@ def certificates_expiring(people):
     return [person.email for person in people]
 
 
-def mails_to(folder):
-    """How many messages the file-based backend wrote to each recipient."""
+def messages_in(folder):
+    """The messages the file-based backend wrote."""
     separator = b"\n" + b"-" * 79 + b"\n"
-    counts = collections.Counter()
     for path in Path(folder).iterdir():
         for raw in path.read_bytes().split(separator):
             if raw.strip():
-                counts[email.message_from_bytes(raw)["To"]] += 1
-    return counts
+                yield email.message_from_bytes(raw)
+
+
+def mails_to(folder):
+    """How many messages the file-based backend wrote to each recipient."""
+    return collections.Counter(message["To"] for message in messages_in(folder))
 
 
 def reminders_recorded():
@@ -346,6 +350,10 @@ def test_orm_broker_a_task_whose_cluster_was_killed_runs_again_after_the_retry_p
 
     assert reminders_recorded() == sorted([first, second, third])
     assert mails_to(mail_run.folder) == {first: 1, second: 1 + sent_twice, third: 1}
+    # A copy sent again carries the first one's Message-ID, so that it can be dropped.
+    message_ids = {message["Message-ID"] for message in messages_in(mail_run.folder)
+                   if message["To"] == second}
+    assert len(message_ids) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -175,6 +175,22 @@ def test_a_notice_another_worker_recorded_first_is_not_sent_again(
     assert Notice.objects.count() == 2 and len(mail.outbox) == 2
 
 
+def test_a_message_sent_again_after_its_notices_were_lost_keeps_its_message_id(
+    clock, closed_session, operator, colleague
+):
+    """As when a worker dies after the mail server took the messages and before the
+    commit: the next run sends them again under the same Message-IDs, by which the copy
+    can be dropped (config.mail)."""
+    with_email(operator, colleague)
+    run_on(clock, datetime.date(2026, 12, 19))
+    first = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}
+    Notice.objects.all().delete()
+    assert reminders_send(now=timezone.now()) == 2
+    again = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox[2:]}
+    assert again == first and len(set(first.values())) == 2
+    assert all(value.endswith("@127.0.0.1>") for value in first.values())
+
+
 def test_one_e_mail_per_person_however_many_notices(clock, closed_session, department_a,
                                                     operator, colleague):
     with_email(operator, colleague)

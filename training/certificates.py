@@ -359,4 +359,6 @@ def _reminder_message(certificate: Certificate) -> EmailMessage:
         % {"day": formats.date_format(certificate.expires_on, "DATE_FORMAT")},
         body=lambda: render_to_string("training/certificates/reminder_email.txt", context),
         to=[certificate.person.email],
+        # One reminder per certificate (CertificateReminder's one-to-one key).
+        keys=[f"certificate-reminder:{certificate.pk}"],
     )

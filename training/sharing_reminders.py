@@ -294,7 +294,7 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) ->
         with transaction.atomic():
             Notice.objects.bulk_create(notices)
             if recipient.email:
-                message = _reminder_email(recipient, texts)
+                message = _reminder_email(recipient, texts, [n.key for n in notices])
                 message.connection = connection
                 message.send()
     except IntegrityError:
@@ -302,7 +302,8 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) ->
     return len(notices)
 
 
-def _reminder_email(recipient: Person, texts: dict[str, list[str]]) -> EmailMessage:
+def _reminder_email(recipient: Person, texts: dict[str, list[str]],
+                    keys: list[str]) -> EmailMessage:
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:sharing")
     count = len(texts[LANGUAGES[0]])
     return bilingual_email(
@@ -313,6 +314,7 @@ def _reminder_email(recipient: Person, texts: dict[str, list[str]]) -> EmailMess
             "recipient": recipient, "texts": texts[translation.get_language()], "url": url,
         }),
         to=[recipient.email],
+        keys=keys,
     )
 
 
