@@ -6,11 +6,11 @@ again by slug on later runs, so a re-run neither duplicates nor republishes them
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from wagtail.models import Page, PageViewRestriction, Site
 
 from cms.demo_content import TRAINING_MODULES, emergency_plan, stream
 from cms.editors import editor_group_for
-from cms.models import EmergencyPlanPage, HomePage, TrainingIndexPage, TrainingModulePage
+from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
+from cms.site import home_page_setup
 from people.models import Organisation
 
 # Who must read each module: everything for new ID holders, and the two that every
@@ -25,7 +25,7 @@ EDITORS = {"coordinator": "430005", "kumamoto-city": "431001"}
 
 @transaction.atomic
 def demo_pages_seed() -> None:
-    home = _home_page()
+    home = home_page_setup(hostname="localhost", port=80)
     prefecture = Organisation.objects.get(lg_code="430005")
 
     index = _child(home, TrainingIndexPage, slug="training-430005", title="熊本県 研修資料",
@@ -46,26 +46,6 @@ def demo_pages_seed() -> None:
     for username, lg_code in EDITORS.items():
         group = editor_group_for(Organisation.objects.get(lg_code=lg_code))
         get_user_model().objects.get(username=username).groups.add(group)
-
-
-def _home_page() -> HomePage:
-    home = HomePage.objects.first()
-    if home is None:
-        root = Page.get_first_root_node()
-        home = root.add_child(instance=HomePage(title="住基ネット 研修・訓練", slug="kunren"))
-        home.save_revision().publish()
-        # Wagtail's installation page is replaced by ours as the site's root.
-        Site.objects.update_or_create(
-            is_default_site=True,
-            defaults={"hostname": "localhost", "port": 80, "root_page": home,
-                      "site_name": "住基ネット 研修・訓練"},
-        )
-        Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
-    # Plans name people and telephone numbers: staff only.
-    PageViewRestriction.objects.get_or_create(
-        page=home, restriction_type=PageViewRestriction.LOGIN
-    )
-    return home
 
 
 def _child(parent, page_class, *, slug, **fields):

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.middleware.locale import LocaleMiddleware
@@ -16,6 +18,41 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionRenewalMiddleware:
+    """Renews a session's inactivity expiry (SESSION_COOKIE_AGE) at most once a minute.
+
+    Django's SESSION_SAVE_EVERY_REQUEST writes the session on every request, and a drill
+    console polls every second: 200 participants made 200 session writes a second, each
+    to keep an expiry 30 minutes away. Saving once a minute keeps the expiry sliding,
+    to within that minute, at one write a minute per console.
+    """
+
+    RENEWED = "_renewed_at"
+    RENEW_AFTER_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = request.session
+        if not session.is_empty():  # an anonymous visitor is given no session
+            if session.modified or (
+                time.time() - session.get(self.RENEWED, 0) >= self.RENEW_AFTER_SECONDS
+            ):
+                self.renewed(session)  # SessionMiddleware saves it
+        return response
+
+    @classmethod
+    def renewed(cls, session) -> None:
+        session[cls.RENEWED] = int(time.time())
+
+    @classmethod
+    def renewed_on_login(cls, sender, request, user, **kwargs) -> None:
+        """Logging in saves the session: that is a renewal (user_logged_in receiver)."""
+        cls.renewed(request.session)
 
 
 def client_address(request) -> str | None:

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,12 @@ class OpsConfig(AppConfig):
         # post_migrate is sent once per app with models, which this one need not have:
         # so it listens to every app's (the command is cheap when the table exists).
         post_migrate.connect(create_cache_table, dispatch_uid="ops.create_cache_table")
+        # Connected here rather than where the middleware is loaded, which is only at the
+        # first request: a login before it (a test client's force_login) must count too.
+        from config.middleware import SessionRenewalMiddleware
+
+        user_logged_in.connect(SessionRenewalMiddleware.renewed_on_login,
+                               dispatch_uid="ops.session_renewed_on_login")
 
 
 def create_cache_table(using, verbosity=1, **kwargs):
@@ -22,4 +29,5 @@ def create_cache_table(using, verbosity=1, **kwargs):
     REDIS_URL, see config/settings.py), so that an install or an upgrade needs no other
     step. createcachetable leaves a table that exists alone."""
     if any(cache["BACKEND"] == DATABASE_CACHE for cache in settings.CACHES.values()):
-        call_command("createcachetable", database=using, verbosity=verbosity)
+        # Quiet: it runs once per app, and would say "already exists" each time.
+        call_command("createcachetable", database=using, verbosity=0)

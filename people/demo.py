@@ -17,10 +17,10 @@ import random
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from people.fiscal import fiscal_year_of
+from people.groups import coordinators_group
 from people.models import (
     Department,
     IdGrant,
@@ -97,27 +97,6 @@ DEMO_ACCOUNTS = [
 OPERATOR_DEPARTMENT = "3010"
 COLLEAGUE_USERNAME = "colleague"
 
-COORDINATORS_GROUP = "コーディネーター"
-# Coordinators maintain the roster in the Wagtail admin; organisations are fixed.
-COORDINATOR_PERMISSIONS = [
-    ("wagtailadmin", "access_admin"),
-    ("people", "view_organisation"),
-    *(
-        ("people", f"{action}_{model}")
-        for model in ("department", "person", "idgrant")
-        for action in ("add", "change", "view")
-    ),
-    # A role ends by deleting it.
-    *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
-    *(
-        ("training", f"{action}_{model}")
-        for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
-        for action in ("add", "change", "view")
-    ),
-    *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
-    *(("drills", f"{action}_scenario") for action in ("add", "change", "delete", "view")),
-]
-
 SURNAMES = [
     ("田中", "タナカ"), ("中村", "ナカムラ"), ("松本", "マツモト"), ("村上", "ムラカミ"),
     ("坂本", "サカモト"), ("井上", "イノウエ"), ("山本", "ヤマモト"), ("西村", "ニシムラ"),
@@ -189,8 +168,7 @@ def demo_seed(*, today: datetime.date) -> None:
 
     employee_numbers = defaultdict(lambda: itertools.count(100001))
     supervised = set()
-    coordinators = Group.objects.get_or_create(name=COORDINATORS_GROUP)[0]
-    coordinators.permissions.set(_coordinator_permissions())
+    coordinators = coordinators_group()
 
     for username, lg_code, code, name, kana, role in DEMO_ACCOUNTS:
         department = departments[lg_code, code]
@@ -345,19 +323,6 @@ def large_lg_code(n: int) -> str:
     with 439, so a real roster can never collide with one."""
     first_five = f"439{n:02d}"
     return f"{first_five}{local_government_check_digit(first_five)}"
-
-
-def _coordinator_permissions():
-    permissions = Permission.objects.none()
-    for app_label, codename in COORDINATOR_PERMISSIONS:
-        permissions |= Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        )
-    found = set(permissions.values_list("content_type__app_label", "codename"))
-    missing = set(COORDINATOR_PERMISSIONS) - found
-    if missing:
-        raise LookupError(f"Permissions missing (run migrate first): {sorted(missing)}")
-    return permissions
 
 
 def _person_seed(department, number, name, kana, *, user=None):

@@ -606,7 +606,7 @@ def test_the_list_page_takes_a_fixed_number_of_queries(login, prefecture, coordi
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user, scope (person, roles, ID grant), own certificates, the page count,
     # the page of overseen certificates with people and sessions, the sessions offered.
-    assert count() == few == 12
+    assert count() == few == 9
 
 
 # The public verification page

@@ -59,5 +59,5 @@ def test_the_directory_uses_a_constant_number_of_queries(
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user, scope (person, roles, ID grant), count, page of people with their
     # current grant, departments for the filter
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get(URL).status_code == 200

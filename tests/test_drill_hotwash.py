@@ -325,10 +325,10 @@ def test_the_summary_query_count_does_not_grow_with_answers(login, ended, coordi
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user; scope: person, roles, ID grant; the drill; participants counted;
     # the answers with their authors' names.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get(summary_url(ended)).status_code == 200
     answer_as_guests(ended, 30, start=1)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get(summary_url(ended))
     assert response.context["summary"].answered == 31
 

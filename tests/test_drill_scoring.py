@@ -444,5 +444,5 @@ def test_the_score_page_query_count_does_not_grow(login, clock, schedule, coordi
     # the scoring: pauses, injects with releases, roles, objectives with ratings, actions
     # with ticks.
     for drill in (small, large):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(11):
             assert client.get(score_url(drill)).status_code == 200

@@ -230,10 +230,10 @@ def test_the_query_count_does_not_grow_with_the_years_of_drills(
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user; the scope: person, roles, ID grant; the organisations; the ended
     # drills; their scores (drills.scoring: pauses, injects, roles, objectives, actions).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         one_year = client.get(TRENDS)
     fiscal_years_of_drills(scenario, coordinator, range(2016, 2025))
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         ten_years = client.get(TRENDS)
     assert len(trend_of(one_year, "熊本県").years) == 1
     assert len(trend_of(ten_years, "熊本県").years) == 10

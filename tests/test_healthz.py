@@ -27,3 +27,11 @@ def test_it_answers_503_when_the_broker_is_unreachable(client, db, monkeypatch):
     assert response.status_code == 503
     assert report["task_queue"]["ok"] is False
     assert report["database"]["ok"] is True
+
+
+def test_it_answers_over_plain_http_where_every_page_redirects_to_https(client, db, settings):
+    """Load balancers and monitoring ask gunicorn directly, without TLS."""
+    assert settings.SECURE_REDIRECT_EXEMPT == [r"^healthz$"]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301

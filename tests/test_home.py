@@ -63,7 +63,7 @@ def test_the_coordinator_home_uses_a_constant_number_of_queries(
     # session, user, scope (person, roles, ID grant), required reading (training
     # indexes, modules, plans; no pages so no baselines or acknowledgements), own plan,
     # counts, organisations
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         assert client.get(reverse("home")).status_code == 200
 
 

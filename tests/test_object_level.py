@@ -77,7 +77,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
-from people import demo
+from people import groups
 from people.models import Department, RoleAssignment
 from tests.conftest import DRILL_T0, inject, make_person
 from tests.test_permission_matrix import discovered_url_names
@@ -402,7 +402,7 @@ def world(request, clock, operator, colleague, supervisor, coordinator, evaluato
     included), so that the admin rows test what people.access decides."""
     group = Group.objects.create(name="object-level")
     wanted = Q()
-    for app_label, codename in demo.COORDINATOR_PERMISSIONS:
+    for app_label, codename in groups.COORDINATOR_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     group.permissions.set(Permission.objects.filter(wanted))
     people = {

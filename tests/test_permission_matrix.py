@@ -30,7 +30,7 @@ coordinator working in their own organisation shows only where no object is invo
 (lists, the sharing dashboard, trends, the roster import, the admin indexes and add views).
 
 Every logged-in role also holds the Django permissions the demo gives coordinators
-(people.demo.COORDINATOR_PERMISSIONS, which include Wagtail admin access), so the admin
+(people.groups.COORDINATOR_PERMISSIONS, which include Wagtail admin access), so the admin
 cells test what people.access decides, not who happens to be in which group.
 
 Outcomes: "ok" (200, or a redirect anywhere but a login page), "login" (a redirect to
@@ -65,7 +65,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from people import demo
+from people import groups
 
 OURS = ("config.", "people.", "cms.", "training.", "drills.", "audit.")
 ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
@@ -251,10 +251,10 @@ def world(request, clock, operator, colleague, supervisor, other_supervisor, coo
           city_coordinator, evaluator):
     group = Group.objects.create(name="matrix")
     wanted = Q()
-    for app_label, codename in demo.COORDINATOR_PERMISSIONS:
+    for app_label, codename in groups.COORDINATOR_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     group.permissions.set(Permission.objects.filter(wanted))
-    assert group.permissions.count() == len(demo.COORDINATOR_PERMISSIONS)
+    assert group.permissions.count() == len(groups.COORDINATOR_PERMISSIONS)
     people = {"operator": operator, "other_supervisor": other_supervisor,
               "supervisor": supervisor, "city_coordinator": city_coordinator,
               "coordinator": coordinator, "evaluator": evaluator}

@@ -185,7 +185,7 @@ def test_the_department_page_uses_a_constant_number_of_queries(
         make_person(f"staff{n}", department_a, name=f"職員{n}", granted_on="2026-05-01")
     client = login(supervisor)
     url = reverse("training:department_reading", args=[department_a.pk])
-    with django_assert_num_queries(16) as captured:
+    with django_assert_num_queries(13) as captured:
         client.get(url)
     count = len(captured)
     make_person("one-more", department_a, name="追加", granted_on="2026-05-01")
@@ -211,7 +211,7 @@ def test_my_training_uses_a_constant_number_of_queries(
     # session, user, scope (person, roles, ID grant), training indexes, modules, plans,
     # baselines, acknowledgements; checklist: attendance, invitation, passed attempt,
     # certificate
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(14):
         body = client.get(reverse("training:mine")).content.decode()
     assert body.count("確認済み") == modules
 

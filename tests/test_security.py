@@ -106,6 +106,26 @@ def test_a_session_ends_after_thirty_minutes_without_a_request(client, clock, op
     assert response.url.startswith(reverse("login"))
 
 
+def test_requests_renew_the_session_at_most_once_a_minute(client, clock, operator):
+    """A drill console polls every second: it must not write the session each time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_written(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return any('UPDATE "django_session"' in query["sql"] for query in queries)
+
+    assert attempt(client, "operator", PASSWORD).status_code == 302
+    directory = reverse("people:directory")
+    client.get(directory)
+    clock.shift(datetime.timedelta(seconds=30))
+    assert not session_written(directory)
+    clock.shift(datetime.timedelta(seconds=31))
+    assert session_written(directory)
+    assert not session_written(directory)
+
+
 def test_the_session_cookie_is_http_only_same_site_and_short_lived(client, operator):
     response = attempt(client, "operator", PASSWORD)
     cookie = response.cookies["sessionid"]

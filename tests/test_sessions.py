@@ -192,7 +192,7 @@ def test_the_list_uses_a_constant_number_of_queries(
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user, scope (person, roles, ID grant), invitations with their sessions,
     # their live modules, attendance
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get(reverse("training:sessions")).status_code == 200
 
 
@@ -403,7 +403,7 @@ def test_the_session_page_uses_a_constant_number_of_queries(
     # session, user, scope (person, roles, ID grant), the session with its organisation
     # and quiz, attendances, invitations with people and departments, the session's
     # departments, its modules
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         assert client.get(reverse("training:session_manage", args=[session.pk])).status_code == 200
 
 

@@ -1,0 +1,52 @@
+"""The page tree a new installation starts from: our home page in place of Wagtail's
+welcome page, open to signed-in staff only, and under it each organisation's training
+index and emergency response plan, which that organisation's editors may edit.
+
+`manage.py site_setup` runs it in production; `seed_demo` runs it before the demo pages.
+Each step finds what an earlier run made, so running it again changes nothing.
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from wagtail.models import Page, PageViewRestriction, Site
+
+from cms.models import EmergencyPlanPage, HomePage, TrainingIndexPage
+from people.models import Organisation
+
+SITE_NAME = "住基ネット 研修・訓練"
+
+
+def home_page_setup(*, hostname: str, port: int) -> HomePage:
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = root.add_child(instance=HomePage(title=SITE_NAME, slug="kunren"))
+        home.save_revision().publish()
+        Page.objects.filter(depth=2).exclude(pk=home.pk).delete()  # Wagtail's welcome page
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": hostname, "port": port, "root_page": home, "site_name": SITE_NAME},
+    )
+    # Plans name people and telephone numbers: staff only.
+    PageViewRestriction.objects.get_or_create(
+        page=home, restriction_type=PageViewRestriction.LOGIN
+    )
+    return home
+
+
+def organisation_pages_setup(organisation: Organisation, home: HomePage) -> None:
+    """The organisation's training index (published, empty) and plan (a draft, until its
+    editors write and publish it)."""
+    with translation.override("ja"):
+        if not TrainingIndexPage.objects.filter(organisation=organisation).exists():
+            index = home.add_child(instance=TrainingIndexPage(
+                title=_("%(organisation)s training material") % {"organisation": organisation},
+                slug=f"training-{organisation.lg_code}", organisation=organisation,
+            ))
+            index.save_revision().publish()
+        if not EmergencyPlanPage.objects.filter(organisation=organisation).exists():
+            home.add_child(instance=EmergencyPlanPage(
+                title=_("%(organisation)s emergency response plan")
+                % {"organisation": organisation},
+                slug=f"plan-{organisation.lg_code}", organisation=organisation, live=False,
+            )).save_revision()

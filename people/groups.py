@@ -1,0 +1,49 @@
+"""The Wagtail admin group every coordinator joins, and the permissions it holds.
+
+Wagtail's group editor offers only some of these (not "view" on most models), so the
+group is set up in code: by `manage.py site_setup` in production and by `seed_demo`.
+What a coordinator may see within these permissions is decided by people.access.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+COORDINATORS_GROUP = "コーディネーター"
+# Coordinators maintain the roster in the Wagtail admin; organisations are fixed.
+COORDINATOR_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("people", "view_organisation"),
+    *(
+        ("people", f"{action}_{model}")
+        for model in ("department", "person", "idgrant")
+        for action in ("add", "change", "view")
+    ),
+    # A role ends by deleting it.
+    *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
+    *(
+        ("training", f"{action}_{model}")
+        for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
+        for action in ("add", "change", "view")
+    ),
+    *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
+    *(("drills", f"{action}_scenario") for action in ("add", "change", "delete", "view")),
+]
+
+
+def coordinators_group() -> Group:
+    """The coordinators' group, created or brought up to date."""
+    group = Group.objects.get_or_create(name=COORDINATORS_GROUP)[0]
+    group.permissions.set(_coordinator_permissions())
+    return group
+
+
+def _coordinator_permissions():
+    permissions = Permission.objects.none()
+    for app_label, codename in COORDINATOR_PERMISSIONS:
+        permissions |= Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        )
+    found = set(permissions.values_list("content_type__app_label", "codename"))
+    missing = set(COORDINATOR_PERMISSIONS) - found
+    if missing:
+        raise LookupError(f"Permissions missing (run migrate first): {sorted(missing)}")
+    return permissions
