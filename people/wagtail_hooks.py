@@ -91,6 +91,29 @@ class DepartmentViewSet(ModelViewSet):
         )
 
 
+class StaffChoicesForm(WagtailAdminModelForm):
+    """Names and department names repeat from one organisation to the next (福祉課 in
+    most), so each choice of a person or a department names its organisation too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "person" in self.fields:
+            self.fields["person"].queryset = Person.objects.select_related(
+                "organisation", "department")
+            self.fields["person"].label_from_instance = (
+                lambda person: f"{person.name}（{person.organisation} {person.department}）")
+        if "department" in self.fields:
+            self.fields["department"].queryset = Department.objects.select_related(
+                "organisation")
+            self.fields["department"].label_from_instance = (
+                lambda department: f"{department.organisation} {department}")
+
+
+def staff_form(*field_names) -> ObjectList:
+    return ObjectList([FieldPanel(name) for name in field_names],
+                      base_form_class=StaffChoicesForm)
+
+
 ANONYMISE_LABEL = _("Anonymise (leaver)")
 
 
@@ -147,8 +170,8 @@ class PersonViewSet(ModelViewSet):
     ]
     export_filename = "people"
     # The login account is made under Settings → Users, then chosen here.
-    form_fields = ["organisation", "department", "employee_number", "name", "kana", "email",
-                   "user"]
+    edit_handler = staff_form("organisation", "department", "employee_number", "name", "kana",
+                              "email", "user")
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
@@ -174,27 +197,12 @@ class IdGrantViewSet(ModelViewSet):
         "granted_on", "revoked_on", "reason",
     ]
     export_filename = "operator-id-grants"
-    form_fields = ["person", "granted_on", "revoked_on", "reason"]
+    edit_handler = staff_form("person", "granted_on", "revoked_on", "reason")
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
             queryset=IdGrant.objects.select_related("person__organisation"), **kwargs
         )
-
-
-class RoleAssignmentForm(WagtailAdminModelForm):
-    """Department names repeat from one organisation to the next, so each choice names
-    its organisation too."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.select_related(
-            "organisation", "department")
-        self.fields["person"].label_from_instance = (
-            lambda person: f"{person.name}（{person.organisation} {person.department}）")
-        self.fields["department"].queryset = Department.objects.select_related("organisation")
-        self.fields["department"].label_from_instance = (
-            lambda department: f"{department.organisation} {department}")
 
 
 class RoleAssignmentViewSet(ModelViewSet):
@@ -210,10 +218,7 @@ class RoleAssignmentViewSet(ModelViewSet):
     list_export = ["person.organisation.lg_code", "person.employee_number", "person.name",
                    "role", "department.code", "organisation.lg_code"]
     export_filename = "roles"
-    edit_handler = ObjectList(
-        [FieldPanel(name) for name in ("person", "role", "department", "organisation")],
-        base_form_class=RoleAssignmentForm,
-    )
+    edit_handler = staff_form("person", "role", "department", "organisation")
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

@@ -113,10 +113,14 @@ def test_downloading_a_people_list_is_recorded(login, coordinator, supervisor, o
                                      content_type__model=model, actor=coordinator.user).exists()
 
 
-def test_the_roles_name_departments_with_their_organisation(login, coordinator, supervisor,
-                                                             city_department):
+def test_the_people_forms_name_departments_and_people_with_their_organisation(
+    login, coordinator, supervisor, city_department
+):
     """Department names repeat from one organisation to the next (福祉課 in most)."""
     client = login(with_people_permissions(coordinator))
     form = client.get("/admin/roleassignment/new/").content.decode()
     assert "熊本市 区民課" in form and "田中 一郎（熊本県 県北広域本部福祉課）" in form
+    assert "熊本市 区民課" in client.get(f"/admin/person/edit/{supervisor.pk}/").content.decode()
+    assert "田中 一郎（熊本県 県北広域本部福祉課）" in client.get(
+        "/admin/idgrant/new/").content.decode()
     assert "熊本県 県北広域本部福祉課" in client.get("/admin/roleassignment/").content.decode()
