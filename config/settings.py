@@ -240,6 +240,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 3
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
+# Not its start-up banner on every command and worker; failures and lockouts are logged.
+AXES_VERBOSE = False
 
 # Behind a reverse proxy every request comes from the proxy: the client's address is then
 # read from X-Forwarded-For, trusting as many entries as there are proxies (README).
