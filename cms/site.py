@@ -2,8 +2,9 @@
 welcome page, open to signed-in staff only, and under it each organisation's training
 index and emergency response plan, which that organisation's editors may edit.
 
-`manage.py site_setup` runs it in production; `seed_demo` runs it before the demo pages.
-Each step finds what an earlier run made, so running it again changes nothing.
+`manage.py site_setup` runs all of it in production; `seed_demo` runs home_page_setup
+and then builds the demo's own pages. Each step finds what an earlier run made, so
+running it again changes nothing.
 """
 
 from django.utils import translation

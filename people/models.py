@@ -87,6 +87,12 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def full_name(self) -> str:
+        """With its organisation: department names repeat from one organisation to the
+        next (福祉課 in most), so a list across organisations needs both."""
+        return f"{self.organisation} {self.name}"
+
 
 class PersonQuerySet(models.QuerySet):
     def id_holders(self, day: datetime.date):
@@ -295,10 +301,9 @@ class RoleAssignment(models.Model):
 
     @admin.display(description=_("covers"))
     def scope_label(self) -> str:
-        """What the role covers, named in full: department names repeat from one
-        organisation to the next."""
+        """What the role covers, named in full (Department.full_name)."""
         if self.department_id is not None:
-            return f"{self.department.organisation} {self.department}"
+            return self.department.full_name
         return str(self.organisation)
 
     def clean(self):

@@ -92,21 +92,21 @@ class DepartmentViewSet(ModelViewSet):
 
 
 class StaffChoicesForm(WagtailAdminModelForm):
-    """Names and department names repeat from one organisation to the next (福祉課 in
-    most), so each choice of a person or a department names its organisation too."""
+    """Each choice of a person or a department names its organisation too
+    (Department.full_name): names repeat from one organisation to the next."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "person" in self.fields:
             self.fields["person"].queryset = Person.objects.select_related(
-                "organisation", "department")
+                "department__organisation")
             self.fields["person"].label_from_instance = (
-                lambda person: f"{person.name}（{person.organisation} {person.department}）")
+                lambda person: f"{person.name}（{person.department.full_name}）")
         if "department" in self.fields:
             self.fields["department"].queryset = Department.objects.select_related(
                 "organisation")
             self.fields["department"].label_from_instance = (
-                lambda department: f"{department.organisation} {department}")
+                lambda department: department.full_name)
 
 
 def staff_form(*field_names) -> ObjectList:

@@ -175,9 +175,7 @@ class QuestionForm(ChoiceRowsForm):
     def clean(self):
         cleaned = super().clean()
         organisation, module = cleaned.get("organisation"), cleaned.get("module")
-        if organisation and module and not modules_open_to([organisation]).filter(
-            pk=module.pk
-        ).exists():
+        if organisation and module and not modules_open_to([organisation]).contains(module):
             self.add_error("module", _("Choose a module of the question's organisation, or one "
                                        "shared with every organisation."))
         if any(is_correct and not text for text, is_correct in self.choice_rows()):

@@ -76,7 +76,7 @@ class TrainingSessionForm(WagtailAdminModelForm):
             organisation__in=organisations
         ).select_related("organisation")
         self.fields["departments"].label_from_instance = (
-            lambda department: f"{department.organisation} {department.name}"
+            lambda department: department.full_name
         )
         self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=organisations)
         self.fields["modules"].queryset = modules_open_to(organisations)
@@ -91,8 +91,8 @@ class TrainingSessionForm(WagtailAdminModelForm):
         quiz = cleaned.get("quiz")
         if quiz is not None and quiz.organisation_id != organisation.pk:
             self.add_error("quiz", _("Choose a quiz of the session's organisation."))
-        chosen = {module.pk for module in cleaned.get("modules") or []}
-        if chosen - set(modules_open_to([organisation]).values_list("pk", flat=True)):
+        chosen = cleaned.get("modules") or []
+        if len(chosen) > modules_open_to([organisation]).filter(pk__in=chosen).count():
             self.add_error("modules", _("Choose modules of the session's organisation, or "
                                         "modules shared with every organisation."))
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
