@@ -1,21 +1,144 @@
-"""The one way a page offers a table as a spreadsheet: CSV that Excel opens as UTF-8, or
-an XLSX workbook."""
+"""The one way the site writes a spreadsheet: CSV that Excel opens as UTF-8, or an XLSX
+workbook, with no cell that a spreadsheet program would run as a formula.
 
+A cell that starts with =, +, -, @, a tab or a carriage return is a formula to Excel and
+LibreOffice: a name typed as =HYPERLINK("http://...","詳細") becomes a link in the
+coordinator's spreadsheet, and worse formulas exist (OWASP, "CSV injection"). So text
+that starts so is written as text, each format in its own way:
+- CSV has no types: the cell gets a leading apostrophe (OWASP's rule). The imports take
+  it off again (config.spreadsheets.restored), so an export reads back as it was.
+- XLSX has: the cell is a string cell marked "quote prefix", which is what Excel itself
+  stores when someone types '=... : it shows =... and never evaluates it, with no
+  apostrophe to see or to strip.
+Numbers stay numbers (a negative number is a number, not text), and dates stay dates.
+
+Every export comes here: pages through `spreadsheet_response`, the timeline through
+`csv_bytes` / `xlsx_bytes`, and the Wagtail admin's list and report downloads through
+`guard_wagtail_exports` (installed at start-up by ops.apps).
+"""
+
+import csv
+import datetime
+import decimal
+import io
+
+import openpyxl
 from django.http import Http404, HttpResponse
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+NOT_TEXT = (bool, int, float, decimal.Decimal, datetime.date, datetime.time, datetime.timedelta)
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralised(value):
+    """A value for a CSV cell: text a spreadsheet would take for a formula gets a
+    leading apostrophe; numbers, dates and empty cells are left alone."""
+    if value is None or isinstance(value, NOT_TEXT):
+        return value
+    text = str(value)
+    return QUOTE + text if is_formula_like(text) else text
+
+
+def guard_xlsx_cell(cell):
+    """An openpyxl cell (WriteOnlyCell too) whose text is never a formula."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl makes "=..." a formula cell otherwise
+        if is_formula_like(cell.value):
+            cell.quotePrefix = True
+    return cell
+
+
+def csv_bytes(dataset) -> bytes:
+    """A tablib Dataset as CSV in UTF-8 with a byte-order mark, which Excel needs to open
+    it as UTF-8."""
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    if dataset.headers:
+        writer.writerow([neutralised(header) for header in dataset.headers])
+    for row in dataset:
+        writer.writerow([neutralised(cell) for cell in row])
+    return ("\ufeff" + stream.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(dataset, *, column_widths=()) -> bytes:
+    """A tablib Dataset as a one-sheet workbook, the header row frozen."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if dataset.title:
+        sheet.title = dataset.title[:31]  # Excel's limit for a sheet's name
+    rows = [dataset.headers, *dataset] if dataset.headers else list(dataset)
+    for row_number, row in enumerate(rows, start=1):
+        for column_number, value in enumerate(row, start=1):
+            if value is not None and not isinstance(value, NOT_TEXT):
+                value = str(value)
+            guard_xlsx_cell(sheet.cell(row=row_number, column=column_number, value=value))
+    if dataset.headers:
+        sheet.freeze_panes = "A2"
+    for column_number, width in enumerate(column_widths, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column_number)].width = width
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
 
 
 def spreadsheet_response(dataset, *, file_format: str, file_stem: str) -> HttpResponse:
     """`dataset` (a tablib.Dataset) as a download; 404 for a format not offered."""
     if file_format not in CONTENT_TYPES:
         raise Http404
-    exported = dataset.export(file_format)
-    if file_format == "csv":
-        exported = exported.encode("utf-8-sig")  # the byte-order mark tells Excel it is UTF-8
+    exported = csv_bytes(dataset) if file_format == "csv" else xlsx_bytes(dataset)
     response = HttpResponse(exported, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{file_stem}.{file_format}"'
     return response
+
+
+def guard_wagtail_exports() -> None:
+    """Every Wagtail admin download (our ModelViewSets' list_export, and Wagtail's own
+    reports such as the site history) goes through SpreadsheetExportMixin: its CSV rows
+    get `neutralised` cells, its XLSX cells `guard_xlsx_cell`. Wagtail already writes
+    "=..." as a string cell in XLSX but neither marks it nor guards CSV at all; patching
+    the mixin once reaches the views Wagtail registers itself, which no subclass of ours
+    would."""
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    if getattr(SpreadsheetExportMixin, "guarded_against_formulas", False):
+        return
+    preprocess = SpreadsheetExportMixin.preprocess_field_value
+    xlsx_row = SpreadsheetExportMixin.generate_xlsx_row
+
+    def to_row_dict(self, item):
+        # A dotted path through an empty relation (a role for a department has no
+        # organisation) is an empty cell: Wagtail raises, and a streamed CSV then ends
+        # half-way with no error the user can see.
+        return {field: _through_relations(item, field) for field in self.list_export}
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = preprocess(self, field, value, export_format)
+        return neutralised(value) if export_format == self.FORMAT_CSV else value
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in xlsx_row(self, worksheet, row_dict, date_format=date_format):
+            yield guard_xlsx_cell(cell)
+
+    SpreadsheetExportMixin.to_row_dict = to_row_dict
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
+    SpreadsheetExportMixin.generate_xlsx_row = generate_xlsx_row
+    SpreadsheetExportMixin.guarded_against_formulas = True
+
+
+def _through_relations(item, path: str):
+    from wagtail.coreutils import multigetattr
+
+    current = item
+    for part in path.split("."):
+        if current is None:
+            return None
+        current = multigetattr(current, part)
+    return current

@@ -220,6 +220,15 @@ if TESTING:
 # and Wagtail's document uploads alike. The README's nginx client_max_body_size matches.
 MAX_REQUEST_BODY_BYTES = 21 * 1024 * 1024
 
+# Spreadsheet uploads (config.spreadsheets): the most rows and columns read from one file
+# (a prefecture's whole staff fits), the most filled cells, and how far an XLSX workbook may unpack.
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 60_000)
+SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 50)
+SPREADSHEET_MAX_UNPACKED_BYTES = env_int("SPREADSHEET_MAX_UNPACKED_MB", 100) * 1024 * 1024
+SPREADSHEET_MAX_PARTS = 200
+# Filled cells are what memory grows with: a million stay well under 200 MB while read.
+SPREADSHEET_MAX_CELLS = env_int("SPREADSHEET_MAX_CELLS", 1_000_000)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -15,19 +15,18 @@ the inject, weight 1. That is what makes export-then-import give back the same t
 and the preview says row by row what was kept and what was assumed.
 """
 
-import io
 import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config import exports
 from drills.blocks import CHANNELS, format_offset, parse_offset
 from drills.models import Scenario
 from people.roster.files import RosterEncoding, RosterFileError, cell_text, read_sheet
@@ -89,27 +88,15 @@ def timeline_rows(scenario: Scenario) -> tablib.Dataset:
 
 
 def timeline_csv(scenario: Scenario) -> bytes:
-    """CSV in UTF-8 with a byte-order mark, which Excel needs to open it as UTF-8."""
-    return ("\ufeff" + timeline_rows(scenario).export("csv")).encode("utf-8")
+    """CSV that Excel opens as UTF-8; a cell such as +0:05 or =... is written '+0:05 so
+    that Excel keeps it as text (config.exports), and the import reads it back as +0:05."""
+    return exports.csv_bytes(timeline_rows(scenario))
 
 
 def timeline_xlsx(scenario: Scenario) -> bytes:
     """A one-sheet workbook. Every cell is written as text: a message that starts with "="
     stays a message, not a formula, and +0:05 stays +0:05."""
-    dataset = timeline_rows(scenario)
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = dataset.title
-    for row_number, row in enumerate([dataset.headers, *dataset], start=1):
-        for column_number, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=column_number, value=value)
-            cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFG", (8, 14, 24, 24, 30, 60, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
+    return exports.xlsx_bytes(timeline_rows(scenario), column_widths=(8, 14, 24, 24, 30, 60, 40))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ class OpsConfig(AppConfig):
 
         user_logged_in.connect(SessionRenewalMiddleware.renewed_on_login,
                                dispatch_uid="ops.session_renewed_on_login")
+        # Wagtail's admin downloads, its own reports included, write no formula cells.
+        from config.exports import guard_wagtail_exports
+
+        guard_wagtail_exports()
 
 
 def create_cache_table(using, verbosity=1, **kwargs):

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
+from config import spreadsheets
+
 # The reader adds this column to every row: the row's line in the file, for messages.
 LINE = "#line"
 XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
@@ -86,15 +88,21 @@ class Sheet:
         return dataset
 
 
-def read_sheet(content: bytes, encoding: str) -> Sheet:
-    """The header and rows of a CSV or XLSX file; blank rows are left out."""
-    if content.startswith(XLSX_SIGNATURE):
-        return _read_xlsx(content)
-    if content.startswith(XLS_SIGNATURE):
-        raise RosterFileError(
-            _("This is an old-style .xls workbook. Save it as .xlsx or as CSV and upload it again.")
-        )
-    return _read_csv(content, RosterEncoding(encoding))
+def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None) -> Sheet:
+    """The header and rows of a CSV or XLSX file; blank rows are left out. Every reader
+    of an uploaded spreadsheet comes here, so the limits of config.spreadsheets (at most
+    `max_rows`, by default SPREADSHEET_MAX_ROWS) hold for them all."""
+    try:
+        if content.startswith(XLSX_SIGNATURE):
+            return _read_xlsx(content, max_rows)
+        if content.startswith(XLS_SIGNATURE):
+            raise RosterFileError(
+                _("This is an old-style .xls workbook. Save it as .xlsx or as CSV and upload "
+                  "it again.")
+            )
+        return _read_csv(content, RosterEncoding(encoding), max_rows)
+    except spreadsheets.SpreadsheetRefused as refused:
+        raise RosterFileError(str(refused)) from None
 
 
 def _sheet(numbered_rows, **kwargs) -> Sheet:
@@ -107,7 +115,7 @@ def _sheet(numbered_rows, **kwargs) -> Sheet:
     return Sheet([normalised_text(cell) for cell in header], rows, **kwargs)
 
 
-def _read_csv(content: bytes, encoding: RosterEncoding) -> Sheet:
+def _read_csv(content: bytes, encoding: RosterEncoding, max_rows: int | None) -> Sheet:
     text, encoding = _decode(content, encoding)
     if "\x00" in text:
         # No spreadsheet writes NUL into a CSV file, and PostgreSQL cannot store it.
@@ -116,12 +124,12 @@ def _read_csv(content: bytes, encoding: RosterEncoding) -> Sheet:
             _("Line %(line)d holds a NUL character, so this is not a CSV file saved from a "
               "spreadsheet. Save it from Excel as CSV and upload it again.") % {"line": line}
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(spreadsheets.bounded_lines(text))
 
     def numbered_rows():
         line = 1
-        for cells in reader:
-            yield line, cells
+        for _position, cells in spreadsheets.bounded_rows(reader, row_limit=max_rows):
+            yield line, [spreadsheets.restored(cell) for cell in cells]
             line = reader.line_num + 1  # a quoted cell may span several lines
 
     try:
@@ -174,18 +182,18 @@ def _is_utf8_text(content: bytes) -> bool:
     return not content.isascii()
 
 
-def _read_xlsx(content: bytes) -> Sheet:
+def _read_xlsx(content: bytes, max_rows: int | None) -> Sheet:
     """The first sheet of the workbook. Templates often carry other sheets (instructions,
     code lists), so they are ignored, and the preview says so."""
+    spreadsheets.check_xlsx_archive(content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             worksheet = workbook.worksheets[0]
             others = [name for name in workbook.sheetnames if name != worksheet.title]
-            worksheet.reset_dimensions()  # some programs record too small a sheet size
             numbered_rows = [
                 (line, [_excel_cell(value) for value in values])
-                for line, values in enumerate(worksheet.iter_rows(values_only=True), 1)
+                for line, values in spreadsheets.worksheet_rows(worksheet, row_limit=max_rows)
             ]
         finally:
             workbook.close()
@@ -213,4 +221,4 @@ def _excel_cell(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return cell_text(value)
+    return cell_text(spreadsheets.restored(value))
