@@ -1,5 +1,6 @@
 import time
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.middleware.locale import LocaleMiddleware
@@ -21,24 +22,36 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
 
 
 class SessionRenewalMiddleware:
-    """Renews a session's inactivity expiry (SESSION_COOKIE_AGE) at most once a minute.
+    """Renews a session's inactivity expiry (SESSION_COOKIE_AGE) at most once a minute,
+    and ends it SESSION_ABSOLUTE_HOURS after it began, however busy it is.
 
     Django's SESSION_SAVE_EVERY_REQUEST writes the session on every request, and a drill
     console polls every second: 200 participants made 200 session writes a second, each
     to keep an expiry 30 minutes away. Saving once a minute keeps the expiry sliding,
     to within that minute, at one write a minute per console.
+
+    The inactivity limit alone would let a session that is used (or a stolen cookie
+    that is replayed) every few minutes live for ever; the absolute limit counts from
+    the log-in, or, for a drill guest without an account, from the first request that
+    kept anything in the session.
     """
 
     RENEWED = "_renewed_at"
+    STARTED = "_started_at"
     RENEW_AFTER_SECONDS = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
         session = request.session
+        started = session.get(self.STARTED)
+        if started is not None and time.time() - started >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+            session.flush()  # before authentication reads it: the request is anonymous
+        response = self.get_response(request)
         if not session.is_empty():  # an anonymous visitor is given no session
+            if session.get(self.STARTED) is None:
+                session[self.STARTED] = int(time.time())
             if session.modified or (
                 time.time() - session.get(self.RENEWED, 0) >= self.RENEW_AFTER_SECONDS
             ):
@@ -51,8 +64,10 @@ class SessionRenewalMiddleware:
 
     @classmethod
     def renewed_on_login(cls, sender, request, user, **kwargs) -> None:
-        """Logging in saves the session: that is a renewal (user_logged_in receiver)."""
+        """Logging in saves the session: that is a renewal, and the session's start
+        (user_logged_in receiver)."""
         cls.renewed(request.session)
+        request.session[cls.STARTED] = int(time.time())
 
 
 def client_address(request) -> str | None:
@@ -113,3 +128,16 @@ class RefuseNulMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise BadRequest("NUL character in the request data")
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp, with the Wagtail admin (/admin/) under a policy of its own
+    (ADMIN_CONTENT_SECURITY_POLICY) instead of none: its editor needs more than the site
+    (styles set by its scripts, image previews from blob: URLs, previews framed by the
+    admin itself), and the site's policy needs nothing of that."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and parts.config is None and request.path_info.startswith("/admin/"):
+            parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        return parts

@@ -47,13 +47,13 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# Test runs get fast hashing and a throwaway key; nothing else about them differs.
+# Test runs get fast hashing and a local cache; their key comes from tests/settings.py.
 TESTING = "pytest" in sys.modules
 
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG:  # `make run`, and the commands around it
         SECRET_KEY = "insecure-development-key-never-use-in-production"
     else:
         raise ImproperlyConfigured(
@@ -106,11 +106,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "config.middleware.RefuseOversizedBodyMiddleware",
     "config.middleware.RefuseNulMiddleware",
+    "config.ratelimit.FailureRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, with the admin's
     "audit.trail.AuditContextMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
@@ -209,7 +210,9 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least, as OWASP ASVS level 2 asks (V2.1.1).
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -219,6 +222,10 @@ if TESTING:
 # The largest body the site reads: a 20 MB roster file with its form (people.roster.forms)
 # and Wagtail's document uploads alike. The README's nginx client_max_body_size matches.
 MAX_REQUEST_BODY_BYTES = 21 * 1024 * 1024
+
+# /healthz shows its details (database, broker, queue, clusters, errors) only to a request
+# with the header X-Healthz-Token: HEALTHZ_TOKEN; without a token, to nobody.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 
 # Spreadsheet uploads (config.spreadsheets): the most rows and columns read from one file
 # (a prefecture's whole staff fits), the most filled cells, and how far an XLSX workbook may unpack.
@@ -233,18 +240,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name from one
-# address, that pair is refused for AXES_COOLOFF_MINUTES, even with the right password (each
-# attempt meanwhile starts the wait again; `manage.py axes_reset` lifts a lockout). The
-# attempts live in the database, so the count survives restarts and is shared by every
-# gunicorn worker. Axes reads the client address from REMOTE_ADDR: behind a proxy every
-# client shares the proxy's address, so the pair becomes, in effect, the user name alone.
+# Login limits (django-axes with config.lockout.LoginLimits; README "Security model"):
+# - AXES_FAILURE_LIMIT wrong passwords for one user name from one address refuse that
+#   pair for AXES_COOLOFF_MINUTES, even with the right password (each attempt meanwhile
+#   starts the wait again; `manage.py axes_reset` lifts a lockout);
+# - AXES_ADDRESS_FAILURE_LIMIT failures from one address, whatever the user names, refuse
+#   that address for as long (spraying one password over many accounts);
+# - AXES_USERNAME_FAILURE_LIMIT failures for one user name from any addresses slow it to
+#   one attempt per AXES_USERNAME_RETRY_SECONDS from addresses it never logged in from
+#   (guessing from many computers), without locking the owner out of their own.
+# The attempts live in the database, so the counts survive restarts and are shared by
+# every gunicorn worker. The client address is config.middleware.client_address: behind a
+# proxy without TRUSTED_PROXY_COUNT every client shares the proxy's address.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out pair
+    "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "config.lockout.LoginLimits"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 10)
+AXES_USERNAME_RETRY_SECONDS = env_int("AXES_USERNAME_RETRY_SECONDS", 60)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -257,9 +273,24 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Public forms that take a code: at most this many failed requests (answered 400 or more)
+# from one address per this many seconds (config.ratelimit).
+FAILURE_RATE_LIMITS = {
+    "drills:join": (env_int("JOIN_FAILURE_LIMIT", 20), 600),
+    "verify:form": (env_int("VERIFY_FAILURE_LIMIT", 30), 600),
+    "verify:certificate": (env_int("VERIFY_FAILURE_LIMIT", 30), 600),
+}
+# No password reset by e-mail (Wagtail's admin offers one at /admin/password_reset/):
+# accounts are staff accounts, and a coordinator sets a new password in the admin
+# (README "Security model"). The site's own login page never offered one.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+
 # Sessions end after SESSION_IDLE_MINUTES without a request: requests renew the session,
-# at most once a minute (config.middleware.SessionRenewalMiddleware).
+# at most once a minute (config.middleware.SessionRenewalMiddleware). However busy, a
+# session ends SESSION_ABSOLUTE_HOURS after it began (the log-in): a stolen session
+# cookie is not good for ever.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -329,11 +360,8 @@ X_FRAME_OPTIONS = "DENY"
 # inline, so an injected <script> or onclick= does not run. Styles allow 'unsafe-inline':
 # a few templates size bars and charts with style="width: N%" and the check-in display has
 # a <style> element; inline CSS cannot run script, and the HTML injection that would abuse
-# it is what autoescaping prevents. The Wagtail admin (/admin/) is left out: its editor
-# and preview use inline scripts (inline panels, date pickers); it is only for logged-in
-# coordinators, and keeps X-Frame-Options and the other headers above.
+# it is what autoescaping prevents.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -345,11 +373,40 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+# The Wagtail admin (/admin/, config.middleware.ContentSecurityPolicyMiddleware), as far
+# as Wagtail 8 allows, checked in a real browser on the dashboard, the page explorer and
+# the page editor (tests/test_browser_admin_csp.py): everything from this site only, so
+# a script that did get in could send nothing elsewhere (connect-src, img-src, form-action
+# 'self'). What it still needs: 'unsafe-inline' scripts (its date and time pickers and
+# its inline panels are started by inline <script> elements, without a nonce),
+# 'unsafe-inline' styles, blob: and data: images (upload previews, icons), and framing
+# by itself (the preview panel, which Wagtail also lets through X-Frame-Options).
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Wagtail
 WAGTAIL_SITE_NAME = "住基ネット 研修・訓練"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
+# No avatars from gravatar.com: each admin page would send a hash of the user's e-mail
+# address to a third party (and the admin's policy allows images from this site only).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin's dashboard ask releases.wagtail.org for the latest version: upgrades
+# follow pyproject.toml's pins, and the admin's connect-src is this site only.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # PDFs embed this TrueType font; without it they fall back to a non-embedded CID font.
 PDF_FONT_PATH = env_str(

@@ -162,10 +162,23 @@ def test_site_pages_carry_a_policy_without_inline_script(client, operator):
         assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_the_wagtail_admin_is_left_out_of_the_policy(client, db):
+def test_the_wagtail_admin_has_a_policy_of_its_own(client, db):
+    """Its own: framed by itself for previews, inline scripts (Wagtail's date pickers
+    and inline panels need them), and nothing from another origin.
+    tests/test_browser_admin_csp.py checks the admin works under it."""
     response = client.get("/admin/login/")
     assert response.status_code == 200
-    assert "Content-Security-Policy" not in response
+    directives = dict(
+        (part.split()[0], part.split()[1:])
+        for part in response["Content-Security-Policy"].split("; ")
+    )
+    assert directives["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert directives["connect-src"] == directives["form-action"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    # The site keeps its stricter policy.
+    assert "'unsafe-inline'" not in client.get("/login/")["Content-Security-Policy"].split(
+        "script-src")[1].split(";")[0]
 
 
 class InlineScripts(HTMLParser):

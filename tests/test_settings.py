@@ -16,7 +16,8 @@ PRODUCTION = {
 def manage(*args, **env):
     environment = {
         key: value for key, value in os.environ.items()
-        if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                       "DJANGO_SETTINGS_MODULE")
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**environment, **env},
@@ -40,3 +41,23 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_the_production_settings_give_a_test_run_no_key_of_their_own():
+    """The throwaway key lives in tests/settings.py: config.settings, imported beside
+    pytest with DEBUG off and no SECRET_KEY, refuses to start like any other process."""
+    environment = {
+        key: value for key, value in os.environ.items()
+        if key not in ("DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import pytest, config.settings"], cwd=ROOT, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_the_suite_runs_on_the_test_settings(settings):
+    assert settings.SETTINGS_MODULE == "tests.settings"
+    assert settings.SECRET_KEY == "insecure-test-key-never-use-in-production"
