@@ -7,9 +7,11 @@ session starts then, and tests move the clock to the moment they need.
 
 import datetime
 import re
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
@@ -191,17 +193,24 @@ def test_scanning_late_says_late(clock, login, session, operator):
     assert "受付しました：遅刻" in body
 
 
+def scanned_next(response) -> str:
+    """Where the login page sends a phone back to: the check-in address with the scan."""
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    return parse_qs(urlsplit(response["Location"]).query)["next"][0]
+
+
 def test_a_phone_that_is_not_logged_in_logs_in_and_is_checked_in(clock, client, session, operator):
     url = checkin_url(session)
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/login/?next={quote(url)}"
+    after_login = scanned_next(response)
+    assert after_login.startswith(f"{url}?scanned=")  # the scan's time, signed
     assert not Attendance.objects.exists()
 
     # Typing the password on a phone takes a while: the code was checked when scanned.
     clock.move_to(at(4))
     response = client.post(response["Location"], {
-        "username": "operator", "password": PASSWORD, "next": url,
+        "username": "operator", "password": PASSWORD, "next": after_login,
     }, follow=True)
     assert "受付しました：出席" in response.content.decode()
     attendance = Attendance.objects.get()
@@ -210,12 +219,34 @@ def test_a_phone_that_is_not_logged_in_logs_in_and_is_checked_in(clock, client, 
 
 def test_a_scan_remembered_before_login_does_not_outlive_the_allowance(clock, client, session, operator):
     url = checkin_url(session)
-    client.get(url)
+    after_login = scanned_next(client.get(url))
     clock.move_to(at(11))
-    client.post(f"/login/?next={quote(url)}", {"username": "operator", "password": PASSWORD, "next": url})
-    response = client.get(url)
+    client.post(f"/login/?next={quote(after_login)}", {"username": "operator", "password": PASSWORD, "next": after_login})
+    response = client.get(after_login)
     assert response.status_code == 400
     assert "有効期限が切れている" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_scanning_without_logging_in_leaves_no_session_behind(clock, client, session):
+    """Anyone may open a check-in address (a photo of the screen, a bot): no visit may
+    add a row to the session table."""
+    from django.contrib.sessions.models import Session
+
+    for minute in range(5):
+        clock.move_to(at(minute))
+        assert client.get(checkin_url(session, now=at(minute))).status_code == 302
+    assert Session.objects.count() == 0
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+
+
+def test_a_forged_scan_time_is_ignored(clock, client, session, operator):
+    url = checkin_url(session)
+    forged = signing.dumps([session.pk, url.rstrip("/").rsplit("/", 1)[1], at(0).timestamp()])
+    clock.move_to(at(4))
+    client.post("/login/", {"username": "operator", "password": PASSWORD})
+    response = client.get(f"{url}?scanned={forged}")  # signed, but not by the check-in
+    assert response.status_code == 400
     assert not Attendance.objects.exists()
 
 

@@ -8,11 +8,13 @@ Each view asks people.access first; training.sessions decides and records.
 import base64
 import datetime
 import secrets
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
@@ -44,7 +46,10 @@ from training import sharing as training_sharing
 from training.models import Attendance, TrainingSession
 
 CHECKIN_DISPLAY_REFRESH_SECONDS = 20
-SCANNED_CODE = "training_checkin_scanned"  # session key: a code scanned before logging in
+# The moment a code was scanned before logging in rides in the login's `next` address,
+# signed, rather than in a session: a visitor who is not logged in is given no session
+# row, however many times a check-in address is opened.
+SCANNED_SALT = "training.checkin.scanned"
 PENDING_IMPORT = "training_attendance_import"  # session key: a sign-in sheet awaiting confirm
 MAX_IMPORT_KILOBYTES = 512
 
@@ -215,10 +220,8 @@ def checkin(request, session_pk, code):
     """
     now = timezone.now()
     if not request.user.is_authenticated:
-        request.session[SCANNED_CODE] = {
-            "session": session_pk, "code": code, "at": now.timestamp(),
-        }
-        return redirect_to_login(request.get_full_path())
+        scanned = signing.dumps([session_pk, code, now.timestamp()], salt=SCANNED_SALT)
+        return redirect_to_login(f"{request.path}?{urlencode({'scanned': scanned})}")
     access = get_session_for(request.user, session_pk)
     try:
         attendance = training_sessions.checkin_record(
@@ -374,10 +377,16 @@ def session_department(request, pk, department_pk):
 
 
 def _scanned_at(request, session_pk, code):
-    """When this code was scanned before the user logged in, if it was; used once."""
-    scanned = request.session.pop(SCANNED_CODE, None)
-    if scanned and scanned["session"] == session_pk and scanned["code"] == code:
-        return datetime.datetime.fromtimestamp(scanned["at"], tz=datetime.UTC)
+    """When this code was scanned before the user logged in, if it was. The signature
+    keeps a phone from claiming an earlier scan; checkin_record accepts a scan only
+    within LOGIN_ALLOWANCE of now, so an old address is worth nothing."""
+    try:
+        scanned_session, scanned_code, at = signing.loads(
+            request.GET.get("scanned", ""), salt=SCANNED_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if (scanned_session, scanned_code) == (session_pk, code):
+        return datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
     return None
 
 
