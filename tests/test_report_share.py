@@ -64,6 +64,10 @@ def test_a_link_lasts_30_days_unless_its_creator_chooses(clock, final, login, cl
     assert page.status_code == 200
     link = ReportShareLink.objects.get()
     assert link.expires_at == at(40) + 30 * DAY and not link.names_shown
+    # The report page says until when, and offers to withdraw it.
+    html = page.content.decode()
+    assert "2026年12月26日10:40まで" in one_line(html) and link.token in html
+    assert "share-withdraw-confirm" in html and "share-form" not in html
 
     clock.move_to(at(40) + 30 * DAY - datetime.timedelta(seconds=1))
     assert shared(client, link).status_code == 200
