@@ -26,6 +26,7 @@ class HotWashEntry:
     went_well: str
     to_improve: str
     confidence: int
+    role: str = ""  # the author's part in the drill; '' when the answer is anonymous
 
 
 @dataclass(frozen=True)
@@ -104,23 +105,27 @@ def hot_wash_submit(*, participant: Participant, went_well: str, to_improve: str
         raise ValidationError(_already_answered_message()) from None
 
 
-def hot_wash_summary(drill: Drill) -> HotWashSummary:
+def hot_wash_summary(drill: Drill, *, as_of: datetime.datetime | None = None) -> HotWashSummary:
     """How many answered of how many took part, the confidence (mean and spread), and
-    every answer, in the order they came in. Two queries, however many answers."""
+    every answer, in the order they came in; only those submitted by `as_of` if given (a
+    final report rendered again). Two queries, however many answers."""
     participants = Participant.objects.filter(drill=drill).count()
+    submitted = HotWashAnswer.objects.filter(drill=drill)
+    if as_of is not None:
+        submitted = submitted.filter(submitted_at__lte=as_of)
     rows = list(
-        HotWashAnswer.objects.filter(drill=drill)
-        .order_by("submitted_at", "pk")
+        submitted.order_by("submitted_at", "pk")
         .values_list("anonymous", "participant__display_name", "went_well", "to_improve",
-                     "confidence")
+                     "confidence", "participant__role__name")
     )
     distribution = dict.fromkeys(CONFIDENCE_LEVELS, 0)
     answers = []
-    for anonymous, display_name, went_well, to_improve, confidence in rows:
+    for anonymous, display_name, went_well, to_improve, confidence, role in rows:
         distribution[confidence] += 1
         answers.append(HotWashEntry(
             name="" if anonymous else display_name,
             went_well=went_well, to_improve=to_improve, confidence=confidence,
+            role="" if anonymous else role,
         ))
     mean = sum(entry.confidence for entry in answers) / len(answers) if answers else None
     return HotWashSummary(

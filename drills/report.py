@@ -5,17 +5,24 @@ drill as it stands and marked "Draft" on every page. Finalising stores the PDF a
 then, once per drill, and gives it a shareable link; from then on the stored PDF is the
 report, and the findings it was written from can no longer be edited.
 
+Finalising also stores a copy naming people only by their part in the drill (see
+`naming_by_part`), which a shareable link serves unless its creator chose names (see
+drills.report_links). Anonymising someone a frozen copy names renders both copies again
+from the records as of finalisation (`frozen_reports_rewrite`, registered with
+people.lifecycle), so that no served copy keeps a leaver's name.
+
 Permission (who may write, read or share it) is people.access's; this module checks the
 facts and refuses with a message that says what is wrong. Everything typed by a person
 (names, log entries, findings, answers) is escaped before it reaches reportlab's markup.
 """
 
 import datetime
-import secrets
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
@@ -25,8 +32,17 @@ from drills import report_sections as sections
 from drills.clock import Clock
 from drills.hotwash import hot_wash_summary
 from drills.improvements import items_of_drill
-from drills.models import AfterActionReport, Drill, DrillObjective, Participant
-from drills.report_sections import day, moment
+from drills.models import (
+    AfterActionReport,
+    Drill,
+    DrillObjective,
+    HotWashAnswer,
+    ImprovementItem,
+    LogEntry,
+    ObjectiveRating,
+    Participant,
+)
+from drills.report_sections import BY_NAME, Naming, day, moment
 from drills.scoring import drill_score
 
 MAX_FINDING_LENGTH = 4000
@@ -40,6 +56,7 @@ WATERMARK_GREY = 0.86
 class ExerciseOverview:
     drill: Drill
     held: str  # when it was held (or is scheduled), as the reader reads dates
+    scenario: str  # the drill's summary, with names replaced when naming by part
     organisation: str  # the exercise's scope
     objectives: list[DrillObjective]
     departments: list[str]  # of the participants with an account
@@ -47,7 +64,7 @@ class ExerciseOverview:
     point_of_contact: str  # the coordinator who scheduled it, with their department
 
 
-def exercise_overview(drill: Drill) -> ExerciseOverview:
+def exercise_overview(drill: Drill, naming: Naming = BY_NAME) -> ExerciseOverview:
     participants = Participant.objects.filter(drill=drill)
     departments = list(
         participants.filter(person__isnull=False)
@@ -58,11 +75,13 @@ def exercise_overview(drill: Drill) -> ExerciseOverview:
     return ExerciseOverview(
         drill=drill,
         held=_held(drill),
+        scenario=naming.typed(drill.summary),
         organisation=drill.organisation.name,
         objectives=list(drill.objectives.order_by("order")),
         departments=departments,
         guests=participants.filter(person__isnull=True).count(),
-        point_of_contact=f"{contact.name}（{contact.department.name}）",
+        point_of_contact=(f"{naming.person(contact.name, _('Exercise coordinator'))}"
+                          f"（{contact.department.name}）"),
     )
 
 
@@ -109,19 +128,20 @@ def objective_findings_save(*, drill: Drill, findings: dict[int, tuple[str, str]
 
 
 def report_finalise(*, drill: Drill, by, now: datetime.datetime) -> AfterActionReport:
-    """Store the final report of an ended drill, with the token of its shareable link.
-    Once per drill: a second finalise, even one racing the first, is refused."""
+    """Store the final report of an ended drill, and its copy naming people by their part
+    in the drill. Once per drill: a second finalise, even one racing the first, is
+    refused. Nothing is shared until a writer makes a link (drills.report_links)."""
     if Clock.of(drill).state(now) != "ended":
         raise ValidationError(_("The report can be finalised once the drill has ended."))
     existing = AfterActionReport.objects.select_related("finalised_by").filter(drill=drill).first()
     if existing is not None:
         raise _already_finalised(existing)
     content = after_action_report_pdf(drill, now=now, draft=False)
+    by_part = after_action_report_pdf(drill, now=now, draft=False, naming=naming_by_part(drill))
     try:
         with transaction.atomic():
             return AfterActionReport.objects.create(
-                drill=drill, finalised_at=now, finalised_by=by,
-                share_token=secrets.token_urlsafe(32), pdf=content,
+                drill=drill, finalised_at=now, finalised_by=by, pdf=content, pdf_by_role=by_part,
             )
     except IntegrityError:
         # Someone finalised it while this one was rendering: theirs stands.
@@ -143,31 +163,123 @@ def _already_finalised(report: AfterActionReport) -> ValidationError:
 # The PDF
 
 
-def after_action_report_pdf(drill: Drill, *, now: datetime.datetime, draft: bool = True) -> bytes:
+def after_action_report_pdf(drill: Drill, *, now: datetime.datetime, draft: bool = True,
+                            naming: Naming = BY_NAME) -> bytes:
     """The report on A4, in the reader's language: the exercise overview, the analysis
     of each objective, the timeline of injects against the actions taken (a chart and a
     table), the scores with how they were computed, the hot wash and the improvement
-    plan. A draft is watermarked on every page."""
+    plan, as they stood at `now`. A draft is watermarked on every page."""
     drill = (Drill.objects.select_related("organisation", "created_by__department")
              .get(pk=drill.pk))
     style = styles()
     title = _("After-action report")
-    overview = exercise_overview(drill)
+    overview = exercise_overview(drill, naming)
     objectives = list(drill.objectives.select_related("rating").order_by("order"))
 
+    # Answers and items that came after `now` are left out, so that a final report
+    # rendered again (frozen_reports_rewrite) says what it said when it was finalised.
     story = [
-        *sections.title_block(title, drill, now=now, draft=draft, style=style),
-        *sections.overview_section(overview, style),
-        *sections.objectives_section(objectives, style),
-        *sections.timeline_section(drill, now, style),
-        *sections.scores_section(drill_score(drill, now=now), style),
-        *sections.hot_wash_section(hot_wash_summary(drill), style),
-        *sections.improvement_section(items_of_drill(drill), style),
+        *sections.title_block(title, drill, now=now, draft=draft, style=style, naming=naming),
+        *sections.overview_section(overview, style, naming),
+        *sections.objectives_section(objectives, style, naming),
+        *sections.timeline_section(drill, now, style, naming),
+        *sections.scores_section(drill_score(drill, now=now), style, naming),
+        *sections.hot_wash_section(hot_wash_summary(drill, as_of=now), style, naming),
+        *sections.improvement_section(items_of_drill(drill).filter(created_at__lte=now), style,
+                                      naming),
     ]
     return render_pdf(
         story, title=f"{title} {drill.title}", footer=f"{title} {drill.title}",
         on_page=_watermark(_("Draft")) if draft else None,
     )
+
+
+def naming_by_part(drill: Drill) -> Naming:
+    """Naming by part in the drill: each participant by their drill role, the coordinator
+    who scheduled it, its evaluators and the improvement plan's contacts by what they
+    are; and their names, wherever typed, replaced the same way."""
+    coordinator, evaluator, contact = (_("Exercise coordinator"), _("Evaluator"),
+                                       _("Designated contact"))
+    parts = {}  # name as typed -> part; the first part found for a name stands
+
+    def add(texts, part):
+        for text in texts:
+            for form in _typed_forms(text):
+                parts.setdefault(form, part)
+
+    for participant in (Participant.objects.filter(drill=drill)
+                        .select_related("person", "role").order_by("pk")):
+        person = participant.person
+        add([participant.display_name, *([person.name, person.kana] if person else [])],
+            participant.role.name)
+    add([drill.created_by.name, drill.created_by.kana], coordinator)
+    for name, kana in (ObjectiveRating.objects.filter(objective__drill=drill)
+                       .values_list("rated_by__name", "rated_by__kana")):
+        add([name, kana], evaluator)
+    for name, kana in (drill.actions.filter(tick__isnull=False)
+                       .values_list("tick__ticked_by__name", "tick__ticked_by__kana")):
+        add([name, kana], evaluator)
+    for name, kana in (ImprovementItem.objects.filter(drill=drill, point_of_contact__isnull=False)
+                       .values_list("point_of_contact__name", "point_of_contact__kana")):
+        add([name, kana], contact)
+    return Naming(by_name=False, replacements=tuple(
+        sorted(parts.items(), key=lambda pair: len(pair[0]), reverse=True)
+    ))
+
+
+def _typed_forms(text) -> set[str]:
+    """A name as people type it: as recorded, and without the space between family and
+    given name. A form of one character would match inside unrelated words."""
+    text = (text or "").strip()
+    forms = {text, re.sub(r"[\s\u3000]+", "", text)}
+    return {form for form in forms if len(form) >= 2}
+
+
+# Leavers
+
+
+def frozen_reports_rewrite(person, *, label: str, quoted: list[str]) -> int:
+    """Render again, from the records as of finalisation, both frozen copies of every
+    final report that may name `person`, who has just been anonymised: the records now
+    carry `label` where their name was (people.lifecycle replaced it), so the new copies
+    do too. The counts, scores and dates are those of the records; answers and
+    improvement items added after finalisation stay out. Called by people.lifecycle in
+    the anonymisation's transaction. Returns how many reports were rendered again."""
+    organisation = person.organisation_id
+    in_organisation = Q(drill__organisation=organisation)
+    quoting = (
+        Q(drill__in=LogEntry.objects.filter(text__contains=label).values("drill"))
+        | Q(drill__in=Participant.objects.filter(display_name__contains=label).values("drill"))
+        | Q(drill__in=HotWashAnswer.objects.filter(Q(went_well__contains=label)
+                                                   | Q(to_improve__contains=label))
+            .values("drill"))
+        | Q(drill__in=DrillObjective.objects.filter(Q(strengths__contains=label)
+                                                    | Q(areas_for_improvement__contains=label))
+            .values("drill"))
+        | Q(drill__in=ObjectiveRating.objects.filter(notes__contains=label)
+            .values("objective__drill"))
+        | Q(drill__in=ImprovementItem.objects.filter(Q(issue__contains=label)
+                                                     | Q(corrective_action__contains=label))
+            .values("drill"))
+    )
+    naming_them = (
+        Q(drill__participants__person=person) | Q(drill__created_by=person)
+        | Q(drill__improvement_items__point_of_contact=person)
+        | Q(drill__objectives__rating__rated_by=person)
+        | Q(drill__actions__tick__ticked_by=person)
+        | (in_organisation & quoting)
+    )
+    reports = AfterActionReport.objects.filter(naming_them).distinct().defer("pdf", "pdf_by_role")
+    rewritten = 0
+    for report in reports.select_related("drill"):
+        drill = report.drill
+        AfterActionReport.objects.filter(pk=report.pk).update(
+            pdf=after_action_report_pdf(drill, now=report.finalised_at, draft=False),
+            pdf_by_role=after_action_report_pdf(drill, now=report.finalised_at, draft=False,
+                                                naming=naming_by_part(drill)),
+        )
+        rewritten += 1
+    return rewritten
 
 
 def _watermark(text: str):

@@ -9,6 +9,7 @@ typed by a person goes through `_text`, which escapes it for reportlab's markup.
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.utils import formats, timezone
@@ -36,39 +37,70 @@ GROUP_ROW_BACKGROUND = colors.HexColor("#f3f5f8")
 TEXT_WIDTH = A4[0] - 40 * mm  # render_pdf's margins are 20 mm each side
 
 
+@dataclass(frozen=True)
+class Naming:
+    """How the report names people: by name (the copy the drill's staff read), or only
+    by their part in the drill (what a shareable link serves unless its creator chose
+    names). By part, the names of everyone concerned are also replaced by their part
+    wherever someone typed them: in log entries, findings, notes and answers."""
+
+    by_name: bool = True
+    # (a name as it may be typed, what replaces it), longest first
+    replacements: tuple[tuple[str, str], ...] = ()
+
+    def person(self, name: str, part: str) -> str:
+        return name if self.by_name else part
+
+    def typed(self, text) -> str:
+        text = str(text)
+        for name, part in self.replacements:
+            text = text.replace(name, part)
+        return text
+
+    def text(self, text) -> str:
+        """Typed text as Paragraph markup, with the names replaced."""
+        return _text(self.typed(text))
+
+    def lines(self, *lines) -> str:
+        return "<br/>".join(self.text(line) for line in lines if line)
+
+
+BY_NAME = Naming()
+
+
 def title_block(title: str, drill: Drill, *, now: datetime.datetime, draft: bool,
-                style) -> list:
+                style, naming: Naming = BY_NAME) -> list:
     status = (_("Draft as of %(when)s") if draft else _("Final report, %(when)s")) % {
         "when": moment(now)
     }
     return [
         Paragraph(escape(title), style["Title"]),
-        Paragraph(_text(drill.title), _centred(style["Heading2"])),
+        Paragraph(naming.text(drill.title), _centred(style["Heading2"])),
         Paragraph(escape(status), _centred(style["Normal"])),
         Spacer(1, 6 * mm),
     ]
 
 
-def overview_section(overview, style) -> list:
+def overview_section(overview, style, naming: Naming = BY_NAME) -> list:
     drill = overview.drill
     departments = "、".join(overview.departments) or _("None")
     guests = _("Guests without an account: %(count)d") % {"count": overview.guests}
-    objectives = "<br/>".join(_text(str(objective)) for objective in overview.objectives)
+    objectives = "<br/>".join(naming.text(str(objective)) for objective in overview.objectives)
     return [
         _section(_("Exercise overview"), style),
         _facts([
-            (_("Exercise name"), _text(drill.title)),
+            (_("Exercise name"), naming.text(drill.title)),
             (_("Date and time"), _text(overview.held)),
             (_("Scope"), _text(overview.organisation)),
             (_("Objectives"), objectives or escape(_("None"))),
-            (_("Scenario"), _text(drill.summary)),
+            (_("Scenario"), _text(overview.scenario)),
             (_("Participating departments"), _lines(departments, guests)),
-            (_("Point of contact"), _text(overview.point_of_contact)),
+            (_("Point of contact"), naming.text(overview.point_of_contact)),
         ], style),
     ]
 
 
-def objectives_section(objectives: list[DrillObjective], style) -> list:
+def objectives_section(objectives: list[DrillObjective], style, naming: Naming = BY_NAME) -> list:
     small = style["Small"]
     header = [Paragraph(escape(_("Objective")), small),
               *[Paragraph(rating, small) for rating in RATINGS],
@@ -77,7 +109,7 @@ def objectives_section(objectives: list[DrillObjective], style) -> list:
     for objective in objectives:
         rating = _rating_of(objective)
         rows.append([
-            Paragraph(_text(str(objective)), small),
+            Paragraph(naming.text(str(objective)), small),
             *[Paragraph("●" if rating and rating.rating == value else "", small)
               for value in RATINGS],
             Paragraph(escape(rating.get_rating_display() if rating else _("Not rated")), small),
@@ -97,11 +129,11 @@ def objectives_section(objectives: list[DrillObjective], style) -> list:
         rating = _rating_of(objective)
         notes = rating.notes if rating else ""
         flowables += [
-            Paragraph(_text(str(objective)), style["Heading2"]),
+            Paragraph(naming.text(str(objective)), style["Heading2"]),
             _facts([
-                (_("Strengths"), _text(objective.strengths or "—")),
-                (_("Areas for improvement"), _text(objective.areas_for_improvement or "—")),
-                (_("Evaluator's notes"), _text(notes or "—")),
+                (_("Strengths"), naming.text(objective.strengths or "—")),
+                (_("Areas for improvement"), naming.text(objective.areas_for_improvement or "—")),
+                (_("Evaluator's notes"), naming.text(notes or "—")),
             ], style),
         ]
     return flowables
@@ -114,7 +146,7 @@ def _rating_of(objective: DrillObjective):
         return None
 
 
-def timeline_section(drill: Drill, now: datetime.datetime, style) -> list:
+def timeline_section(drill: Drill, now: datetime.datetime, style, naming: Naming = BY_NAME) -> list:
     clock, rows = timeline(drill, now)
     released = sorted(
         ((clock.elapsed(row.released_at), row.inject) for row in rows if row.released_at),
@@ -150,11 +182,11 @@ def timeline_section(drill: Drill, now: datetime.datetime, style) -> list:
         _section(_("Timeline"), style),
         chart,
         Spacer(1, 4 * mm),
-        _timeline_table(released, entries, achieved_by_entry, style),
+        _timeline_table(released, entries, achieved_by_entry, style, naming),
     ]
 
 
-def _timeline_table(released, entries, achieved_by_entry, style) -> Table:
+def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming = BY_NAME) -> Table:
     """Each released inject, followed by the log entries in response to it or, if they
     answer none, logged after it and before the next one."""
     small = style["Small"]
@@ -177,9 +209,11 @@ def _timeline_table(released, entries, achieved_by_entry, style) -> Table:
                         for description in achieved_by_entry.get(entry.pk, [])]
             body.append([
                 Paragraph(escape(format_offset(entry.drill_time)), small),
-                Paragraph(_text(f"{entry.participant.display_name}"
-                                f"（{entry.participant.role.name}）"), small),
-                Paragraph(_lines(entry.text, *achieved), small),
+                Paragraph(naming.text(naming.person(
+                    f"{entry.participant.display_name}（{entry.participant.role.name}）",
+                    entry.participant.role.name,
+                )), small),
+                Paragraph(naming.lines(entry.text, *achieved), small),
             ])
 
     if before_any:
@@ -191,8 +225,8 @@ def _timeline_table(released, entries, achieved_by_entry, style) -> Table:
         group_rows.append(len(body) + 1)
         body.append([
             Paragraph(escape(format_offset(at)), small),
-            Paragraph(_text(inject.role.name), small),
-            Paragraph(f"<b>{_text(inject.subject)}</b>", small),
+            Paragraph(naming.text(inject.role.name), small),
+            Paragraph(f"<b>{naming.text(inject.subject)}</b>", small),
         ])
         log_rows(groups[inject.pk])
     if not body:
@@ -207,52 +241,53 @@ def _timeline_table(released, entries, achieved_by_entry, style) -> Table:
     return table
 
 
-def scores_section(score, style) -> list:
+def scores_section(score, style, naming: Naming = BY_NAME) -> list:
     small = style["Small"]
     flowables = [
         _section(_("Scores"), style),
         Paragraph(escape(_("Overall score: %(score)s") % {"score": _score(score.overall)}),
                   style["Heading2"]),
-        Paragraph(_text(score.explanation), style["Normal"]),
+        Paragraph(naming.text(score.explanation), style["Normal"]),
     ]
     for objective in score.objectives:
         header = [Paragraph(escape(text), small) for text in
                   (_("Expected action"), _("Weight"), _("Timeliness"), _("How it was computed"))]
         rows = [
-            [Paragraph(_text(action.action.description), small),
+            [Paragraph(naming.text(action.action.description), small),
              Paragraph(str(action.weight), small),
              Paragraph(escape(_percent(action.timeliness)), small),
-             Paragraph(_text(action.explanation), small)]
+             Paragraph(naming.text(action.explanation), small)]
             for action in objective.actions
         ]
         table = Table([header, *rows], repeatRows=1,
                       colWidths=[50 * mm, 14 * mm, 20 * mm, 86 * mm])
         table.setStyle(TableStyle([*TABLE_STYLE, *HEADER_ROW]))
         flowables += [
-            Paragraph(_text(_("%(objective)s: %(score)s") % {
+            Paragraph(naming.text(_("%(objective)s: %(score)s") % {
                 "objective": str(objective.objective), "score": _score(objective.score),
             }), style["Heading2"]),
-            Paragraph(_text(objective.explanation), style["Normal"]),
+            Paragraph(naming.text(objective.explanation), style["Normal"]),
             table if rows else Paragraph(escape(_("No expected actions for this objective.")),
                                          small),
         ]
     per_inject, per_role = times_to_action(score)
     flowables += [
         Paragraph(escape(_("Time to action")), style["Heading2"]),
-        _times_table(_("Inject"), [(row.subject.subject, row) for row in per_inject], style),
+        _times_table(_("Inject"), [(row.subject.subject, row) for row in per_inject], style,
+                     naming),
         Spacer(1, 3 * mm),
-        _times_table(_("Drill role"), [(row.subject.name, row) for row in per_role], style),
+        _times_table(_("Drill role"), [(row.subject.name, row) for row in per_role], style, naming),
     ]
     return flowables
 
 
-def _times_table(label: str, rows, style) -> Table:
+def _times_table(label: str, rows, style, naming: Naming = BY_NAME) -> Table:
     small = style["Small"]
     header = [Paragraph(escape(text), small) for text in
               (label, _("Expected actions"), _("Achieved"), _("Median time to action"),
                _("Longest"))]
     body = [
-        [Paragraph(_text(name), small), Paragraph(str(row.expected), small),
+        [Paragraph(naming.text(name), small), Paragraph(str(row.expected), small),
          Paragraph(str(row.achieved), small),
          Paragraph(escape(_duration(row.median)), small),
          Paragraph(escape(_duration(row.longest)), small)]
@@ -264,7 +299,7 @@ def _times_table(label: str, rows, style) -> Table:
     return table
 
 
-def hot_wash_section(summary, style) -> list:
+def hot_wash_section(summary, style, naming: Naming = BY_NAME) -> list:
     small = style["Small"]
     mean = "—" if summary.mean_confidence is None else f"{summary.mean_confidence:.1f}"
     distribution = Table(
@@ -294,8 +329,11 @@ def hot_wash_section(summary, style) -> list:
     header = [Paragraph(escape(text), small) for text in
               (_("Name"), _("What went well"), _("What to improve"), _("Confidence"))]
     rows = [
-        [Paragraph(_text(answer.name), small), Paragraph(_text(answer.went_well), small),
-         Paragraph(_text(answer.to_improve), small), Paragraph(str(answer.confidence), small)]
+        [Paragraph(naming.text(naming.person(answer.name, answer.role) if answer.name else ""),
+                   small),
+         Paragraph(naming.text(answer.went_well), small),
+         Paragraph(naming.text(answer.to_improve), small),
+         Paragraph(str(answer.confidence), small)]
         for answer in summary.answers
     ]
     table = Table([header, *rows], repeatRows=1, colWidths=[30 * mm, 60 * mm, 60 * mm, 20 * mm])
@@ -303,17 +341,19 @@ def hot_wash_section(summary, style) -> list:
     return [*flowables, table]
 
 
-def improvement_section(items, style) -> list:
+def improvement_section(items, style, naming: Naming = BY_NAME) -> list:
     small = style["Small"]
     header = [Paragraph(escape(text), small) for text in (
         _("Issue"), _("Corrective action"), _("Element"), _("Responsible department"),
         _("Point of contact"), _("Start date"), _("Due date"),
     )]
     rows = [
-        [Paragraph(_text(item.issue), small), Paragraph(_text(item.corrective_action), small),
+        [Paragraph(naming.text(item.issue), small),
+         Paragraph(naming.text(item.corrective_action), small),
          Paragraph(escape(item.get_element_display()), small),
          Paragraph(_text(item.department.name), small),
-         Paragraph(_text(item.point_of_contact.name if item.point_of_contact else "—"), small),
+         Paragraph(naming.text(naming.person(item.point_of_contact.name, _("Designated contact"))
+                               if item.point_of_contact else "—"), small),
          Paragraph(escape(day(item.start_on)), small),
          Paragraph(escape(day(item.due_on)), small)]
         for item in items

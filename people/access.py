@@ -658,21 +658,22 @@ def get_report_reader_drill_for(user, pk):
     return drill
 
 
-def get_shared_report(token: str):
-    """The finalised after-action report a shareable link opens, for anyone who holds
-    the link, with or without an account; else 404. Only a finalised report has a token,
-    so a draft is never shared. `pdf` is left for the caller to load when it needs it."""
-    from drills.models import AfterActionReport
+def get_shared_report(token: str, *, now):
+    """The shareable link a token opens, with its report, for anyone who holds it, with
+    or without an account, while it is open (neither expired nor withdrawn); else 404,
+    the same for an unknown, expired or withdrawn token, so that the answer says nothing
+    about which. Only a finalised report has links, so a draft is never shared."""
+    from drills.models import ReportShareLink
 
-    report = (
-        AfterActionReport.objects.select_related("drill__organisation",
-                                                 "drill__created_by__department")
-        .defer("pdf").filter(share_token=token).first()
+    link = (
+        ReportShareLink.objects.open_at(now)
+        .select_related("report__drill__organisation", "report__drill__created_by__department")
+        .defer("report__pdf", "report__pdf_by_role").filter(token=token).first()
         if token else None
     )
-    if report is None:
+    if link is None:
         raise Http404
-    return report
+    return link
 
 
 # Drills: improvement items

@@ -6,10 +6,13 @@ briefings, drills), so that every count, statistic and score stays as it was. Th
 records keep pointing at the same Person row, which now carries a neutral label; texts
 that copied their name or e-mail address have it replaced by that label.
 
-What is not rewritten, on purpose: the PDFs frozen at submission or finalisation
-(DepartmentReport.pdf, AfterActionReport.pdf), which are the records as they were
-reported, and the emergency plans' contact trees, which are edited content (see
-`plans_naming`).
+Copies of the name kept by higher apps, which only they can make again (the PDFs frozen
+at submission or finalisation: DepartmentReport.pdf, AfterActionReport.pdf and its copy
+by role), are rewritten by functions those apps register here (`register_copy_rewriter`):
+each renders its frozen copies again from the records, which by then carry the label.
+
+What is not rewritten, on purpose: the emergency plans' contact trees, which are edited
+content (see `plans_naming`).
 """
 
 import datetime
@@ -70,6 +73,18 @@ LABELLED_BY_NAME = [
     ("training", "DepartmentConfirmation", "confirmed_by"),
     ("drills", "Participant", "person"),
 ]
+
+
+# Functions `rewrite(person, *, label, quoted)` of higher apps, called in the
+# anonymisation's transaction once every record carries the label (see the docstring).
+_copy_rewriters = []
+
+
+def register_copy_rewriter(rewrite) -> None:
+    """Let a higher app rewrite the copies of a leaver's name that only it can make again.
+    Registered once, from the app's ready()."""
+    if rewrite not in _copy_rewriters:
+        _copy_rewriters.append(rewrite)
 
 
 def anonymised_name(person: Person) -> str:
@@ -151,6 +166,8 @@ def person_anonymise(*, person: Person, by, today: datetime.date) -> Person:
         if current.user is not None:
             _scrub_login(current.user)
         _scrub_copies(current, label=label, quoted=quoted)
+        for rewrite in _copy_rewriters:
+            rewrite(current, label=label, quoted=quoted)
 
     person.refresh_from_db()
     return person

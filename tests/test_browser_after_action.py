@@ -113,6 +113,8 @@ def test_end_hot_wash_improve_finalise_and_share(
     assert _("Draft") in fetch_pdf(coordinator_page, f"{live_server.url}{draft_href}")
     coordinator_page.locator("#finalise-confirm").check()
     coordinator_page.locator("#finalise-button").click()
+    # Nothing is shared until the coordinator makes a link (30 days, people by their part).
+    coordinator_page.locator("#share-button").click()
     share_link = coordinator_page.locator("#share-link")
     expect(share_link).to_be_visible()
 
@@ -134,10 +136,17 @@ def test_end_hot_wash_improve_finalise_and_share(
     shared = fetch_pdf(stranger, f"{live_server.url}{shared_href}")
     assert LOGGED_ACTION in shared and _("Draft") not in shared
 
+    # Withdrawn (after ticking the confirmation), the link opens nothing any more.
+    coordinator_page.locator("#share-withdraw-confirm").check()
+    coordinator_page.locator("#share-withdraw-button").click()
+    expect(coordinator_page.locator("#share-form")).to_be_visible()
+    stranger.goto(share_url)
+    expect(stranger.locator("#shared-gone")).to_be_visible()
+
     for page in (controller, participant, coordinator_page, stranger):
         page.context.close()
 
     assert HotWashAnswer.objects.get().confidence == 4
     assert ImprovementItem.objects.get().issue == ISSUE
     report = AfterActionReport.objects.get()
-    assert share_url.endswith(f"/drills/shared/{report.share_token}/")
+    assert share_url.endswith(f"/drills/shared/{report.share_links.get().token}/")

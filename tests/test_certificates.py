@@ -681,3 +681,18 @@ def test_a_malformed_code_gets_a_clear_message(client, db):
 
     response = client.get(reverse("verify:form"))
     assert response.status_code == 200 and "検証コードの形式ではありません" not in response.content.decode()
+
+
+def test_each_verification_by_code_is_in_the_holder_s_audit_trail(client, clock, session,
+                                                                   operator):
+    """A code shows the holder's name to anyone, without an account: like the report's
+    shareable link, each showing is recorded, for the holder's coordinators."""
+    from audit.models import AuditEvent
+
+    certificate = certified(operator, session)
+    client.get(reverse("verify:certificate", args=[certificate.code]))
+    client.get(reverse("verify:certificate", args=["AAAA-BBBB-CCCC"]))  # no such code
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CERTIFICATE_VERIFIED)
+    assert (event.actor, event.subject, event.organisation) == (
+        None, operator, operator.organisation)
+    assert event.object_id == str(certificate.pk) and event.address == "127.0.0.1"

@@ -19,6 +19,7 @@ from drills.hotwash import hot_wash_submit
 from drills.improvements import item_create
 from drills.models import AfterActionReport, Drill, LogEntry, ObjectiveRating, Participant
 from drills.report import after_action_report_pdf, report_finalise
+from drills.report_links import share_link_create
 from tests.test_drill_clock import at
 
 pytestmark = pytest.mark.skipif(
@@ -195,12 +196,11 @@ def test_a_drill_that_has_not_ended_cannot_be_finalised(drill, clock, coordinato
     assert not AfterActionReport.objects.exists()
 
 
-def test_finalising_stores_the_final_pdf_with_a_token_and_only_once(ended, coordinator,
-                                                                     city_coordinator):
+def test_finalising_stores_the_final_pdf_and_only_once(ended, coordinator, city_coordinator):
     final = report_finalise(drill=ended, by=coordinator, now=at(40))
 
     assert (final.finalised_by, final.finalised_at) == (coordinator, at(40))
-    assert len(final.share_token) >= 43  # 32 random bytes
+    assert not final.share_links.exists()  # nothing is shared until a writer makes a link
     text = pdf_text(bytes(final.pdf))
     assert LOGGED_ACTION in one_line(text) and one_line(_("Draft")) not in one_line(text)
 
@@ -217,9 +217,9 @@ def test_a_finalise_that_loses_a_race_is_refused_the_same_way(ended, coordinator
     rendering = reports.after_action_report_pdf
 
     def render_while_another_finalises(drill, **kwargs):
-        # The other coordinator's request finishes while this one renders.
-        AfterActionReport.objects.create(drill=drill, finalised_at=at(39), finalised_by=evaluator,
-                                         share_token="theirs", pdf=b"%PDF-theirs")
+        # The other coordinator's request finishes while this one renders (its copies).
+        AfterActionReport.objects.get_or_create(drill=drill, defaults={
+            "finalised_at": at(39), "finalised_by": evaluator, "pdf": b"%PDF-theirs"})
         return rendering(drill, **kwargs)
 
     monkeypatch.setattr(reports, "after_action_report_pdf", render_while_another_finalises)
@@ -227,7 +227,7 @@ def test_a_finalise_that_loses_a_race_is_refused_the_same_way(ended, coordinator
         report_finalise(drill=ended, by=coordinator, now=at(40))
 
     assert "小林 誠" in " ".join(refused.value.messages)
-    assert AfterActionReport.objects.get().share_token == "theirs"
+    assert bytes(AfterActionReport.objects.get().pdf) == b"%PDF-theirs"
 
 
 def test_findings_cannot_change_once_finalised(ended, coordinator):
@@ -268,7 +268,7 @@ def test_the_coordinator_writes_findings_and_finalises_from_the_report_page(
     client.post(reverse("drills:report_finalise", args=[ended.pk]), {"confirm": "on"})
     final = AfterActionReport.objects.get()
     page = client.get(reverse("drills:report", args=[ended.pk])).content.decode()
-    assert f"/drills/shared/{final.share_token}/" in page
+    assert "/drills/shared/" not in page and "share-form" in page
     assert "finalise-form" not in page and "findings-form" not in page
     assert client.get(reverse("drills:report_pdf", args=[ended.pk])).content == bytes(final.pdf)
 
@@ -286,16 +286,18 @@ def test_the_coordinator_writes_findings_and_finalises_from_the_report_page(
 def test_the_shareable_link_opens_the_final_report_without_logging_in(ended, client,
                                                                       coordinator):
     final = report_finalise(drill=ended, by=coordinator, now=at(40))
+    token = share_link_create(report=final, by=coordinator, days=30, names_shown=True,
+                              now=at(40)).token
 
-    page = client.get(reverse("drills:shared_report", args=[final.share_token]))
+    page = client.get(reverse("drills:shared_report", args=[token]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "不正照会の疑い" in html and "著名人の本人確認情報が照会された。" in html
     assert page["X-Robots-Tag"] == "noindex" and page["Referrer-Policy"] == "no-referrer"
-    pdf = client.get(reverse("drills:shared_report_pdf", args=[final.share_token]))
+    pdf = client.get(reverse("drills:shared_report_pdf", args=[token]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content == bytes(final.pdf)
-    assert reverse("drills:shared_report_pdf", args=[final.share_token]) in html
+    assert reverse("drills:shared_report_pdf", args=[token]) in html
 
 
 def test_an_unknown_token_is_404_and_a_draft_is_never_shared(ended, client, login,
@@ -312,7 +314,9 @@ def test_an_unknown_token_is_404_and_a_draft_is_never_shared(ended, client, logi
 def test_the_shared_page_escapes_what_was_typed(ended, client, coordinator):
     Drill.objects.filter(pk=ended.pk).update(title="訓練 <script>alert(1)</script>")
     final = report_finalise(drill=Drill.objects.get(pk=ended.pk), by=coordinator, now=at(40))
-    html = client.get(reverse("drills:shared_report", args=[final.share_token])).content.decode()
+    token = share_link_create(report=final, by=coordinator, days=30, names_shown=False,
+                              now=at(40)).token
+    html = client.get(reverse("drills:shared_report", args=[token])).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

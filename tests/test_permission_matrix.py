@@ -240,10 +240,13 @@ class World:
     @cached_property
     def report_token(self):
         from drills.report import report_finalise
+        from drills.report_links import share_link_create
 
         drill = self.ended_drill
-        return report_finalise(drill=drill, by=self.coordinator,
-                               now=drill.ended_at + datetime.timedelta(minutes=10)).share_token
+        finalised_at = drill.ended_at + datetime.timedelta(minutes=10)
+        report = report_finalise(drill=drill, by=self.coordinator, now=finalised_at)
+        return share_link_create(report=report, by=self.coordinator, days=30,
+                                 names_shown=False, now=finalised_at).token
 
 
 @pytest.fixture
@@ -324,6 +327,12 @@ def obligation(w):
 
 
 def drill(w):
+    return {"pk": w.ended_drill.pk}
+
+
+def shared_drill(w):
+    """The ended drill, its report finalised and shared."""
+    assert w.report_token
     return {"pk": w.ended_drill.pk}
 
 
@@ -452,6 +461,11 @@ MATRIX = {
     "drills:report": Entry(drill, only(COORDINATOR)),
     "drills:report_finalise": Entry(drill, only(COORDINATOR, outcome="refused"), "post"),
     "drills:report_pdf": Entry(drill, only(DRILL_STAFF)),
+    # Sharing: the report is final and already shared, so an empty POST is refused (one
+    # open link at a time; withdrawing needs the confirmation box).
+    "drills:report_share": Entry(shared_drill, only(COORDINATOR, outcome="refused"), "post"),
+    "drills:report_share_withdraw": Entry(shared_drill, only(COORDINATOR, outcome="refused"),
+                                          "post"),
     "drills:shared_report": Entry(lambda w: {"token": w.report_token}, every("ok")),
     "drills:shared_report_pdf": Entry(lambda w: {"token": w.report_token}, every("ok")),
     # Improvement items: department A's item; the colleague is its point of contact.

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from people.lifecycle import anonymised_name, person_anonymise
 from people.models import IdGrant
 from tests.conftest import make_person
 from training.models import DepartmentSharing
@@ -227,3 +228,37 @@ def test_a_department_past_its_due_date_without_a_report_is_overdue(clock, shari
     # The colleague was never briefed: one to brief, one overdue, nothing confirmed.
     assert row[4:10] == (1, 1, 0, 0, 1, 0)
     assert row[-3:] == ("", "", "Overdue")
+
+
+# Leavers
+
+
+def test_anonymising_a_leaver_removes_their_name_from_the_submitted_report(
+        clock, confirmed, department_a, operator, colleague, supervisor, leaver, coordinator):
+    report = submitted_report(clock, confirmed, supervisor)
+    before, _fonts = pdf_text(bytes(report.pdf), layout=False)
+    assert "佐藤 次郎" in before
+    # Someone who joins after the submission is not in the report, rendered again or not.
+    make_person("latecomer", department_a, name="遅参 五郎", kana="チサン ゴロウ",
+                granted_on=datetime.date(2026, 12, 3))
+    clock.move_to(datetime.datetime(2026, 12, 4, 9, 0, tzinfo=TOKYO))
+    obligations_sync(now=timezone.now())
+
+    person_anonymise(person=colleague, by=coordinator.user, today=timezone.localdate())
+    report.refresh_from_db()
+    after, _fonts = pdf_text(bytes(report.pdf), layout=False)
+
+    assert "佐藤" not in after and "サトウ" not in after and "遅参" not in after
+    # The rest is intact, word for word: the counts, the notes, who confirmed and submitted
+    # it and when; the leaver's label stands where their name was.
+    assert one_line(after) == one_line(before).replace("佐藤次郎",
+                                                       one_line(anonymised_name(colleague)))
+
+
+def test_a_report_that_does_not_name_the_leaver_is_left_as_it_was(
+        clock, confirmed, supervisor, other_supervisor, coordinator):
+    report = submitted_report(clock, confirmed, supervisor)
+    content = bytes(report.pdf)
+    person_anonymise(person=other_supervisor, by=coordinator.user, today=timezone.localdate())
+    report.refresh_from_db()
+    assert bytes(report.pdf) == content

@@ -20,7 +20,7 @@ Permission (who may record what) is people.access's; this module checks the fact
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -637,3 +637,59 @@ def report_submit(*, sharing: DepartmentSharing, by: Person, now: datetime.datet
         },
     )
 
+
+
+# Leavers
+
+
+@dataclass(frozen=True)
+class StatusAsSubmitted(DepartmentStatus):
+    """A department as its report said it was: the colleagues it listed and the counts
+    it reported, whatever has happened since."""
+
+    submitted_counts: dict = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {**super().counts, **self.submitted_counts}
+
+
+def department_reports_rewrite(person: Person, *, label: str, render_pdf) -> int:
+    """Render again every submitted department report that may name `person`, who has just
+    been anonymised, from the records (which by then carry `label` where their name was),
+    as the department was at submission: the colleagues listed then, the counts reported
+    and the submission's date and author. Called by people.lifecycle in the
+    anonymisation's transaction (registered by training.apps); `render_pdf` as for
+    report_submit. Returns how many reports were rendered again."""
+    quoting = (
+        Q(sharing__briefings__note__contains=label)
+        | Q(sharing__obligations__confirmation__note__contains=label)
+    ) & Q(sharing__session__organisation=person.organisation_id)
+    naming_them = (
+        Q(sharing__obligations__person=person) | Q(submitted_by=person)
+        | Q(confirmation__confirmed_by=person) | Q(sharing__briefings__briefed_by=person)
+        | Q(sharing__obligations__confirmation__recorded_by=person)
+        | Q(sharing__department=person.department_id,
+            sharing__session__attendances__person=person)
+        | quoting
+    )
+    reports = (DepartmentReport.objects.filter(naming_them).distinct().defer("pdf")
+               .select_related("sharing__session__organisation", "sharing__department",
+                               "submitted_by", "confirmation__confirmed_by"))
+    rewritten = 0
+    for report in reports:
+        status = department_status(report.sharing,
+                                   today=timezone.localdate(report.submitted_at))
+        as_submitted = StatusAsSubmitted(
+            sharing=status.sharing,
+            rows=[row for row in status.rows
+                  if row.obligation is None or row.obligation.created_at <= report.submitted_at],
+            briefings=status.briefings, confirmation=report.confirmation,
+            submitted_counts={name: getattr(report, name) for name in
+                              ("id_holders", "attended", "briefed", "confirmed", "dropped")},
+        )
+        DepartmentReport.objects.filter(pk=report.pk).update(pdf=render_pdf(
+            as_submitted, submitted_by=report.submitted_by, submitted_at=report.submitted_at,
+        ))
+        rewritten += 1
+    return rewritten

@@ -1,8 +1,11 @@
-"""After-action report pages: the coordinator's page (findings, the draft, finalising),
-the PDF, and the shareable link that anyone may open without an account.
+"""After-action report pages: the coordinator's page (findings, the draft, finalising,
+the shareable link), the PDF, and the shareable link that anyone may open without an
+account while it is open.
 
 people.access decides who reaches each page; drills.report decides whether the findings
-may still change and whether the report may be finalised.
+may still change and whether the report may be finalised; drills.report_links whether a
+link may be made or withdrawn. Making, withdrawing and every opening of a link are in
+the audit trail.
 """
 
 from django import forms
@@ -10,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,8 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from drills import report as reports
+from drills import report_links
 from drills.clock import Clock
 from drills.models import AfterActionReport
+from drills.report_sections import BY_NAME
 from people.access import (
     get_report_reader_drill_for,
     get_report_writer_drill_for,
@@ -102,23 +107,82 @@ def finalise(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Report finalised. Anyone with its shareable link can "
-                                    "read it."))
+        messages.success(request, _("Report finalised. To let someone without an account "
+                                    "read it, make a shareable link."))
+    return redirect("drills:report", pk=pk)
+
+
+@login_required
+@require_POST
+def share(request, pk):
+    """Make the final report's shareable link: for how many days, and whether it names
+    people (unticked, it names them by their part in the drill)."""
+    drill = get_report_writer_drill_for(request.user, pk)
+    final = _final_report(drill)
+    if final is None:
+        raise Http404
+    try:
+        days = report_links.share_days(request.POST.get("days"))
+        names_shown = request.POST.get("names_shown") == "on"
+        with transaction.atomic():
+            link = report_links.share_link_create(
+                report=final, by=scope_for(request.user).person, days=days,
+                names_shown=names_shown, now=timezone.now(),
+            )
+            trail.record(request, AuditEvent.Action.REPORT_SHARED, link,
+                         organisation=drill.organisation,
+                         detail=f"{days} days, {'names' if names_shown else 'by role'}")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Shareable link made. It opens the report until %(when)s.")
+                         % {"when": reports.moment(link.expires_at)})
+    return redirect("drills:report", pk=pk)
+
+
+@login_required
+@require_POST
+def share_withdraw(request, pk):
+    """Withdraw the open shareable link, after the writer confirmed: it cannot be undone."""
+    drill = get_report_writer_drill_for(request.user, pk)
+    final = _final_report(drill)
+    now = timezone.now()
+    link = report_links.open_link_of(final, now=now) if final is not None else None
+    if link is None:
+        raise Http404
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Tick the box to confirm that the link is to be withdrawn."))
+        return redirect("drills:report", pk=pk)
+    try:
+        with transaction.atomic():
+            report_links.share_link_withdraw(link=link, by=scope_for(request.user).person,
+                                             now=now)
+            trail.record(request, AuditEvent.Action.REPORT_SHARE_WITHDRAWN, link,
+                         organisation=drill.organisation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Shareable link withdrawn. It no longer opens the report."))
     return redirect("drills:report", pk=pk)
 
 
 def _report_page(request, drill, final, form, *, status=200):
     now = timezone.now()
-    share_url = None
-    if final is not None:
-        share_url = request.build_absolute_uri(
-            reverse("drills:shared_report", args=[final.share_token])
-        )
+    link = report_links.latest_link_of(final) if final is not None else None
+    link_open = link is not None and link.is_open_at(now)
     return render(request, "drills/reports/report.html", {
         "drill": drill,
         "final": final,
         "form": form,
-        "share_url": share_url,
+        "link": link,
+        "link_open": link_open,
+        "link_expired": link is not None and link.withdrawn_at is None and not link_open,
+        "share_url": request.build_absolute_uri(
+            reverse("drills:shared_report", args=[link.token])
+        ) if link_open else None,
+        "share_days": report_links.DEFAULT_DAYS,
+        "share_days_min": report_links.MIN_DAYS,
+        "share_days_max": report_links.MAX_DAYS,
         "overview": reports.exercise_overview(drill),
         "has_ended": Clock.of(drill).state(now) == "ended",
     }, status=status)
@@ -140,16 +204,25 @@ def report_pdf(request, pk):
     return _pdf_response(content, f"after-action-report-{pk}-draft.pdf")
 
 
-# The shareable link: no login. Only a finalised report has a token, so only it is shared.
+# The shareable link: no login. Only a finalised report has links, so only it is shared.
+# An unknown, expired or withdrawn link gets the same plain page, which says nothing
+# about the report or about which of the three it is.
 
 
 @never_cache
 @require_safe
 def shared_report(request, token):
-    final = get_shared_report(token)
+    link = _open_link_or_none(token)
+    if link is None:
+        return _link_gone(request)
+    drill = link.report.drill
+    trail.record(request, AuditEvent.Action.REPORT_SHARED_OPENED, link,
+                 organisation=drill.organisation, detail="page")
+    naming = BY_NAME if link.names_shown else reports.naming_by_part(drill)
     response = render(request, "drills/reports/shared.html", {
-        "final": final,
-        "overview": reports.exercise_overview(final.drill),
+        "link": link,
+        "final": link.report,
+        "overview": reports.exercise_overview(drill, naming),
     })
     return _unlisted(response)
 
@@ -157,9 +230,25 @@ def shared_report(request, token):
 @never_cache
 @require_safe
 def shared_report_pdf(request, token):
-    final = get_shared_report(token)
-    content = AfterActionReport.objects.values_list("pdf", flat=True).get(pk=final.pk)
-    return _unlisted(_pdf_response(bytes(content), f"after-action-report-{final.drill_id}.pdf"))
+    link = _open_link_or_none(token)
+    if link is None:
+        return _link_gone(request)
+    drill = link.report.drill
+    trail.record(request, AuditEvent.Action.REPORT_SHARED_OPENED, link,
+                 organisation=drill.organisation, detail="pdf")
+    return _unlisted(_pdf_response(report_links.shared_copy(link),
+                                   f"after-action-report-{drill.pk}.pdf"))
+
+
+def _open_link_or_none(token):
+    try:
+        return get_shared_report(token, now=timezone.now())
+    except Http404:
+        return None
+
+
+def _link_gone(request):
+    return _unlisted(render(request, "drills/reports/shared_gone.html", status=404))
 
 
 def _final_report(drill):
@@ -184,6 +273,8 @@ def _unlisted(response):
 urlpatterns = [
     path("<int:pk>/report/", report, name="report"),
     path("<int:pk>/report/finalise/", finalise, name="report_finalise"),
+    path("<int:pk>/report/share/", share, name="report_share"),
+    path("<int:pk>/report/share/withdraw/", share_withdraw, name="report_share_withdraw"),
     path("<int:pk>/report.pdf", report_pdf, name="report_pdf"),
     path("shared/<slug:token>/", shared_report, name="shared_report"),
     path("shared/<slug:token>/report.pdf", shared_report_pdf, name="shared_report_pdf"),

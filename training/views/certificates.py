@@ -167,6 +167,10 @@ def verify(request, code):
             "typed": code[:40], "error": error,
         }, status=404)
     else:
+        # A code shows a name to whoever holds it, without an account: each showing is
+        # recorded, about the holder, for their organisation's coordinators.
+        trail.record(request, AuditEvent.Action.CERTIFICATE_VERIFIED, certificate,
+                     subject=certificate.person)
         response = render(request, "training/certificates/verify.html", {
             "certificate": certificate,
             "status": certificates.certificate_status(certificate, today=timezone.localdate()),
