@@ -164,3 +164,24 @@ class EmergencyPlanPage(RequiredReading, Page):
 
     class Meta:
         verbose_name = _("emergency response plan")
+
+
+class OrganisationCollection(models.Model):
+    """The collection that holds an organisation's own documents and images, mirroring its
+    subtree of pages: its editors upload there, and only people whose scope includes the
+    organisation may download its documents (cms.wagtail_hooks)."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, related_name="collection",
+        verbose_name=_("organisation"),
+    )
+    collection = models.OneToOneField(
+        "wagtailcore.Collection", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("collection"),
+    )
+
+    class Meta:
+        verbose_name = _("organisation's collection")
+
+    def __str__(self):
+        return str(self.collection)

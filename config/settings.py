@@ -341,6 +341,9 @@ CONTENT_SECURITY_POLICY = {
 WAGTAIL_SITE_NAME = "住基ネット 研修・訓練"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
+# Documents are always served by Wagtail's view, which checks sign-in and the collection
+# (cms.wagtail_hooks), never by a link to the file; nothing serves MEDIA_URL/documents/.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # PDFs embed this TrueType font; without it they fall back to a non-embedded CID font.
 PDF_FONT_PATH = env_str(
