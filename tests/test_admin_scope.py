@@ -227,3 +227,48 @@ def test_every_admin_url_answers_a_prefecture_coordinator(admin_world, coordinat
             failing.append(url)
 
     assert failing == []
+
+
+# Admin forms that name an organisation offer only those the user coordinates (point 5)
+
+
+def page_form(page_class, *, user, instance):
+    form_class = page_class.get_edit_handler().get_form_class()
+    return form_class(instance=instance, for_user=user)
+
+
+def test_a_city_editor_cannot_move_the_citys_plan_to_another_organisation(
+    admin_world, city_coordinator, city, prefecture
+):
+    from cms.models import EmergencyPlanPage
+
+    city_plan = EmergencyPlanPage.objects.get(organisation=city)
+    city_coordinator.user.refresh_from_db()
+    form_class = EmergencyPlanPage.get_edit_handler().get_form_class()
+    form = form_class({"organisation": prefecture.pk}, instance=city_plan,
+                      for_user=city_coordinator.user)
+    field = form.fields["organisation"]
+
+    assert field.disabled
+    assert field._clean_bound_field(form["organisation"]) == city  # what was posted is ignored
+
+
+@pytest.mark.parametrize("page_type", ["EmergencyPlanPage", "TrainingIndexPage"])
+def test_a_new_organisation_page_is_for_an_organisation_the_user_coordinates(
+    admin_world, city_coordinator, coordinator, city, prefecture, page_type
+):
+    """A coordinator of the city who also supervises a prefecture department is offered
+    the city only."""
+    import cms.models
+    from people.models import Department, RoleAssignment
+
+    RoleAssignment.objects.create(person=city_coordinator, role="supervisor",
+                                  department=Department.objects.filter(
+                                      organisation=prefecture).first())
+    page_class = getattr(cms.models, page_type)
+
+    offered = page_form(page_class, user=city_coordinator.user, instance=page_class())
+    everything = page_form(page_class, user=coordinator.user, instance=page_class())
+
+    assert list(offered.fields["organisation"].queryset) == [city]
+    assert set(everything.fields["organisation"].queryset) == {city, prefecture}
