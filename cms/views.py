@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.static import serve as static_serve
 from wagtail.models import Page
 
@@ -48,6 +49,7 @@ def plan_pdf(request, page_id):
 
 
 @login_required
+@cache_control(private=True)  # for signed-in staff: no shared cache may keep a copy
 def image_file(request, path):
     """An image file (an original or a rendition) for signed-in staff, as pages are.
 

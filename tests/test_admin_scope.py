@@ -272,3 +272,27 @@ def test_a_new_organisation_page_is_for_an_organisation_the_user_coordinates(
 
     assert list(offered.fields["organisation"].queryset) == [city]
     assert set(everything.fields["organisation"].queryset) == {city, prefecture}
+
+
+# The admin's lists of personal records
+
+
+@pytest.mark.parametrize("viewset", ["attendance", "attempt"])
+def test_each_page_of_an_admin_list_of_personal_records_is_one_audit_event(
+    login, admin_world, city_coordinator, viewset
+):
+    client = login(city_coordinator)
+
+    client.get(reverse(f"{viewset}:index"))
+    client.get(reverse(f"{viewset}:index_results"), {"q": "伊藤"})
+    b"".join(client.get(reverse(f"{viewset}:index"), {"export": "csv"}).streaming_content)
+
+    events = AuditEvent.objects.filter(
+        actor=city_coordinator.user,
+        action__in=[AuditEvent.Action.RECORDS_VIEWED, AuditEvent.Action.RECORDS_EXPORTED],
+    ).order_by("pk")
+    assert [(e.action, e.detail) for e in events] == [
+        (AuditEvent.Action.RECORDS_VIEWED, f"{viewset} list"),
+        (AuditEvent.Action.RECORDS_VIEWED, f"{viewset} list"),
+        (AuditEvent.Action.RECORDS_EXPORTED, f"{viewset}, csv"),
+    ]
