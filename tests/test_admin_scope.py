@@ -296,3 +296,26 @@ def test_each_page_of_an_admin_list_of_personal_records_is_one_audit_event(
         (AuditEvent.Action.RECORDS_VIEWED, f"{viewset} list"),
         (AuditEvent.Action.RECORDS_EXPORTED, f"{viewset}, csv"),
     ]
+
+
+@pytest.mark.parametrize("target", ["page", "document", "image", "user"])
+def test_a_bulk_action_does_not_name_what_the_user_may_not_act_on(
+    login, admin_world, city_coordinator, plan, django_user_model, target
+):
+    url, hidden = {
+        "page": (f"/admin/bulk/wagtailcore/page/delete/?id={plan.pk}", "熊本県 緊急時対応計画書"),
+        "document": (f"/admin/bulk/wagtaildocs/document/delete/?id="
+                     f"{Document.objects.get(title='県職員名簿').pk}", "県職員名簿"),
+        "image": (f"/admin/bulk/wagtailimages/image/delete/?id="
+                  f"{Image.objects.get(title='県庁舎写真').pk}", "県庁舎写真"),
+        "user": (f"/admin/bulk/auth/user/delete/?id="
+                 f"{django_user_model.objects.get(username='prefecture-editor').pk}",
+                 "prefecture-editor"),
+    }[target]
+
+    response = Client(raise_request_exception=False)
+    response.force_login(city_coordinator.user)
+    answer = response.get(url)
+
+    assert answer.status_code < 500
+    assert hidden not in text_of(answer)
