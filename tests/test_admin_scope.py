@@ -319,3 +319,34 @@ def test_a_bulk_action_does_not_name_what_the_user_may_not_act_on(
 
     assert answer.status_code < 500
     assert hidden not in text_of(answer)
+
+
+# Each object's own admin pages: another organisation's object is a 404
+
+
+@pytest.mark.parametrize("url_name", ["history", "usage"])
+def test_another_organisations_attendance_has_no_admin_page_for_a_city_coordinator(
+    login, admin_world, closed_session, city_coordinator, coordinator, url_name
+):
+    from training.models import Attendance
+
+    attendance = Attendance.objects.get(session=closed_session)
+    url = reverse(f"attendance:{url_name}", args=[attendance.pk])
+
+    # Attendance is read-only in the admin: no coordinator has these pages (Wagtail's
+    # refusal of a missing model permission is a redirect to the dashboard).
+    for reader in (city_coordinator, coordinator):
+        refused = login(reader).get(url)
+        assert refused.status_code in (302, 404) and leaks(refused) == []
+
+
+@pytest.mark.parametrize("viewset", ["trainingsession", "scenario"])
+@pytest.mark.parametrize("url_name", ["edit", "delete", "history", "usage"])
+def test_another_organisations_session_or_scenario_has_no_admin_page_for_a_city_coordinator(
+    login, admin_world, closed_session, scenario, city_coordinator, viewset, url_name
+):
+    target = closed_session if viewset == "trainingsession" else scenario
+
+    response = login(city_coordinator).get(reverse(f"{viewset}:{url_name}", args=[target.pk]))
+
+    assert response.status_code == 404
