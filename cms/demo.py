@@ -10,7 +10,7 @@ from django.db import transaction
 from cms.demo_content import TRAINING_MODULES, emergency_plan, stream
 from cms.editors import editor_group_for
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
-from cms.site import home_page_setup
+from cms.site import home_page_setup, organisation_collection_setup
 from people.models import Organisation
 
 # Who must read each module: everything for new ID holders, and the two that every
@@ -42,6 +42,11 @@ def demo_pages_seed() -> None:
         _child(home, EmergencyPlanPage, slug=f"plan-{lg_code}", title=plan["title"],
                organisation=organisation, summary=plan["summary"],
                body=stream(plan["body"], key=organisation.name), required_for="id_holders")
+
+    # Each organisation's collection, as site_setup makes it, before the editors' groups
+    # are given their permissions on it.
+    for organisation in Organisation.objects.all():
+        organisation_collection_setup(organisation)
 
     for username, lg_code in EDITORS.items():
         group = editor_group_for(Organisation.objects.get(lg_code=lg_code))

@@ -1,17 +1,22 @@
 """Who may edit which material in the Wagtail admin: one editors' group per organisation.
 
 A municipality's editors may add, edit and publish only under their own training index
-and their own plan; the prefecture's editors may edit the whole tree. These are Wagtail's
-own page permissions, set up in code so that no one has to click them together by hand.
+and their own plan, and upload and choose documents and images only in their own
+collection; the prefecture's editors may edit the whole tree and every collection. These
+are Wagtail's own page and collection permissions, set up in code so that no one has to
+click them together by hand.
 """
 
 from django.contrib.auth.models import Group, Permission
-from wagtail.models import GroupPagePermission, Page
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-from cms.models import EmergencyPlanPage, HomePage, TrainingIndexPage
+from cms.models import EmergencyPlanPage, HomePage, OrganisationCollection, TrainingIndexPage
 from people.models import Organisation
 
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
+COLLECTION_PERMISSIONS = [
+    ("wagtaildocs", f"{action}_document") for action in ("add", "change", "choose")
+] + [("wagtailimages", f"{action}_image") for action in ("add", "change", "choose")]
 
 
 def editor_group_for(organisation: Organisation) -> Group:
@@ -27,7 +32,25 @@ def editor_group_for(organisation: Organisation) -> Group:
                     content_type__app_label="wagtailcore", codename=codename
                 ),
             )
+    for collection in _editable_collections(organisation):
+        for app_label, codename in COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=collection,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
     return group
+
+
+def _editable_collections(organisation: Organisation) -> list[Collection]:
+    if organisation.is_prefecture:
+        return [Collection.get_first_root_node()]
+    return [
+        found.collection
+        for found in OrganisationCollection.objects.filter(organisation=organisation)
+        .select_related("collection")
+    ]
 
 
 def _editable_roots(organisation: Organisation) -> list[Page]:

@@ -19,6 +19,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock, PlanStreamBlock
+from people.access import scope_for
 
 
 class HomePage(Page):
@@ -35,7 +36,27 @@ class HomePage(Page):
         verbose_name = _("home page")
 
 
-class RequiredReadingForm(WagtailAdminPageForm):
+class OrganisationPageForm(WagtailAdminPageForm):
+    """A page that belongs to an organisation (its training index, its plan) stays with
+    it: only a prefecture-wide user may move it, and a new one may be made only for an
+    organisation the user coordinates. Editing another organisation's subtree is Wagtail's
+    page permissions' business; which organisation a page names is ours."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("organisation")
+        if field is None or self.for_user is None:
+            return
+        scope = scope_for(self.for_user)
+        if scope.sees_everything:
+            return
+        if self.instance.pk:
+            field.disabled = True  # Django then keeps the page's own organisation
+        else:
+            field.queryset = scope.coordinated_organisations()
+
+
+class RequiredReadingForm(OrganisationPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Each publication decides afresh: a tick must not carry over from the last one,
@@ -101,6 +122,7 @@ class TrainingIndexPage(Page):
 
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.TrainingModulePage"]
+    base_form_class = OrganisationPageForm
 
     class Meta:
         verbose_name = _("training index")
@@ -164,3 +186,24 @@ class EmergencyPlanPage(RequiredReading, Page):
 
     class Meta:
         verbose_name = _("emergency response plan")
+
+
+class OrganisationCollection(models.Model):
+    """The collection that holds an organisation's own documents and images, mirroring its
+    subtree of pages: its editors upload there, and only people whose scope includes the
+    organisation may download its documents (cms.wagtail_hooks)."""
+
+    organisation = models.OneToOneField(
+        "people.Organisation", on_delete=models.CASCADE, related_name="collection",
+        verbose_name=_("organisation"),
+    )
+    collection = models.OneToOneField(
+        "wagtailcore.Collection", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("collection"),
+    )
+
+    class Meta:
+        verbose_name = _("organisation's collection")
+
+    def __str__(self):
+        return str(self.collection)

@@ -2,6 +2,11 @@
 welcome page, open to signed-in staff only, and under it each organisation's training
 index and emergency response plan, which that organisation's editors may edit.
 
+Documents and images mirror it: every collection is for signed-in staff only (a login
+restriction on the root collection, which its children inherit), and each organisation
+has its own collection, whose documents only people whose scope includes the
+organisation may download (cms.wagtail_hooks) and where its editors upload.
+
 `manage.py site_setup` runs all of it in production; `seed_demo` runs home_page_setup
 and then builds the demo's own pages. Each step finds what an earlier run made, so
 running it again changes nothing.
@@ -9,9 +14,9 @@ running it again changes nothing.
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
 
-from cms.models import EmergencyPlanPage, HomePage, TrainingIndexPage
+from cms.models import EmergencyPlanPage, HomePage, OrganisationCollection, TrainingIndexPage
 from people.models import Organisation
 
 SITE_NAME = "住基ネット 研修・訓練"
@@ -32,12 +37,36 @@ def home_page_setup(*, hostname: str, port: int) -> HomePage:
     PageViewRestriction.objects.get_or_create(
         page=home, restriction_type=PageViewRestriction.LOGIN
     )
+    documents_setup()
     return home
 
 
+def documents_setup() -> Collection:
+    """Every document, in any collection, for signed-in staff only: Wagtail checks the
+    restrictions of a document's collection and of all its ancestors."""
+    root = Collection.get_first_root_node()
+    CollectionViewRestriction.objects.get_or_create(
+        collection=root, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    return root
+
+
+def organisation_collection_setup(organisation: Organisation) -> Collection:
+    """The organisation's own collection of documents and images, under the root."""
+    found = OrganisationCollection.objects.select_related("collection").filter(
+        organisation=organisation
+    ).first()
+    if found is not None:
+        return found.collection
+    collection = documents_setup().add_child(instance=Collection(name=organisation.name))
+    OrganisationCollection.objects.create(organisation=organisation, collection=collection)
+    return collection
+
+
 def organisation_pages_setup(organisation: Organisation, home: HomePage) -> None:
-    """The organisation's training index (published, empty) and plan (a draft, until its
-    editors write and publish it)."""
+    """The organisation's training index (published, empty), plan (a draft, until its
+    editors write and publish it) and collection of documents and images."""
+    organisation_collection_setup(organisation)
     with translation.override("ja"):
         if not TrainingIndexPage.objects.filter(organisation=organisation).exists():
             index = home.add_child(instance=TrainingIndexPage(

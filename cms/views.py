@@ -1,11 +1,14 @@
-"""Site search over the published material, and the printable plan."""
+"""Site search over the published material, the printable plan, and image files."""
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.static import serve as static_serve
 from wagtail.models import Page
 
 from cms.models import EmergencyPlanPage
@@ -43,3 +46,16 @@ def plan_pdf(request, page_id):
     response = HttpResponse(render_plan_pdf(plan), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.organisation.lg_code}.pdf"'
     return response
+
+
+@login_required
+@cache_control(private=True)  # for signed-in staff: no shared cache may keep a copy
+def image_file(request, path):
+    """An image file (an original or a rendition) for signed-in staff, as pages are.
+
+    Wagtail links images straight to their files under MEDIA_URL, where no view restriction
+    applies, so only these two folders are served, and only through here; documents'
+    files are never served from MEDIA_URL, only by Wagtail's document view, which checks
+    their collection (cms.wagtail_hooks). Images are illustrations: anything naming people
+    belongs in a document."""
+    return static_serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -408,6 +408,10 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # follow pyproject.toml's pins, and the admin's connect-src is this site only.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
+# Documents are always served by Wagtail's view, which checks sign-in and the collection
+# (cms.wagtail_hooks), never by a link to the file; nothing serves MEDIA_URL/documents/.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+
 # PDFs embed this TrueType font; without it they fall back to a non-embedded CID font.
 PDF_FONT_PATH = env_str(
     "PDF_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"

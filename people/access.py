@@ -784,3 +784,74 @@ def may_anonymise(user, person) -> bool:
     the person's organisation, and prefecture-wide coordinators, may."""
     scope = scope_for(user)
     return scope.sees_everything or person.organisation_id in scope.coordinated_organisation_ids
+
+
+# The Wagtail admin: which rows' history (site history report) a user may read.
+
+# For each model whose changes Wagtail logs, the path from a row to its organisation. A
+# model missing here is prefecture-wide only: its rows' history (accounts, groups,
+# collections, sites) cannot be told apart by organisation.
+ADMIN_ORGANISATION_PATHS = {
+    "people.organisation": "pk",
+    "people.department": "organisation",
+    "people.person": "organisation",
+    "people.idgrant": "person__organisation",
+    "people.roleassignment": "person__organisation",
+    "training.trainingsession": "organisation",
+    "training.attendance": "session__organisation",
+    "training.question": "organisation",
+    "training.quiz": "organisation",
+    "training.attempt": "person__organisation",
+    "training.certificate": "person__organisation",
+    "drills.scenario": "organisation",
+    "drills.drill": "organisation",
+}
+
+
+def admin_records_for(user, model):
+    """The rows of `model` whose change history the user may read in the admin: those of
+    the organisations they coordinate (every row prefecture-wide). The admin is the
+    coordinators' tool, so supervising or evaluating elsewhere adds nothing."""
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return model._default_manager.all()
+    path = ADMIN_ORGANISATION_PATHS.get(model._meta.label_lower)
+    if path is None or not scope.coordinated_organisation_ids:
+        return model._default_manager.none()
+    return model._default_manager.filter(**{f"{path}__in": scope.coordinated_organisation_ids})
+
+
+def admin_pages_for(user):
+    """Pages the user may find in the admin's page chooser: the home page, the subtrees
+    of the organisations they coordinate, the modules shared with every organisation
+    (and their index), and whatever Wagtail's page permissions let them edit; every page
+    prefecture-wide. Another organisation's plan names its staff: it is not listed."""
+    from wagtail.models import Page
+    from wagtail.permission_policies.pages import PagePermissionPolicy
+
+    from cms.models import EmergencyPlanPage, RequiredReading, TrainingIndexPage, TrainingModulePage
+
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return Page.objects.all()
+    coordinated = scope.coordinated_organisation_ids
+    visible = Q(depth__lte=2)  # Wagtail's root and our home page
+    for root in (*TrainingIndexPage.objects.filter(organisation__in=coordinated),
+                 *EmergencyPlanPage.objects.filter(organisation__in=coordinated)):
+        visible |= Q(path__startswith=root.path)
+    shared = TrainingModulePage.objects.filter(reach=RequiredReading.Reach.ALL_ORGANISATIONS)
+    shared_paths = list(shared.values_list("path", flat=True))
+    visible |= Q(path__in=shared_paths) | Q(path__in={p[:-Page.steplen] for p in shared_paths})
+    visible |= Q(pk__in=PagePermissionPolicy().explorable_instances(user).values("pk"))
+    return Page.objects.filter(visible)
+
+
+def may_read_documents_of(user, organisation_id: int) -> bool:
+    """Whether the user may download the documents an organisation keeps in its own
+    collection: its staff, its supervisors and coordinators, and prefecture-wide users."""
+    scope = scope_for(user)
+    if scope.sees_everything:
+        return True
+    if scope.person is not None and scope.person.organisation_id == organisation_id:
+        return True
+    return scope.organisations().filter(pk=organisation_id).exists()

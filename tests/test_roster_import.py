@@ -332,6 +332,45 @@ def test_a_city_coordinator_cannot_import_rows_for_the_prefecture(
     assert not result.written and not Person.objects.filter(employee_number="2001").exists()
 
 
+@pytest.mark.parametrize("role", ["supervisor", "evaluator"])
+def test_a_city_coordinator_who_supervises_or_evaluates_in_the_prefecture_cannot_import_there(
+    city_coordinator, city_department, department_a, prefecture, role
+):
+    """Supervising a department, or evaluating drills, of another organisation gives no
+    right to change its roster: imports act only where the user coordinates."""
+    from people.models import RoleAssignment
+
+    RoleAssignment.objects.create(
+        person=city_coordinator, role=role,
+        **({"department": department_a} if role == "supervisor" else
+           {"organisation": prefecture}),
+    )
+    for kind, content in (
+        ("people", csv_file(people_rows(staff("1001", organisation=PREFECTURE)))),
+        ("departments", csv_file([DEPARTMENT_HEADER, [PREFECTURE, "Z99", "新設課"]])),
+    ):
+        result = run(content, by=city_coordinator, kind=kind)
+
+        assert errors(result) == {2: "団体コード: 熊本県 (430005) is outside your scope."}
+        assert not result.written
+    assert not Person.objects.filter(employee_number="1001").exists()
+    assert not Department.objects.filter(code="Z99").exists()
+
+
+def test_a_city_coordinator_who_supervises_in_the_prefecture_cannot_import_its_id_grants(
+    city_coordinator, department_a, operator
+):
+    from people.models import RoleAssignment
+
+    RoleAssignment.objects.create(person=city_coordinator, role="supervisor",
+                                  department=department_a)
+    result = run(csv_file([GRANT_HEADER, [PREFECTURE, "operator", "2026/4/10", "2026/11/1", ""]]),
+                 by=city_coordinator, kind="id_grants")
+
+    assert errors(result) == {2: "団体コード: 熊本県 (430005) is outside your scope."}
+    assert IdGrant.objects.get(person=operator).revoked_on is None
+
+
 def test_a_prefecture_coordinator_imports_for_a_municipality(coordinator, city_department):
     result = run(csv_file(people_rows(staff("2001", organisation=CITY, department="K01"))),
                  by=coordinator)

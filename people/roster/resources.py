@@ -52,10 +52,11 @@ class RosterIndex:
             organisation.lg_code: organisation
             for organisation in Organisation.objects.filter(lg_code__in=organisation_codes)
         }
-        # scope.organisations() only lists organisations that have departments, and a
+        # Only the organisations the user coordinates: supervising a department or
+        # evaluating drills elsewhere gives no say over that organisation's roster. A
         # prefecture coordinator may import the first departments of a new organisation.
         if not self.scope.sees_everything:
-            self.in_scope = set(self.scope.organisations().values_list("pk", flat=True))
+            self.in_scope = set(self.scope.coordinated_organisation_ids)
         named = self.organisations.values()
         if departments:
             for department in Department.objects.filter(organisation__in=named):
