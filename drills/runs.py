@@ -307,9 +307,7 @@ def log_record(*, participant: Participant, text: str, now: datetime.datetime,
     if len(text) > MAX_LOG_LENGTH:
         raise ValidationError(_("Keep a log entry under %(count)d characters.")
                               % {"count": MAX_LOG_LENGTH})
-    if inject is not None and (inject.drill_id != drill.pk or not is_released(
-        inject, clock, now, getattr(inject, "release", None)
-    )):
+    if inject is not None and not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
     return LogEntry.objects.create(
         drill=drill, participant=participant, inject=inject, text=text, logged_at=now,
@@ -317,15 +315,26 @@ def log_record(*, participant: Participant, text: str, now: datetime.datetime,
     )
 
 
+def _received(participant: Participant, inject: DrillInject, clock: Clock,
+              now: datetime.datetime) -> bool:
+    """Whether the participant has received the inject: one of their drill's, addressed
+    to their role, and released. Only then may they acknowledge it or log against it:
+    anyone else's acknowledgement would forge a contact-tree link's pick-up time."""
+    return (
+        inject.drill_id == participant.drill_id
+        and inject.role_id == participant.role_id
+        # A missing release raises RelatedObjectDoesNotExist, an AttributeError: None.
+        and is_released(inject, clock, now, getattr(inject, "release", None))
+    )
+
+
 def inject_acknowledge(*, participant: Participant, inject: DrillInject,
                        now: datetime.datetime) -> InjectAcknowledgement:
     """A participant confirms they received an inject addressed to their role: in a
-    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing."""
-    drill = participant.drill
-    clock = Clock.of(drill)
-    if inject.drill_id != drill.pk or not is_released(
-        inject, clock, now, InjectRelease.objects.filter(inject=inject).first()
-    ):
+    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing;
+    an inject of another role, or not yet released, is refused."""
+    clock = Clock.of(participant.drill)
+    if not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
     if clock.state(now) == "ended":
         raise ValidationError(_("The drill has ended: nothing more can be logged."))
