@@ -272,8 +272,8 @@ def drill_for_join_code(code: str, *, now: datetime.datetime) -> Drill:
 @transaction.atomic
 def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, person=None,
                      display_name: str = "") -> Participant:
-    """Join a drill in a role: with an account (once per drill; joining again changes the
-    role), or as a guest under a name."""
+    """Join a drill in a role: with an account (once per drill; joining again before the
+    start changes the role, after it is refused), or as a guest under a name."""
     if role.drill_id != drill.pk:
         raise ValidationError(_("Choose one of this drill's roles."))
     if _state(drill, now) == "ended":
@@ -282,6 +282,15 @@ def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, p
     if not name:
         raise ValidationError(_("Enter your name."))
     if person is not None:
+        joined = Participant.objects.select_related("role").filter(
+            drill=drill, person=person).first()
+        if joined is not None and joined.role_id != role.pk and _state(drill, now) != "scheduled":
+            # Their acknowledgements and log would move to the new role: one person could
+            # pick up another role's link of a contact tree, then change back.
+            raise ValidationError(
+                _("You joined this drill as %(role)s. Once the drill has started, your role "
+                  "cannot change.") % {"role": joined.role.name}
+            )
         participant, _created = Participant.objects.update_or_create(
             drill=drill, person=person,
             defaults={"role": role, "display_name": name},

@@ -238,3 +238,23 @@ def test_the_services_refuse_another_roles_inject(running):
     with pytest.raises(Exception, match="受け取ったものではありません"):
         runs.log_record(participant=guest, text="報告", inject=theirs, now=at(6))
     assert not InjectAcknowledgement.objects.exists() and not LogEntry.objects.exists()
+
+
+def test_a_participant_cannot_change_role_once_the_drill_has_started(login, clock,
+                                                                     secret_drill, operator):
+    # Changing role mid-drill would let one person pick up another role's link, then
+    # return: the same forgery by another way.
+    def join_by_code(role_name):
+        return login(operator).post(reverse("drills:join"), {
+            "code": secret_drill.join_code, "display_name": "山田",
+            "role": secret_drill.roles.get(name=role_name).pk,
+        })
+
+    assert join_by_code("広報").status_code == 302  # before the start: free to change
+    assert join_by_code("所属長").status_code == 302
+    start(secret_drill, clock, 6)
+    response = join_by_code("広報")
+    assert response.status_code == 400
+    assert "開始後は役割を変更できません" in response.content.decode()
+    participant = secret_drill.participants.get(person=operator)
+    assert participant.role.name == "所属長"
