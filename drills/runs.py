@@ -332,8 +332,8 @@ def _received(participant: Participant, inject: DrillInject, clock: Clock,
     return (
         inject.drill_id == participant.drill_id
         and inject.role_id == participant.role_id
-        # A missing release raises RelatedObjectDoesNotExist, an AttributeError: None.
-        and is_released(inject, clock, now, getattr(inject, "release", None))
+        # Read afresh: a caller's inject may hold a stale "no release" from before.
+        and is_released(inject, clock, now, InjectRelease.objects.filter(inject=inject).first())
     )
 
 
