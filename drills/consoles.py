@@ -168,14 +168,15 @@ def evaluation(drill: Drill):
 
 def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
     """For each link of a contact-tree drill, in calling order: when it was released,
-    when the first person in the role acknowledged it, the time from the release
-    (`seconds`) and the time since the link before it acknowledged (`link_seconds`):
-    each link is only as quick as the call that reaches it."""
+    when the first person in the role it is addressed to acknowledged it, the time from
+    the release (`seconds`) and the time since the link before it acknowledged
+    (`link_seconds`): each link is only as quick as the call that reaches it."""
     _clock, rows = timeline(drill, now)
     first_ack = {}
     for inject_id, acknowledged_at in InjectAcknowledgement.objects.filter(
         inject__drill=drill
-    ).order_by("acknowledged_at").values_list("inject_id", "acknowledged_at"):
+    ).by_addressed_role().order_by("acknowledged_at").values_list("inject_id",
+                                                                  "acknowledged_at"):
         first_ack.setdefault(inject_id, acknowledged_at)
     timings = []
     previous = None

@@ -415,8 +415,10 @@ GUEST_NAME = "園田 課長補佐"
 
 def entry(minute, role, inject, text, achieves=None):
     """A log entry at `minute` of drill time by the participant playing `role`, in
-    response to the inject of that timeline index; `achieves`: the (inject, action)
-    indexes of the expected action the evaluator ticks from it."""
+    response to the inject of that timeline index (None: to none; only the inject's own
+    role may log against it, so the desk's work on the system administrator's inject 3
+    is logged against none); `achieves`: the (inject, action) indexes of the expected
+    action the evaluator ticks from it."""
     return {"minute": minute, "role": role, "inject": inject, "text": text,
             "achieves": achieves}
 
@@ -451,13 +453,13 @@ YEARLY_DRILLS = [
             entry(74, HEAD, 4, "記者へ、事実関係を確認中であること、夕方までに広報課を通じて"
                   "回答することを伝えた。個人が特定される情報には答えていない。",
                   achieves=(4, 0)),
-            entry(80, DESK, 3, "アクセスログの抽出をシステム管理者へ依頼した。"),
+            entry(80, DESK, None, "アクセスログの抽出をシステム管理者へ依頼した。"),
             entry(92, HEAD, 5, "照合IDを直ちに停止するよう、システム管理者へ指示した。"),
             entry(96, ADMIN, 3, "端末室の管理端末から、県北広域本部福祉課の照合IDの利用を"
                   "一時停止した。停止した時刻を記録した。", achieves=(3, 0)),
             entry(99, HEAD, 5, "停止を確認し、J-LIS全国センターへ停止済みと折り返した。",
                   achieves=(5, 0)),
-            entry(122, DESK, 3, "当該照合IDの前後3か月分のアクセスログを抽出し、施錠できる"
+            entry(122, DESK, None, "当該照合IDの前後3か月分のアクセスログを抽出し、施錠できる"
                   "保管庫の媒体に保全した。", achieves=(3, 1)),
             entry(140, HEAD, 6, "J-LIS全国センターへ経過を報告した。個人情報保護委員会への報告と"
                   "本人への通知は、本人からの聞き取りの後に判断するとした。",
@@ -524,7 +526,8 @@ YEARLY_DRILLS = [
                   "停止した時刻を記録した。", achieves=(3, 0)),
             entry(73, HEAD, 4, "記者へ、事実関係を確認中であり、本日16時に広報課から回答すると"
                   "伝えた。", achieves=(4, 0)),
-            entry(118, DESK, 3, "前後3か月分のアクセスログを抽出し、保全した。", achieves=(3, 1)),
+            entry(118, DESK, None, "前後3か月分のアクセスログを抽出し、保全した。",
+                  achieves=(3, 1)),
             entry(128, HEAD, 6, "J-LIS全国センターへ、照会3件、根拠書類なし、照合ID停止済み、"
                   "ログ保全済みと報告した。"),
             entry(173, HEAD, 6, "個人情報保護委員会への報告が必要と判断し、報告の準備を指示した。"
@@ -588,7 +591,7 @@ YEARLY_DRILLS = [
                   "いよう伝えた。", achieves=(0, 1)),
             entry(54, ADMIN, 3, "手順書に沿って照合IDの利用を一時停止し、停止した時刻を受付票に"
                   "記録した。", achieves=(3, 0)),
-            entry(60, DESK, 3, "アクセスログの抽出を保守業者へ依頼した。"),
+            entry(60, DESK, None, "アクセスログの抽出を保守業者へ依頼した。"),
             entry(64, DEPARTMENT_HEAD, 2, "受付簿と申請書綴りに記録はなかったと市町村課へ回答した。"
                   "本人からの聞き取りは、市町村課と協議のうえ私の立会いで行う。",
                   achieves=(2, 0)),
@@ -596,7 +599,7 @@ YEARLY_DRILLS = [
                   "ることを伝えた。個人が特定される情報には答えていない。", achieves=(4, 0)),
             entry(131, HEAD, 6, "J-LIS全国センターへ経過を報告した。個人情報保護委員会へ報告し、"
                   "本人へは委員会への報告の後に通知すると判断した。", achieves=(6, 0)),
-            entry(140, DESK, 3, "保守業者からのアクセスログの抽出データは明朝届く見込み。"
+            entry(140, DESK, None, "保守業者からのアクセスログの抽出データは明朝届く見込み。"
                   "訓練時間内には保全できなかった。"),
         ],
         "ratings": {

@@ -291,6 +291,14 @@ class LogEntry(models.Model):
         return self.text[:50]
 
 
+class AcknowledgementQuerySet(models.QuerySet):
+    def by_addressed_role(self):
+        """Only acknowledgements by a participant in the role the inject is addressed to:
+        drills.runs refuses any other, and one written before it did never counts as a
+        link's pick-up."""
+        return self.filter(participant__role=models.F("inject__role"))
+
+
 class InjectAcknowledgement(models.Model):
     """That a participant acknowledged an inject addressed to their role: in a
     contact-tree drill, the moment a link in the tree picked up."""
@@ -300,6 +308,8 @@ class InjectAcknowledgement(models.Model):
     )
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
     acknowledged_at = models.DateTimeField(_("acknowledged at"))
+
+    objects = AcknowledgementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("acknowledgement")

@@ -25,7 +25,7 @@ from drills.blocks import format_offset
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating
 from drills.report_chart import ChartEvent, timeline_chart
-from drills.scoring import times_to_action
+from drills.scoring import released_only, times_to_action
 
 RATINGS = ("P", "S", "M", "U")
 TABLE_STYLE = [
@@ -242,6 +242,10 @@ def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming 
 
 
 def scores_section(score, style, naming: Naming = BY_NAME) -> list:
+    # The final report is what the shareable link serves to anyone who holds it, so it
+    # names no expected action of an inject that was never released (they count in no
+    # sum): the scenario is reused, and its unused contingencies stay secret.
+    score = released_only(score)
     small = style["Small"]
     flowables = [
         _section(_("Scores"), style),

@@ -272,8 +272,8 @@ def drill_for_join_code(code: str, *, now: datetime.datetime) -> Drill:
 @transaction.atomic
 def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, person=None,
                      display_name: str = "") -> Participant:
-    """Join a drill in a role: with an account (once per drill; joining again changes the
-    role), or as a guest under a name."""
+    """Join a drill in a role: with an account (once per drill; joining again before the
+    start changes the role, after it is refused), or as a guest under a name."""
     if role.drill_id != drill.pk:
         raise ValidationError(_("Choose one of this drill's roles."))
     if _state(drill, now) == "ended":
@@ -282,6 +282,15 @@ def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, p
     if not name:
         raise ValidationError(_("Enter your name."))
     if person is not None:
+        joined = Participant.objects.select_related("role").filter(
+            drill=drill, person=person).first()
+        if joined is not None and joined.role_id != role.pk and _state(drill, now) != "scheduled":
+            # Their acknowledgements and log would move to the new role: one person could
+            # pick up another role's link of a contact tree, then change back.
+            raise ValidationError(
+                _("You joined this drill as %(role)s. Once the drill has started, your role "
+                  "cannot change.") % {"role": joined.role.name}
+            )
         participant, _created = Participant.objects.update_or_create(
             drill=drill, person=person,
             defaults={"role": role, "display_name": name},
@@ -307,9 +316,7 @@ def log_record(*, participant: Participant, text: str, now: datetime.datetime,
     if len(text) > MAX_LOG_LENGTH:
         raise ValidationError(_("Keep a log entry under %(count)d characters.")
                               % {"count": MAX_LOG_LENGTH})
-    if inject is not None and (inject.drill_id != drill.pk or not is_released(
-        inject, clock, now, getattr(inject, "release", None)
-    )):
+    if inject is not None and not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
     return LogEntry.objects.create(
         drill=drill, participant=participant, inject=inject, text=text, logged_at=now,
@@ -317,15 +324,26 @@ def log_record(*, participant: Participant, text: str, now: datetime.datetime,
     )
 
 
+def _received(participant: Participant, inject: DrillInject, clock: Clock,
+              now: datetime.datetime) -> bool:
+    """Whether the participant has received the inject: one of their drill's, addressed
+    to their role, and released. Only then may they acknowledge it or log against it:
+    anyone else's acknowledgement would forge a contact-tree link's pick-up time."""
+    return (
+        inject.drill_id == participant.drill_id
+        and inject.role_id == participant.role_id
+        # Read afresh: a caller's inject may hold a stale "no release" from before.
+        and is_released(inject, clock, now, InjectRelease.objects.filter(inject=inject).first())
+    )
+
+
 def inject_acknowledge(*, participant: Participant, inject: DrillInject,
                        now: datetime.datetime) -> InjectAcknowledgement:
     """A participant confirms they received an inject addressed to their role: in a
-    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing."""
-    drill = participant.drill
-    clock = Clock.of(drill)
-    if inject.drill_id != drill.pk or not is_released(
-        inject, clock, now, InjectRelease.objects.filter(inject=inject).first()
-    ):
+    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing;
+    an inject of another role, or not yet released, is refused."""
+    clock = Clock.of(participant.drill)
+    if not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
     if clock.state(now) == "ended":
         raise ValidationError(_("The drill has ended: nothing more can be logged."))

@@ -20,6 +20,7 @@ Everything here is a pure function of the drill's rows and `now`; `drill_scores`
 the rows of any number of drills in a fixed number of queries.
 """
 
+import dataclasses
 import datetime
 import statistics
 from collections import defaultdict
@@ -110,6 +111,18 @@ def drill_scores(drills, *, now: datetime.datetime) -> dict[int, DrillScore]:
         )
         for drill in drills
     }
+
+
+def released_only(score: DrillScore) -> DrillScore:
+    """The score as a drill's players may read it (people.access.may_see_unreleased_injects
+    says who else): without the expected actions of injects that were not released. They
+    count in no sum, so every number and explanation stays the same."""
+    return dataclasses.replace(score, objectives=[
+        dataclasses.replace(objective, actions=[
+            action for action in objective.actions if action.prompted_at is not None
+        ])
+        for objective in score.objectives
+    ])
 
 
 def _by_drill(queryset) -> dict[int, list]:

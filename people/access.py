@@ -516,6 +516,23 @@ def get_evaluated_drill_for(user, pk):
     return drill
 
 
+def may_see_unreleased_injects(user, drill) -> bool:
+    """Whether the user is one of the drill's staff, who see its whole timeline before,
+    while and after it runs: its controllers (the coordinators of its organisation and
+    prefecture-wide ones, who also author its scenario) and its evaluators; the same
+    people as `evaluated_drills_for`.
+
+    Everyone else (a participant with an account, a guest with the join code, staff of
+    the organisation who did not join) learns of an inject only when it is released to
+    their role, reads the score only once the drill has ended, and never learns of an
+    inject that was not released: the scenario is reused, so an unused contingency would
+    tell the next drill's players what is coming."""
+    scope = scope_for(user)
+    return scope.sees_everything or drill.organisation_id in (
+        scope.coordinated_organisation_ids | scope.evaluated_organisation_ids
+    )
+
+
 # A guest who joined with a drill's code is remembered in their browser session.
 GUEST_PARTICIPANTS = "drill_guest_participants"
 
@@ -620,19 +637,29 @@ class ScoreAccess:
     drill: object  # drills.models.Drill
     participant: object | None  # drills.models.Participant: the visitor played in it
     may_evaluate: bool  # a controller or evaluator of the drill
+    sees_unreleased: bool  # may_see_unreleased_injects: the drill's staff
+
+    def may_read(self, now) -> bool:
+        """The staff read the score at any time. A participant reads it once the drill
+        has ended: before, its expected actions would tell them what is still to come."""
+        ended_at = self.drill.ended_at
+        return self.sees_unreleased or (ended_at is not None and ended_at <= now)
 
 
 def get_scored_drill_for(request, pk) -> ScoreAccess:
     """A drill whose score the visitor may read: its participants' (with an account or as
-    a guest), its controllers' and its evaluators'; else 404. Staff of the organisation
-    who did not take part see nothing: a score is about the people who played."""
+    a guest, once it has ended: `ScoreAccess.may_read`), its controllers' and its
+    evaluators'; else 404. Staff of the organisation who did not take part see nothing: a
+    score is about the people who played."""
     drill = evaluated_drills_for(request.user).select_related("organisation").filter(pk=pk).first()
     if drill is not None:
-        return ScoreAccess(drill, None, may_evaluate=True)
+        return ScoreAccess(drill, None, may_evaluate=True,
+                           sees_unreleased=may_see_unreleased_injects(request.user, drill))
     access = get_player_access_for(request, pk)
     if access.participant is None:
         raise Http404
-    return ScoreAccess(access.drill, access.participant, may_evaluate=False)
+    return ScoreAccess(access.drill, access.participant, may_evaluate=False,
+                       sees_unreleased=may_see_unreleased_injects(request.user, access.drill))
 
 
 # Drills: after-action reports

@@ -380,8 +380,12 @@ def test_the_controller_and_the_evaluator_read_the_score(login, request, clock, 
     assert login(request.getfixturevalue(who)).get(score_url(weighted)).status_code == 200
 
 
-def test_a_participant_reads_the_score_during_the_drill(login, clock, weighted, operator):
+def test_a_participant_reads_the_score_once_the_drill_has_ended(login, clock, weighted,
+                                                                operator):
+    # While it runs they may not (tests/test_drill_secrecy.py): it would tell them what
+    # is still to come.
     join(weighted, "所属長", person=operator)
+    runs.drill_end(drill=weighted, now=at(30))
     clock.move_to(at(30))
     response = login(operator).get(score_url(weighted))
     assert response.status_code == 200
@@ -392,10 +396,13 @@ def test_a_participant_reads_the_score_during_the_drill(login, clock, weighted, 
     assert reverse("drills:play", args=[weighted.pk]) in page
 
 
-def test_a_guest_participant_reads_the_score(client, clock, weighted):
+def test_a_guest_participant_reads_the_score_once_the_drill_has_ended(client, clock, weighted):
     role = weighted.roles.get(name="広報")
     client.post(reverse("drills:join"), {"code": weighted.join_code, "display_name": "応援職員",
                                          "role": role.pk})
+    assert client.get(score_url(weighted)).status_code == 403
+    runs.drill_end(drill=weighted, now=at(0, 30))
+    clock.move_to(at(1))
     assert client.get(score_url(weighted)).status_code == 200
 
 
@@ -406,6 +413,8 @@ def test_a_visitor_not_logged_in_is_sent_to_log_in(client, clock, weighted):
 
 def test_every_console_links_to_the_score(login, clock, weighted, operator, coordinator):
     join(weighted, "所属長", person=operator)
+    runs.drill_end(drill=weighted, now=at(0, 30))  # the players' link shows from the end
+    clock.move_to(at(1))
     assert score_url(weighted) in login(operator).get(
         reverse("drills:play", args=[weighted.pk])).content.decode()
     client = login(coordinator)

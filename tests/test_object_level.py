@@ -18,7 +18,8 @@ Part 1, URLs (`URLS`): each object is built in 熊本県 department A01 (conftes
 and the services), then every intruder asks for its URL with that id, by GET and by POST:
 the city's operator, supervisor, coordinator and evaluator (another organisation), and
 B01's operator and supervisor (another department) where the object belongs to a
-department. Each answers 404 (405 for the method a view does not answer), the response
+department; for a drill, also a guest who joined 熊本市's drill with its code (the city's
+operator plays it with an account), whom a staff page sends to log in. Each answers 404 (405 for the method a view does not answer), the response
 names nothing of A01, and nothing is written (`fingerprint`). The owner's GET first
 proves that the id is real. A URL taking two ids is also tried with one of them from
 elsewhere (rows marked "mixed"). `test_every_id_in_a_url_is_covered` fails for a new URL
@@ -48,7 +49,7 @@ wrong.
 | briefing obligation     | sharing_obligation, sharing_obligation_confirm, sharing_material_open (+mixed page)                   | briefing `obligations`                                                     |
 | scenario                | admin scenario:* (edit, copy, delete, history, usage, timeline import/confirm/export)                 | drill scheduling `scenario`                                                |
 | drill                   | control, control_clock, staff_state, evaluate, tick, rate, play, play_state, score, hot_wash, hot_wash_summary, report, report_finalise, report_share(+withdraw), report_pdf, improvements | improvement verify `later_drill`                |
-| drill inject            | release_now (+mixed)                                                                                  | player log `inject` (log and acknowledge)                                  |
+| drill inject            | release_now (+mixed)                                                                                  | player log `inject` (log and acknowledge; with an account and as a guest; of another drill, and of another role of the player's own drill) |
 | drill role              |                                                                                                       | join on the console `role`; join by code `role`                            |
 | drill objective         |                                                                                                       | evaluator rating `objective`; improvement item `objective`                 |
 | expected action, log    |                                                                                                       | evaluator tick `action`, `log_entry`                                       |
@@ -65,7 +66,7 @@ a secret token, not an id.
 import datetime
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import pytest
@@ -328,6 +329,28 @@ class World:
         return play_drill(drill, self.outsider, self.clock)
 
     @cached_property
+    def city_guest(self):
+        """A guest who joined 熊本市's drill with its code, as 所属長 (no account)."""
+        from django.utils import timezone
+
+        from drills import runs
+
+        drill = self.city_drill
+        return runs.participant_join(drill=drill, role=drill.roles.get(name="所属長"),
+                                     now=timezone.now(), display_name="市の応援職員")
+
+    @cached_property
+    def guest(self):
+        """A guest who joined 熊本県's running drill with its code, as 広報."""
+        from django.utils import timezone
+
+        from drills import runs
+
+        drill = self.running_drill
+        return runs.participant_join(drill=drill, role=drill.roles.get(name="広報"),
+                                     now=timezone.now(), display_name="県の応援職員")
+
+    @cached_property
     def city_item(self):
         from drills.improvements import item_create
 
@@ -487,9 +510,24 @@ def shown(response) -> str:
     return f"{body} {messages}"
 
 
+def is_login(response) -> bool:
+    return response["Location"].split("?", 1)[0].endswith(("/login/", "/admin/login/"))
+
+
+# Guests who joined a drill with its code: no account, the drill remembered in their session.
+GUESTS = frozenset({"guest", "city_guest"})
+
+
 def client_for(world, role):
+    from people.access import GUEST_PARTICIPANTS
+
     client = Client()
-    if role is not None:
+    if role in GUESTS:
+        guest = getattr(world, role)
+        session = client.session
+        session[GUEST_PARTICIPANTS] = {str(guest.drill_id): guest.pk}
+        session.save()
+    elif role is not None:
         client.force_login(world.people[role].user)
     return client
 
@@ -624,6 +662,12 @@ URLS = [
         CITY_COORDINATOR, owner="coordinator"),
 ]
 
+# Drill players from elsewhere try every id of 熊本県's drills: 熊本市's operator, who plays
+# 熊本市's drill with an account, is among the intruders already; a guest who joined it
+# with its code (no account) is added here.
+URLS = [replace(url, intruders=url.intruders | {"city_guest"})
+        if url.name.startswith("drills:") else url for url in URLS]
+
 
 def question_pk(w):
     from training.models import Question
@@ -705,6 +749,8 @@ def url_id(url: Url) -> str:
 
 @pytest.mark.parametrize("url", URLS, ids=url_id)
 def test_an_id_from_elsewhere_is_not_found(url, world):
+    if "city_guest" in url.intruders:
+        world.city_guest  # noqa: B018 (the city's drill, its participant and its guest)
     path = reverse(url.name, kwargs=url.kwargs(world))
     if url.owner is not None:
         response = client_for(world, url.owner).get(path)
@@ -716,6 +762,8 @@ def test_an_id_from_elsewhere_is_not_found(url, world):
         for method in ("get", "post"):
             response = getattr(client, method)(path)
             got = outcome(response)
+            if role in GUESTS and got == "redirect" and is_login(response):
+                got = url.expect  # a guest has no account: a staff page sends them to log in
             allowed = {url.expect} if method in url.methods else {url.expect, "405"}
             if got not in allowed:
                 wrong[f"{method.upper()} {role}"] = f"expected {url.expect}, got {got}"
@@ -808,6 +856,11 @@ def objective_of(drill):
 
 def first_inject_of(drill):
     return lambda w: getattr(w, drill).injects.order_by("pk").first().pk
+
+
+def inject_about(subject):
+    """An inject of 熊本県's running drill, by its subject."""
+    return lambda w: w.running_drill.injects.get(subject=subject).pk
 
 
 def role_of(drill):
@@ -994,6 +1047,29 @@ FORMS = {
         "city_operator", path("drills:play", attr("city_drill", "pk")),
         lambda w: {"inject": first_inject_of("running_drill")(w), "acknowledge": "1"},
         own=lambda w: {"inject": first_inject_of("city_drill")(w)}, **CITY_ACTOR),
+    # A guest of 熊本市's drill (joined with its code), with ids of 熊本県's drill.
+    "play (guest): log against 熊本県's inject": Form(
+        "city_guest", path("drills:play", attr("city_drill", "pk")),
+        lambda w: {"inject": first_inject_of("running_drill")(w), "text": "報告した"},
+        own=lambda w: {"inject": first_inject_of("city_drill")(w)}, **CITY_ACTOR),
+    "play (guest): acknowledge 熊本県's inject": Form(
+        "city_guest", path("drills:play", attr("city_drill", "pk")),
+        lambda w: {"inject": first_inject_of("running_drill")(w), "acknowledge": "1"},
+        own=lambda w: {"inject": first_inject_of("city_drill")(w)}, **CITY_ACTOR),
+    # Players of 熊本県's drill, with the id of an inject released to another role: only
+    # the addressed role may act on it (a pick-up time must not be forged).
+    **{
+        f"play{' (guest)' if actor == 'guest' else ''}: {action} an inject addressed to "
+        f"another role": Form(
+            actor, path("drills:play", attr("running_drill", "pk")),
+            lambda w, theirs=theirs, extra=extra: {"inject": inject_about(theirs)(w), **extra},
+            own=lambda w, mine=mine: {"inject": inject_about(mine)(w)},
+            hidden=[theirs])
+        for actor, mine, theirs in [("operator", "監視センターからの通報", "報道機関からの問い合わせ"),
+                                    ("guest", "報道機関からの問い合わせ", "監視センターからの通報")]
+        for action, extra in [("log against", {"text": "対応した"}),
+                              ("acknowledge", {"acknowledge": "1"})]
+    },
     "play: join in a role of 熊本県's drill": Form(
         "city_clerk", path("drills:play", attr("city_drill", "pk")),
         lambda w: {"role": role_of("running_drill")(w)},

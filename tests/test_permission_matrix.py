@@ -708,3 +708,199 @@ def test_the_matrix(name, world):
     assert not wrong, f"{entry.method.upper()} {url} ({name}): {wrong}"
     leaks = {role: shown for role, shown in leaks.items() if shown}
     assert not leaks, f"{url} ({name}) lists what lies outside the role's scope: {leaks}"
+
+
+# Drills before, during and after, for their players too
+#
+# The matrix above reads one ended drill with the roles of the organisation. Here every
+# drill URL is tried in each phase of one drill (DRILL_PHASES: scheduled; running, read at
+# +0:06; ended at +0:15, read at +0:20) by the drill's own cast (DRILL_ROLES):
+#
+# | role in the drill matrix | who                                                        |
+# | ------------------------ | ---------------------------------------------------------- |
+# | anonymous                | not logged in, no join code                                |
+# | guest                    | joined with the join code as 広報, no account               |
+# | staff                    | `other_supervisor`: works for 熊本県, did not join          |
+# | participant              | `operator`: joined with their account as 所属長             |
+# | evaluator                | `evaluator`: evaluates 熊本県's drills                      |
+# | coordinator              | `coordinator`: controls the drill, authors its scenario    |
+#
+# Beside the outcome, no response to anyone but the evaluator and the coordinator may name
+# an inject (or its expected actions) that is not released (people.access.
+# may_see_unreleased_injects), nor one addressed to another role, except the score after
+# the end, which names what was released (tests/test_drill_secrecy.py).
+
+DRILL_ROLES = ["anonymous", "guest", "staff", "participant", "evaluator", "coordinator"]
+DRILL_PHASES = ["scheduled", "running", "ended"]
+TO_HEAD = ["監視センターからの通報", "所属長へ報告する"]  # +0:00, to 所属長
+TO_PRESS = ["報道機関からの問い合わせ", "報道対応を協議する"]  # +0:05, to 広報
+NEVER_RELEASED = ["追加の照会記録", "照会記録を保全する",  # +0:20: the drill ends at +0:15
+                  "県からの督促", "県へ回答する"]  # a contingency nobody released
+UNRELEASED_IN = {"scheduled": [*TO_HEAD, *TO_PRESS, *NEVER_RELEASED],
+                 "running": NEVER_RELEASED, "ended": NEVER_RELEASED}
+OTHER_ROLES = {"anonymous": TO_HEAD + TO_PRESS, "staff": TO_HEAD + TO_PRESS,
+               "guest": TO_HEAD, "participant": TO_PRESS}
+AFTER_THE_END = {"scheduled": "403", "running": "403", "ended": "ok"}
+WHILE_RUNNING = {"scheduled": "refused", "running": "ok", "ended": "refused"}
+
+
+def drill_cells(*, anonymous="login", guest="login", staff="404", participant="404",
+                evaluator="404", coordinator="404"):
+    """Each role's outcome: one for every phase, or {phase: outcome}."""
+    return {"anonymous": anonymous, "guest": guest, "staff": staff,
+            "participant": participant, "evaluator": evaluator, "coordinator": coordinator}
+
+
+@dataclass(frozen=True)
+class DrillEntry:
+    expected: dict  # drill_cells
+    method: str = "get"
+    kwargs: object = None  # drill -> more of the URL's kwargs
+
+
+DRILL_STAFF_ONLY = drill_cells(evaluator="ok", coordinator="ok")
+PLAYERS_ONLY = {"guest": "ok", "participant": "ok"}
+DRILL_MATRIX = {
+    "drills:list": DrillEntry(drill_cells(staff="ok", participant="ok", evaluator="ok",
+                                          coordinator="ok")),
+    "drills:join": DrillEntry(drill_cells(**dict.fromkeys(DRILL_ROLES, "ok"))),
+    "drills:trends": DrillEntry(DRILL_STAFF_ONLY),
+    "drills:my_improvements": DrillEntry(drill_cells(staff="ok", participant="ok",
+                                                     evaluator="ok", coordinator="ok")),
+    "drills:control": DrillEntry(drill_cells(coordinator="ok")),
+    "drills:control_clock": DrillEntry(drill_cells(coordinator=WHILE_RUNNING), "post",
+                                       lambda drill: {"action": "pause"}),
+    "drills:release_now": DrillEntry(
+        drill_cells(coordinator=WHILE_RUNNING), "post",
+        lambda drill: {"inject_pk": drill.injects.get(is_contingency=True).pk},
+    ),
+    "drills:staff_state": DrillEntry(DRILL_STAFF_ONLY),
+    "drills:evaluate": DrillEntry(DRILL_STAFF_ONLY),
+    "drills:tick": DrillEntry(drill_cells(evaluator="refused", coordinator="refused"), "post"),
+    "drills:rate": DrillEntry(drill_cells(evaluator="refused", coordinator="refused"), "post"),
+    # Staff of the organisation may open the console to join; a visitor with neither an
+    # account nor a join code is sent to log in.
+    "drills:play": DrillEntry(drill_cells(guest="ok", staff="ok", participant="ok",
+                                          evaluator="ok", coordinator="ok")),
+    # An empty log entry is refused (before the start: not started yet); those who have
+    # not joined see the join form again (an empty POST leaves it unbound).
+    "drills:play#post": DrillEntry(drill_cells(guest="refused", participant="refused",
+                                               staff="ok", evaluator="ok", coordinator="ok"),
+                                   "post"),
+    "drills:play_state": DrillEntry(drill_cells(anonymous="404", guest="ok",
+                                                participant="ok")),
+    "drills:score": DrillEntry(drill_cells(guest=AFTER_THE_END, participant=AFTER_THE_END,
+                                           evaluator="ok", coordinator="ok")),
+    # The survey page tells a player it opens at the end; staff who did not play learn
+    # why there is none for them (400).
+    "drills:hot_wash": DrillEntry(drill_cells(**PLAYERS_ONLY, staff="400", evaluator="400",
+                                              coordinator="400")),
+    "drills:hot_wash#post": DrillEntry(drill_cells(guest="400", participant="400", staff="400",
+                                                   evaluator="400", coordinator="400"), "post"),
+    "drills:hot_wash_summary": DrillEntry(DRILL_STAFF_ONLY),
+    "drills:report": DrillEntry(drill_cells(coordinator="ok")),
+    "drills:report_finalise": DrillEntry(drill_cells(coordinator="refused"), "post"),
+    "drills:report_pdf": DrillEntry(DRILL_STAFF_ONLY),
+    "drills:improvements": DrillEntry(drill_cells(coordinator="ok")),
+}
+# Drill URLs that do not name the drill: an improvement item's (MATRIX reads them with
+# its drill ended, the only time an item exists) and the shared report's, opened by its
+# token (only an ended drill's finalised report has one).
+NOT_ONE_DRILL = {"drills:improvement", "drills:improvement_status", "drills:improvement_edit",
+                 "drills:improvement_verify", "drills:shared_report", "drills:shared_report_pdf"}
+
+
+def test_every_drill_url_is_in_the_drill_matrix():
+    drill_urls = {name for name in discovered_url_names() if name.startswith("drills:")}
+    listed = {name.split("#")[0] for name in DRILL_MATRIX} | NOT_ONE_DRILL
+    assert not drill_urls - listed, f"add to DRILL_MATRIX: {sorted(drill_urls - listed)}"
+    assert not listed - drill_urls, f"gone: {sorted(listed - drill_urls)}"
+
+
+def phase_scenario(prefecture):
+    from drills.models import Scenario
+    from tests.conftest import inject
+
+    return Scenario.objects.create(
+        organisation=prefecture, title="不正照会の疑い", incident_type="unauthorised_lookup",
+        summary="著名人の本人確認情報が照会された。",
+        objectives=[{"type": "objective", "value": {"code": "1", "title": "初動報告",
+                                                    "description": ""}}],
+        timeline=[
+            inject("+0:00", TO_HEAD[0], actions=[TO_HEAD[1]]),
+            inject("+0:05", TO_PRESS[0], role="広報", actions=[TO_PRESS[1]]),
+            inject("+0:20", NEVER_RELEASED[0], actions=[NEVER_RELEASED[1]]),
+            inject("+0:10", NEVER_RELEASED[2], contingency=True, actions=[NEVER_RELEASED[3]]),
+        ],
+    )
+
+
+def drill_in_phase(world, phase):
+    """The drill in `phase`, its guest participant, and the clock moved to when it is read."""
+    from drills import runs
+    from drills.models import Drill
+    from tests.conftest import DRILL_T0
+
+    def at(minutes):
+        return DRILL_T0 + datetime.timedelta(minutes=minutes)
+
+    world.clock.move_to(at(-10))
+    drill = runs.drill_schedule(scenario=phase_scenario(world.prefecture), scheduled_for=at(0),
+                                by=world.coordinator, now=at(-60))
+    runs.participant_join(drill=drill, role=drill.roles.get(name="所属長"), now=at(-10),
+                          person=world.operator)
+    guest = runs.participant_join(drill=drill, role=drill.roles.get(name="広報"), now=at(-10),
+                                  display_name="応援職員")
+    if phase in ("running", "ended"):
+        runs.drill_start(drill=drill, now=at(0))
+        world.clock.move_to(at(6))
+    if phase == "ended":
+        runs.drill_end(drill=Drill.objects.get(pk=drill.pk), now=at(15))
+        world.clock.move_to(at(20))
+    return Drill.objects.get(pk=drill.pk), guest
+
+
+def drill_client(world, role, guest):
+    from people.access import GUEST_PARTICIPANTS
+
+    client = Client()
+    if role == "guest":
+        # As the join view leaves it (tests/test_drill_secrecy.py joins through it).
+        session = client.session
+        session[GUEST_PARTICIPANTS] = {str(guest.drill_id): guest.pk}
+        session.save()
+    elif role == "participant":
+        client.force_login(world.operator.user)
+    elif role == "staff":
+        client.force_login(world.other_supervisor.user)
+    elif role != "anonymous":
+        client.force_login(world.people[role].user)
+    return client
+
+
+@pytest.mark.parametrize("phase", DRILL_PHASES)
+@pytest.mark.parametrize("name", sorted(DRILL_MATRIX))
+def test_the_drill_matrix(name, phase, world):
+    entry = DRILL_MATRIX[name]
+    drill, guest = drill_in_phase(world, phase)
+    url_name = name.split("#")[0]
+    kwargs = {} if url_name in ("drills:list", "drills:join", "drills:trends",
+                                "drills:my_improvements") else {"pk": drill.pk}
+    url = reverse(url_name, kwargs={**kwargs, **(entry.kwargs(drill) if entry.kwargs else {})})
+    wrong, leaks = {}, {}
+    for role in DRILL_ROLES:
+        response = getattr(drill_client(world, role, guest), entry.method)(url)
+        expected = entry.expected[role]
+        expected = expected[phase] if isinstance(expected, dict) else expected
+        if outcome(response) != expected:
+            wrong[role] = f"expected {expected}, got {outcome(response)}"
+        if role in OTHER_ROLES:
+            hidden = UNRELEASED_IN[phase]
+            if not (url_name == "drills:score" and phase == "ended"):
+                hidden = [*hidden, *OTHER_ROLES[role]]
+            messages = " ".join(str(m) for m in get_messages(response.wsgi_request))
+            shown = f"{response.content.decode(errors='replace')} {messages}"
+            leaks[role] = sorted({marker for marker in hidden if marker in shown})
+    assert not wrong, f"{entry.method.upper()} {url} ({name}, {phase}): {wrong}"
+    leaks = {role: shown for role, shown in leaks.items() if shown}
+    assert not leaks, f"{url} ({name}, {phase}) names what is not released to them: {leaks}"

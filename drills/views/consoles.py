@@ -356,17 +356,21 @@ def join(request):
         else:
             role = drill.roles.filter(pk=as_id(form.cleaned_data["role"])).first()
             if role is not None:
-                participant = runs.participant_join(
-                    drill=drill, role=role, now=now,
-                    person=scope_for(request.user).person,
-                    display_name=form.cleaned_data["display_name"],
-                )
-                if participant.person_id is None:
-                    remember_guest(request, participant)
-                return redirect("drills:play", pk=drill.pk)
+                try:
+                    participant = runs.participant_join(
+                        drill=drill, role=role, now=now,
+                        person=scope_for(request.user).person,
+                        display_name=form.cleaned_data["display_name"],
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    if participant.person_id is None:
+                        remember_guest(request, participant)
+                    return redirect("drills:play", pk=drill.pk)
     return render(request, "drills/join.html", {
         "form": form, "drill": drill, "roles": drill.roles.all() if drill else [],
-    }, status=400 if form.is_bound and drill is None else 200)
+    }, status=400 if form.is_bound and (drill is None or form.errors) else 200)
 
 
 

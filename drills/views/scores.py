@@ -16,12 +16,18 @@ from people.access import GUEST_PARTICIPANTS, get_scored_drill_for
 @never_cache
 @require_safe
 def score(request, pk):
-    """Shown during the drill too: the score so far, as it stands now."""
+    """The staff read the score so far during the drill too; the players, once it has
+    ended, without what was never released to them (people.access decides)."""
     if not request.user.is_authenticated and not request.session.get(GUEST_PARTICIPANTS):
         return redirect_to_login(request.get_full_path())
     access = get_scored_drill_for(request, pk)
     now = timezone.now()
+    if not access.may_read(now):
+        return render(request, "drills/scores/not_yet.html", {"drill": access.drill},
+                      status=403)
     drill_score = scoring.drill_score(access.drill, now=now)
+    if not access.sees_unreleased:
+        drill_score = scoring.released_only(drill_score)
     by_inject, by_role = scoring.times_to_action(drill_score)
     return render(request, "drills/scores/score.html", {
         "drill": access.drill,
