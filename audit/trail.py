@@ -16,8 +16,8 @@ those comes from the request that AuditContextMiddleware keeps for the current t
 import contextvars
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 
+from audit import chain
 from audit.models import AuditEvent
 from config.middleware import client_address
 from people.access import scope_for
@@ -49,17 +49,17 @@ def record(request, action: AuditEvent.Action, obj, *, subject=None, department=
 
 
 def event(*, actor, action, content_type, object_id: str, subject=None, department_id=None,
-          organisation_id=None, address=None, detail: str = "", at=None) -> AuditEvent:
+          organisation_id=None, address=None, detail: str = "") -> AuditEvent:
     """Write one event; where it belongs is decided here, for record() and audit.signals
     alike: the subject's department and organisation, else those given, else the
-    actor's organisation."""
+    actor's organisation. Its time is the database's (audit.chain)."""
     actor_person = scope_for(actor).person if actor is not None else None
     if subject is not None:
         department_id, organisation_id = subject.department_id, subject.organisation_id
     elif organisation_id is None and actor_person is not None:
         organisation_id = actor_person.organisation_id
-    return AuditEvent.objects.create(
-        at=at or timezone.now(), actor=actor, actor_person=actor_person, action=action,
+    return chain.append(
+        actor=actor, actor_person=actor_person, action=action,
         content_type=content_type, object_id=object_id, subject=subject,
         organisation_id=organisation_id, department_id=department_id, address=address,
         detail=detail[:200],
