@@ -91,7 +91,8 @@ def _advance_head() -> tuple[int, str, object]:
     """Lock the head and move it on by one: (the new event's place, the previous hash,
     the database's time)."""
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-    sql = (f"UPDATE {table} SET sequence = sequence + 1, clock = {_CLOCK[connection.vendor]} "
+    clock = _CLOCK[connection.vendor].replace("%", "%%")  # the statement takes a parameter
+    sql = (f"UPDATE {table} SET sequence = sequence + 1, clock = {clock} "
            f"WHERE id = %s RETURNING sequence, last_hash, clock")
     with connection.cursor() as cursor:
         cursor.execute(sql, [HEAD])

@@ -11,6 +11,11 @@ its event are committed together or not at all:
 Changes made in the Wagtail admin are recorded from Wagtail's own log entries (see
 audit.signals), which Wagtail writes in the transaction of the change; the address for
 those comes from the request that AuditContextMiddleware keeps for the current thread.
+
+Reads are recorded by AuditContextMiddleware too (read_record): a successful GET of a page
+that people.personal_records names as showing personal records writes one event, unless
+its view recorded the read itself, more precisely (record_access, with the person).
+Every event is written by audit.chain.append(), which chains it to the previous one.
 """
 
 import contextvars
