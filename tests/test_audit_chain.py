@@ -223,7 +223,7 @@ def test_a_reviewer_is_never_given_their_own_events_to_judge(
     )
     assert sorted(review.items.values_list("event", flat=True)) == [e.pk for e in theirs]
     # Drawn by the coordinator, it may not be concluded by the supervisor, whose it holds.
-    with pytest.raises(ValidationError, match="someone else"):
+    with pytest.raises(ValidationError, match="別の担当者が判定"):
         reviews.review_conclude(review, verdicts={}, outcome="no_issues", note="",
                                 by=supervisor, now=timezone.now())
     reviews.review_conclude(review, verdicts={}, outcome="no_issues", note="", by=coordinator,
