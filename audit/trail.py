@@ -137,7 +137,8 @@ def read_record(request, response) -> AuditEvent | None:
             pk=object_id).values_list(page.subject, flat=True).first())
         if scope.person is not None and subject_id == scope.person.pk:
             return None
-        subject = Person.objects.only("department_id", "organisation_id").get(pk=subject_id)
+        subject = Person.objects.only("department_id", "organisation_id").filter(
+            pk=subject_id).first()
     elif model is Department:
         department = Department.objects.only("organisation_id").get(pk=object_id)
     if page.at_most_every is not None:
