@@ -3,8 +3,13 @@
 An AuditEvent says who did what to which object, about whose records, when, and from
 which address. Events are written in the transaction of the action they record (see
 audit.trail) and are never changed or deleted: the model and its querysets refuse, and
-on PostgreSQL a trigger refuses UPDATE and DELETE from every database role (migration
-0002), so not even the application's own role can rewrite history.
+a trigger refuses UPDATE and DELETE from every database role (migration 0002 on
+PostgreSQL, 0005 on SQLite), so not even the application's own role can rewrite history.
+
+The trail is also tamper-evident (audit.chain): each event carries its place in the
+chain, the previous event's hash and its own, a SHA-256 over its fields and that
+previous hash; its time is the database's clock, read under the chain's lock.
+`manage.py audit_verify` walks the chain and names the first broken or missing link.
 
 Events name people by foreign key only, never by a copy of their name, so anonymising a
 leaver (people.lifecycle) leaves no name behind in the trail.
@@ -56,6 +61,7 @@ class AuditEvent(models.Model):
         REVIEW_DRAWN = "review.drawn", _("Review sample drawn")
         REVIEW_CONCLUDED = "review.concluded", _("Review outcome recorded")
         FINDING_RECORDED = "finding.recorded", _("Audit finding recorded")
+        LIST_VIEWED = "records.listed", _("List of personal records viewed")
 
     at = models.DateTimeField(_("when"), db_index=True)
     # PROTECT throughout: deleting what an event points at would have to change the event.
@@ -87,6 +93,10 @@ class AuditEvent(models.Model):
     )
     address = models.GenericIPAddressField(_("address"), null=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # The chain (audit.chain): the event's place, its predecessor's hash and its own.
+    sequence = models.PositiveBigIntegerField(_("place in the chain"), unique=True)
+    previous_hash = models.CharField(_("previous event's hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -105,10 +115,29 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit events cannot be changed.")
+        if not self.hash:
+            # Only audit.chain.append() writes events: it places them in the chain.
+            raise AppendOnlyError("Audit events are written by audit.chain.append().")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The end of the chain: one row, locked by every writer while it appends an event,
+    so that two writers never fork the chain, and holding the last event's place and
+    hash, so that a deleted tail of the chain is noticed too."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    clock = models.DateTimeField(null=True)  # the database's time at the last append
+
+    class Meta:
+        verbose_name = _("end of the audit chain")
+
+    def __str__(self):
+        return f"#{self.sequence} {self.last_hash[:12]}"
 
 
 class AuditFinding(models.Model):

@@ -7,6 +7,9 @@ draws events from those months with weighted sampling without replacement: an ev
 of a department with n findings weighs 1 + n, so such departments get a larger share
 of the sample without the others dropping out of it. The seed is kept, so a draw can be
 reproduced and shown to have been random.
+
+Nobody judges their own events: the draw leaves out the events of the one who draws,
+and a review whose sample holds events of the one concluding it is refused to them.
 """
 
 import calendar
@@ -102,6 +105,7 @@ def review_draw(*, organisation, period_start: datetime.date, period_end: dateti
                                   action__in=REVIEWED_ACTIONS,
                                   at__gte=local_midnight(period_start),
                                   at__lt=local_midnight(period_end + datetime.timedelta(1)))
+        .exclude(actor_person=by)
         .order_by("pk").values_list("pk", "department_id")
     )
     weights = finding_weights(organisation, until=period_end)
@@ -133,6 +137,9 @@ def review_conclude(review: AuditReview, *, verdicts: dict[int, tuple[str, str]]
     if outcome not in (AuditReview.Outcome.NO_ISSUES, AuditReview.Outcome.ISSUES):
         raise ValidationError(_("Choose the outcome of the review."))
     items = list(review.items.select_related("event"))
+    if any(item.event.actor_person_id == by.pk for item in items):
+        raise ValidationError(_("This sample holds events of your own: someone else must "
+                                "judge it."))
     questioned = [item for item in items
                   if verdicts.get(item.pk, ("", ""))[0] == AuditReviewItem.Verdict.QUESTIONED]
     if outcome == AuditReview.Outcome.ISSUES and not note:

@@ -27,7 +27,7 @@ def log_entry_recorded(sender, instance, created, **kwargs):
         content_type=instance.content_type, object_id=str(instance.object_id),
         subject=_subject_of(instance),
         address=client_address(request) if request is not None else None,
-        detail=instance.action, at=instance.timestamp,
+        detail=instance.action,
     )
 
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import reviews
+from audit import chain, reviews
 from audit.models import AppendOnlyError, AuditEvent, AuditFinding, AuditReview
 from people.models import Department
 from tests.test_certificates import certified
@@ -28,8 +28,9 @@ JST = ZoneInfo("Asia/Tokyo")
 
 
 def event(organisation, department, action=Action.RECORDS_VIEWED, *, at, subject=None):
-    """An event as if recorded at `at` (the trail's own writer always uses now)."""
-    return AuditEvent.objects.create(
+    """An event as if recorded at `at`, in the chain (the trail's own writers leave the
+    time to the database's clock)."""
+    return chain.append(
         at=at, action=action, content_type=ContentType.objects.get_for_model(Department),
         object_id=str(department.pk), organisation=organisation, department=department,
         subject=subject,
@@ -43,6 +44,7 @@ def test_viewing_a_colleagues_records_is_recorded_with_who_whom_and_where(
     clock, login, supervisor, operator
 ):
     client = login(supervisor)
+    before = database_now()
     client.get(reverse("people:person", args=[operator.pk]), REMOTE_ADDR="10.1.2.3")
     recorded = AuditEvent.objects.get()
     assert recorded.action == Action.RECORDS_VIEWED
@@ -50,7 +52,17 @@ def test_viewing_a_colleagues_records_is_recorded_with_who_whom_and_where(
     assert recorded.subject == operator and recorded.department == operator.department
     assert recorded.organisation == operator.organisation
     assert recorded.address == "10.1.2.3"
-    assert recorded.at == timezone.now()
+    # The time is the database's, not the application's (frozen here at 2026-11-26 10:00).
+    assert before <= recorded.at <= database_now()
+
+
+def database_now():
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {chain._CLOCK[connection.vendor]}")
+        now = cursor.fetchone()[0]
+    if isinstance(now, str):
+        now = datetime.datetime.fromisoformat(now)
+    return now if now.tzinfo else now.replace(tzinfo=datetime.UTC)
 
 
 def test_reading_ones_own_records_is_not_recorded(clock, login, operator):
@@ -194,8 +206,9 @@ def test_the_application_role_of_the_readme_cannot_rewrite_the_trail(
             cursor.execute("SAVEPOINT probe")
             cursor.execute("SET ROLE kunren_app_probe")
             cursor.execute("INSERT INTO audit_auditevent (at, action, content_type_id, "
-                           "object_id, detail) SELECT at, action, content_type_id, object_id, "
-                           "'by the app role' FROM audit_auditevent LIMIT 1")
+                           "object_id, detail, sequence, previous_hash, hash) SELECT at, "
+                           "action, content_type_id, object_id, 'by the app role', "
+                           "sequence + 1, hash, hash FROM audit_auditevent LIMIT 1")
             with pytest.raises(DatabaseError):
                 with transaction.atomic():
                     cursor.execute(statement)
@@ -236,7 +249,10 @@ def test_the_trail_filters_by_person_department_action_and_date(
     client = login(coordinator)
 
     def shown(**filters):
-        return client.get(reverse("audit:trail"), filters).context["page"].paginator.count
+        """The events the trail lists, leaving out the trail's own views: each is itself
+        recorded (LIST_VIEWED, at the database's time, today's)."""
+        listed = client.get(reverse("audit:trail"), filters).context["page"].paginator
+        return listed.object_list.exclude(action=Action.LIST_VIEWED).count()
 
     assert shown() == 2
     assert shown(person="山田") == 1 and shown(person="operator") == 1

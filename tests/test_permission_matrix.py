@@ -139,12 +139,11 @@ class World:
     @cached_property
     def audit_event(self):
         """The coordinator's viewing of the colleague's records."""
-        from django.utils import timezone
-
+        from audit import chain
         from audit.models import AuditEvent
 
-        return AuditEvent.objects.create(
-            at=timezone.now(), actor=self.coordinator.user, actor_person=self.coordinator,
+        return chain.append(
+            actor=self.coordinator.user, actor_person=self.coordinator,
             action=AuditEvent.Action.RECORDS_VIEWED, content_type=ContentType.objects.get_for_model(
                 self.colleague), object_id=str(self.colleague.pk), subject=self.colleague,
             organisation=self.prefecture, department=self.department_a,
