@@ -289,11 +289,11 @@ def test_each_page_of_an_admin_list_of_personal_records_is_one_audit_event(
 
     events = AuditEvent.objects.filter(
         actor=city_coordinator.user,
-        action__in=[AuditEvent.Action.RECORDS_VIEWED, AuditEvent.Action.RECORDS_EXPORTED],
+        action__in=[AuditEvent.Action.LIST_VIEWED, AuditEvent.Action.RECORDS_EXPORTED],
     ).order_by("pk")
     assert [(e.action, e.detail) for e in events] == [
-        (AuditEvent.Action.RECORDS_VIEWED, f"{viewset} list"),
-        (AuditEvent.Action.RECORDS_VIEWED, f"{viewset} list"),
+        (AuditEvent.Action.LIST_VIEWED, f"{viewset}:index"),
+        (AuditEvent.Action.LIST_VIEWED, f"{viewset}:index_results"),
         (AuditEvent.Action.RECORDS_EXPORTED, f"{viewset}, csv"),
     ]
 

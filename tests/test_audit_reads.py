@@ -62,6 +62,9 @@ NOT_PERSONAL = {
     "drills:hot_wash": "the participant's own answer",
     "drills:shared_report": "no account: recorded by its view (issue 14 point 6)",
     "drills:shared_report_pdf": "no account: recorded by its view (issue 14 point 6)",
+    "image_file": "an image (content), for signed-in staff",
+    **{f"wagtailadmin_api:{kind}:{view}": "documents and images (content), scoped by collection"
+       for kind in ("documents", "images") for view in ("listing", "detail", "find")},
     "audit:findings": "findings against departments", "audit:reviews": "the reviews",
     "verify:form": "public by design: the verification form",
     "verify:certificate": "public by design: what the printed certificate says, to its bearer",
@@ -74,7 +77,8 @@ NOT_PERSONAL = {
         "training:sharing_obligation_confirm", "training:sharing_report_submit",
         "drills:control_clock", "drills:improvement_edit", "drills:improvement_status",
         "drills:improvement_verify", "drills:rate", "drills:release_now",
-        "drills:report_finalise", "drills:tick",
+        "drills:report_finalise", "drills:report_share", "drills:report_share_withdraw",
+        "drills:tick",
     ], "POST only: an action, not a read"),
 }
 
