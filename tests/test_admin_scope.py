@@ -350,3 +350,16 @@ def test_another_organisations_session_or_scenario_has_no_admin_page_for_a_city_
     response = login(city_coordinator).get(reverse(f"{viewset}:{url_name}", args=[target.pk]))
 
     assert response.status_code == 404
+
+
+def test_admin_users_outside_every_editors_group_list_no_document_or_image(
+    login, admin_world, evaluator
+):
+    from django.contrib.auth.models import Permission
+
+    evaluator.user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client = login(evaluator)
+
+    for endpoint in ("documents", "images"):
+        response = client.get(f"/admin/api/main/{endpoint}/")
+        assert response.status_code == 200 and response.json()["items"] == []

@@ -712,6 +712,12 @@ BY_DESIGN = {
     "plan_pdf": "any logged-in member of staff may print any plan (cms.views.plan_pdf)",
     "training:reading": "any live page of required reading opens for any member of staff; "
                         "acknowledging it is checked in FORMS",
+    "wagtailadmin_api:documents:detail": "answers only for documents in collections the "
+                                         "user may choose from (cms.wagtail_hooks; "
+                                         "tests/test_admin_scope.py)",
+    "wagtailadmin_api:images:detail": "answers only for images in collections the user may "
+                                      "choose from (cms.wagtail_hooks; "
+                                      "tests/test_admin_scope.py)",
 }
 
 

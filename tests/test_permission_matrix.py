@@ -499,6 +499,20 @@ MATRIX = {
     "scenario:timeline_confirm": Entry(scenario, admin(denied="404", outcome="refused"), "post"),
     "scenario:timeline_export": Entry(lambda w: {**scenario(w), "file_format": "csv"},
                                       admin(denied="404")),
+    # Image files are for every signed-in member of staff (cms.views.image_file); this
+    # one does not exist.
+    "image_file": Entry(lambda w: {"path": "images/none.png"}, logged_in("404")),
+    # The admin's JSON listings behind the document and image choosers answer any
+    # signed-in user (Wagtail does not ask for admin access there), so cms.wagtail_hooks
+    # lists only what the user may choose: nothing for staff without an editors' group
+    # (tests/test_admin_scope.py). No document or image has this id.
+    **{f"wagtailadmin_api:{endpoint}:{view}": Entry(kwargs, logged_in(outcome))
+       for endpoint in ("documents", "images")
+       for view, kwargs, outcome in (
+           ("listing", none, "ok"),
+           ("find", none, "404"),
+           ("detail", lambda w: {"pk": 999999}, "404"),
+       )},
 }
 
 
