@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from cms.models import EmergencyPlanPage, HomePage, OrganisationCollection, TrainingIndexPage
+from cms.site import root_collection
 from people.models import Organisation
 
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
@@ -45,7 +46,7 @@ def editor_group_for(organisation: Organisation) -> Group:
 
 def _editable_collections(organisation: Organisation) -> list[Collection]:
     if organisation.is_prefecture:
-        return [Collection.get_first_root_node()]
+        return [root_collection()]
     return [
         found.collection
         for found in OrganisationCollection.objects.filter(organisation=organisation)

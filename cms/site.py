@@ -41,10 +41,17 @@ def home_page_setup(*, hostname: str, port: int) -> HomePage:
     return home
 
 
+def root_collection() -> Collection:
+    """Wagtail's root collection. Its migration makes it, so only a database emptied since
+    (the browser tests' flush) has none."""
+    root = Collection.get_first_root_node()
+    return root if root is not None else Collection.add_root(name="Root")
+
+
 def documents_setup() -> Collection:
     """Every document, in any collection, for signed-in staff only: Wagtail checks the
     restrictions of a document's collection and of all its ancestors."""
-    root = Collection.get_first_root_node()
+    root = root_collection()
     CollectionViewRestriction.objects.get_or_create(
         collection=root, restriction_type=CollectionViewRestriction.LOGIN
     )

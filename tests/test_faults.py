@@ -39,8 +39,10 @@ def test_healthz_answers_503_with_the_reason_when_the_database_is_unreachable(
     django_db_blocker, settings
 ):
     settings.DEBUG = False
+    settings.HEALTHZ_TOKEN = "monitor-token"  # the details are for the monitor only
     with database_unreachable(django_db_blocker):
-        response = Client(raise_request_exception=False).get("/healthz")
+        response = Client(raise_request_exception=False).get(
+            "/healthz", HTTP_X_HEALTHZ_TOKEN="monitor-token")
     assert response.status_code == 503
     report = json.loads(response.content)
     assert report["database"]["ok"] is False

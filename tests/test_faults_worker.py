@@ -199,6 +199,7 @@ def environment(tmp_path):
             "DATABASE_URL": url, "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false", "Q_WORKERS": "1", "PYTHONUNBUFFERED": "1",
+            "HEALTHZ_TOKEN": MONITOR_TOKEN,
             "MEDIA_ROOT": str(tmp_path / "media"), **more,
         }
 
@@ -400,6 +401,10 @@ def test_redis_broker_a_task_whose_cluster_was_killed_is_lost_and_the_next_daily
 # Redis down under the production configuration
 
 
+# The monitor's token: /healthz gives its details (which part is down) only to it.
+MONITOR_TOKEN = "faults-monitor-token"
+
+
 class Browser:
     """HTTP to the test's gunicorn, logged in as `user` by a session the test client made
     in the shared database."""
@@ -448,6 +453,7 @@ def test_with_redis_down_pages_work_and_the_drill_clock_starts_once_redis_is_bac
         assert migrate.returncode == 0, migrate.stderr
         assert "kunren_cache" in connection.introspection.table_names()
         browser = Browser(f"http://127.0.0.1:{port}", coordinator.user)
+        browser.session.headers["X-Healthz-Token"] = MONITOR_TOKEN  # /healthz's details
 
         def healthy():
             with contextlib.suppress(requests.ConnectionError):

@@ -814,6 +814,10 @@ DRILL_MATRIX = {
     "drills:report": DrillEntry(drill_cells(coordinator="ok")),
     "drills:report_finalise": DrillEntry(drill_cells(coordinator="refused"), "post"),
     "drills:report_pdf": DrillEntry(DRILL_STAFF_ONLY),
+    # No report of this drill is final, so there is no link to make or withdraw, even for
+    # its coordinator (MATRIX reads them with a finalised report).
+    "drills:report_share": DrillEntry(drill_cells(), "post"),
+    "drills:report_share_withdraw": DrillEntry(drill_cells(), "post"),
     "drills:improvements": DrillEntry(drill_cells(coordinator="ok")),
 }
 # Drill URLs that do not name the drill: an improvement item's (MATRIX reads them with
