@@ -133,6 +133,7 @@ def test_reading_a_page_of_personal_records_writes_one_event(name, world):  # no
             (world.people[role].user.pk, OWN_ACTIONS.get(name, ACTIONS[PAGES[name].read]))
         ], f"GET {url} ({name}) by {role}"
         return
+    pytest.fail(f"GET {url} ({name}) answered no reader with the page: nothing was checked")
     pytest.fail(f"no reader got {url} ({name}) with 200")
 
 
