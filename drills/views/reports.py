@@ -212,12 +212,10 @@ def report_pdf(request, pk):
 @never_cache
 @require_safe
 def shared_report(request, token):
-    link = _open_link_or_none(token)
+    link = _open_link_recorded(request, token, "page")
     if link is None:
         return _link_gone(request)
     drill = link.report.drill
-    trail.record(request, AuditEvent.Action.REPORT_SHARED_OPENED, link,
-                 organisation=drill.organisation, detail="page")
     naming = BY_NAME if link.names_shown else reports.naming_by_part(drill)
     response = render(request, "drills/reports/shared.html", {
         "link": link,
@@ -230,21 +228,24 @@ def shared_report(request, token):
 @never_cache
 @require_safe
 def shared_report_pdf(request, token):
-    link = _open_link_or_none(token)
+    link = _open_link_recorded(request, token, "pdf")
     if link is None:
         return _link_gone(request)
     drill = link.report.drill
-    trail.record(request, AuditEvent.Action.REPORT_SHARED_OPENED, link,
-                 organisation=drill.organisation, detail="pdf")
     return _unlisted(_pdf_response(report_links.shared_copy(link),
                                    f"after-action-report-{drill.pk}.pdf"))
 
 
-def _open_link_or_none(token):
+def _open_link_recorded(request, token, what: str):
+    """The open link the token names, its opening recorded (the page or the PDF); None
+    for an unknown, expired or withdrawn token, whose visit is not an opening."""
     try:
-        return get_shared_report(token, now=timezone.now())
+        link = get_shared_report(token, now=timezone.now())
     except Http404:
         return None
+    trail.record(request, AuditEvent.Action.REPORT_SHARED_OPENED, link,
+                 organisation=link.report.drill.organisation, detail=what)
+    return link
 
 
 def _link_gone(request):
