@@ -1,5 +1,5 @@
-"""Form pieces shared by the site: the login form, a choice of page by id, and the range
-of dates the site accepts."""
+"""Form pieces shared by the site: the login form, a choice of page by id, the range of
+dates the site accepts, and the confirmation every irreversible step asks for."""
 
 import datetime
 
@@ -49,3 +49,9 @@ def within_supported_years(value) -> None:
     if day is not None and not EARLIEST <= day <= LATEST:
         raise ValidationError(_("Enter a date between %(first)s and %(last)s.")
                               % {"first": EARLIEST, "last": LATEST})
+
+
+def confirmed(request):
+    """Whether the person ticked the box of templates/includes/irreversible.html. Views of
+    irreversible steps check it as well as the browser, and write nothing without it."""
+    return request.POST.get("confirm") == "on"

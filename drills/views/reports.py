@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import trail
 from audit.models import AuditEvent
+from config.forms import confirmed
 from drills import report as reports
 from drills import report_links
 from drills.clock import Clock
@@ -94,7 +95,7 @@ def report(request, pk):
 @require_POST
 def finalise(request, pk):
     drill = get_report_writer_drill_for(request.user, pk)
-    if request.POST.get("confirm") != "on":
+    if not confirmed(request):
         messages.error(request, _("Tick the box to confirm that the report is ready to "
                                   "finalise."))
         return redirect("drills:report", pk=pk)
@@ -150,7 +151,7 @@ def share_withdraw(request, pk):
     link = report_links.open_link_of(final, now=now) if final is not None else None
     if link is None:
         raise Http404
-    if request.POST.get("confirm") != "on":
+    if not confirmed(request):
         messages.error(request, _("Tick the box to confirm that the link is to be withdrawn."))
         return redirect("drills:report", pk=pk)
     try:
