@@ -55,6 +55,7 @@ class AuditEvent(models.Model):
         REPORT_SHARED = "report.shared", _("Shareable link created")
         REPORT_SHARE_WITHDRAWN = "report.share_withdrawn", _("Shareable link withdrawn")
         REPORT_SHARED_OPENED = "report.shared_opened", _("Report opened by its shareable link")
+        REPORT_REOPENED = "report.reopened", _("Final report reopened")
         CERTIFICATE_VERIFIED = "certificate.verified", _("Certificate verified by its code")
         PERSON_ANONYMISED = "person.anonymised", _("Person anonymised")
         TRAIL_EXPORTED = "trail.exported", _("Audit trail exported")

@@ -404,14 +404,25 @@ class HotWashAnswer(models.Model):
         return f"{self.drill} – {self.participant_id}"
 
 
-class AfterActionReport(models.Model):
-    """The finalised after-action report: the PDF as it was finalised, naming people, and
-    the copy that names them only by their part in the drill, which is what a shareable
-    link serves unless its creator chose names. Until then the report is a draft rendered
-    on demand. Both copies are rendered again, from the records as of finalisation, when
-    someone they name is anonymised (drills.report.frozen_reports_rewrite)."""
+class AfterActionReportQuerySet(models.QuerySet):
+    def current(self):
+        """The versions not superseded: at most one per drill, the final report while it
+        stands. A drill with one is frozen (drills.freeze)."""
+        return self.filter(superseded_at__isnull=True)
 
-    drill = models.OneToOneField(Drill, on_delete=models.PROTECT, related_name="report")
+
+class AfterActionReport(models.Model):
+    """A finalised version of the after-action report: the PDF as it was finalised, naming
+    people, and the copy that names them only by their part in the drill, which is what a
+    shareable link serves unless its creator chose names. Until then the report is a draft
+    rendered on demand. Both copies are rendered again, from the records as of
+    finalisation, when someone they name is anonymised (drills.report.frozen_reports_rewrite).
+
+    Reopening (drills.report.report_reopen) marks the current version superseded, with
+    who, when and why, and keeps it readable; finalising again makes the next version."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveIntegerField(_("version"), default=1)
     finalised_at = models.DateTimeField(_("finalised at"))
     finalised_by = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+",
@@ -420,13 +431,34 @@ class AfterActionReport(models.Model):
     pdf = models.BinaryField(_("PDF"))
     # Null for a report finalised before copies by role existed: made on first sharing.
     pdf_by_role = models.BinaryField(_("PDF naming people by role"), null=True)
+    superseded_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("reopened by"),
+    )
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    objects = AfterActionReportQuerySet.as_manager()
 
     class Meta:
+        ordering = ["drill", "-version"]
         verbose_name = _("after-action report")
         verbose_name_plural = _("after-action reports")
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "version"],
+                                    name="one_report_per_drill_version"),
+            # Two coordinators finalising at once: the database lets one through.
+            models.UniqueConstraint(fields=["drill"], condition=Q(superseded_at__isnull=True),
+                                    name="one_current_report_per_drill"),
+            models.CheckConstraint(
+                condition=Q(superseded_at__isnull=True, superseded_by__isnull=True)
+                | Q(superseded_at__isnull=False, superseded_by__isnull=False),
+                name="superseded_report_says_by_whom",
+            ),
+        ]
 
     def __str__(self):
-        return str(self.drill)
+        return f"{self.drill} v{self.version}"
 
 
 class ReportShareLinkQuerySet(models.QuerySet):

@@ -2,8 +2,11 @@
 
 Until the coordinator finalises it, the report is a draft, rendered on demand from the
 drill as it stands and marked "Draft" on every page. Finalising stores the PDF as it is
-then, once per drill, and gives it a shareable link; from then on the stored PDF is the
-report, and the findings it was written from can no longer be edited.
+then; from then on the stored PDF is the report, and what it was made from (ratings,
+ticks, findings) can no longer change (drills.freeze). Reopening, with a reason, marks
+that version superseded and keeps it; the next finalise stores version 2, 3, ….
+Improvement items added after finalising go into a dated addendum served with the
+version (drills.report_copies).
 
 Finalising also stores a copy naming people only by their part in the drill (see
 `naming_by_part`), which a shareable link serves unless its creator chose names (see
@@ -30,9 +33,11 @@ from reportlab.lib.pagesizes import A4
 from config.pdf import japanese_font, render_pdf, styles
 from drills import report_sections as sections
 from drills.clock import Clock
+from drills.freeze import current_report_of, refuse_when_final
 from drills.hotwash import hot_wash_summary
 from drills.improvements import items_of_drill
 from drills.models import (
+    ActionTick,
     AfterActionReport,
     Drill,
     DrillObjective,
@@ -46,6 +51,7 @@ from drills.report_sections import BY_NAME, Naming, day, moment
 from drills.scoring import drill_score
 
 MAX_FINDING_LENGTH = 4000
+MAX_REOPEN_REASON_LENGTH = 1000
 WATERMARK_GREY = 0.86
 
 
@@ -106,9 +112,7 @@ def objective_findings_save(*, drill: Drill, findings: dict[int, tuple[str, str]
     {objective id: (strengths, areas for improvement)}; all or nothing, and only until
     the report is finalised."""
     drill = Drill.objects.select_for_update().get(pk=drill.pk)
-    if AfterActionReport.objects.filter(drill=drill).exists():
-        raise ValidationError(_("The report has been finalised: its findings can no longer "
-                                "be changed."))
+    refuse_when_final(drill)
     objectives = {objective.pk: objective for objective in drill.objectives.all()}
     if not set(findings) <= set(objectives):
         raise ValidationError(_("That objective belongs to another drill."))
@@ -129,28 +133,51 @@ def objective_findings_save(*, drill: Drill, findings: dict[int, tuple[str, str]
 
 def report_finalise(*, drill: Drill, by, now: datetime.datetime) -> AfterActionReport:
     """Store the final report of an ended drill, and its copy naming people by their part
-    in the drill. Once per drill: a second finalise, even one racing the first, is
-    refused. Nothing is shared until a writer makes a link (drills.report_links)."""
+    in the drill: version 1, or the next after a reopening. While a version is current, a
+    second finalise, even one racing the first, is refused; so is one during which the
+    evaluation changed (a rating saved while the PDF was rendering), which the PDF would
+    not show. Nothing is shared until a writer makes a link (drills.report_links)."""
     if Clock.of(drill).state(now) != "ended":
         raise ValidationError(_("The report can be finalised once the drill has ended."))
-    existing = AfterActionReport.objects.select_related("finalised_by").filter(drill=drill).first()
+    existing = current_report_of(drill)
     if existing is not None:
         raise _already_finalised(existing)
+    evaluation = _evaluation_as_it_stands(drill)
     content = after_action_report_pdf(drill, now=now, draft=False)
     by_part = after_action_report_pdf(drill, now=now, draft=False, naming=naming_by_part(drill))
     try:
         with transaction.atomic():
+            # The evaluators' writes lock this row too (drills.freeze): from here on none
+            # can land before the report does.
+            Drill.objects.select_for_update().get(pk=drill.pk)
+            if _evaluation_as_it_stands(drill) != evaluation:
+                raise ValidationError(_("A rating, tick or finding changed while the report "
+                                        "was being finalised. Read the draft again, then "
+                                        "finalise."))
+            version = 1 + max(AfterActionReport.objects.filter(drill=drill)
+                              .values_list("version", flat=True), default=0)
             return AfterActionReport.objects.create(
-                drill=drill, finalised_at=now, finalised_by=by, pdf=content, pdf_by_role=by_part,
+                drill=drill, version=version, finalised_at=now, finalised_by=by, pdf=content,
+                pdf_by_role=by_part,
             )
     except IntegrityError:
         # Someone finalised it while this one was rendering: theirs stands.
-        existing = AfterActionReport.objects.select_related("finalised_by").filter(
-            drill=drill
-        ).first()
+        existing = current_report_of(drill)
         if existing is None:
             raise
         raise _already_finalised(existing) from None
+
+
+def _evaluation_as_it_stands(drill: Drill) -> tuple:
+    """What the report is made from that people may still change until it is final."""
+    return (
+        list(ObjectiveRating.objects.filter(objective__drill=drill).order_by("objective")
+             .values_list("objective", "rating", "notes", "rated_by", "rated_at")),
+        list(ActionTick.objects.filter(action__drill=drill).order_by("action")
+             .values_list("action", "achieved_at", "log_entry", "ticked_by", "ticked_at")),
+        list(drill.objectives.order_by("pk").values_list("pk", "strengths",
+                                                         "areas_for_improvement")),
+    )
 
 
 def _already_finalised(report: AfterActionReport) -> ValidationError:
@@ -158,6 +185,30 @@ def _already_finalised(report: AfterActionReport) -> ValidationError:
         _("This report was already finalised by %(name)s on %(when)s.")
         % {"name": report.finalised_by.name, "when": moment(report.finalised_at)}
     )
+
+
+@transaction.atomic
+def report_reopen(*, drill: Drill, by, reason: str, now: datetime.datetime) -> AfterActionReport:
+    """Reopen the final report so that its ratings, ticks and findings may change again:
+    the current version is marked superseded (by whom, when, why) and kept, readable, as
+    are its shareable links, which go on showing that version, marked superseded. The
+    next finalise makes the next version. Refused without a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for reopening the report: it is kept with "
+                                "the superseded version and in the audit trail."))
+    if len(reason) > MAX_REOPEN_REASON_LENGTH:
+        raise ValidationError(_("Keep the reason under %(count)d characters.")
+                              % {"count": MAX_REOPEN_REASON_LENGTH})
+    Drill.objects.select_for_update().get(pk=drill.pk)
+    final = current_report_of(drill)
+    if final is None:
+        raise ValidationError(_("The report is not final: there is nothing to reopen."))
+    AfterActionReport.objects.filter(pk=final.pk).update(
+        superseded_at=now, superseded_by=by, reopen_reason=reason,
+    )
+    final.refresh_from_db(fields=["superseded_at", "superseded_by", "reopen_reason"])
+    return final
 
 
 # The PDF

@@ -8,6 +8,11 @@ trail (the views record it). It serves the copy that names people only by their 
 the drill unless its creator ticked "name the people". A report has at most one open
 link at a time.
 
+A link is made for one version of the report. Once the report is reopened, the link
+keeps showing that version, labelled superseded with the date (drills.report_copies):
+whoever was sent it reads what they were sent, and learns it was revised. A link to the
+new version is made from the report page like any other.
+
 Who may make or withdraw a link, and which token opens what, is people.access's; this
 module checks the facts and refuses with a message that says what is wrong.
 """
@@ -21,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from drills.models import AfterActionReport, ReportShareLink
 from drills.report import after_action_report_pdf, naming_by_part
+from drills.report_copies import served_copy
 from drills.report_sections import moment
 
 DEFAULT_DAYS = 30
@@ -106,6 +112,7 @@ def share_link_withdraw(*, link: ReportShareLink, by, now: datetime.datetime) ->
 
 def shared_copy(link: ReportShareLink) -> bytes:
     """The PDF a link serves: the copy naming people if its creator chose names, else
-    the one naming them by their part in the drill."""
-    field = "pdf" if link.names_shown else "pdf_by_role"
-    return bytes(AfterActionReport.objects.values_list(field, flat=True).get(pk=link.report_id))
+    the one naming them by their part in the drill; always the version the link was made
+    for, labelled superseded once the report was reopened (drills.report_copies)."""
+    final = AfterActionReport.objects.select_related("drill").get(pk=link.report_id)
+    return served_copy(final, names_shown=link.names_shown)

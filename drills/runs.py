@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from drills.blocks import parse_offset
 from drills.clock import Clock, is_released
+from drills.freeze import refuse_when_final
 from drills.improvements import items_to_retest
 from drills.models import (
     ActionTick,
@@ -361,7 +362,10 @@ def action_tick(*, drill: Drill, action_id: int, by, now: datetime.datetime,
                 achieved_at: datetime.datetime | None = None,
                 log_entry_id: int | None = None) -> ActionTick:
     """Record that an expected action was achieved: at `achieved_at`, or at the time of
-    the log entry that shows it, or now. Ticking again corrects the first tick."""
+    the log entry that shows it, or now. Ticking again corrects the first tick; once the
+    report is final, nothing changes (drills.freeze)."""
+    drill = _locked(drill)
+    refuse_when_final(drill)
     action = DrillAction.objects.filter(pk=action_id, drill=drill).first()
     if action is None:
         raise ValidationError(_("That expected action belongs to another drill."))
@@ -387,6 +391,10 @@ def action_tick(*, drill: Drill, action_id: int, by, now: datetime.datetime,
 @transaction.atomic
 def objective_rate(*, drill: Drill, objective_id: int, rating: str, notes: str, by,
                    now: datetime.datetime) -> ObjectiveRating:
+    """Rate an objective P, S, M or U; rating again replaces the rating, until the report
+    is final (drills.freeze)."""
+    drill = _locked(drill)
+    refuse_when_final(drill)
     objective = DrillObjective.objects.filter(pk=objective_id, drill=drill).first()
     if objective is None:
         raise ValidationError(_("That objective belongs to another drill."))

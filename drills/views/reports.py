@@ -1,6 +1,6 @@
 """After-action report pages: the coordinator's page (findings, the draft, finalising,
-the shareable link), the PDF, and the shareable link that anyone may open without an
-account while it is open.
+reopening, earlier versions, the shareable link), the PDF, and the shareable link that
+anyone may open without an account while it is open.
 
 people.access decides who reaches each page; drills.report decides whether the findings
 may still change and whether the report may be finalised; drills.report_links whether a
@@ -25,9 +25,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.forms import confirmed
+from config.params import as_id
 from drills import report as reports
-from drills import report_links
+from drills import report_copies, report_links
 from drills.clock import Clock
+from drills.freeze import current_report_of
+from drills.improvements import items_of_drill
 from drills.models import AfterActionReport
 from drills.report_sections import BY_NAME
 from people.access import (
@@ -99,17 +102,54 @@ def finalise(request, pk):
         messages.error(request, _("Tick the box to confirm that the report is ready to "
                                   "finalise."))
         return redirect("drills:report", pk=pk)
+    # An empty plan is finalised only from a box that warned of it: the page says how
+    # many items it showed, and a form from before the warning, or none, is refused.
+    if request.POST.get("plan_items") != "0" and not items_of_drill(drill).exists():
+        messages.error(request, _("The improvement plan is empty. Read the warning in the "
+                                  "box, then finalise again or add the items first."))
+        return redirect("drills:report", pk=pk)
     try:
         with transaction.atomic():
             final = reports.report_finalise(drill=drill, by=scope_for(request.user).person,
                                             now=timezone.now())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
-                         organisation=drill.organisation)
+                         organisation=drill.organisation, detail=f"version {final.version}")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Report finalised. To let someone without an account "
                                     "read it, make a shareable link."))
+    return redirect("drills:report", pk=pk)
+
+
+@login_required
+@require_POST
+def reopen(request, pk):
+    """Reopen the final report, with a reason, after the writer confirmed: the version is
+    superseded for good and the next finalise makes a new one."""
+    drill = get_report_writer_drill_for(request.user, pk)
+    if current_report_of(drill) is None:
+        raise Http404
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the report is to be "
+                                  "reopened."))
+        return redirect("drills:report", pk=pk)
+    try:
+        with transaction.atomic():
+            superseded = reports.report_reopen(
+                drill=drill, by=scope_for(request.user).person,
+                reason=request.POST.get("reason", ""), now=timezone.now(),
+            )
+            trail.record(request, AuditEvent.Action.REPORT_REOPENED, superseded,
+                         organisation=drill.organisation,
+                         detail=f"version {superseded.version}: {superseded.reopen_reason}"[:200])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Report reopened: version %(version)d is kept, marked "
+                                    "superseded. The ratings, ticks and findings can change "
+                                    "again; finalising makes version %(next)d.")
+                         % {"version": superseded.version, "next": superseded.version + 1})
     return redirect("drills:report", pk=pk)
 
 
@@ -171,6 +211,10 @@ def _report_page(request, drill, final, form, *, status=200):
     now = timezone.now()
     link = report_links.latest_link_of(final) if final is not None else None
     link_open = link is not None and link.is_open_at(now)
+    plan_items = items_of_drill(drill).count()
+    superseded = list(AfterActionReport.objects.filter(drill=drill, superseded_at__isnull=False)
+                      .select_related("finalised_by", "superseded_by")
+                      .defer("pdf", "pdf_by_role").order_by("-version"))
     return render(request, "drills/reports/report.html", {
         "drill": drill,
         "final": final,
@@ -186,21 +230,53 @@ def _report_page(request, drill, final, form, *, status=200):
         "share_days_max": report_links.MAX_DAYS,
         "overview": reports.exercise_overview(drill),
         "has_ended": Clock.of(drill).state(now) == "ended",
+        "plan_items": plan_items,
+        "finalise_consequence": _finalise_consequence(
+            plan_items, version=1 + max((each.version for each in superseded), default=0)),
+        "addendum": list(report_copies.addendum_items(final)) if final is not None else [],
+        "superseded": [(each, report_copies.superseded_label(each)) for each in superseded],
+        "reopen_reason_max": reports.MAX_REOPEN_REASON_LENGTH,
     }, status=status)
+
+
+def _finalise_consequence(plan_items: int, *, version: int) -> str:
+    """What the finalise box makes the writer agree to: everything that follows."""
+    parts = [
+        _("I have read the draft. Finalise it as version %(version)d: the ratings, ticks and "
+          "findings it is made from can no longer be changed.") % {"version": version},
+        _("Improvement items added later go into a dated addendum to this version."),
+        _("Changing anything afterwards means reopening the report with a reason: this "
+          "version is then kept, marked superseded, and finalising again makes a new "
+          "version."),
+    ]
+    if not plan_items:
+        parts.insert(0, _("Warning: the improvement plan is empty. The report will say that "
+                          "no improvement items were identified."))
+    return " ".join(parts)
 
 
 @never_cache
 @login_required
 @require_safe
 def report_pdf(request, pk):
-    """The final report as it was finalised; until then, the draft as the drill stands."""
+    """The final report as it was finalised, with its addendum; ?version=N, an earlier
+    version, labelled superseded; until the first finalise, the draft as the drill
+    stands."""
     drill = get_report_reader_drill_for(request.user, pk)
-    final = AfterActionReport.objects.filter(drill=drill).first()
+    versions = AfterActionReport.objects.filter(drill=drill).select_related("drill")
+    wanted = request.GET.get("version")
+    if wanted is not None:
+        final = versions.filter(version=as_id(wanted)).first() if as_id(wanted) else None
+        if final is None:
+            raise Http404
+    else:
+        final = versions.current().first()
     # The report names the participants: downloading it is recorded.
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, drill,
                  organisation=drill.organisation, detail="after-action report")
     if final is not None:
-        return _pdf_response(bytes(final.pdf), f"after-action-report-{pk}.pdf")
+        return _pdf_response(report_copies.served_copy(final),
+                             f"after-action-report-{pk}-v{final.version}.pdf")
     content = reports.after_action_report_pdf(drill, now=timezone.now(), draft=True)
     return _pdf_response(content, f"after-action-report-{pk}-draft.pdf")
 
@@ -218,10 +294,14 @@ def shared_report(request, token):
         return _link_gone(request)
     drill = link.report.drill
     naming = BY_NAME if link.names_shown else reports.naming_by_part(drill)
+    final = link.report
     response = render(request, "drills/reports/shared.html", {
         "link": link,
-        "final": link.report,
+        "final": final,
         "overview": reports.exercise_overview(drill, naming),
+        "superseded_label": (report_copies.superseded_label(final)
+                             if final.superseded_at is not None else ""),
+        "addendum": [naming.typed(item.issue) for item in report_copies.addendum_items(final)],
     })
     return _unlisted(response)
 
@@ -254,8 +334,8 @@ def _link_gone(request):
 
 
 def _final_report(drill):
-    return (AfterActionReport.objects.select_related("finalised_by").defer("pdf")
-            .filter(drill=drill).first())
+    """The version that stands, if the report is final."""
+    return current_report_of(drill)
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -275,6 +355,7 @@ def _unlisted(response):
 urlpatterns = [
     path("<int:pk>/report/", report, name="report"),
     path("<int:pk>/report/finalise/", finalise, name="report_finalise"),
+    path("<int:pk>/report/reopen/", reopen, name="report_reopen"),
     path("<int:pk>/report/share/", share, name="report_share"),
     path("<int:pk>/report/share/withdraw/", share_withdraw, name="report_share_withdraw"),
     path("<int:pk>/report.pdf", report_pdf, name="report_pdf"),
