@@ -77,7 +77,7 @@ NOT_PERSONAL = {
         "training:sharing_obligation_confirm", "training:sharing_report_submit",
         "drills:control_clock", "drills:improvement_edit", "drills:improvement_status",
         "drills:improvement_verify", "drills:rate", "drills:release_now",
-        "drills:report_finalise", "drills:report_share", "drills:report_share_withdraw",
+        "drills:report_finalise", "drills:report_reopen", "drills:report_share", "drills:report_share_withdraw",
         "drills:tick",
     ], "POST only: an action, not a read"),
 }

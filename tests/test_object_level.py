@@ -48,7 +48,7 @@ wrong.
 | department sharing      | sharing_department, sharing_briefing_new, sharing_obligation_add, sharing_department_confirm, sharing_report_submit, sharing_report_pdf |                                               |
 | briefing obligation     | sharing_obligation, sharing_obligation_confirm, sharing_material_open (+mixed page)                   | briefing `obligations`                                                     |
 | scenario                | admin scenario:* (edit, copy, delete, history, usage, timeline import/confirm/export)                 | drill scheduling `scenario`                                                |
-| drill                   | control, control_clock, staff_state, evaluate, tick, rate, play, play_state, score, hot_wash, hot_wash_summary, report, report_finalise, report_share(+withdraw), report_pdf, improvements | improvement verify `later_drill`                |
+| drill                   | control, control_clock, staff_state, evaluate, tick, rate, play, play_state, score, hot_wash, hot_wash_summary, report, report_finalise, report_reopen, report_share(+withdraw), report_pdf, improvements | improvement verify `later_drill`                |
 | drill inject            | release_now (+mixed)                                                                                  | player log `inject` (log and acknowledge; with an account and as a guest; of another drill, and of another role of the player's own drill) |
 | drill role              |                                                                                                       | join on the console `role`; join by code `role`                            |
 | drill objective         |                                                                                                       | evaluator rating `objective`; improvement item `objective`                 |
@@ -640,6 +640,7 @@ URLS = [
     Url("drills:hot_wash_summary", drill_pk, owner="evaluator"),
     Url("drills:report", drill_pk, methods=BOTH, owner="coordinator"),
     Url("drills:report_finalise", drill_pk, methods=POST),
+    Url("drills:report_reopen", drill_pk, methods=POST),
     Url("drills:report_share", drill_pk, methods=POST),
     Url("drills:report_share_withdraw", drill_pk, methods=POST),
     Url("drills:report_pdf", drill_pk, owner="evaluator"),

@@ -460,6 +460,8 @@ MATRIX = {
     "drills:report": Entry(drill, only(COORDINATOR)),
     "drills:report_finalise": Entry(drill, only(COORDINATOR, outcome="refused"), "post"),
     "drills:report_pdf": Entry(drill, only(DRILL_STAFF)),
+    # Reopening needs the confirmation box and a reason: an empty POST is refused.
+    "drills:report_reopen": Entry(shared_drill, only(COORDINATOR, outcome="refused"), "post"),
     # Sharing: the report is final and already shared, so an empty POST is refused (one
     # open link at a time; withdrawing needs the confirmation box).
     "drills:report_share": Entry(shared_drill, only(COORDINATOR, outcome="refused"), "post"),
@@ -814,8 +816,9 @@ DRILL_MATRIX = {
     "drills:report": DrillEntry(drill_cells(coordinator="ok")),
     "drills:report_finalise": DrillEntry(drill_cells(coordinator="refused"), "post"),
     "drills:report_pdf": DrillEntry(DRILL_STAFF_ONLY),
-    # No report of this drill is final, so there is no link to make or withdraw, even for
-    # its coordinator (MATRIX reads them with a finalised report).
+    # No report of this drill is final, so there is no link to make or withdraw, and
+    # nothing to reopen, even for its coordinator (MATRIX reads them with a final report).
+    "drills:report_reopen": DrillEntry(drill_cells(), "post"),
     "drills:report_share": DrillEntry(drill_cells(), "post"),
     "drills:report_share_withdraw": DrillEntry(drill_cells(), "post"),
     "drills:improvements": DrillEntry(drill_cells(coordinator="ok")),

@@ -250,8 +250,8 @@ def _finalise_consequence(plan_items: int, *, version: int) -> str:
           "version."),
     ]
     if not plan_items:
-        parts.insert(0, _("Warning: the improvement plan is empty. The report will say that "
-                          "no improvement items were identified."))
+        parts.insert(0, _("Warning: the improvement plan is empty, so the report will be "
+                          "finalised without improvement items."))
     return " ".join(parts)
 
 
