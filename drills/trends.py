@@ -1,10 +1,16 @@
-"""Trends: how an organisation's drills scored across drills and fiscal years.
+"""Trends: how an organisation's drills scored across drills and fiscal years, compared
+only with like drills.
 
 This module decides which drills count (those ended by `now`, placed in the fiscal year
-of the day they started), how they are grouped (per organisation; per objective by its
+of the day they started, narrowed by the page's filters), how they are grouped (per
+organisation; within it per incident type, or per scenario, as the reader chooses, so
+that unrelated drills are never averaged together; within a group per objective by its
 title, since every drill copies its objectives and only the title carries over), what a
-fiscal year's figure is (the plain mean of the scores of its drills that have one), and
-how the chart of those means is drawn. The scores themselves are drills.scoring's.
+fiscal year's figure is (the plain mean of the scores of its evaluated drills), and how
+the chart of those means is drawn. A drill that nobody evaluated (no rating and no
+achieved action: a contact-tree drill nobody ticked, a test drill ended after seconds)
+has a score of 0 or none that says nothing about the players: it is listed apart and
+averaged into nothing. The scores themselves are drills.scoring's.
 
 The work is a fixed number of queries however many drills and years there are: the
 drills in one, and their scores in drills.scoring's batch.
@@ -17,12 +23,15 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drills.models import Drill
-from drills.scoring import drill_scores
+from drills.models import SCENARIO_TYPES, Drill
+from drills.scoring import DrillScore, drill_scores
 from people.fiscal import FiscalYear, fiscal_year_of
 
 # More lines than this make the chart unreadable; the tables below it still show all.
 CHART_MAX_LINES = 10
+BY_INCIDENT_TYPE = "incident_type"
+BY_SCENARIO = "scenario"
+INCIDENT_TYPE_LABELS = dict(SCENARIO_TYPES)
 
 
 @dataclass(frozen=True)
@@ -55,17 +64,31 @@ class ObjectiveYear:
 @dataclass(frozen=True)
 class ObjectiveTrend:
     title: str
-    years: list[ObjectiveYear]  # the organisation's years, in order
+    years: list[ObjectiveYear]  # the group's years, in order
+
+
+@dataclass(frozen=True)
+class GroupTrend:
+    """The evaluated drills of one organisation of one incident type (or scenario)."""
+
+    organisation: object  # people.models.Organisation
+    label: str  # the incident type, or the scenario's title
+    years: list[YearOfDrills]  # the years it held such a drill, oldest first
+    objectives: list[ObjectiveTrend]  # in the order they were first tested
+
+    @property
+    def name(self) -> str:
+        return f"{self.organisation.name}・{self.label}"
+
+    def mean_in(self, year: FiscalYear) -> float | None:
+        return next((each.mean for each in self.years if each.year == year), None)
 
 
 @dataclass(frozen=True)
 class OrganisationTrend:
     organisation: object  # people.models.Organisation
-    years: list[YearOfDrills]  # the years it held an ended drill, oldest first
-    objectives: list[ObjectiveTrend]  # in the order they were first tested
-
-    def mean_in(self, year: FiscalYear) -> float | None:
-        return next((each.mean for each in self.years if each.year == year), None)
+    groups: list[GroupTrend]  # in the order their first drill was held
+    unevaluated: list[Drill]  # ended drills without a rating or an achieved action
 
 
 def _mean(scores) -> float | None:
@@ -77,30 +100,81 @@ def fiscal_year_of_drill(drill: Drill) -> FiscalYear:
     return fiscal_year_of(timezone.localdate(drill.started_at))
 
 
-def ended_drills(organisations, *, now: datetime.datetime):
-    return (
+def ended_drills(organisations, *, now: datetime.datetime, fiscal_year: FiscalYear | None = None,
+                 scenario_id: int | None = None, incident_type: str | None = None):
+    drills = (
         Drill.objects.filter(organisation__in=organisations, started_at__isnull=False,
                              ended_at__isnull=False, ended_at__lte=now)
-        .select_related("organisation")
+        .select_related("organisation", "scenario")
         .order_by("started_at", "pk")
+    )
+    if fiscal_year is not None:
+        drills = drills.filter(started_at__gte=_local_midnight(fiscal_year.first_day),
+                               started_at__lt=_local_midnight(fiscal_year.last_day
+                                                              + datetime.timedelta(days=1)))
+    if scenario_id is not None:
+        drills = drills.filter(scenario=scenario_id)
+    if incident_type:
+        drills = drills.filter(incident_type=incident_type)
+    return drills
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def is_evaluated(score: DrillScore) -> bool:
+    """Whether anyone evaluated the drill: an objective rated or an action achieved."""
+    return any(
+        objective.rating is not None
+        or any(action.achieved_at is not None for action in objective.actions)
+        for objective in score.objectives
     )
 
 
-def organisation_trends(organisations: list, *, now: datetime.datetime) -> list[OrganisationTrend]:
-    """The trend of each of `organisations` that has ended drills, in the given order."""
-    drills = list(ended_drills([organisation.pk for organisation in organisations], now=now))
+def group_of(drill: Drill, group_by: str) -> tuple:
+    """(key, label) of the drill's group."""
+    if group_by == BY_SCENARIO:
+        if drill.scenario is None:
+            return ("scenario", None), _("Scenario deleted: %(title)s") % {"title": drill.title}
+        return ("scenario", drill.scenario_id), drill.scenario.title
+    return (("incident_type", drill.incident_type),
+            str(INCIDENT_TYPE_LABELS.get(drill.incident_type, drill.incident_type)))
+
+
+def organisation_trends(organisations: list, *, now: datetime.datetime,
+                        group_by: str = BY_INCIDENT_TYPE, **filters) -> list[OrganisationTrend]:
+    """The trend of each of `organisations` that has ended drills, in the given order;
+    `filters` are ended_drills' (fiscal_year, scenario_id, incident_type)."""
+    drills = list(ended_drills([organisation.pk for organisation in organisations], now=now,
+                               **filters))
     scores = drill_scores(drills, now=now)
     drills_of = {}
     for drill in drills:
         drills_of.setdefault(drill.organisation_id, []).append(drill)
     return [
-        _organisation_trend(organisation, drills_of[organisation.pk], scores)
+        _organisation_trend(organisation, drills_of[organisation.pk], scores, group_by)
         for organisation in organisations
         if organisation.pk in drills_of
     ]
 
 
-def _organisation_trend(organisation, drills: list[Drill], scores) -> OrganisationTrend:
+def _organisation_trend(organisation, drills: list[Drill], scores, group_by) -> OrganisationTrend:
+    evaluated = [drill for drill in drills if is_evaluated(scores[drill.pk])]
+    evaluated_ids = {drill.pk for drill in evaluated}
+    grouped: dict[tuple, tuple[str, list[Drill]]] = {}
+    for drill in evaluated:  # oldest first, so groups come in the order first held
+        key, label = group_of(drill, group_by)
+        grouped.setdefault(key, (label, []))[1].append(drill)
+    return OrganisationTrend(
+        organisation,
+        [_group_trend(organisation, label, members, scores)
+         for label, members in grouped.values()],
+        [drill for drill in drills if drill.pk not in evaluated_ids],
+    )
+
+
+def _group_trend(organisation, label, drills: list[Drill], scores) -> GroupTrend:
     by_year: dict[FiscalYear, list[Drill]] = {}
     for drill in drills:  # oldest first, so the years come out in order
         by_year.setdefault(fiscal_year_of_drill(drill), []).append(drill)
@@ -125,7 +199,7 @@ def _organisation_trend(organisation, drills: list[Drill], scores) -> Organisati
         ])
         for title, per_year in objective_results.items()
     ]
-    return OrganisationTrend(organisation, years, objectives)
+    return GroupTrend(organisation, label, years, objectives)
 
 
 # The chart: an SVG drawn on the server, so it needs no script and prints as it shows.
@@ -145,7 +219,7 @@ LINE_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"
 class ChartPoint:
     x: float
     y: float
-    label: str  # shown when hovering the point: organisation, year and mean
+    label: str  # shown when hovering the point: organisation and group, year and mean
 
 
 @dataclass(frozen=True)
@@ -164,7 +238,7 @@ class TrendChart:
     x_ticks: list[tuple[float, str]]
     y_ticks: list[tuple[float, str]]
     lines: list[ChartLine]
-    left_out: int  # organisations with trends not drawn, beyond CHART_MAX_LINES
+    left_out: int  # groups with trends not drawn, beyond CHART_MAX_LINES
     plot_left: int = PLOT_LEFT
     plot_right: int = PLOT_RIGHT
     plot_top: int = PLOT_TOP
@@ -176,9 +250,10 @@ def _y_of(score: float) -> float:
     return round(PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * score / 100, 1)
 
 
-def trend_chart(trends: list[OrganisationTrend]) -> TrendChart | None:
-    """Mean overall score (0–100) per fiscal year, one line per organisation, for the
-    first CHART_MAX_LINES of `trends` (the caller orders them); None with nothing to draw."""
+def trend_chart(trends: list[GroupTrend]) -> TrendChart | None:
+    """Mean overall score (0–100) per fiscal year, one line per group (an organisation's
+    incident type or scenario), for the first CHART_MAX_LINES of `trends` (the caller
+    orders them); None with nothing to draw."""
     drawn = [trend for trend in trends if any(year.mean is not None for year in trend.years)]
     if not drawn:
         return None
@@ -200,14 +275,14 @@ def trend_chart(trends: list[OrganisationTrend]) -> TrendChart | None:
                 current = []
                 continue
             point = ChartPoint(x_of[year], _y_of(mean), _("%(organisation)s, %(year)s: %(score).1f")
-                               % {"organisation": trend.organisation.name,
+                               % {"organisation": trend.name,
                                   "year": year.label(), "score": mean})
             current.append(point)
             points.append(point)
         if current:
             segments.append(current)
         lines.append(ChartLine(
-            name=trend.organisation.name,
+            name=trend.name,
             colour=LINE_COLOURS[n % len(LINE_COLOURS)],
             segments=[" ".join(f"{p.x},{p.y}" for p in segment) for segment in segments
                       if len(segment) > 1],

@@ -14,7 +14,7 @@ from drills.trends import (
     CHART_MAX_LINES,
     PLOT_BOTTOM,
     PLOT_TOP,
-    OrganisationTrend,
+    GroupTrend,
     YearOfDrills,
     trend_chart,
 )
@@ -101,7 +101,9 @@ def history(clock, prefecture, city, coordinator, city_coordinator):
 
 
 def trend_of(response, name):
-    return next(t for t in response.context["trends"] if t.organisation.name == name)
+    """The organisation's one group: the history's drills are all of one incident type."""
+    (group,) = next(t for t in response.context["trends"] if t.organisation.name == name).groups
+    return group
 
 
 def test_each_fiscal_year_shows_its_drills_and_their_mean(login, history, coordinator):
@@ -152,7 +154,7 @@ def test_the_organisation_filter_narrows_the_page(login, history, coordinator, c
     response = login(coordinator).get(TRENDS, {"organisation": city.pk})
     assert response.status_code == 200
     assert [t.organisation.name for t in response.context["trends"]] == ["熊本市"]
-    assert [line.name for line in response.context["chart"].lines] == ["熊本市"]
+    assert [line.name.split("・")[0] for line in response.context["chart"].lines] == ["熊本市"]
     assert "訓練A" not in response.content.decode()
 
 
@@ -229,11 +231,12 @@ def test_the_query_count_does_not_grow_with_the_years_of_drills(
     client = login(coordinator)
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user; the scope: person, roles, ID grant; the organisations; the ended
-    # drills; their scores (drills.scoring: pauses, injects, roles, objectives, actions).
-    with django_assert_num_queries(12):
+    # scenarios for the filter; the ended drills; their scores (drills.scoring: pauses,
+    # injects, roles, objectives, actions).
+    with django_assert_num_queries(13):
         one_year = client.get(TRENDS)
     fiscal_years_of_drills(scenario, coordinator, range(2016, 2025))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         ten_years = client.get(TRENDS)
     assert len(trend_of(one_year, "熊本県").years) == 1
     assert len(trend_of(ten_years, "熊本県").years) == 10
@@ -245,9 +248,8 @@ def test_the_query_count_does_not_grow_with_the_years_of_drills(
 
 def trend(name, means):
     """An organisation's trend with one fiscal year per (year, mean)."""
-    return OrganisationTrend(Organisation(name=name),
-                             [YearOfDrills(FiscalYear(year), [], mean) for year, mean in means],
-                             [])
+    return GroupTrend(Organisation(name=name), "不正な照会の疑い",
+                      [YearOfDrills(FiscalYear(year), [], mean) for year, mean in means], [])
 
 
 def test_the_chart_places_scores_on_a_0_to_100_scale():
@@ -275,10 +277,76 @@ def test_the_chart_draws_at_most_ten_organisations_and_says_so():
     trends = [trend(f"町{n:02}", [(2026, 50 + n)]) for n in range(12)]
     chart = trend_chart(trends)
     assert CHART_MAX_LINES == 10
-    assert [line.name for line in chart.lines] == [f"町{n:02}" for n in range(10)]
+    assert [line.name for line in chart.lines] == [f"町{n:02}・不正な照会の疑い" for n in range(10)]
     assert chart.left_out == 2
 
 
 def test_no_chart_without_a_score():
     assert trend_chart([trend("甲町", [(2026, None)])]) is None
     assert trend_chart([]) is None
+
+
+# Issue 15, point 5: like with like, and drills nobody evaluated apart
+
+
+def test_a_drill_nobody_evaluated_is_listed_apart_and_not_averaged(
+        login, clock, prefecture, coordinator):
+    """A (92.5, as in `history`) and a test drill of the same scenario that ran 15
+    seconds and was ended: nobody rated or ticked it, so it scores 0 but says nothing."""
+    scenario = scenario_with(prefecture, ("1", "初動報告"))
+    ended_drill(scenario, datetime.datetime(2025, 6, 10, 10, 0, tzinfo=JST), coordinator,
+                title="訓練A", achieved={"1": 5}, ratings={"1": "S"})
+    test_drill = runs.drill_schedule(
+        scenario=scenario, scheduled_for=datetime.datetime(2025, 7, 1, 10, 0, tzinfo=JST),
+        by=coordinator, now=datetime.datetime(2025, 6, 30, tzinfo=JST), title="動作確認")
+    started = datetime.datetime(2025, 7, 1, 10, 0, tzinfo=JST)
+    runs.drill_start(drill=test_drill, now=started)
+    runs.drill_end(drill=test_drill, now=started + datetime.timedelta(seconds=15))
+
+    response = login(coordinator).get(TRENDS)
+    (fy2025,) = trend_of(response, "熊本県").years
+    assert [r.drill.title for r in fy2025.drills] == ["訓練A"]
+    assert fy2025.mean == pytest.approx(92.5)  # not (92.5 + 0) / 2
+    (organisation,) = response.context["trends"]
+    assert [drill.title for drill in organisation.unevaluated] == ["動作確認"]
+    page = response.content.decode()
+    assert "評価のない訓練" in page and "動作確認" in page
+
+
+def test_drills_of_other_incident_types_are_compared_apart(login, history, coordinator,
+                                                            prefecture):
+    """A contact-tree drill of 熊本県 in FY2025, rated P (100): its own group, so
+    FY2025's mean of the lookup drills stays (92.5 + 65) / 2."""
+    tree = scenario_with(prefecture, ("1", "連絡網の伝達"), title="連絡網訓練")
+    Scenario.objects.filter(pk=tree.pk).update(incident_type="contact_tree")
+    tree.refresh_from_db()
+    ended_drill(tree, datetime.datetime(2025, 9, 1, 10, 0, tzinfo=JST), coordinator,
+                title="連絡網訓練", achieved={"1": 2}, ratings={"1": "P"})
+
+    response = login(coordinator).get(TRENDS)
+    (organisation,) = [t for t in response.context["trends"] if t.organisation.name == "熊本県"]
+    lookup, contact_tree = organisation.groups
+    assert (lookup.label, contact_tree.label) == ("不正な照会の疑い", "緊急連絡網訓練")
+    assert lookup.years[0].mean == pytest.approx((92.5 + 65) / 2)
+    assert [(r.drill.title, r.overall) for r in contact_tree.years[0].drills] == [
+        ("連絡網訓練", pytest.approx(100))]
+    assert [o.title for o in contact_tree.objectives] == ["連絡網の伝達"]
+    assert len(response.context["chart"].lines) == 3  # 熊本市, and 熊本県's two
+
+
+def test_the_filters_narrow_by_fiscal_year_incident_type_and_scenario(
+        login, history, coordinator):
+    client = login(coordinator)
+    fy2025 = client.get(TRENDS, {"fiscal_year": "2025"})
+    assert [r.drill.title for year in trend_of(fy2025, "熊本県").years for r in year.drills] == [
+        "訓練A", "訓練B"]
+    assert "訓練C" not in fy2025.content.decode()
+    none = client.get(TRENDS, {"incident_type": "earthquake"})
+    assert none.context["trends"] == []
+    second = history["C"].scenario
+    by_scenario = client.get(TRENDS, {"scenario": second.pk, "group_by": "scenario"})
+    group = trend_of(by_scenario, "熊本県")
+    assert group.label == second.title
+    assert [r.drill.title for year in group.years for r in year.drills] == ["訓練C"]
+    refused = client.get(TRENDS, {"fiscal_year": "令和7"})
+    assert refused.status_code == 400 and refused.context["form"].errors["fiscal_year"]
