@@ -62,12 +62,12 @@ def served_copy(final: AfterActionReport, *, names_shown: bool = True) -> bytes:
     if not items and final.superseded_at is None:
         return bytes(stored)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(bytes(stored))))
+    if items:
+        writer.append(PdfReader(io.BytesIO(addendum_pdf(final, items, naming=naming))))
     if final.superseded_at is not None:
         label = PdfReader(io.BytesIO(_label_page(superseded_label(final)))).pages[0]
         for page in writer.pages:
             page.merge_page(label)
-    if items:
-        writer.append(PdfReader(io.BytesIO(addendum_pdf(final, items, naming=naming))))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
