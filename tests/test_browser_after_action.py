@@ -8,6 +8,7 @@ wording can change without breaking the test.
 """
 
 import datetime
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ from playwright.sync_api import expect
 from drills import runs
 from drills.models import AfterActionReport, HotWashAnswer, ImprovementItem, Scenario
 from tests.conftest import inject, log_in
+
+SHOTS_DIR = os.environ.get("SHOTS_DIR")
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,6 +114,11 @@ def test_end_hot_wash_improve_finalise_and_share(
     coordinator_page.goto(f"{live_server.url}/drills/{drill.pk}/report/")
     draft_href = coordinator_page.locator("#report-pdf-link").get_attribute("href")
     assert _("Draft") in fetch_pdf(coordinator_page, f"{live_server.url}{draft_href}")
+    # The box says what finalising does, and that changing it later makes a new version.
+    box = coordinator_page.locator("#finalise-form .irreversible label")
+    expect(box).to_contain_text(_("Improvement items added later go into a dated addendum "
+                                  "to this version."))
+    expect(box).to_contain_text("新しい版")
     coordinator_page.locator("#finalise-confirm").check()
     coordinator_page.locator("#finalise-button").click()
     # Nothing is shared until the coordinator makes a link (30 days, people by their part).
@@ -143,10 +151,24 @@ def test_end_hot_wash_improve_finalise_and_share(
     stranger.goto(share_url)
     expect(stranger.locator("#shared-gone")).to_be_visible()
 
+    # Reopened with a reason (after ticking the box), then finalised again: version 2,
+    # with version 1 kept and labelled revised.
+    coordinator_page.locator("#reopen-reason").fill("評定の見直し")
+    coordinator_page.locator("#reopen-confirm").check()
+    coordinator_page.locator("#reopen-button").click()
+    expect(coordinator_page.locator("#finalise-form")).to_be_visible()
+    coordinator_page.locator("#finalise-confirm").check()
+    coordinator_page.locator("#finalise-button").click()
+    expect(coordinator_page.locator("#report-status")).to_contain_text("第2版")
+    expect(coordinator_page.locator("#report-version-1")).to_contain_text("この版は改訂されました")
+    if SHOTS_DIR:  # for a person to look at: SHOTS_DIR=/some/folder pytest …
+        coordinator_page.screenshot(path=f"{SHOTS_DIR}/report-page-version-2.png",
+                                    full_page=True)
+
     for page in (controller, participant, coordinator_page, stranger):
         page.context.close()
 
     assert HotWashAnswer.objects.get().confidence == 4
     assert ImprovementItem.objects.get().issue == ISSUE
-    report = AfterActionReport.objects.get()
+    report = AfterActionReport.objects.get(version=1)
     assert share_url.endswith(f"/drills/shared/{report.share_links.get().token}/")
