@@ -479,7 +479,7 @@ def fingerprint():
         drills.ActionTick: ["action", "log_entry"],
         drills.ObjectiveRating: ["objective", "rating"],
         drills.HotWashAnswer: ["participant"],
-        drills.AfterActionReport: ["drill"],
+        drills.AfterActionReport: ["drill", "superseded_at"],
         drills.ImprovementItem: ["drill", "department", "point_of_contact", "page", "objective",
                                  "status", "verified_in"],
     }
