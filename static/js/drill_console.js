@@ -174,7 +174,8 @@
   // message in the reader's language; anything else says what failed.
   async function send(form) {
     try {
-      const response = await fetch(form.action || window.location.href, {
+      // getAttribute: the tick form's input named "action" hides form.action.
+      const response = await fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
