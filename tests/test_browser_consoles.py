@@ -50,6 +50,8 @@ def test_the_participant_console_on_a_phone(browser, live_server, prefecture, co
     expect(injects).to_have_count(5)
     expect(injects.first).to_contain_text("第5報")  # newest on top
     expect(injects.first).to_contain_text("付与時刻 04:00")
+    # The ticking clock writes drill time as the server does: mm:ss under an hour.
+    expect(page.locator("#drill-clock")).to_have_text(re_time(r"^(19|20|21):\d\d$"))
 
     # The contingency planned at +0:30 is released now, at about 20:00 of drill time.
     page.evaluate("window.notReloaded = true")
