@@ -137,6 +137,8 @@ def test_a_tick_and_a_rating_answer_in_json_when_sent_in_the_background(login, c
     assert response.json()["message"] == "達成として記録しました。"
     assert response.json()["achieved_drill_time"] == "04:36"
     assert ActionTick.objects.get().achieved_at == at(4, 36)
+    page = client.get(reverse("drills:evaluate", args=[started.pk])).content.decode()
+    assert "04:36に達成" in page
     response = client.post(reverse("drills:rate", args=[started.pk]),
                            {"objective": started.objectives.get().pk, "rating": "M"},
                            HTTP_ACCEPT="application/json")
