@@ -90,3 +90,16 @@ def is_released(inject, clock: Clock, now: datetime.datetime, release=None) -> b
     if inject.is_contingency:
         return False
     return clock.due_at(inject.offset, now) is not None
+
+
+def format_drill_time(duration: datetime.timedelta) -> str:
+    """Drill time as every page and paper shows it: mm:ss, or h:mm:ss from an hour on
+    (04:36, 1:02:05); a negative one (an action taken before its prompt) with a minus.
+    The consoles' ticking clock in static/js/drill_console.js writes the same form."""
+    seconds = int(duration.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02}:{seconds:02}"
+    return f"{sign}{minutes:02}:{seconds:02}"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from reportlab.graphics.barcode import qrencoder
 
-from drills.blocks import format_offset
-from drills.clock import Clock, is_released
+from drills.clock import Clock, format_drill_time, is_released
 from drills.models import (
     Drill,
     DrillAction,
@@ -38,6 +38,22 @@ STATE_LABELS = {
 def state_names() -> dict[str, str]:
     """The clock states in the reader's language, for the page's script."""
     return {state: str(label) for state, label in STATE_LABELS.items()}
+
+
+def console_texts() -> dict[str, str]:
+    """What the consoles' script writes on the page, in the reader's language."""
+    return {
+        "sending": str(_("Sending…")),
+        "saved": str(_("Saved ✓")),
+        "failed": str(_("Not saved: %(reason)s")),
+        "offline": str(_("the connection failed")),
+        "retry": str(_("Try again")),
+        "achieved_at": str(_("achieved at %(when)s")),
+        "released_at": str(_("released at %(when)s")),
+        "new_inject": str(_("Just arrived")),
+    }
+
+
 LOG_ENTRIES_SHOWN = 200
 # 執務時間: a contact-tree drill is read differently in and out of office hours.
 OFFICE_HOURS = (datetime.time(8, 30), datetime.time(17, 15))
@@ -48,12 +64,17 @@ class TimelineInject:
     inject: DrillInject
     released_at: datetime.datetime | None  # when participants could first see it
     due_at: datetime.datetime | None  # when drill time reaches it (None: not yet known)
+    # The drill time it was actually released at: a contingency or an early release is
+    # shown when it happened, not at the offset the scenario planned.
+    released_drill_time: datetime.timedelta | None = None
 
     def as_json(self, *, full: bool) -> dict:
         inject = self.inject
         data = {
             "id": inject.pk,
-            "offset": format_offset(inject.offset),
+            "offset": format_drill_time(inject.offset),
+            "released_drill_time": (None if self.released_drill_time is None
+                                    else format_drill_time(self.released_drill_time)),
             "channel": inject.get_channel_display(),
             "sender": inject.sender,
             "role": inject.role.name,
@@ -94,9 +115,14 @@ def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None
         due_at = None if inject.is_contingency else clock.wall_time_of(inject.offset)
         released_at = (release.released_at if release and release.released_at <= now
                        else due_at if released else None)
-        rows.append(TimelineInject(inject, released_at, due_at))
+        rows.append(TimelineInject(
+            inject, released_at, due_at,
+            clock.elapsed(released_at) if released_at is not None else None,
+        ))
     if role_id is not None:
-        rows.sort(key=lambda row: row.released_at)
+        # Newest first: on a phone, what just arrived is what must be seen.
+        rows.sort(key=lambda row: (row.released_at, row.inject.offset, row.inject.order),
+                  reverse=True)
     return clock, rows
 
 
@@ -104,6 +130,7 @@ def clock_json(clock: Clock, now: datetime.datetime) -> dict:
     return {
         "state": clock.state(now),
         "elapsed_seconds": int(clock.elapsed(now).total_seconds()),
+        "elapsed": format_drill_time(clock.elapsed(now)),
         "server_time": _iso(now),
         "poll_seconds": POLL_SECONDS,
     }
@@ -127,18 +154,46 @@ def participant_state(participant: Participant, now: datetime.datetime) -> dict:
     }
 
 
+def staff_log(drill: Drill) -> list[LogEntry]:
+    """The newest entries of the drill's log, newest first."""
+    return list(LogEntry.objects.filter(drill=drill).select_related("participant__role")
+                .order_by("-logged_at", "-pk")[:LOG_ENTRIES_SHOWN])
+
+
 def staff_state(drill: Drill, now: datetime.datetime) -> dict:
     clock, rows = timeline(drill, now)
-    log = (LogEntry.objects.filter(drill=drill).select_related("participant__role")
-           .order_by("-logged_at")[:LOG_ENTRIES_SHOWN])
+    log = staff_log(drill)
+    actions = DrillAction.objects.filter(drill=drill).only("pk", "inject_id", "role_id")
     return {
         "clock": clock_json(clock, now),
         "injects": [
             {**row.as_json(full=True), "due_at": _iso(row.due_at)} for row in rows
         ],
         "log": [_log_json(entry, with_who=True) for entry in log],
+        "matching_entries": matching_log_entries(actions, log, rows),
         "participants": Participant.objects.filter(drill=drill).count(),
     }
+
+
+def matching_log_entries(actions, log: list[LogEntry], rows) -> dict[int, int]:
+    """For each expected action, the log entry an evaluator most likely ticks it from:
+    the first one its role logged in response to its inject, or else the first one its
+    role logged after the inject was released. Actions with neither are left out, so the
+    evaluator chooses: a tick never falls silently on the moment of the click."""
+    released_at = {row.inject.pk: row.released_at for row in rows if row.released_at}
+    oldest_first = sorted(log, key=lambda entry: (entry.logged_at, entry.pk))
+    matches = {}
+    for action in actions:
+        by_role = [entry for entry in oldest_first
+                   if entry.participant.role_id == action.role_id]
+        answering = next((entry for entry in by_role if entry.inject_id == action.inject_id),
+                         None)
+        prompted_at = released_at.get(action.inject_id)
+        after = next((entry for entry in by_role
+                      if prompted_at is not None and entry.logged_at >= prompted_at), None)
+        if answering or after:
+            matches[action.pk] = (answering or after).pk
+    return matches
 
 
 def _log_json(entry: LogEntry, *, with_who: bool = False) -> dict:
@@ -146,10 +201,12 @@ def _log_json(entry: LogEntry, *, with_who: bool = False) -> dict:
         "id": entry.pk,
         "text": entry.text,
         "logged_at": _iso(entry.logged_at),
-        "drill_time": format_offset(entry.drill_time),
+        "drill_time": format_drill_time(entry.drill_time),
     }
     if with_who:
         data["who"] = f"{entry.participant.display_name}（{entry.participant.role.name}）"
+        data["role_id"] = entry.participant.role_id
+        data["inject_id"] = entry.inject_id
     return data
 
 
@@ -202,4 +259,23 @@ def in_office_hours(moment: datetime.datetime | None) -> bool | None:
         return None
     local = timezone.localtime(moment)
     return local.weekday() < 5 and OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1]
+
+
+def join_qr_svg(url: str) -> str:
+    """The join link as a QR code, an SVG of one path (a few kilobytes), for guests to
+    scan from the controller's screen. reportlab's encoder is already here for the PDFs;
+    its own SVG renderer writes one element per module, some fifty kilobytes."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    size = code.getModuleCount()
+    quiet = 4  # the blank margin a scanner needs around the code
+    dark = "".join(f"M{column + quiet} {row + quiet}h1v1h-1z"
+                   for row in range(size) for column in range(size)
+                   if code.isDark(row, column))
+    side = size + 2 * quiet
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
+            f'shape-rendering="crispEdges" role="img" aria-label="QR">'
+            f'<rect width="{side}" height="{side}" fill="#fff"/>'
+            f'<path d="{dark}" fill="#000"/></svg>')
 

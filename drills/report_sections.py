@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from config.pdf import japanese_font
-from drills.blocks import format_offset
+from drills.clock import format_drill_time
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating
 from drills.report_chart import ChartEvent, timeline_chart
@@ -208,7 +208,7 @@ def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming 
             achieved = [_("Achieved: %(action)s") % {"action": description}
                         for description in achieved_by_entry.get(entry.pk, [])]
             body.append([
-                Paragraph(escape(format_offset(entry.drill_time)), small),
+                Paragraph(escape(format_drill_time(entry.drill_time)), small),
                 Paragraph(naming.text(naming.person(
                     f"{entry.participant.display_name}（{entry.participant.role.name}）",
                     entry.participant.role.name,
@@ -224,7 +224,7 @@ def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming 
     for at, inject in released:
         group_rows.append(len(body) + 1)
         body.append([
-            Paragraph(escape(format_offset(at)), small),
+            Paragraph(escape(format_drill_time(at)), small),
             Paragraph(naming.text(inject.role.name), small),
             Paragraph(f"<b>{naming.text(inject.subject)}</b>", small),
         ])
@@ -426,11 +426,5 @@ def _percent(value: float | None) -> str:
 
 
 def _duration(value: datetime.timedelta | None) -> str:
-    """A time to action as minutes and seconds, e.g. 12:05; negative if achieved before
-    it was prompted."""
-    if value is None:
-        return "—"
-    seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    minutes, seconds = divmod(abs(seconds), 60)
-    return f"{sign}{minutes}:{seconds:02}"
+    """A time to action in drill time (negative if achieved before it was prompted)."""
+    return "—" if value is None else format_drill_time(value)

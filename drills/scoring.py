@@ -55,14 +55,6 @@ class ActionScore:
     weight: int
     explanation: str
 
-    @property
-    def deadline_minutes(self) -> float:
-        return _minutes(self.action.deadline)
-
-    @property
-    def delay_minutes(self) -> float | None:
-        return None if self.delay is None else _minutes(self.delay)
-
 
 @dataclass(frozen=True)
 class ObjectiveScore:
@@ -282,14 +274,6 @@ class TimeToAction:
     achieved: int
     median: datetime.timedelta | None
     longest: datetime.timedelta | None
-
-    @property
-    def median_minutes(self) -> float | None:
-        return None if self.median is None else _minutes(self.median)
-
-    @property
-    def longest_minutes(self) -> float | None:
-        return None if self.longest is None else _minutes(self.longest)
 
 
 def times_to_action(score: DrillScore) -> tuple[list[TimeToAction], list[TimeToAction]]:

@@ -82,6 +82,7 @@ def test_end_hot_wash_improve_finalise_and_share(
     controller = browser.new_context().new_page()
     log_in(controller, live_server, "coordinator")
     controller.goto(f"{live_server.url}/drills/{drill.pk}/control/")
+    controller.locator("#end-confirm").check()  # ending asks first (issue 15, point 6)
     controller.locator(f"form[action='/drills/{drill.pk}/control/end/'] button").click()
     expect(controller.locator("#drill-state")).to_have_class(re.compile(r"\bended\b"))
 

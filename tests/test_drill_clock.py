@@ -163,8 +163,9 @@ def test_a_participant_sees_only_released_injects_for_their_role(drill):
     press = runs.participant_join(drill=drill, role=drill.roles.get(name="広報"), now=at(0),
                                   display_name="広報役")
     head, press = (Participant.objects.select_related("drill").get(pk=p.pk) for p in (head, press))
+    # Newest first: on a phone, what just arrived is on top.
     assert [i["subject"] for i in participant_state(head, at(30))["injects"]] == [
-        "監視センターからの通報", "追加の照会記録"
+        "追加の照会記録", "監視センターからの通報"
     ]
     early = participant_state(press, at(4))
     assert early["injects"] == []

@@ -132,6 +132,16 @@ def test_the_timeline_puts_each_log_entry_under_the_inject_it_followed(ended):
         assert one_line(_(label)) in timeline, label
 
 
+def test_the_report_shows_drill_time_as_the_consoles_do(ended):
+    """mm:ss of drill time, as on the consoles and the score page: the entry logged at
+    +0:03 and the three minutes it took to act on the first inject."""
+    flat = one_line(pdf_text(after_action_report_pdf(ended, now=at(40))))
+    timeline = section(flat, "Timeline")
+    assert "03:00" in timeline and "+0:03" not in timeline
+    scores = section(flat, "Scores")
+    assert "1103:0003:00" in scores  # expected 1, achieved 1, median and longest 03:00
+
+
 def test_the_scores_are_those_worked_by_hand(ended):
     scores = section(one_line(pdf_text(after_action_report_pdf(ended, now=at(40)))), "Scores")
 

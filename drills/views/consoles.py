@@ -13,16 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.forms import within_supported_years
+from config.forms import confirmed, within_supported_years
 from config.params import as_id
 from drills import consoles, runs
+from drills.clock import format_drill_time
 from drills.improvements import retestable_items
 from drills.models import (
     CONTACT_TREE,
@@ -80,18 +83,22 @@ def drill_list(request):
     """The user's drills: to play, to evaluate, to control; and scheduling for coordinators."""
     scope = scope_for(request.user)
     now = timezone.now()
-    controlled = list(controlled_drills_for(request.user).select_related("organisation")[:50])
+    controlled = list(controlled_drills_for(request.user).select_related("organisation")
+                      .prefetch_related("pauses")[:50])
     evaluated = list(
         evaluated_drills_for(request.user).exclude(pk__in=[d.pk for d in controlled])
-        .select_related("organisation")[:50]
+        .select_related("organisation").prefetch_related("pauses")[:50]
     )
     playable = []
     if scope.person is not None:
         playable = list(
             Drill.objects.filter(organisation=scope.person.organisation_id,
                                  ended_at__isnull=True)
-            .select_related("organisation")[:50]
+            .select_related("organisation").prefetch_related("pauses")[:50]
         )
+    for drill in (*controlled, *evaluated, *playable):
+        drill.state = consoles.Clock.of(drill).state(now)
+        drill.state_label = consoles.STATE_LABELS[drill.state]
     form = None
     if scope.is_coordinator:
         organisations = scope.coordinated_organisations()
@@ -132,12 +139,17 @@ def control(request, pk):
     drill = get_controlled_drill_for(request.user, pk)
     now = timezone.now()
     clock, rows = consoles.timeline(drill, now)
+    join_url = request.build_absolute_uri(
+        f"{reverse('drills:join')}?{urlencode({'code': drill.join_code})}")
     return render(request, "drills/control.html", {
         "drill": drill,
+        "join_url": join_url,
+        "join_qr": mark_safe(consoles.join_qr_svg(join_url)),  # built here, no typed text
         "state": clock.state(now),
         "state_label": consoles.STATE_LABELS[clock.state(now)],
         "state_names": consoles.state_names(),
-        "elapsed": int(clock.elapsed(now).total_seconds()),
+        "console_texts": consoles.console_texts(),
+        "clock": consoles.clock_json(clock, now),
         "rows": rows,
         "participants": drill.participants.select_related("role", "person"),
         "log": drill.log_entries.select_related("participant__role").order_by("-logged_at")[:50],
@@ -164,6 +176,9 @@ def control_clock(request, pk, action):
     if action not in CLOCK_ACTIONS:
         raise Http404
     change, done = CLOCK_ACTIONS[action]
+    if action == "end" and not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the drill is to end."))
+        return redirect("drills:control", pk=pk)
     try:
         change(drill=drill, now=timezone.now())
     except ValidationError as error:
@@ -210,36 +225,66 @@ def staff_state(request, pk):
 def evaluate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     now = timezone.now()
-    clock = consoles.Clock.of(drill)
+    clock, rows = consoles.timeline(drill, now)
+    objectives = consoles.evaluation(drill)
+    log = consoles.staff_log(drill)
+    actions = [action for objective in objectives for action in objective.actions.all()]
+    matches = consoles.matching_log_entries(actions, log, rows)
+    for action in actions:
+        action.matching_entry_id = matches.get(action.pk)
+        tick = getattr(action, "tick", None)
+        action.achieved_drill_time = clock.elapsed(tick.achieved_at) if tick else None
     return render(request, "drills/evaluate.html", {
         "drill": drill,
         "state": clock.state(now),
         "state_label": consoles.STATE_LABELS[clock.state(now)],
         "state_names": consoles.state_names(),
-        "elapsed": int(clock.elapsed(now).total_seconds()),
-        "objectives": consoles.evaluation(drill),
-        "log": drill.log_entries.select_related("participant__role").order_by("logged_at"),
+        "console_texts": consoles.console_texts(),
+        "clock": consoles.clock_json(clock, now),
+        "objectives": objectives,
+        "log": log,
         "ratings": ObjectiveRating.Rating.choices,
         "poll_seconds": consoles.POLL_SECONDS,
     })
+
+
+# The evaluator's forms are sent in the background by the console's script (it asks for
+# JSON) and work as plain forms without it: either way the answer says what was saved, or
+# why not, in the reader's language.
+
+
+def _evaluation_answer(request, pk, *, saved: str | None = None, error: str | None = None,
+                       **facts):
+    if _wants_json(request):
+        if error is not None:
+            return JsonResponse({"error": error}, status=400)
+        return JsonResponse({"message": saved, **facts})
+    if error is not None:
+        messages.error(request, error)
+    else:
+        messages.success(request, saved)
+    return redirect("drills:evaluate", pk=pk)
 
 
 @login_required
 @require_POST
 def tick(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
+    now = timezone.now()
     try:
-        runs.action_tick(
+        ticked = runs.action_tick(
             drill=drill, action_id=as_id(request.POST.get("action")),
             log_entry_id=as_id(request.POST.get("log_entry")),
             achieved_at=_parse_local(request.POST.get("achieved_at")),
-            by=scope_for(request.user).person, now=timezone.now(),
+            by=scope_for(request.user).person, now=now,
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("drills:evaluate", pk=pk)
-    messages.success(request, _("Action ticked as achieved."))
-    return redirect("drills:evaluate", pk=pk)
+        return _evaluation_answer(request, pk, error=" ".join(error.messages))
+    return _evaluation_answer(
+        request, pk, saved=_("Action ticked as achieved."), action=ticked.action_id,
+        achieved_drill_time=format_drill_time(consoles.Clock.of(drill).elapsed(ticked.achieved_at)),
+        log_entry=ticked.log_entry_id,
+    )
 
 
 @login_required
@@ -247,16 +292,15 @@ def tick(request, pk):
 def rate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     try:
-        runs.objective_rate(
+        rated = runs.objective_rate(
             drill=drill, objective_id=as_id(request.POST.get("objective")),
             rating=request.POST.get("rating", ""), notes=request.POST.get("notes", ""),
             by=scope_for(request.user).person, now=timezone.now(),
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("drills:evaluate", pk=pk)
-    messages.success(request, _("Rating saved."))
-    return redirect("drills:evaluate", pk=pk)
+        return _evaluation_answer(request, pk, error=" ".join(error.messages))
+    return _evaluation_answer(request, pk, saved=_("Rating saved."),
+                              objective=rated.objective_id, rating=rated.rating)
 
 
 # Participants
@@ -301,6 +345,7 @@ def play(request, pk):
         "drill": drill, "participant": participant, "state": state,
         "state_label": consoles.STATE_LABELS[state["clock"]["state"]],
         "state_names": consoles.state_names(),
+        "console_texts": consoles.console_texts(),
     })
 
 
@@ -346,7 +391,8 @@ class JoinCodeForm(forms.Form):
 def join(request):
     """Join with the drill's code, without an account: code and name first, then the role."""
     now = timezone.now()
-    form = JoinCodeForm(request.POST or None)
+    # The join link and its QR code carry the code, so a guest only types their name.
+    form = JoinCodeForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     drill = None
     if request.method == "POST" and form.is_valid():
         try:

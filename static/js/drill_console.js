@@ -1,6 +1,8 @@
 // Drill consoles: the clock ticks in the page and the state is polled from the server,
 // which alone decides what is released. Text from the server is set with textContent,
-// never as HTML.
+// never as HTML. Forms marked for the background (log, acknowledgement, the evaluator's
+// ticks and ratings) are sent with fetch and confirmed on screen; without this script
+// they post as ordinary forms.
 (function () {
   "use strict";
   const root = document.getElementById("console");
@@ -10,21 +12,32 @@
   const kind = root.dataset.console;
   const clock = document.getElementById("drill-clock");
   const stateLabel = document.getElementById("drill-state");
-  const stateNames = JSON.parse(document.getElementById("state-names")?.textContent || "{}");
+  const pauseBanner = document.getElementById("pause-banner");
+  const stateNames = readJson("state-names");
+  const texts = readJson("console-texts");
   let elapsed = parseInt(clock.dataset.elapsed, 10) || 0;
   let running = clock.dataset.state === "running";
   let syncedAt = performance.now();
 
-  function formatElapsed(seconds) {
+  function readJson(id) {
+    return JSON.parse(document.getElementById(id)?.textContent || "{}");
+  }
+
+  function fill(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, (_, name) => values[name] ?? "");
+  }
+
+  // The same form as drills.clock.format_drill_time: mm:ss, h:mm:ss from an hour on.
+  function formatDrillTime(seconds) {
     const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+    const m = String(Math.floor((seconds % 3600) / 60)).padStart(2, "0");
+    const s = String(seconds % 60).padStart(2, "0");
+    return h ? `${h}:${m}:${s}` : `${m}:${s}`;
   }
 
   function showClock() {
     const extra = running ? Math.floor((performance.now() - syncedAt) / 1000) : 0;
-    clock.textContent = formatElapsed(elapsed + extra);
+    clock.textContent = formatDrillTime(elapsed + extra);
   }
 
   function element(tag, className, text) {
@@ -39,6 +52,27 @@
     return input ? input.value : "";
   }
 
+  // A cue when an inject arrives: vibration where the phone allows it, and a short beep
+  // once the person has touched the page (browsers allow sound only after a gesture).
+  let audio = null;
+  function unlockAudio() {
+    if (audio || !window.AudioContext) return;
+    audio = new AudioContext();
+  }
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
+  document.addEventListener("keydown", unlockAudio, { once: true });
+  function cue() {
+    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+    if (!audio) return;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.value = 0.2;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.25);
+  }
+
   function renderLog(entries, withWho) {
     const list = document.getElementById("drill-log");
     if (!list) return;
@@ -50,37 +84,73 @@
     }));
   }
 
+  // Newest on top: the state lists injects newest first, so the unknown ones are added
+  // oldest first, each above the last.
   function renderInjects(injects) {
     const list = document.getElementById("injects");
     const known = new Set([...list.querySelectorAll(".inject")].map((node) => node.dataset.id));
-    const empty = list.querySelector(".empty");
-    for (const inject of injects) {
+    let arrived = false;
+    for (const inject of [...injects].reverse()) {
       if (known.has(String(inject.id))) continue;
-      if (empty) empty.remove();
+      list.querySelector(".empty")?.remove();
       const item = element("li", "inject new");
       item.dataset.id = inject.id;
-      item.append(
-        element("p", "note", `${inject.offset} · ${inject.channel} · ${inject.sender} → ${inject.role}`),
-        element("h3", "", inject.subject),
-        element("p", "message", inject.message),
+      const meta = element("p", "note");
+      meta.append(
+        element("strong", "badge new", texts.new_inject),
+        " ",
+        element("strong", "released-at", fill(texts.released_at, { when: inject.released_drill_time })),
+        ` · ${inject.channel} · ${inject.sender} → ${inject.role}`,
       );
+      item.append(meta, element("h3", "", inject.subject), element("p", "message", inject.message));
       const form = document.querySelector(".ack-template")?.content.cloneNode(true);
       if (form) {
         form.querySelector("input[name=inject]").value = inject.id;
         item.append(form);
       }
-      list.append(item);
+      list.prepend(item);
+      arrived = true;
     }
+    if (arrived) cue();
   }
 
   function renderTimeline(injects) {
     for (const inject of injects) {
       const row = document.getElementById(`inject-${inject.id}`);
-      if (!row || !inject.released_at || row.classList.contains("released")) continue;
+      if (!row || !inject.released_drill_time || row.classList.contains("released")) continue;
       row.classList.replace("pending", "released");
-      const when = new Date(inject.released_at).toLocaleTimeString("ja-JP", { hour12: false });
-      row.querySelector(".inject-status").textContent = when;
+      row.querySelector(".inject-status").textContent =
+        fill(texts.released_at, { when: inject.released_drill_time });
     }
+  }
+
+  // The evaluator's log-entry choices follow the log as participants write it. A choice
+  // the evaluator made is kept; one they have not touched follows the matching entry.
+  function renderLogChoices(entries, matching) {
+    for (const select of document.querySelectorAll(".tick-form select[name=log_entry]")) {
+      const chosen = select.value;
+      const fixed = [...select.options].slice(0, 2);  // "choose…" and "no log entry"
+      const options = entries.map((entry) => {
+        const option = element("option", "", `${entry.drill_time} ${entry.who}: ${entry.text.slice(0, 40)}`);
+        option.value = entry.id;
+        return option;
+      });
+      select.replaceChildren(...fixed, ...options);
+      const actionId = select.form.querySelector("input[name=action]").value;
+      const match = matching[actionId];
+      select.value = !select.dataset.touched && match ? String(match) : chosen;
+    }
+  }
+
+  function showState(state) {
+    elapsed = state.clock.elapsed_seconds;
+    running = state.clock.state === "running";
+    syncedAt = performance.now();
+    if (stateLabel) {
+      stateLabel.textContent = stateNames[state.clock.state] || state.clock.state;
+      stateLabel.className = `stage ${state.clock.state}`;
+    }
+    if (pauseBanner) pauseBanner.hidden = state.clock.state !== "paused";
   }
 
   async function poll() {
@@ -88,15 +158,10 @@
       const response = await fetch(stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (response.ok) {
         const state = await response.json();
-        elapsed = state.clock.elapsed_seconds;
-        running = state.clock.state === "running";
-        syncedAt = performance.now();
-        if (stateLabel) {
-          stateLabel.textContent = stateNames[state.clock.state] || state.clock.state;
-          stateLabel.className = `stage ${state.clock.state}`;
-        }
+        showState(state);
         if (kind === "play") renderInjects(state.injects);
         else renderTimeline(state.injects);
+        if (kind === "evaluate") renderLogChoices(state.log, state.matching_entries || {});
         renderLog(state.log, kind !== "play");
       }
     } catch (error) {
@@ -105,25 +170,93 @@
     setTimeout(poll, pollMs);
   }
 
+  // Posts a form in the background; returns [ok, body]. A refusal's body carries the
+  // message in the reader's language; anything else says what failed.
+  async function send(form) {
+    try {
+      // getAttribute: the tick form's input named "action" hides form.action.
+      const response = await fetch(form.getAttribute("action") || window.location.href, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+        credentials: "same-origin",
+      });
+      let body = {};
+      try { body = await response.json(); } catch (error) { body = {}; }
+      if (!response.ok && !body.error) body.error = fill(texts.failed, { reason: `HTTP ${response.status}` });
+      else if (!response.ok) body.error = fill(texts.failed, { reason: body.error });
+      return [response.ok, body];
+    } catch (error) {
+      return [false, { error: fill(texts.failed, { reason: texts.offline }) }];
+    }
+  }
+
+  function background(selector, onSaved) {
+    document.addEventListener("submit", async (event) => {
+      const form = event.target.closest(selector);
+      if (!form) return;
+      event.preventDefault();
+      const status = form.querySelector(".save-state");
+      if (status) { status.className = "save-state"; status.textContent = texts.sending; }
+      const [ok, body] = await send(form);
+      if (!ok) {
+        if (!status) return;
+        status.className = "save-state error";
+        status.textContent = `${body.error} `;
+        const retry = element("button", "retry", texts.retry);
+        retry.type = "button";
+        retry.addEventListener("click", () => form.requestSubmit());
+        status.append(retry);
+        return;
+      }
+      if (status) { status.className = "save-state saved"; status.textContent = body.message || texts.saved; }
+      onSaved(form, body);
+    });
+  }
+
+  background(".tick-form", (form, body) => {
+    const row = form.closest("tr");
+    const shown = row.querySelector(".tick-time");
+    shown.textContent = fill(texts.achieved_at, { when: body.achieved_drill_time });
+    shown.hidden = false;
+  });
+  background(".rating-form", () => {});
+  document.addEventListener("change", (event) => {
+    if (event.target.matches(".tick-form select")) event.target.dataset.touched = "1";
+  });
+
   const logForm = document.getElementById("log-form");
   if (logForm) {
     logForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const error = document.getElementById("log-error");
-      const response = await fetch(window.location.href, {
-        method: "POST",
-        body: new FormData(logForm),
-        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-        credentials: "same-origin",
-      });
-      const state = await response.json();
-      if (!response.ok) {
+      const [ok, state] = await send(logForm);
+      if (!ok) {
         error.textContent = state.error;
         return;
       }
       error.textContent = "";
       logForm.reset();
       renderLog(state.log, false);
+    });
+  }
+
+  if (kind === "play") {
+    document.addEventListener("submit", async (event) => {
+      const form = event.target.closest(".ack-form");
+      if (!form) return;
+      event.preventDefault();
+      const [ok, body] = await send(form);
+      const error = document.getElementById("log-error");
+      if (!ok) {
+        if (error) error.textContent = body.error;
+        return;
+      }
+      const item = form.closest(".inject");
+      item?.classList.remove("new");
+      item?.querySelector(".badge.new")?.remove();
+      form.querySelector("button")?.replaceWith(
+        document.querySelector(".acknowledged-template").content.cloneNode(true));
     });
   }
 
