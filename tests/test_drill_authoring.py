@@ -285,10 +285,15 @@ def test_a_contact_tree_scenario_walks_the_tree_link_by_link(plan_with_contact_t
     injects = [block.value for block in scenario.timeline]
     assert [inject["role"] for inject in injects] == [contact["role"] for contact in CONTACTS]
     assert [inject["sender"] for inject in injects][1:] == [c["role"] for c in CONTACTS[:-1]]
-    assert all(inject["channel"] == "phone" and inject["offset"] == "+0:00" for inject in injects)
+    assert all(inject["channel"] == "phone" for inject in injects)
+    # Chained link to link: each is released when the one before acknowledges, or at the
+    # latest 10 minutes per link from the start.
+    assert [inject["offset"] for inject in injects] == ["+0:00", "+0:10", "+0:20", "+0:30"]
+    assert [inject["after_acknowledgement_of"] for inject in injects] == [
+        "", *(inject["subject"] for inject in injects[:-1])]
     actions = [inject["expected_actions"][0] for inject in injects]
-    # Link n answers within n × 10 minutes of the start.
-    assert [action["deadline_minutes"] for action in actions] == [10, 20, 30, 40]
+    # Each link answers within 10 minutes of its own release.
+    assert [action["deadline_minutes"] for action in actions] == [10, 10, 10, 10]
     assert [action["role"] for action in actions] == [contact["role"] for contact in CONTACTS]
     assert "市町村課（住基ネット担当）" in actions[0]["description"]
     assert "096-000-1001" in injects[0]["message"] and "林 花子" in injects[0]["message"]
@@ -302,7 +307,8 @@ def test_a_contact_tree_scenario_walks_the_tree_link_by_link(plan_with_contact_t
 def test_the_minutes_per_link_can_be_chosen(plan_with_contact_tree):
     scenario = contact_tree_scenario(plan_with_contact_tree, minutes_per_link=30)
     deadlines = [block.value["expected_actions"][0]["deadline_minutes"] for block in scenario.timeline]
-    assert deadlines == [30, 60, 90, 120]
+    assert deadlines == [30, 30, 30, 30]
+    assert [block.value["offset"] for block in scenario.timeline] == ["+0:00", "+0:30", "+1:00", "+1:30"]
 
 
 def test_a_plan_without_a_contact_tree_cannot_make_one(plan):
