@@ -101,6 +101,7 @@ def contact_tree_scenario(plan, *, minutes_per_link: int = DEFAULT_MINUTES_PER_L
                 "plan_step": "",
             }],
         }})
+        previous_subject = subject
     return Scenario(
         organisation=organisation,
         title=contact_tree_title(organisation),

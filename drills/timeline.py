@@ -4,7 +4,8 @@ The spreadsheet holds every field of the timeline, so that export then import gi
 exactly the timeline that was exported. One row per expected action, the inject's columns
 repeated on each of its rows, and one row for an inject without expected actions:
 
-    番号 時刻 手段 発信者 宛先 件名 内容 予備 応答を受けて発出 | 期待される対応 目標 担当役割 期限（分） 重み 計画の手順
+    番号 時刻 手段 発信者 宛先 件名 内容 予備 受信確認を受けて発出
+    | 期待される対応 目標 担当役割 期限（分） 重み 計画の手順
 
 Rows with the same 番号 are one inject (a continuation row may leave the inject's columns
 empty). The English headers (no., time, channel, …) are read too. A file of the older
@@ -47,7 +48,7 @@ INJECT_COLUMNS = [
     ("subject", "件名", "subject"),
     ("message", "内容", "message"),
     ("contingency", "予備", "contingency"),
-    ("after_acknowledgement_of", "応答を受けて発出", "after acknowledgement of"),
+    ("after_acknowledgement_of", "受信確認を受けて発出", "after acknowledgement of"),
 ]
 ACTION_COLUMNS = [
     ("expected_action", "期待される対応", "expected action"),
@@ -170,9 +171,10 @@ class TimelineChange:
     """One difference the import makes, as the preview lists it."""
 
     inject: str  # which inject: its number and subject
-    what: str  # the field, or "added" / "removed"
+    what: str  # the field, or "added" / "removed", in the reader's language
     old: str = ""
     new: str = ""
+    kind: str = "changed"  # or "added", "removed": an inject as a whole
 
 
 @dataclass
@@ -207,7 +209,7 @@ class TimelineImportResult:
 
     @property
     def removed(self) -> list[str]:
-        return [change.inject for change in self.changes if change.what == str(REMOVED)]
+        return [change.inject for change in self.changes if change.kind == "removed"]
 
 
 ADDED = gettext_lazy("added")
@@ -379,7 +381,7 @@ def _check_rows(scenario, rows, positions, result: TimelineImportResult) -> None
             continuing.actions.append(action)
 
     current = list(scenario.timeline.raw_data)
-    blocks = _blocks(list(injects.values()), current, result.mode)
+    blocks, earlier = _blocks(list(injects.values()), current, result.mode)
     subjects = defaultdict(int)
     for block in blocks:
         subjects[block["value"]["subject"]] += 1
@@ -419,7 +421,7 @@ def _check_rows(scenario, rows, positions, result: TimelineImportResult) -> None
         ))
     if not result.has_errors:
         result.blocks = blocks
-        result.changes = _changes(current, blocks, result.mode)
+        result.changes = _changes(current, blocks, earlier)
 
 
 def _normalised(text: str) -> str:
@@ -543,19 +545,22 @@ def _whole_number(text, key, problem, *, minimum, maximum) -> int | None:
     return int(number)
 
 
-def _blocks(injects: list[_Inject], current: list[dict], mode: str) -> list[dict]:
-    """The timeline after the import, as raw stream data. On replace, the file's inject
-    番号 N takes the id of the timeline's Nth inject (and its actions theirs, in order),
-    so that a file exported and imported back changes nothing at all."""
+def _blocks(injects: list[_Inject], current: list[dict], mode: str):
+    """The timeline after the import, as raw stream data, and for each of its injects the
+    position of the one it was in the timeline before (None: new). On replace, the
+    file's inject 番号 N is the timeline's Nth and takes its id (and its actions theirs,
+    in order), so that a file exported and imported back changes nothing at all."""
     taken = set()
-    blocks = []
+    blocks, earlier = [], []
     for read in injects:
         matched = None
-        if mode == ImportMode.REPLACE and read.label.isdigit():
+        if mode == ImportMode.REPLACE and read.label.isascii() and read.label.isdigit() \
+                and len(read.label) <= 6:
             index = int(read.label) - 1
             if 0 <= index < len(current) and index not in taken:
                 taken.add(index)
                 matched = current[index]
+        earlier.append(index if matched is not None else None)
         own_ids = [item["id"] for item in _items(matched["value"])] if matched else []
         # A bad first row still takes part in the checks of the chain that follow.
         value = dict(read.value) if read.value else {
@@ -570,7 +575,9 @@ def _blocks(injects: list[_Inject], current: list[dict], mode: str) -> list[dict
         ]
         blocks.append({"type": "inject", "value": value,
                        "id": (matched or {}).get("id") or str(uuid.uuid4())})
-    return blocks if mode == ImportMode.REPLACE else [*current, *blocks]
+    if mode == ImportMode.REPLACE:
+        return blocks, earlier
+    return [*current, *blocks], [*range(len(current)), *earlier]
 
 
 # The preview's list of changes
@@ -578,7 +585,7 @@ def _blocks(injects: list[_Inject], current: list[dict], mode: str) -> list[dict
 INJECT_FIELDS = [
     ("offset", "時刻"), ("channel", "手段"), ("sender", "発信者"), ("role", "宛先"),
     ("subject", "件名"), ("message", "内容"), ("contingency", "予備"),
-    ("after_acknowledgement_of", "応答を受けて発出"),
+    ("after_acknowledgement_of", "受信確認を受けて発出"),
 ]
 ACTION_FIELDS = [
     ("description", "期待される対応"), ("objective", "目標"), ("role", "担当役割"),
@@ -586,23 +593,23 @@ ACTION_FIELDS = [
 ]
 
 
-def _changes(current: list[dict], blocks: list[dict], mode: str) -> list[TimelineChange]:
-    """Every difference between the timeline now and after the import, field by field.
-    Injects are compared by their stream block id, which replace keeps by number."""
-    before = {block.get("id"): block["value"] for block in current}
-    after_ids = {block["id"] for block in blocks}
+def _changes(current: list[dict], blocks: list[dict], earlier: list) -> list[TimelineChange]:
+    """Every difference between the timeline now and after the import, field by field;
+    `earlier` pairs each inject after it with its position before (see _blocks)."""
     changes = []
-    for number, block in enumerate(blocks, start=1):
+    for number, (block, position) in enumerate(zip(blocks, earlier, strict=True), start=1):
         name = f"{number}. {block['value']['subject']}"
-        old = before.get(block["id"])
-        if old is None:
-            changes.append(TimelineChange(name, str(ADDED), "", _inject_summary(block["value"])))
+        if position is None:
+            changes.append(TimelineChange(name, str(ADDED), "", _inject_summary(block["value"]),
+                                          kind="added"))
             continue
-        changes.extend(_inject_changes(name, old, block["value"]))
+        changes.extend(_inject_changes(name, current[position]["value"], block["value"]))
+    kept = set(earlier)
     for number, block in enumerate(current, start=1):
-        if block.get("id") not in after_ids:
+        if number - 1 not in kept:
             changes.append(TimelineChange(f"{number}. {block['value']['subject']}",
-                                          str(REMOVED), _inject_summary(block["value"]), ""))
+                                          str(REMOVED), _inject_summary(block["value"]), "",
+                                          kind="removed"))
     return changes
 
 

@@ -407,3 +407,44 @@ def test_a_coordinators_edit_survives_a_second_seed(demo_plans, prefecture):
     scenario.refresh_from_db()
     assert scenario.summary == "書き換えた"
     assert Organisation.objects.count() == 2
+
+
+# Chaining and the addressee warning (issue 15, points 11 and 12)
+
+
+def test_an_inject_can_be_released_after_another_is_acknowledged(login, plan, prefecture, coordinator):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture)
+    form["timeline-1-value-after_acknowledgement_of"] = "装置が見当たらない"
+    response = client.post("/admin/scenario/new/", form)
+    assert response.status_code == 302, response.context["form"].errors
+    second = Scenario.objects.get().timeline[1].value
+    assert second["after_acknowledgement_of"] == "装置が見当たらない"
+
+
+@pytest.mark.parametrize("after", ["存在しない件名", "照合IDの停止の確認"])
+def test_a_chain_must_name_one_other_inject(login, plan, prefecture, coordinator, after):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture)
+    form["timeline-1-value-after_acknowledgement_of"] = after  # unknown, or itself
+    response = client.post("/admin/scenario/new/", form)
+    assert response.status_code == 200
+    error = response.context["form"].errors.as_data()["timeline"][0]
+    assert "after_acknowledgement_of" in error.block_errors[1].block_errors
+    assert not Scenario.objects.exists()
+
+
+def test_an_inject_addressed_to_another_role_than_its_action_warns_but_saves(
+    login, plan, prefecture, coordinator
+):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture, actions=[expected("市町村課へ報告する", role="所属長")])
+    response = client.post("/admin/scenario/new/", form, follow=True)
+    assert Scenario.objects.count() == 1  # saved all the same
+    page = response.content.decode()
+    assert "「装置が見当たらない」は発見者宛てですが" in page
+    assert "所属長" in page
+
+    response = client.post(f"/admin/scenario/edit/{Scenario.objects.get().pk}/",
+                           scenario_form(prefecture), follow=True)
+    assert "宛てですが" not in response.content.decode()  # addressee and role agree

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import translation
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,7 +125,7 @@ def test_the_csv_export_has_a_column_for_every_field_and_a_row_per_expected_acti
     content = timeline_csv(lookup)
     assert content.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
     lines = content.decode("utf-8-sig").split("\r\n")
-    assert lines[0] == ("番号,時刻,手段,発信者,宛先,件名,内容,予備,応答を受けて発出,"
+    assert lines[0] == ("番号,時刻,手段,発信者,宛先,件名,内容,予備,受信確認を受けて発出,"
                         "期待される対応,目標,担当役割,期限（分）,重み,計画の手順")
     dataset = timeline_rows(lookup)
     assert dataset.headers == list(HEADERS)
@@ -289,11 +288,11 @@ def test_bad_cells_of_the_new_columns_are_refused_in_japanese_and_nothing_change
     errors = {row.line: " ".join(row.errors) for row in result.bad_rows}
     assert set(errors) == {2, 3, 4, 5}
     assert "予備" in errors[2] and "はい" in errors[2]
-    assert "期限（分）" in errors[2] and "整数" in errors[2]
+    assert "期限" in errors[2] and "整数" in errors[2]
     assert "番号1" in errors[3] and "2行目" in errors[3]
-    assert "目標" in errors[4] and "“9”" in errors[4]
+    assert "目標" in errors[4] and "「9」" in errors[4]
     assert "重み" in errors[4] and "計画の手順" in errors[4]
-    assert "応答を受けて発出" in errors[5] and "第九報" in errors[5]
+    assert "受信確認を受けて発出" in errors[5] and "第九報" in errors[5]
     assert injects(lookup) == before
     lookup.refresh_from_db()
     assert lookup.updated_at == updated_at
