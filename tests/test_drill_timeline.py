@@ -103,10 +103,11 @@ def import_(scenario, content, *, dry_run=False, file_name="timeline.csv", encod
 
 
 def injects(scenario):
-    """The timeline's injects as plain data, without the ids Wagtail gives them."""
+    """The timeline's injects as plain data, without the ids Wagtail gives them; an inject
+    stored before chaining existed reads as not chained."""
     scenario.refresh_from_db()
     return [
-        {**block["value"], "expected_actions": [
+        {"after_acknowledgement_of": "", **block["value"], "expected_actions": [
             item["value"] if "value" in item else item
             for item in block["value"]["expected_actions"]
         ]}
