@@ -9,6 +9,7 @@ contact-tree scenario made from a plan, are drills.admin_views, routed here.
 
 from collections import Counter
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -46,7 +47,8 @@ register_permission_policy(Scenario, scenario_permission_policy)
 class ScenarioForm(WagtailAdminModelForm):
     """Offers only the user's organisations, and checks what the blocks cannot check one by
     one: objective codes are unique, every expected action is for one of the scenario's
-    objectives, and a linked plan step is in the organisation's own published plan."""
+    objectives, a linked plan step is in the organisation's own published plan, and an
+    inject released after another's acknowledgement names exactly one other inject."""
 
     class Meta:
         model = Scenario
@@ -81,6 +83,7 @@ class ScenarioForm(WagtailAdminModelForm):
         plan_steps = (
             {step for steps in procedure_steps(plan).values() for step in steps} if plan else set()
         )
+        subjects = Counter(block.value["subject"].strip() for block in timeline)
         errors = {}
         for index, inject in enumerate(timeline):
             action_errors = {}
@@ -102,6 +105,12 @@ class ScenarioForm(WagtailAdminModelForm):
             inject_errors = {}
             if not inject.value["role"].strip():
                 inject_errors["role"] = ValidationError(_("Name the drill role it is sent to."))
+            waits_for = (inject.value.get("after_acknowledgement_of") or "").strip()
+            if waits_for and (subjects[waits_for] != 1
+                              or waits_for == inject.value["subject"].strip()):
+                inject_errors["after_acknowledgement_of"] = ValidationError(
+                    _("Write the subject of exactly one other inject of this timeline.")
+                )
             if action_errors:
                 inject_errors["expected_actions"] = ListBlockValidationError(
                     block_errors=action_errors
@@ -109,6 +118,35 @@ class ScenarioForm(WagtailAdminModelForm):
             if inject_errors:
                 errors[index] = StructBlockValidationError(block_errors=inject_errors)
         return errors
+
+
+def role_warnings(timeline) -> list[str]:
+    """Injects addressed to one drill role whose expected actions another role is to take:
+    often a slip (the inject reaches people who are not the ones scored on it), sometimes
+    meant (a report that the addressee must pass on), so the editor warns but saves."""
+    warnings = []
+    for block in timeline:
+        inject = block.value
+        for action in inject["expected_actions"]:
+            if action["role"].strip() and action["role"].strip() != inject["role"].strip():
+                warnings.append(
+                    _("“%(subject)s” is addressed to %(addressee)s, but its expected action "
+                      "“%(action)s” is for %(role)s. Check the addressee or the responsible "
+                      "role.")
+                    % {"subject": inject["subject"], "addressee": inject["role"],
+                       "action": action["description"], "role": action["role"]}
+                )
+    return warnings
+
+
+class RoleWarningsMixin:
+    """After a save, the role warnings of the timeline as it was saved."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        for warning in role_warnings(form.instance.timeline):
+            messages.warning(self.request, warning)
+        return response
 
 
 def timeline_buttons(scenario) -> list:
@@ -137,7 +175,11 @@ class ScenarioIndexView(generic.IndexView):
         return buttons
 
 
-class ScenarioEditView(generic.EditView):
+class ScenarioCreateView(RoleWarningsMixin, generic.CreateView):
+    pass
+
+
+class ScenarioEditView(RoleWarningsMixin, generic.EditView):
     def get_queryset(self):
         return scenarios_for(self.request.user)
 
@@ -170,6 +212,7 @@ class ScenarioViewSet(ModelViewSet):
     model = Scenario
     icon = "clipboard-list"
     index_view_class = ScenarioIndexView
+    add_view_class = ScenarioCreateView
     edit_view_class = ScenarioEditView
     copy_view_class = ScenarioCopyView  # to adapt a scenario, e.g. a demo one
     delete_view_class = ScenarioDeleteView

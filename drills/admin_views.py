@@ -1,7 +1,10 @@
 """The admin views beside the scenario viewset (routed by drills.admin.ScenarioViewSet):
 the timeline's spreadsheet import and export, and a contact-tree scenario from a plan.
 
-The import has two steps, as the roster import does. The preview writes nothing. The
+The import has two steps, as the roster import does. The preview writes nothing and lists
+every change. Appending is confirmed with a button; replacing the timeline cannot be
+undone, so it asks with the site's one confirmation (templates/includes/irreversible.html,
+config.forms.confirmed) and writes nothing without the box ticked. The
 confirm step trusts nothing from the browser but a token: the uploaded file waits on the
 server in import-export's temp-folder storage, named in the coordinator's own session with
 the scenario it is for, and `timeline_import` reads and checks it again from scratch
@@ -28,12 +31,13 @@ from wagtail.log_actions import log
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import CONTENT_TYPES
-from config.forms import PageChoiceField
+from config.forms import PageChoiceField, confirmed
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
 from drills.scenarios import DEFAULT_MINUTES_PER_LINK, contact_tree_scenario, plan_contacts
 from drills.timeline import (
     HEADERS,
+    ImportMode,
     TimelineImportResult,
     timeline_csv,
     timeline_import,
@@ -54,6 +58,11 @@ UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 class TimelineUploadForm(SpreadsheetUploadForm):
     max_megabytes = 5
 
+    mode = forms.ChoiceField(
+        label=gettext_lazy("What to do with the file's injects"), choices=ImportMode.CHOICES,
+        initial=ImportMode.APPEND, widget=forms.RadioSelect,
+    )
+
 
 def timeline_upload(request, pk):
     scenario = _scenario_for(request.user, pk, "change")
@@ -61,13 +70,13 @@ def timeline_upload(request, pk):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        encoding = form.cleaned_data["encoding"]
+        encoding, mode = form.cleaned_data["encoding"], form.cleaned_data["mode"]
         result = timeline_import(
             scenario=scenario, content=content, file_name=upload.name, encoding=encoding,
-            dry_run=True,
+            dry_run=True, mode=mode,
         )
         token = None if result.has_errors else _keep_upload(
-            request, scenario, content, file_name=upload.name, encoding=encoding
+            request, scenario, content, file_name=upload.name, encoding=encoding, mode=mode
         )
         return _preview(request, scenario, result, token)
     return TemplateResponse(request, "drills/admin/timeline_upload.html", {
@@ -93,10 +102,18 @@ def timeline_confirm(request, pk):
             "file again to see what it would change now."
         ))
         return redirect("scenario:timeline_import", scenario.pk)
+    if pending["mode"] == ImportMode.REPLACE and not confirmed(request):
+        result = timeline_import(
+            scenario=scenario, content=content, file_name=pending["file_name"],
+            encoding=pending["encoding"], dry_run=True, mode=pending["mode"],
+        )
+        messages.error(request, _("Tick the box to confirm that the whole timeline is to be "
+                                  "replaced. Nothing has been imported."))
+        return _preview(request, scenario, result, token=pending["token"])
     with transaction.atomic():
         result = timeline_import(
             scenario=scenario, content=content, file_name=pending["file_name"],
-            encoding=pending["encoding"], dry_run=False,
+            encoding=pending["encoding"], dry_run=False, mode=pending["mode"],
         )
         if result.written:
             log(instance=Scenario.objects.get(pk=scenario.pk), action="wagtail.edit",
@@ -109,8 +126,10 @@ def timeline_confirm(request, pk):
         return _preview(request, scenario, result, token=None)
     messages.success(
         request,
-        _("The timeline of “%(scenario)s” now has the %(injects)d injects of %(file)s.")
-        % {"scenario": scenario.title, "injects": len(result.rows), "file": result.file_name},
+        _("The timeline of “%(scenario)s” now has %(injects)d injects, %(changes)d changes "
+          "made from %(file)s.")
+        % {"scenario": scenario.title, "injects": len(result.blocks),
+           "changes": len(result.changes), "file": result.file_name},
     )
     return redirect("scenario:edit", scenario.pk)
 
@@ -191,7 +210,8 @@ def _preview(request, scenario, result: TimelineImportResult, token: str | None)
     })
 
 
-def _keep_upload(request, scenario, content: bytes, *, file_name: str, encoding: str) -> str:
+def _keep_upload(request, scenario, content: bytes, *, file_name: str, encoding: str,
+                 mode: str) -> str:
     """Store the file for the confirm step; one upload waits per session."""
     _discard_upload(request)
     storage = TempFolderStorage(read_mode="rb")
@@ -204,6 +224,7 @@ def _keep_upload(request, scenario, content: bytes, *, file_name: str, encoding:
         "updated_at": scenario.updated_at.isoformat(),
         "storage_name": os.path.basename(storage.name),
         "encoding": encoding,
+        "mode": mode,
         "file_name": file_name,
     }
     return token

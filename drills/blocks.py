@@ -111,6 +111,13 @@ class InjectBlock(blocks.StructBlock):
         label=_("contingency"), required=False,
         help_text=_("Released by the controller only if an expected action has not happened."),
     )
+    after_acknowledgement_of = blocks.CharBlock(
+        label=_("released after acknowledgement of"), max_length=200, required=False,
+        help_text=_("The subject of another inject of this timeline: this one is released as "
+                    "soon as that inject's addressee acknowledges it, or at its own time "
+                    "from the start, whichever comes first. Leave empty to release it at its "
+                    "time only."),
+    )
     expected_actions = blocks.ListBlock(
         ExpectedActionBlock(), label=_("expected actions"), default=[]
     )

@@ -143,6 +143,12 @@ class DrillInject(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     message = models.TextField(_("message"))
     is_contingency = models.BooleanField(_("contingency"), default=False)
+    # Released as soon as the addressed role acknowledges this other inject (a link of a
+    # contact tree, or any chain), or at `offset`, whichever comes first (drills.runs).
+    released_after = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="chained",
+        verbose_name=_("released after acknowledgement of"),
+    )
 
     class Meta:
         ordering = ["drill", "offset", "order"]
@@ -212,6 +218,7 @@ class InjectRelease(models.Model):
     class Kind(models.TextChoices):
         SCHEDULED = "scheduled", _("On schedule")
         MANUAL = "manual", _("Released by the controller")
+        CHAINED = "chained", _("On acknowledgement of the previous inject")
 
     inject = models.OneToOneField(DrillInject, on_delete=models.CASCADE, related_name="release")
     kind = models.CharField(_("how"), max_length=10, choices=Kind.choices)
@@ -227,7 +234,7 @@ class InjectRelease(models.Model):
         verbose_name_plural = _("inject releases")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="scheduled", released_by__isnull=True)
+                condition=Q(kind__in=["scheduled", "chained"], released_by__isnull=True)
                 | Q(kind="manual", released_by__isnull=False),
                 name="a_manual_release_says_who",
             )

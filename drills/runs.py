@@ -71,6 +71,7 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
                       "scenario does not have.")
                     % {"action": action["description"], "code": action["objective"]}
                 )
+    waits_for = _chain_of(injects)
     retests = items_to_retest(retest_items, organisation_id=scenario.organisation_id)
     drill = Drill.objects.create(
         organisation=scenario.organisation, scenario=scenario, title=title or scenario.title,
@@ -92,8 +93,9 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
         for order, objective in enumerate(objectives)
     }
     _retest_objectives_create(drill, retests, codes_taken=set(codes), first_order=len(codes))
+    by_subject = {}
     for order, inject in enumerate(injects):
-        drill_inject = DrillInject.objects.create(
+        drill_inject = by_subject[inject["subject"]] = DrillInject.objects.create(
             drill=drill, order=order, offset=parse_offset(inject["offset"]),
             channel=inject["channel"], sender=inject["sender"], role=role(inject["role"]),
             subject=inject["subject"], message=inject["message"],
@@ -108,7 +110,32 @@ def drill_schedule(*, scenario: Scenario, scheduled_for: datetime.datetime, by,
             )
             for number, action in enumerate(inject["expected_actions"])
         ])
+    for subject, previous in waits_for.items():
+        DrillInject.objects.filter(pk=by_subject[subject].pk).update(
+            released_after=by_subject[previous]
+        )
     return drill
+
+
+def _chain_of(injects) -> dict[str, str]:
+    """{subject: subject of the inject it is released after}, checked: a chain names
+    exactly one other inject of the scenario, by its subject."""
+    subjects = [inject["subject"] for inject in injects]
+    chain = {}
+    for inject in injects:
+        previous = (inject.get("after_acknowledgement_of") or "").strip()
+        if not previous:
+            continue
+        if subjects.count(previous) != 1 or previous == inject["subject"] or (
+            subjects.count(inject["subject"]) != 1
+        ):
+            raise ValidationError(
+                _("The inject “%(inject)s” is to be released after “%(previous)s”, which is "
+                  "not the subject of exactly one other inject of the scenario.")
+                % {"inject": inject["subject"], "previous": previous}
+            )
+        chain[inject["subject"]] = previous
+    return chain
 
 
 def _retest_objectives_create(drill: Drill, items, *, codes_taken: set[str],
@@ -338,20 +365,47 @@ def _received(participant: Participant, inject: DrillInject, clock: Clock,
     )
 
 
+@transaction.atomic
 def inject_acknowledge(*, participant: Participant, inject: DrillInject,
                        now: datetime.datetime) -> InjectAcknowledgement:
     """A participant confirms they received an inject addressed to their role: in a
-    contact-tree drill, the moment a link picked up. Acknowledging again changes nothing;
-    an inject of another role, or not yet released, is refused."""
+    contact-tree drill, the moment a link picked up. The injects chained to it are
+    released at once, in the same transaction. Acknowledging again changes nothing; an
+    inject of another role, or not yet released, is refused."""
     clock = Clock.of(participant.drill)
     if not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
     if clock.state(now) == "ended":
         raise ValidationError(_("The drill has ended: nothing more can be logged."))
-    acknowledgement, _created = InjectAcknowledgement.objects.get_or_create(
+    acknowledgement, created = InjectAcknowledgement.objects.get_or_create(
         inject=inject, participant=participant, defaults={"acknowledged_at": now}
     )
+    if created:
+        chained_releases_record(inject=inject, clock=clock, now=now)
     return acknowledgement
+
+
+def chained_releases_record(*, inject: DrillInject, clock: Clock,
+                            now: datetime.datetime) -> list[DrillInject]:
+    """Release, at `now`, each inject chained to `inject` that is not out yet: its addressed
+    role has just acknowledged `inject`. One the clock has already reached is left to
+    releases_record, which records it at the moment it fell due. The one-to-one key on
+    the release lets one record through however many acknowledge at once."""
+    recorded = []
+    for chained in inject.chained.filter(release__isnull=True).select_related("role", "drill"):
+        if is_released(chained, clock, now):
+            continue
+        try:
+            with transaction.atomic():
+                InjectRelease.objects.create(
+                    inject=chained, kind=InjectRelease.Kind.CHAINED, released_at=now,
+                    recorded_at=now,
+                )
+        except IntegrityError:
+            continue
+        _notify(chained)
+        recorded.append(chained)
+    return recorded
 
 
 # The evaluator

@@ -2,11 +2,14 @@
 
 A contact-tree drill walks the plan's 緊急連絡網 link by link (所属 → 担当課 → 県 →
 全国センター, as the plan lists them) and measures how long each link takes to pick up.
-Every link's inject is released at the start: each participant sees "a call is coming
-to you" at once and acknowledges when the call actually reaches them, so the time of
-each acknowledgement is when that link picked up, and the gap since the previous link's
-is how long the link took. Holding a later inject back until a fixed offset would instead
-measure the timeline, not the people. The same scenario is run once during office hours
+The links are chained: the first link's inject is released at the start, and each next
+link's as soon as the link before it acknowledges (drills.runs), so each person's console
+shows "a call is coming to you" when the call actually goes out, and the acknowledgement
+is the moment that link picked up. A link that does not answer holds the chain up only
+until its time limit (the next inject's time from the start), so a drill never stalls on
+one unanswered phone. The acknowledgement by the addressed role achieves the link's
+expected action without an evaluator's tick (drills.scoring).
+The same scenario is run once during office hours
 and once outside them (夜間・休日), when the backups in the plan are who answer.
 
 The text of a generated scenario is content, like the plan it is made from, so it is
@@ -14,8 +17,11 @@ written in Japanese rather than through the translation catalogue; the coordinat
 it in the admin like any other scenario.
 """
 
+import datetime
+
 from django.utils.translation import gettext as _
 
+from drills.blocks import format_offset
 from drills.models import CONTACT_TREE, Scenario
 
 DEFAULT_MINUTES_PER_LINK = 10
@@ -24,8 +30,10 @@ DISCOVERER = "発見者（事案を発見した職員）"
 
 def contact_tree_scenario(plan, *, minutes_per_link: int = DEFAULT_MINUTES_PER_LINK) -> Scenario:
     """An unsaved contact-tree scenario for `plan` (a cms EmergencyPlanPage) from its first
-    contact tree: one inject per link, addressed to that link's role, whose expected action
-    is to acknowledge and call the next link, due `minutes_per_link` per link from the start.
+    contact tree: one inject per link, addressed to that link's role, released when the
+    link before it acknowledges (or, at the latest, `minutes_per_link` per link from the
+    start), whose expected action is to acknowledge and call the next link within
+    `minutes_per_link` of its release.
 
     Raises ValueError when the plan has no contact tree with at least two contacts.
     """
@@ -53,6 +61,7 @@ def contact_tree_scenario(plan, *, minutes_per_link: int = DEFAULT_MINUTES_PER_L
         }},
     ]
     timeline = []
+    previous_subject = ""
     for position, contact in enumerate(contacts):
         caller = contacts[position - 1]["role"] if position else DISCOVERER
         following = contacts[position + 1] if position + 1 < len(contacts) else None
@@ -69,27 +78,30 @@ def contact_tree_scenario(plan, *, minutes_per_link: int = DEFAULT_MINUTES_PER_L
             then = "応答したら、連絡網の最後まで届いたことを訓練統制官へ報告してください。"
             action = "着信に応答し、連絡網の最後まで届いたことを訓練統制官へ報告する"
             objective = "2"
+        subject = f"【連絡網訓練】第{position + 1}報：{caller}からの連絡"[:200]
         timeline.append({"type": "inject", "value": {
-            "offset": "+0:00",
+            "offset": format_offset(datetime.timedelta(minutes=minutes_per_link * position)),
             "channel": "phone",
             "sender": caller[:100],
             "role": contact["role"][:100],
-            "subject": f"【連絡網訓練】第{position + 1}報：{caller}からの連絡"[:200],
+            "subject": subject,
             "message": (
                 "これは訓練です。住基ネットの緊急時対応計画書に基づく緊急連絡網の訓練を"
                 f"行っています。{caller}から電話がかかってきたら、その時刻に"
                 f"この連絡への応答を記録してください。{then}"
             ),
             "contingency": False,
+            "after_acknowledgement_of": previous_subject,
             "expected_actions": [{
                 "description": action[:300],
                 "objective": objective,
                 "role": contact["role"][:100],
-                "deadline_minutes": minutes_per_link * (position + 1),
+                "deadline_minutes": minutes_per_link,
                 "weight": 1,
                 "plan_step": "",
             }],
         }})
+        previous_subject = subject
     return Scenario(
         organisation=organisation,
         title=contact_tree_title(organisation),

@@ -6,6 +6,9 @@ The rules, which every explanation spells out so a participant can see why they 
 - An expected action counts only once it was *prompted*: its inject released by the end
   of the drill (or by now, while it runs). An unprompted one is listed, and left out of
   every sum.
+- In a contact-tree drill, the first acknowledgement of a link's inject by its addressed
+  role achieves that link's expected actions of the same role, without an evaluator's
+  tick (a tick, if any, still decides).
 - Lateness is measured in drill time, so a pause never counts against the players. The
   delay is the drill time from the prompt to the achievement (the evaluator's tick).
   Timeliness is 1 within the deadline, falls linearly to 0 at the drill's late limit past
@@ -28,16 +31,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from drills.clock import ZERO, Clock, is_released
 from drills.models import (
+    CONTACT_TREE,
     Drill,
     DrillAction,
     DrillInject,
     DrillObjective,
     DrillPause,
     DrillRole,
+    InjectAcknowledgement,
 )
 
 RATING_VALUES = {"P": 1.0, "S": 0.75, "M": 0.5, "U": 0.0}
@@ -95,7 +101,17 @@ def drill_scores(drills, *, now: datetime.datetime) -> dict[int, DrillScore]:
     injects = _by_drill(DrillInject.objects.filter(drill__in=ids).select_related("release"))
     roles = _by_drill(DrillRole.objects.filter(drill__in=ids))
     objectives = _by_drill(DrillObjective.objects.filter(drill__in=ids).select_related("rating"))
-    actions = _by_drill(DrillAction.objects.filter(drill__in=ids).select_related("tick"))
+    # The first acknowledgement of each action's inject by the role it is addressed to, as
+    # a subquery: a contact-tree link is achieved by it, at no extra query.
+    first_acknowledgement = (
+        InjectAcknowledgement.objects.filter(inject=OuterRef("inject"))
+        .filter(participant__role=F("inject__role")).order_by("acknowledged_at")
+        .values("acknowledged_at")[:1]
+    )
+    actions = _by_drill(
+        DrillAction.objects.filter(drill__in=ids).select_related("tick")
+        .annotate(acknowledged_at=Subquery(first_acknowledgement))
+    )
     return {
         drill.pk: _score(
             drill, pauses=pauses[drill.pk], injects=injects[drill.pk], roles=roles[drill.pk],
@@ -142,12 +158,16 @@ def _score(drill, *, pauses, injects, roles, objectives, actions, now) -> DrillS
                 else clock.due_at(inject.offset, moment)
             )
     actions_by_objective = defaultdict(list)
+    acknowledgement_achieves = drill.incident_type == CONTACT_TREE
     for action in actions:
         action.inject = injects_by_id[action.inject_id]
         action.role = roles_by_id[action.role_id]
-        actions_by_objective[action.objective_id].append(
-            _action_score(action, prompted_at.get(action.inject_id), clock, late_limit)
-        )
+        actions_by_objective[action.objective_id].append(_action_score(
+            action, prompted_at.get(action.inject_id), clock, late_limit,
+            acknowledged_at=(getattr(action, "acknowledged_at", None)
+                             if acknowledgement_achieves
+                             and action.role_id == action.inject.role_id else None),
+        ))
     objective_scores = [
         _objective_score(objective, actions_by_objective[objective.pk])
         for objective in objectives
@@ -170,11 +190,15 @@ def _score(drill, *, pauses, injects, roles, objectives, actions, now) -> DrillS
     )
 
 
-def _action_score(action, prompted_at, clock: Clock, late_limit) -> ActionScore:
+def _action_score(action, prompted_at, clock: Clock, late_limit, *,
+                  acknowledged_at=None) -> ActionScore:
     tick = _related(action, "tick")
-    achieved_at = tick.achieved_at if tick is not None else None
+    achieved_at = tick.achieved_at if tick is not None else acknowledged_at
 
     def scored(delay, timeliness, explanation):
+        if tick is None and achieved_at is not None:
+            explanation = _("Achieved by the addressee's acknowledgement. %(explanation)s") % {
+                "explanation": explanation}
         return ActionScore(action, prompted_at, achieved_at, delay, timeliness, action.weight,
                            explanation)
 

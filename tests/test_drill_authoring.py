@@ -285,10 +285,15 @@ def test_a_contact_tree_scenario_walks_the_tree_link_by_link(plan_with_contact_t
     injects = [block.value for block in scenario.timeline]
     assert [inject["role"] for inject in injects] == [contact["role"] for contact in CONTACTS]
     assert [inject["sender"] for inject in injects][1:] == [c["role"] for c in CONTACTS[:-1]]
-    assert all(inject["channel"] == "phone" and inject["offset"] == "+0:00" for inject in injects)
+    assert all(inject["channel"] == "phone" for inject in injects)
+    # Chained link to link: each is released when the one before acknowledges, or at the
+    # latest 10 minutes per link from the start.
+    assert [inject["offset"] for inject in injects] == ["+0:00", "+0:10", "+0:20", "+0:30"]
+    assert [inject["after_acknowledgement_of"] for inject in injects] == [
+        "", *(inject["subject"] for inject in injects[:-1])]
     actions = [inject["expected_actions"][0] for inject in injects]
-    # Link n answers within n × 10 minutes of the start.
-    assert [action["deadline_minutes"] for action in actions] == [10, 20, 30, 40]
+    # Each link answers within 10 minutes of its own release.
+    assert [action["deadline_minutes"] for action in actions] == [10, 10, 10, 10]
     assert [action["role"] for action in actions] == [contact["role"] for contact in CONTACTS]
     assert "市町村課（住基ネット担当）" in actions[0]["description"]
     assert "096-000-1001" in injects[0]["message"] and "林 花子" in injects[0]["message"]
@@ -302,7 +307,8 @@ def test_a_contact_tree_scenario_walks_the_tree_link_by_link(plan_with_contact_t
 def test_the_minutes_per_link_can_be_chosen(plan_with_contact_tree):
     scenario = contact_tree_scenario(plan_with_contact_tree, minutes_per_link=30)
     deadlines = [block.value["expected_actions"][0]["deadline_minutes"] for block in scenario.timeline]
-    assert deadlines == [30, 60, 90, 120]
+    assert deadlines == [30, 30, 30, 30]
+    assert [block.value["offset"] for block in scenario.timeline] == ["+0:00", "+0:30", "+1:00", "+1:30"]
 
 
 def test_a_plan_without_a_contact_tree_cannot_make_one(plan):
@@ -401,3 +407,44 @@ def test_a_coordinators_edit_survives_a_second_seed(demo_plans, prefecture):
     scenario.refresh_from_db()
     assert scenario.summary == "書き換えた"
     assert Organisation.objects.count() == 2
+
+
+# Chaining and the addressee warning (issue 15, points 11 and 12)
+
+
+def test_an_inject_can_be_released_after_another_is_acknowledged(login, plan, prefecture, coordinator):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture)
+    form["timeline-1-value-after_acknowledgement_of"] = "装置が見当たらない"
+    response = client.post("/admin/scenario/new/", form)
+    assert response.status_code == 302, response.context["form"].errors
+    second = Scenario.objects.get().timeline[1].value
+    assert second["after_acknowledgement_of"] == "装置が見当たらない"
+
+
+@pytest.mark.parametrize("after", ["存在しない件名", "照合IDの停止の確認"])
+def test_a_chain_must_name_one_other_inject(login, plan, prefecture, coordinator, after):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture)
+    form["timeline-1-value-after_acknowledgement_of"] = after  # unknown, or itself
+    response = client.post("/admin/scenario/new/", form)
+    assert response.status_code == 200
+    error = response.context["form"].errors.as_data()["timeline"][0]
+    assert "after_acknowledgement_of" in error.block_errors[1].block_errors
+    assert not Scenario.objects.exists()
+
+
+def test_an_inject_addressed_to_another_role_than_its_action_warns_but_saves(
+    login, plan, prefecture, coordinator
+):
+    client = login(with_scenario_permissions(coordinator))
+    form = scenario_form(prefecture, actions=[expected("市町村課へ報告する", role="所属長")])
+    response = client.post("/admin/scenario/new/", form, follow=True)
+    assert Scenario.objects.count() == 1  # saved all the same
+    page = response.content.decode()
+    assert "「装置が見当たらない」は発見者宛てですが" in page
+    assert "所属長" in page
+
+    response = client.post(f"/admin/scenario/edit/{Scenario.objects.get().pk}/",
+                           scenario_form(prefecture), follow=True)
+    assert "宛てですが" not in response.content.decode()  # addressee and role agree
