@@ -216,7 +216,7 @@ def test_the_sharing_department_page_links_each_name_to_the_persons_record(
     assert f'<a href="{reverse("people:person", args=[colleague.pk])}">{colleague.name}</a>' in body
 
 
-def test_the_quiz_results_and_reading_lists_link_names(
+def test_the_department_reading_list_links_names(
     clock, login, plan, operator, supervisor
 ):
     body = login(supervisor).get(reverse(
