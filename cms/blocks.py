@@ -7,6 +7,7 @@ plan" across revisions.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
@@ -79,12 +80,17 @@ class BaseStreamBlock(blocks.StreamBlock):
 
 class ContactBlock(blocks.StructBlock):
     role = blocks.CharBlock(label=_("role"), max_length=100)
-    name = blocks.CharBlock(label=_("name"), max_length=100)
+    name = blocks.CharBlock(label=pgettext_lazy("contact", "name"), max_length=100)
     phone = blocks.CharBlock(label=_("phone"), max_length=40)
     backup = blocks.CharBlock(
         label=_("backup"), max_length=140, required=False,
         help_text=_("Who to call when this person cannot be reached, and their number."),
     )
+
+    class Meta:
+        label = _("Contact")
+        # What a change summary calls a contact (cms/changes.py): 「連絡先 2（課長 山田 太郎）」.
+        summary_name = ("role", "name")
 
 
 class ContactTreeBlock(blocks.StructBlock):
@@ -115,6 +121,10 @@ class ProcedureStepBlock(blocks.StructBlock):
         label=_("time target (minutes)"), required=False, min_value=0,
         help_text=_("Minutes from discovery of the incident; leave empty for no target."),
     )
+
+    class Meta:
+        label = _("Step")
+        summary_name = ("action",)
 
 
 class ProcedureBlock(blocks.StructBlock):

@@ -11,6 +11,7 @@ can let a municipality's coordinators edit only their own material:
 
 from django.db import models
 from django.db.models import Q
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -95,6 +96,7 @@ class RequiredReading(models.Model):
     )
 
     base_form_class = RequiredReadingForm
+
     reading_panels = [
         MultiFieldPanel(
             [
@@ -108,6 +110,23 @@ class RequiredReading(models.Model):
 
     class Meta:
         abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["return_to"] = return_path(request)
+        return context
+
+
+def return_path(request) -> str:
+    """Where the reader came from (`?from=`, set by the page that sent them here, such as
+    a briefing's list of materials), so that the material can send them back. Only a path
+    on this site is honoured: anything else would make the page an open redirect."""
+    candidate = request.GET.get("from", "")
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
 
 
 class TrainingIndexPage(Page):

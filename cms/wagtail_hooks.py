@@ -8,11 +8,15 @@
   edited pages in the user's scope: Wagtail offers every page owner and editor.
 - A document in an organisation's own collection is served only to people whose scope
   includes that organisation; every document needs sign-in already (cms.site).
+- The admin's menu leads back to the site (its home), so the admin is never a dead end.
 """
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.pages.listing import PageFilterSet
 from wagtail.documents import get_document_model
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
@@ -82,3 +86,10 @@ def refuse_other_organisations_documents(document, request):
     )
     if owner is not None and not may_read_documents_of(request.user, owner):
         raise Http404
+
+
+# First in the menu: Wagtail's own items start at order 100.
+@hooks.register("register_admin_menu_item")
+def register_back_to_site_menu_item():
+    return MenuItem(_("Back to the site"), reverse_lazy("home"), icon_name="home",
+                    name="back-to-site", order=1)

@@ -16,7 +16,9 @@ from django_q.status import Stat
 from cms.models import EmergencyPlanPage
 from people.access import scope_for
 from people.fiscal import fiscal_year_of
+from training.models import BriefingObligation
 from training.reading import Reader, obligations_of
+from training.sharing import obligations_with_facts
 
 
 @login_required
@@ -33,6 +35,13 @@ def home(request):
         context["plan"] = EmergencyPlanPage.objects.live().filter(
             organisation_id=scope.person.organisation_id
         ).first()
+        # Briefings (onward sharing) the person still has to receive or confirm: a colleague
+        # who missed the session learns here that one is waiting for them.
+        context["briefings_waiting"] = list(obligations_with_facts(
+            BriefingObligation.objects.filter(
+                person=scope.person, dropped_at__isnull=True, confirmation__isnull=True
+            )
+        ).select_related("sharing__session").order_by("due_on"))
     if scope.is_supervisor:
         context["supervised_departments"] = _with_counts(
             scope.departments().filter(pk__in=scope.supervised_department_ids),

@@ -57,6 +57,17 @@ class Scope:
             visible |= Q(**{f"{prefix}pk": self.person.department_id})
         return visible
 
+    def sees_person(self, person) -> bool:
+        """Whether people() holds `person`, decided without a query, for the lists that
+        name people and link each name to the person's record where the user may open it.
+        A person's organisation is their department's (people.roster keeps them in step)."""
+        return (
+            self.sees_everything
+            or person.organisation_id in self.coordinated_organisation_ids
+            or person.department_id in self.supervised_department_ids
+            or (self.person is not None and person.department_id == self.person.department_id)
+        )
+
     def organisations(self):
         return Organisation.objects.filter(
             pk__in=self.departments().values("organisation_id")

@@ -44,9 +44,7 @@ def test_operator_acknowledges_coordinator_revises_operator_sees_changes(
     changes = operator_page.locator("#changes")
     expect(changes).to_contain_text("前回確認した版からの変更点")
     expect(changes).to_contain_text("静脈認証装置の紛失")
-    expect(changes).to_contain_text(
-        "変更 1：所属長へ報告する (発見者, 15分以内) → 所属長へ報告する (発見者, 10分以内)"
-    )
+    expect(changes).to_contain_text("手順 1（所属長へ報告する）の目標時間（分）：15 → 10")
     expect(changes).not_to_contain_text("目的")  # untouched sections are not listed
     operator_page.get_by_role("button", name="確認しました").click()
     expect(operator_page.locator("#acknowledge")).to_contain_text("確認済みです")

@@ -128,7 +128,7 @@ def test_the_reading_page_acknowledges_and_then_shows_the_change_summary(
     body = client.get(url).content.decode()
     assert "前回確認した版からの変更点" in body
     assert "静脈認証装置の紛失" in body
-    assert "15分以内" in body and "10分以内" in body
+    assert "目標時間（分）：15 → 10" in body
 
 
 def test_a_stale_acknowledgement_post_is_refused_with_a_message(clock, login, plan, operator):

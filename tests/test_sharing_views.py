@@ -254,7 +254,9 @@ def test_opening_a_material_records_it_and_shows_the_page(
     *_earlier, refusal = client.post(confirm, follow=True).context["messages"]
     assert module.title in str(refusal)  # not opened yet
     response = client.get(reverse("training:sharing_material_open", args=[obligation.pk, module.pk]))
-    assert response.status_code == 302 and response["Location"].endswith(module.url)
+    briefing = reverse("training:sharing_obligation", args=[obligation.pk]).replace("/", "%2F")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"{module.url}?from={briefing}")
     assert client.post(confirm).status_code == 302
 
 

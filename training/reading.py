@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page, PageLogEntry, Revision
 
-from cms.changes import SectionChange, section_changes
+from cms.changes import SectionChange, field_change, section_changes
 from cms.models import EmergencyPlanPage, RequiredReading, TrainingIndexPage, TrainingModulePage
 from people.access import Scope
 from people.fiscal import fiscal_year_of
@@ -175,8 +175,11 @@ def changes_since(acknowledgement: Acknowledgement, page) -> list[SectionChange]
     before = Revision.objects.get(pk=acknowledgement.revision_id).as_object()
     changes = []
     if before.summary != page.summary:
-        changes.append(SectionChange("changed", str(page._meta.get_field("summary").verbose_name)))
-    return changes + section_changes(list(before.body.raw_data), list(page.body.raw_data))
+        label = page._meta.get_field("summary").verbose_name
+        changes.append(SectionChange("changed", str(label),
+                                     details=[field_change(label, before.summary, page.summary)]))
+    return changes + section_changes(list(before.body.raw_data), list(page.body.raw_data),
+                                     page.body.stream_block)
 
 
 def department_status(people, *, today: datetime.date):

@@ -463,6 +463,19 @@ def material_open(*, obligation: BriefingObligation, page: TrainingModulePage,
 
 
 @transaction.atomic
+def confirmation_refusal(obligation) -> str:
+    """Why the briefing cannot be confirmed now, whoever asks, or "" if it can. Pages ask
+    this before offering a confirmation form, so that none is offered to fail.
+    `obligation` comes from obligations_with_facts."""
+    if obligation.dropped_at is not None:
+        return _("This colleague no longer needs briefing on this session.")
+    if obligation.is_confirmed:
+        return _("This briefing has already been confirmed.")
+    if not obligation.is_briefed:
+        return _("No briefing has been recorded for this colleague yet.")
+    return ""
+
+
 def briefing_confirm(
     *, obligation: BriefingObligation, by: Person, on_behalf: bool, note: str,
     now: datetime.datetime,
@@ -473,12 +486,9 @@ def briefing_confirm(
         BriefingObligation.objects.select_for_update().filter(pk=obligation.pk)
     ).get()
     note = note.strip()
-    if obligation.dropped_at is not None:
-        raise ValidationError(_("This colleague no longer needs briefing on this session."))
-    if obligation.is_confirmed:
-        raise ValidationError(_("This briefing has already been confirmed."))
-    if not obligation.is_briefed:
-        raise ValidationError(_("No briefing has been recorded for this colleague yet."))
+    refusal = confirmation_refusal(obligation)
+    if refusal:
+        raise ValidationError(refusal)
     if on_behalf:
         if not note:
             raise ValidationError(_("Say why you are confirming on the colleague's behalf, "

@@ -69,7 +69,25 @@ def reading(request, page_id):
         changes = required_reading.changes_since(obligation.acknowledgement, page)
     return render(request, "training/reading.html", {
         "page": page, "obligation": obligation, "changes": changes,
+        **(_what_next(person, obligations, page, today)
+           if obligation and obligation.is_done else {}),
     })
+
+
+def _what_next(person, obligations, page, today):
+    """Once this page is acknowledged, where the reader goes next: the next open page of
+    required reading (after this one in the list, then from the top), or else the next
+    open line of their checklist, so that acknowledging never ends in a dead end."""
+    position = next(i for i, o in enumerate(obligations) if o.page.pk == page.pk)
+    later_first = obligations[position + 1:] + obligations[:position]
+    next_reading = next((o.page for o in later_first if not o.is_done), None)
+    if next_reading is not None:
+        return {"next_reading": next_reading}
+    checklist = checklist_for(person, obligations, today=today)
+    return {"next_item": next(
+        (item for item in checklist if item.required and not item.is_done and item.url_name),
+        None,
+    )}
 
 
 @login_required

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -223,6 +224,7 @@ def obligation(request, pk):
         "stages": training_sharing.Stage,
         "briefings": obligation.briefings.select_related("briefed_by").order_by("held_on"),
         "materials": training_sharing.materials_of(obligation),
+        "confirmation_refusal": training_sharing.confirmation_refusal(obligation),
     })
 
 
@@ -239,7 +241,9 @@ def material_open(request, pk, page_pk):
     if access.is_own:
         training_sharing.material_open(obligation=access.obligation, page=page,
                                        now=timezone.now())
-    return redirect(url)
+    # The material links back to the briefing (cms.models.return_path), to confirm there.
+    briefing = reverse("training:sharing_obligation", args=[pk])
+    return redirect(f"{url}?{urlencode({'from': briefing})}")
 
 
 @login_required
