@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import spreadsheet_response
+from config.forms import confirmed
 from config.params import as_id
 from people.access import (
     get_managed_session_for,
@@ -140,6 +141,9 @@ def session_manage(request, pk):
         "lines": lines,
         "invited": len(rows),
         "attended": attended,
+        # Closing counts a row nobody filled in as a miss: the confirmation says how many.
+        "unrecorded": sum(1 for _invitation, attendance in rows if attendance is None),
+        "has_ended": timezone.now() >= session.ends_at,
         "statuses": Attendance.Status.choices,
     }, status=400 if posted else 200)
 
@@ -173,6 +177,9 @@ def invitations_send(request, pk):
 def attendance_close(request, pk):
     """Close the attendance and start onward sharing: who missed it is to be briefed."""
     session = get_managed_session_for(request.user, pk)
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that attendance is to be closed."))
+        return redirect("training:session_manage", pk=session.pk)
     try:
         result = training_sharing.attendance_close(session=session, now=timezone.now())
     except ValidationError as error:
