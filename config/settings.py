@@ -303,6 +303,8 @@ TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# Dates typed as in Japan (2027/01/20 13:30) are accepted by every form: config/formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 # `collectstatic` gathers the static files here; WhiteNoise serves them from gunicorn.

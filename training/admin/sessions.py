@@ -21,6 +21,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -61,6 +62,10 @@ class TrainingSessionForm(WagtailAdminModelForm):
             "departments", "modules", "quiz", "briefing_due_days",
         ]
         widgets = {
+            # Wagtail's picker; it writes 2027-01-20 13:30, and 2027/01/20 13:30 typed by
+            # hand is read too (config/formats).
+            "starts_at": AdminDateTimeInput,
+            "ends_at": AdminDateTimeInput,
             "departments": forms.CheckboxSelectMultiple,
             "modules": forms.CheckboxSelectMultiple,
         }
@@ -105,6 +110,13 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The session must end after it starts."))
         return cleaned
+
+    def save(self, commit=True):
+        # Rescheduling is an edit of this form: the invitees' calendars replace their entry
+        # only if its SEQUENCE rises.
+        if self.instance.pk and set(self.changed_data) & set(TrainingSession.CALENDAR_FIELDS):
+            self.instance.calendar_changed(now=timezone.now())
+        return super().save(commit)
 
 
 class SessionIndexView(generic.IndexView):
