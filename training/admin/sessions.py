@@ -51,9 +51,21 @@ def sessions_in_scope(queryset, user):
     return queryset.filter(pk__in=managed_sessions_for(user).values("pk"))
 
 
+class DepartmentCheckboxes(forms.CheckboxSelectMultiple):
+    """Each department's box carries its organisation, so that static/js/session_form.js
+    shows only those of the organisation chosen."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"]["data-organisation"] = str(value.instance.organisation_id)
+        return option
+
+
 class TrainingSessionForm(WagtailAdminModelForm):
     """Offers only the user's organisations, and keeps departments and quiz in the
-    session's organisation."""
+    session's organisation. A new session is for the user's own organisation unless they
+    choose another; the page shows only the departments of the organisation chosen
+    (static/js/session_form.js), and `clean` refuses any other."""
 
     class Meta:
         model = TrainingSession
@@ -66,9 +78,12 @@ class TrainingSessionForm(WagtailAdminModelForm):
             # hand is read too (config/formats).
             "starts_at": AdminDateTimeInput,
             "ends_at": AdminDateTimeInput,
-            "departments": forms.CheckboxSelectMultiple,
+            "departments": DepartmentCheckboxes,
             "modules": forms.CheckboxSelectMultiple,
         }
+
+    class Media:
+        js = ["js/session_form.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,9 +92,13 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if not scope.sees_everything:
             organisations = organisations.filter(pk__in=scope.coordinated_organisation_ids)
         self.fields["organisation"].queryset = organisations
+        if self.instance.pk is None and scope.person is not None:
+            own = scope.person.organisation_id
+            if organisations.filter(pk=own).exists():
+                self.initial.setdefault("organisation", own)
         self.fields["departments"].queryset = Department.objects.filter(
             organisation__in=organisations
-        ).select_related("organisation")
+        ).select_related("organisation").order_by("organisation__lg_code", "code")
         self.fields["departments"].label_from_instance = (
             lambda department: department.full_name
         )
