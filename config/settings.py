@@ -51,6 +51,9 @@ def env_list(name, default=""):
 TESTING = "pytest" in sys.modules
 
 DEBUG = env_bool("DEBUG", default=False)
+# With DEBUG on, a 404 or 400 still shows the site's own page (config/error_pages.py);
+# DEBUG_PAGES=true brings back Django's technical pages. A 500 shows the traceback.
+DEBUG_PAGES = env_bool("DEBUG_PAGES", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG:  # `make run`, and the commands around it
@@ -303,6 +306,8 @@ TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# Dates typed as in Japan (2027/01/20 13:30) are accepted by every form: config/formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 # `collectstatic` gathers the static files here; WhiteNoise serves them from gunicorn.

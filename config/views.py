@@ -1,4 +1,4 @@
-"""Site-level views: the role-aware home page and the health check."""
+"""Site-level views: the role-aware home page, the health check and the favicon."""
 
 import hmac
 
@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.status import Stat
@@ -109,3 +111,8 @@ def health_report() -> dict:
     except Exception as exc:  # noqa: BLE001
         report["task_queue"] = {"ok": False, "error": str(exc)}
     return report
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("favicon.ico"), permanent=True)

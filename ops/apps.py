@@ -26,6 +26,10 @@ class OpsConfig(AppConfig):
         from config.exports import guard_wagtail_exports
 
         guard_wagtail_exports()
+        if settings.DEBUG and not settings.DEBUG_PAGES:
+            from config.error_pages import use_site_error_pages
+
+            use_site_error_pages()
 
 
 def create_cache_table(using, verbosity=1, **kwargs):

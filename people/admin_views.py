@@ -27,6 +27,7 @@ from import_export.tmp_storages import TempFolderStorage
 
 from audit import trail
 from audit.models import AuditEvent
+from config.forms import confirmed
 from people.access import get_anonymisable_person_for, require_roster_manager, scope_for
 from people.lifecycle import anonymisation_preview, person_anonymise
 from people.roster import (
@@ -170,6 +171,10 @@ def _discard_upload(request) -> None:
 def person_anonymise_view(request, pk):
     person = get_anonymisable_person_for(request.user, pk)
     if request.method == "POST":
+        if not confirmed(request):
+            messages.error(request, _("Tick the box to confirm that the leaver is to be "
+                                      "anonymised."))
+            return redirect("person:anonymise", pk=person.pk)
         try:
             with transaction.atomic():
                 person_anonymise(person=person, by=request.user, today=timezone.localdate())

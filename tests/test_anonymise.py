@@ -367,6 +367,9 @@ def with_admin_permissions(person):
     return person
 
 
+CONFIRM = {"confirm": "on"}  # the box of templates/includes/irreversible.html
+
+
 def anonymise_url(person):
     return reverse("person:anonymise", args=[person.pk])
 
@@ -384,8 +387,23 @@ def test_the_confirmation_page_says_what_goes_and_what_stays(
     assert reloaded(operator).anonymised_on is None  # a GET changes nothing
 
 
+def test_anonymising_without_ticking_the_box_changes_nothing(clock, login, coordinator,
+                                                             operator):
+    client = login(with_admin_permissions(coordinator))
+    page = client.get(anonymise_url(operator)).content.decode()
+    assert 'id="anonymise-confirm"' in page and "山田 花子さんを匿名化します" in page
+
+    response = client.post(anonymise_url(operator))
+
+    assert response["Location"] == anonymise_url(operator)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "退職者を匿名化することを確認するチェックボックスをオンにしてください。"]
+    assert reloaded(operator).anonymised_on is None
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PERSON_ANONYMISED).exists()
+
+
 def test_posting_anonymises_and_says_so(clock, login, coordinator, operator):
-    response = login(with_admin_permissions(coordinator)).post(anonymise_url(operator))
+    response = login(with_admin_permissions(coordinator)).post(anonymise_url(operator), CONFIRM)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("person:index")
@@ -398,7 +416,8 @@ def test_posting_anonymises_and_says_so(clock, login, coordinator, operator):
 def test_a_municipality_coordinator_anonymises_their_own_staff(
     clock, login, city_coordinator, outsider
 ):
-    response = login(with_admin_permissions(city_coordinator)).post(anonymise_url(outsider))
+    client = login(with_admin_permissions(city_coordinator))
+    response = client.post(anonymise_url(outsider), CONFIRM)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("people:person", args=[outsider.pk])
@@ -407,9 +426,9 @@ def test_a_municipality_coordinator_anonymises_their_own_staff(
 
 def test_a_second_post_is_refused_with_a_message(clock, login, coordinator, operator):
     client = login(with_admin_permissions(coordinator))
-    client.post(anonymise_url(operator), follow=True)  # shows the success message
+    client.post(anonymise_url(operator), CONFIRM, follow=True)  # shows the success message
 
-    response = client.post(anonymise_url(operator))
+    response = client.post(anonymise_url(operator), CONFIRM)
 
     assert response["Location"] == anonymise_url(operator)
     assert [m.level for m in get_messages(response.wsgi_request)] == [ERROR]

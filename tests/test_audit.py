@@ -82,7 +82,7 @@ def test_behind_a_proxy_the_address_comes_from_x_forwarded_for(
 def test_a_revocation_is_recorded(clock, login, coordinator, operator):
     certificate = certified(operator)
     login(coordinator).post(reverse("training:certificate_manage", args=[certificate.pk]),
-                            {"reason": "誤って発行したため"})
+                            {"reason": "誤って発行したため", "confirm": "on"})
     revoked = AuditEvent.objects.get(action=Action.CERTIFICATE_REVOKED)
     assert revoked.subject == operator and revoked.object_id == str(certificate.pk)
 
@@ -100,7 +100,7 @@ def test_a_revocation_whose_audit_record_fails_is_not_made(
     client = login(coordinator)
     client.raise_request_exception = False
     response = client.post(reverse("training:certificate_manage", args=[certificate.pk]),
-                           {"reason": "誤って発行したため"})
+                           {"reason": "誤って発行したため", "confirm": "on"})
     assert response.status_code == 500
     certificate.refresh_from_db()
     assert certificate.revoked_at is None
@@ -109,7 +109,7 @@ def test_a_revocation_whose_audit_record_fails_is_not_made(
 def test_a_refused_revocation_records_nothing(clock, login, coordinator, operator):
     certificate = certified(operator)
     login(coordinator).post(reverse("training:certificate_manage", args=[certificate.pk]),
-                            {"reason": ""})
+                            {"reason": "", "confirm": "on"})
     assert not AuditEvent.objects.filter(action=Action.CERTIFICATE_REVOKED).exists()
 
 

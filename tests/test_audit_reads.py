@@ -44,7 +44,7 @@ NOT_PERSONAL = {
        for model in ("person", "idgrant", "roleassignment", "attempt", "attendance")},
     "roster_import": "the upload form; the import itself is recorded (IMPORTED)",
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
-    "home": "the reader's own duties", "search": "pages", "healthz": "status",
+    "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",
     "plan_pdf": "a plan", "training:reading": "a page of required reading",
     "training:mine": "the reader's own reading", "training:sessions": "the sessions offered",
     "training:session_calendar": "a session's date and place",

@@ -61,6 +61,11 @@ def test_download_verify_revoke_verify(browser, live_server, tmp_path, operator,
     admin.get_by_role("button", name="失効させる").click()  # no reason: the browser refuses
     expect(admin.locator("#certificate-status")).to_have_text("有効")
     admin.get_by_label("失効の理由").fill("受講者の取り違えが判明したため")
+    # Irreversible: the box says what happens, naming whose certificate, and must be ticked.
+    expect(admin.locator("#revoke-form")).to_contain_text(f"山田 花子さんの修了証 {certificate.code}")
+    admin.get_by_role("button", name="失効させる").click()  # not ticked: the browser refuses
+    expect(admin.locator("#certificate-status")).to_have_text("有効")
+    admin.locator("#revoke-confirm").check()
     admin.get_by_role("button", name="失効させる").click()
     expect(admin.locator(".messages")).to_contain_text("修了証を失効させました")
     expect(admin.locator("#certificate-status")).to_have_text("失効")

@@ -536,7 +536,8 @@ def test_a_coordinator_revokes_with_a_reason(clock, login, session, operator, co
     page = client.get(url).content.decode()
     assert "山田 花子" in page and certificate.code in page and 'name="reason"' in page
 
-    response = client.post(url, {"reason": "受講者の取り違えが判明したため"}, follow=True)
+    response = client.post(url, {"reason": "受講者の取り違えが判明したため", "confirm": "on"},
+                           follow=True)
     assert "修了証を失効させました" in response.content.decode()
     certificate.refresh_from_db()
     assert certificate.revoked_at == timezone.now()
@@ -545,7 +546,7 @@ def test_a_coordinator_revokes_with_a_reason(clock, login, session, operator, co
     page = response.content.decode()
     assert "受講者の取り違えが判明したため" in page and 'name="reason"' not in page
 
-    response = client.post(url, {"reason": "もう一度"}, follow=True)
+    response = client.post(url, {"reason": "もう一度", "confirm": "on"}, follow=True)
     assert "既に失効しています" in response.content.decode()
     certificate.refresh_from_db()
     assert certificate.revoked_reason == "受講者の取り違えが判明したため"
@@ -555,7 +556,7 @@ def test_revoking_without_a_reason_says_so_and_changes_nothing(login, session, o
                                                                coordinator):
     certificate = certified(operator, session)
     url = reverse("training:certificate_manage", args=[certificate.pk])
-    response = login(coordinator).post(url, {"reason": "  "}, follow=True)
+    response = login(coordinator).post(url, {"reason": "  ", "confirm": "on"}, follow=True)
     assert "理由を入力してください" in response.content.decode()
     certificate.refresh_from_db()
     assert certificate.revoked_at is None

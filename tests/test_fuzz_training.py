@@ -248,7 +248,7 @@ def test_certificate_revocation(login, certificate, coordinator, reason):
     client = login(coordinator)
     url = reverse("training:certificate_manage", args=[certificate.pk])
     with rolled_back():
-        response = client.post(url, {"reason": reason})
+        response = client.post(url, {"reason": reason, "confirm": "on"})
         if refused_for_nul(response):
             return
         assert response.status_code == 302
@@ -565,7 +565,7 @@ def test_session_roster_note_with_nul(login, open_session, coordinator, operator
 
 def test_certificate_revocation_reason_with_nul(login, certificate, coordinator):
     response = login(coordinator).post(
-        reverse("training:certificate_manage", args=[certificate.pk]), {"reason": "a\x00b"})
+        reverse("training:certificate_manage", args=[certificate.pk]), {"reason": "a\x00b", "confirm": "on"})
     certificate.refresh_from_db()
     assert refused_for_nul(response) and certificate.revoked_at is None
 

@@ -355,6 +355,7 @@ MATRIX = {
     # Site pages open to every member of staff.
     "home": Entry(none, logged_in()),
     "healthz": Entry(none, every("ok")),
+    "favicon": Entry(none, every("ok")),
     "search": Entry(none, logged_in()),
     # "Any logged-in member of staff may print any plan" (cms.views.plan_pdf).
     "plan_pdf": Entry(lambda w: {"page_id": w.plan.pk}, logged_in()),

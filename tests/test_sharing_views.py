@@ -133,7 +133,8 @@ def test_attendees_brief_colleagues_who_confirm_and_the_supervisor_reports(
     department_page = reverse("training:sharing_department", args=[sharing.pk])
     assert client.post(reverse("training:sharing_department_confirm", args=[sharing.pk]),
                        {"statement": "checked"}).status_code == 302
-    assert client.post(reverse("training:sharing_report_submit", args=[sharing.pk])).status_code == 302
+    submit = reverse("training:sharing_report_submit", args=[sharing.pk])
+    assert client.post(submit, {"confirm": "on"}).status_code == 302
     report = DepartmentReport.objects.get(sharing=sharing)
     assert report.submitted_by == supervisor
     assert f'href="/training/sharing/{sharing.pk}/report.pdf"' in client.get(
@@ -217,8 +218,8 @@ def test_submitting_twice_says_it_was_already_submitted(login, sharing, obligati
     client.post(reverse("training:sharing_department_confirm", args=[sharing.pk]),
                 {"statement": "checked"})
     url = reverse("training:sharing_report_submit", args=[sharing.pk])
-    assert client.post(url).status_code == 302
-    response = client.post(url)
+    assert client.post(url, {"confirm": "on"}).status_code == 302
+    response = client.post(url, {"confirm": "on"})
     assert response.status_code == 400
     assert supervisor.name in response.content.decode()
     assert DepartmentReport.objects.count() == 1
@@ -269,11 +270,12 @@ def test_closing_attendance_from_the_session_page(login, clock, prefecture, depa
     invitations_send(session=session, today=(NOW - datetime.timedelta(days=4)).date())
     attend(session, operator)
     client = login(coordinator)
-    response = client.post(reverse("training:attendance_close", args=[session.pk]), follow=True)
+    close = reverse("training:attendance_close", args=[session.pk])
+    response = client.post(close, {"confirm": "on"}, follow=True)
     [closed] = [str(message) for message in response.context["messages"]]
     assert "1" in closed
     assert list(BriefingObligation.objects.values_list("person", flat=True)) == [colleague.pk]
-    again = client.post(reverse("training:attendance_close", args=[session.pk]), follow=True)
+    again = client.post(close, {"confirm": "on"}, follow=True)
     [refused] = [message for message in again.context["messages"]]
     assert refused.level_tag == "error"
     assert BriefingObligation.objects.count() == 1

@@ -24,7 +24,8 @@ from training.sessions import ATTENDANCE, EMPLOYEE_NUMBER, NOTE, STATUS_WORDS, r
 
 def session_calendar(*, session: TrainingSession, now: datetime.datetime, url: str = "") -> str:
     """An iCalendar (RFC 5545) file with the session as one event, times in UTC. The UID
-    depends only on the session, so importing a corrected file updates the same event."""
+    depends only on the session, and SEQUENCE rises each time the session is rescheduled,
+    so importing a corrected file replaces the same event."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -34,6 +35,8 @@ def session_calendar(*, session: TrainingSession, now: datetime.datetime, url: s
         "BEGIN:VEVENT",
         f"UID:training-session-{session.pk}-{session.organisation.lg_code}@kunren",
         f"DTSTAMP:{_utc(now)}",
+        f"SEQUENCE:{session.calendar_sequence}",
+        f"LAST-MODIFIED:{_utc(session.calendar_changed_at)}",
         f"DTSTART:{_utc(session.starts_at)}",
         f"DTEND:{_utc(session.ends_at)}",
         f"SUMMARY:{_calendar_text(session.title)}",

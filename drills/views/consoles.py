@@ -60,7 +60,6 @@ class ScheduleForm(forms.Form):
     scheduled_for = forms.DateTimeField(
         label=gettext_lazy("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         validators=[within_supported_years],
     )
     title = forms.CharField(label=gettext_lazy("Title (optional)"), required=False, max_length=200)

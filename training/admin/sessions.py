@@ -21,6 +21,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -50,9 +51,21 @@ def sessions_in_scope(queryset, user):
     return queryset.filter(pk__in=managed_sessions_for(user).values("pk"))
 
 
+class DepartmentCheckboxes(forms.CheckboxSelectMultiple):
+    """Each department's box carries its organisation, so that static/js/session_form.js
+    shows only those of the organisation chosen."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"]["data-organisation"] = str(value.instance.organisation_id)
+        return option
+
+
 class TrainingSessionForm(WagtailAdminModelForm):
     """Offers only the user's organisations, and keeps departments and quiz in the
-    session's organisation."""
+    session's organisation. A new session is for the user's own organisation unless they
+    choose another; the page shows only the departments of the organisation chosen
+    (static/js/session_form.js), and `clean` refuses any other."""
 
     class Meta:
         model = TrainingSession
@@ -61,9 +74,16 @@ class TrainingSessionForm(WagtailAdminModelForm):
             "departments", "modules", "quiz", "briefing_due_days",
         ]
         widgets = {
-            "departments": forms.CheckboxSelectMultiple,
+            # Wagtail's picker; it writes 2027-01-20 13:30, and 2027/01/20 13:30 typed by
+            # hand is read too (config/formats).
+            "starts_at": AdminDateTimeInput,
+            "ends_at": AdminDateTimeInput,
+            "departments": DepartmentCheckboxes,
             "modules": forms.CheckboxSelectMultiple,
         }
+
+    class Media:
+        js = ["js/session_form.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,9 +92,13 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if not scope.sees_everything:
             organisations = organisations.filter(pk__in=scope.coordinated_organisation_ids)
         self.fields["organisation"].queryset = organisations
+        if self.instance.pk is None and scope.person is not None:
+            own = scope.person.organisation_id
+            if organisations.filter(pk=own).exists():
+                self.initial.setdefault("organisation", own)
         self.fields["departments"].queryset = Department.objects.filter(
             organisation__in=organisations
-        ).select_related("organisation")
+        ).select_related("organisation").order_by("organisation__lg_code", "code")
         self.fields["departments"].label_from_instance = (
             lambda department: department.full_name
         )
@@ -105,6 +129,13 @@ class TrainingSessionForm(WagtailAdminModelForm):
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("The session must end after it starts."))
         return cleaned
+
+    def save(self, commit=True):
+        # Rescheduling is an edit of this form: the invitees' calendars replace their entry
+        # only if its SEQUENCE rises.
+        if self.instance.pk and set(self.changed_data) & set(TrainingSession.CALENDAR_FIELDS):
+            self.instance.calendar_changed(now=timezone.now())
+        return super().save(commit)
 
 
 class SessionIndexView(generic.IndexView):

@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,8 +46,16 @@ class TrainingSession(models.Model):
         help_text=_("After attendance closes, attendees have this long to brief colleagues."),
     )
     attendance_closed_at = models.DateTimeField(_("attendance closed at"), null=True, blank=True)
+    # The version of the calendar entry (RFC 5545 SEQUENCE and LAST-MODIFIED): a calendar
+    # that imported the session's .ics replaces its entry only with a higher SEQUENCE, so
+    # a rescheduled session must raise it (see `calendar_changed`).
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    calendar_changed_at = models.DateTimeField(default=timezone.now, editable=False)
     # Signs the rotating check-in codes; never shown.
     checkin_secret = models.CharField(max_length=64, default=new_checkin_secret, editable=False)
+
+    # What the .ics file says of the session (training.session_documents.session_calendar).
+    CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "venue", "modules")
 
     class Meta:
         ordering = ["-starts_at"]
@@ -61,6 +70,11 @@ class TrainingSession(models.Model):
 
     def __str__(self):
         return self.title
+
+    def calendar_changed(self, *, now) -> None:
+        """Note that what the calendar entry says changed (not saved: the caller saves)."""
+        self.calendar_sequence += 1
+        self.calendar_changed_at = now
 
 
 class Invitation(models.Model):

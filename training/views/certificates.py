@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import trail
 from audit.models import AuditEvent
+from config.forms import confirmed
 from config.params import as_id
 from people.access import (
     certificates_for,
@@ -90,6 +91,10 @@ def certificate_manage(request, pk):
     certificate = access.certificate
 
     if request.method == "POST":
+        if not confirmed(request):
+            messages.error(request, _("Tick the box to confirm that the certificate is to be "
+                                      "revoked."))
+            return redirect("training:certificate_manage", pk=certificate.pk)
         was_revoked = certificate.revoked_at is not None
         try:
             with transaction.atomic():

@@ -99,22 +99,33 @@ def department_reading(request, pk):
     people = department.people.all()
 
     if request.method == "POST":
-        person = people.filter(pk=as_id(request.POST.get("person"))).first()
+        # Several colleagues at once (a paper sheet signed by the whole team): all are
+        # recorded, or none if one of them cannot be.
+        wanted = {as_id(raw) for raw in request.POST.getlist("person")} - {None}
+        chosen = list(people.filter(pk__in=wanted).order_by("kana"))
         page = Page.objects.live().filter(pk=as_id(request.POST.get("page"))).first()
-        if person is None or page is None:
+        if page is None or len(chosen) != len(wanted):
             raise Http404
+        if not chosen:
+            messages.error(request, _("Tick the colleagues to record it for."))
+            return redirect("training:department_reading", pk=department.pk)
+        person = None
         try:
             with transaction.atomic():
-                acknowledgement = required_reading.acknowledgement_record(
-                    person=person, page=page, today=today, revision_id=page.live_revision_id,
-                    recorded_by=scope_for(request.user).person,
-                    note=request.POST.get("note", ""),
-                )
-                trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, acknowledgement,
-                             subject=person, detail="reading acknowledged")
-            messages.success(request, _("Recorded for %(name)s.") % {"name": person.name})
+                for person in chosen:
+                    acknowledgement = required_reading.acknowledgement_record(
+                        person=person, page=page, today=today,
+                        revision_id=page.live_revision_id,
+                        recorded_by=scope_for(request.user).person,
+                        note=request.POST.get("note", ""),
+                    )
+                    trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, acknowledgement,
+                                 subject=person, detail="reading acknowledged")
+            messages.success(request, _("Recorded for %(names)s.")
+                             % {"names": "、".join(person.name for person in chosen)})
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, _("%(name)s: %(reason)s Nothing was recorded.")
+                           % {"name": person.name, "reason": " ".join(error.messages)})
         return redirect("training:department_reading", pk=department.pk)
 
     pages, rows = required_reading.department_status(people, today=today)

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import spreadsheet_response
+from config.forms import confirmed
 from config.params import as_id
 from people.access import (
     get_managed_session_for,
@@ -100,17 +101,24 @@ def session_calendar(request, pk):
 def session_manage(request, pk):
     """The coordinator's page: details, invitations, and the roster, saved all at once."""
     session = get_managed_session_for(request.user, pk)
+    query = request.GET.get("q", "").strip()
     posted = {}
     if request.method == "POST":
+        # Working in bulk: "everyone present, except a few" is one status for the rows
+        # left blank, and the few chosen one by one.
+        blank_status = request.POST.get("blank_status", "")
         entries = [
             training_sessions.RosterEntry(
                 person_id=as_id(raw),
-                status=request.POST.get(f"status-{raw}", ""),
+                status=request.POST.get(f"status-{raw}", "") or blank_status,
                 note=request.POST.get(f"note-{raw}", ""),
             )
             for raw in request.POST.getlist("person")
         ]
         try:
+            if blank_status not in ("", *Attendance.Status.values):
+                raise ValidationError(_("Choose a status for the rows left blank from the "
+                                        "list."))
             with transaction.atomic():
                 changed = training_sessions.attendance_record_roster(
                     session=session, entries=entries, by=scope_for(request.user).person,
@@ -127,12 +135,14 @@ def session_manage(request, pk):
             posted = {entry.person_id: entry for entry in entries}
         else:
             messages.success(request, _("Roster saved: %(count)d changed.") % {"count": changed})
-            return redirect("training:session_manage", pk=session.pk)
+            address = reverse("training:session_manage", args=[session.pk])
+            return redirect(f"{address}?{urlencode({'q': query})}" if query else address)
 
     rows = training_sessions.roster_rows(session=session)
     lines = [
         (invitation, attendance, posted.get(invitation.person_id))
         for invitation, attendance in rows
+        if _roster_row_matches(invitation.person, query)
     ]
     attended = sum(1 for _invitation, attendance in rows if attendance and attendance.attended)
     return render(request, "training/sessions/manage.html", {
@@ -140,6 +150,10 @@ def session_manage(request, pk):
         "lines": lines,
         "invited": len(rows),
         "attended": attended,
+        # Closing counts a row nobody filled in as a miss: the confirmation says how many.
+        "unrecorded": sum(1 for _invitation, attendance in rows if attendance is None),
+        "query": query,
+        "has_ended": timezone.now() >= session.ends_at,
         "statuses": Attendance.Status.choices,
     }, status=400 if posted else 200)
 
@@ -173,6 +187,9 @@ def invitations_send(request, pk):
 def attendance_close(request, pk):
     """Close the attendance and start onward sharing: who missed it is to be briefed."""
     session = get_managed_session_for(request.user, pk)
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that attendance is to be closed."))
+        return redirect("training:session_manage", pk=session.pk)
     try:
         result = training_sharing.attendance_close(session=session, now=timezone.now())
     except ValidationError as error:
@@ -374,6 +391,18 @@ def session_department(request, pk, department_pk):
         "department": department,
         "rows": training_sessions.roster_rows(session=session, department=department),
     })
+
+
+def _roster_row_matches(person, query: str) -> bool:
+    """Whether a roster row answers the search: part of the name, kana, employee number or
+    department, spaces ignored (山田花子 finds 山田 花子)."""
+    if not query:
+        return True
+    wanted = query.replace(" ", "").replace("\u3000", "").casefold()
+    return any(
+        wanted in value.replace(" ", "").replace("\u3000", "").casefold()
+        for value in (person.name, person.kana, person.employee_number, person.department.name)
+    )
 
 
 def _scanned_at(request, session_pk, code):

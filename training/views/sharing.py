@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from config.exports import spreadsheet_response
+from config.forms import confirmed
 from config.params import as_id
 from people.access import (
     dashboard_sharings_for,
@@ -301,6 +302,9 @@ def report_submit(request, pk):
     access = get_sharing_for(request.user, pk)
     if not access.may_supervise:
         raise Http404
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the report is to be submitted."))
+        return _department_page(request, access, status_code=400)
     try:
         with transaction.atomic():
             report = training_sharing.report_submit(
