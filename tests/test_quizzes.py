@@ -443,7 +443,7 @@ def test_taking_the_quiz_from_start_to_review(clock, login, session, taker, bank
     response = client.post(submit_url(attempt), form_data(correct_answers(attempt)), follow=True)
     body = response.content.decode()
     assert "Your answers are submitted." in body
-    assert "100.00%" in body
+    assert "100% (pass mark 80%)" in body and "100.00" not in body
     assert "照合IDのパスワードを紙に書いてよいかの解説" in body
     assert f'{reverse("training:reading", args=[module.pk])}#block-h-passwords' in body
     # After submitting, the take page leads to the review.
@@ -586,7 +586,7 @@ def test_the_results_export_as_csv_and_xlsx(clock, login, session, operator, col
     response = client.get("/admin/attempt/?export=csv")
     assert response.status_code == 200
     csv = response.getvalue().decode("utf-8-sig")
-    assert "山田 花子" in csv and "佐藤 次郎" in csv and "100.00" in csv
+    assert "山田 花子" in csv and "佐藤 次郎" in csv and ",100%," in csv and "100.00" not in csv
     response = client.get("/admin/attempt/?export=xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")

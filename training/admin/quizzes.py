@@ -390,9 +390,10 @@ class AttemptViewSet(ScopedViewSet):
     list_export = [
         "quiz.title", "session.title", "person.organisation.lg_code", "person.employee_number",
         "person.name", "person.department.code", "person.department.name", "number",
-        "started_at", "deadline", "submitted_at", "score_percent", "passed",
+        "started_at", "deadline", "submitted_at", "score", "passed",
     ]
     export_headings = {
+        "score": _("Score"),
         "quiz.title": _("quiz"),
         "session.title": _("session"),
         "person.organisation.lg_code": _("local-government code"),
