@@ -39,6 +39,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext as _
 
+from config.numbers import percent
 from people.models import Person
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz
 
@@ -119,6 +120,12 @@ class ChoiceFigures:
         return self.first_picked / self.first_asked if self.first_asked else None
 
 
+def flag_limits() -> dict[str, str]:
+    """The limits as the flags and the page word them: {"too_hard": "30%", ...}."""
+    return {"too_hard": percent(TOO_HARD_BELOW, 1), "too_easy": percent(TOO_EASY_ABOVE, 1),
+            "weak": str(WEAK_DISCRIMINATION_BELOW)}
+
+
 @dataclass(frozen=True)
 class ItemFlag:
     code: str  # too_hard, too_easy, weak_discrimination, unpicked_distractor
@@ -137,19 +144,22 @@ class ItemAnalysis:
         """Why the question is worth a look, over all attempts; empty if it is not."""
         flags = []
         facility, discrimination = self.all.facility, self.all.discrimination
+        limits = flag_limits()
         if facility is not None and facility < TOO_HARD_BELOW:
             flags.append(ItemFlag("too_hard", _(
-                "Too hard: fewer than 30% answer it correctly. Check the wording and the key."
-            )))
+                "Too hard: fewer than %(too_hard)s answer it correctly. Check the wording "
+                "and the key."
+            ) % limits))
         if facility is not None and facility > TOO_EASY_ABOVE:
             flags.append(ItemFlag("too_easy", _(
-                "Too easy: more than 90% answer it correctly, so it tells nobody apart."
-            )))
+                "Too easy: more than %(too_easy)s answer it correctly, so it tells nobody "
+                "apart."
+            ) % limits))
         if discrimination is not None and discrimination < WEAK_DISCRIMINATION_BELOW:
             flags.append(ItemFlag("weak_discrimination", _(
-                "Weak discrimination (below 0.2): strong and weak candidates answer it "
+                "Weak discrimination (below %(weak)s): strong and weak candidates answer it "
                 "about as well."
-            )))
+            ) % limits))
         if self.all.asked:
             for row in self.choices:
                 if not row.choice.is_correct and row.picked == 0:

@@ -92,7 +92,7 @@ def item_chart(item: ItemAnalysis) -> ItemChart:
 def analysis_export(figures: QuizAnalysis) -> tablib.Dataset:
     """One row per choice of each question, over all attempts and first attempts."""
     dataset = tablib.Dataset(title=_("Item analysis"), headers=[
-        _("Question"), _("Category"), _("Asked"), _("Correct"), _("Facility"),
+        _("Question"), _("Category"), _("Asked"), _("Answered correctly"), _("Facility"),
         _("Discrimination"), _("Facility (first attempts)"),
         _("Discrimination (first attempts)"), _("Flags"), _("Choice"), _("Correct answer"),
         _("Picked (all attempts)"), _("Share picked"),
@@ -104,7 +104,7 @@ def analysis_export(figures: QuizAnalysis) -> tablib.Dataset:
                 item.question.text, item.question.category, item.all.asked, item.all.correct,
                 _index(item.all.facility), _index(item.all.discrimination),
                 _index(item.first.facility), _index(item.first.discrimination), flags,
-                row.choice.text, _("yes") if row.choice.is_correct else "", row.picked,
+                row.choice.text, "✓" if row.choice.is_correct else "", row.picked,
                 Percent(row.picked, row.asked) if row.asked else None,
             ])
     return dataset

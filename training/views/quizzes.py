@@ -162,6 +162,7 @@ def quiz_analysis(request, pk):
         "quiz": quiz, "analysis": figures,
         "items": [(item, analysis_report.item_chart(item)) for item in figures.items],
         "department": figures.department_id or "",
+        "limits": analysis.flag_limits(),
     })
 
 
