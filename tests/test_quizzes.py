@@ -884,3 +884,12 @@ def test_the_pages_show_scores_without_trailing_zeros(clock, login, session, tak
     for response in pages:
         body = response.content.decode()
         assert "80%" in body and "80.00" not in body, response.request["PATH_INFO"]
+
+
+def test_the_admin_shows_scores_without_trailing_zeros(clock, login, session, operator, coordinator):
+    graded_attempts(session, [operator])
+    client = login(with_quiz_permissions(coordinator))
+    attempt = Attempt.objects.get()
+    for url in ("/admin/attempt/", f"/admin/attempt/inspect/{attempt.pk}/"):
+        body = client.get(url).content.decode()
+        assert "100%" in body and "100.00" not in body, url
