@@ -74,11 +74,11 @@ def item_chart(item: ItemAnalysis) -> ItemChart:
             f"{label} ✓" if row.choice.is_correct else label, number * ROW_HEIGHT,
             _bar_width(row.share), figure, "correct" if row.choice.is_correct else "distractor",
         ))
-        words.append(
+        wording = (
             _("%(choice)s (correct answer) picked by %(figure)s") if row.choice.is_correct
             else _("%(choice)s picked by %(figure)s")
         )
-        words[-1] = words[-1] % {"choice": label, "figure": figure}
+        words.append(wording % {"choice": label, "figure": figure})
     return ItemChart(
         bars=bars,
         height=len(bars) * ROW_HEIGHT + 4,
