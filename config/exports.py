@@ -11,6 +11,8 @@ that starts so is written as text, each format in its own way:
   stores when someone types '=... : it shows =... and never evaluates it, with no
   apostrophe to see or to strip.
 Numbers stay numbers (a negative number is a number, not text), and dates stay dates.
+A percentage (config.numbers.Percent) is "90%" in CSV and the number 0.9 shown as 90% in
+XLSX: it reads as the pages show it and still adds up.
 
 Every export comes here: pages through `spreadsheet_response`, the timeline through
 `csv_bytes` / `xlsx_bytes`, and the Wagtail admin's list and report downloads through
@@ -24,6 +26,8 @@ import io
 
 import openpyxl
 from django.http import Http404, HttpResponse
+
+from config.numbers import Percent
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -43,12 +47,27 @@ def neutralised(value):
     leading apostrophe; numbers, dates and empty cells are left alone."""
     if value is None or isinstance(value, NOT_TEXT):
         return value
+    if isinstance(value, Percent):
+        return str(value)
     text = str(value)
     return QUOTE + text if is_formula_like(text) else text
 
 
-def guard_xlsx_cell(cell):
-    """An openpyxl cell (WriteOnlyCell too) whose text is never a formula."""
+def xlsx_value(value):
+    """What an XLSX cell holds for `value`: a percentage as its fraction (formatted by
+    `guard_xlsx_cell`), anything else not a number or a date as text."""
+    if isinstance(value, Percent):
+        return float(value.fraction) if value.fraction is not None else None
+    if value is not None and not isinstance(value, NOT_TEXT):
+        return str(value)
+    return value
+
+
+def guard_xlsx_cell(cell, value=None):
+    """An openpyxl cell (WriteOnlyCell too) whose text is never a formula; `value`, the
+    value before `xlsx_value`, gives a percentage its number format."""
+    if isinstance(value, Percent):
+        cell.number_format = value.xlsx_number_format
     if isinstance(cell.value, str):
         cell.data_type = "s"  # openpyxl makes "=..." a formula cell otherwise
         if is_formula_like(cell.value):
@@ -77,9 +96,9 @@ def xlsx_bytes(dataset, *, column_widths=()) -> bytes:
     rows = [dataset.headers, *dataset] if dataset.headers else list(dataset)
     for row_number, row in enumerate(rows, start=1):
         for column_number, value in enumerate(row, start=1):
-            if value is not None and not isinstance(value, NOT_TEXT):
-                value = str(value)
-            guard_xlsx_cell(sheet.cell(row=row_number, column=column_number, value=value))
+            guard_xlsx_cell(
+                sheet.cell(row=row_number, column=column_number, value=xlsx_value(value)), value
+            )
     if dataset.headers:
         sheet.freeze_panes = "A2"
     for column_number, width in enumerate(column_widths, start=1):
@@ -120,12 +139,15 @@ def guard_wagtail_exports() -> None:
         return {field: _through_relations(item, field) for field in self.list_export}
 
     def preprocess_field_value(self, field, value, export_format):
+        if isinstance(value, Percent):
+            return neutralised(value) if export_format == self.FORMAT_CSV else xlsx_value(value)
         value = preprocess(self, field, value, export_format)
         return neutralised(value) if export_format == self.FORMAT_CSV else value
 
     def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
-        for cell in xlsx_row(self, worksheet, row_dict, date_format=date_format):
-            yield guard_xlsx_cell(cell)
+        cells = xlsx_row(self, worksheet, row_dict, date_format=date_format)
+        for cell, value in zip(cells, row_dict.values(), strict=True):
+            yield guard_xlsx_cell(cell, value)
 
     SpreadsheetExportMixin.to_row_dict = to_row_dict
     SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value

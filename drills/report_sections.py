@@ -20,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from config.numbers import percent
 from config.pdf import japanese_font
 from drills.clock import format_drill_time
 from drills.consoles import timeline
@@ -259,7 +260,7 @@ def scores_section(score, style, naming: Naming = BY_NAME) -> list:
         rows = [
             [Paragraph(naming.text(action.action.description), small),
              Paragraph(str(action.weight), small),
-             Paragraph(escape(_percent(action.timeliness)), small),
+             Paragraph(escape(percent(action.timeliness, 1)), small),
              Paragraph(naming.text(action.explanation), small)]
             for action in objective.actions
         ]
@@ -419,10 +420,6 @@ def moment(value: datetime.datetime) -> str:
 
 def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def _duration(value: datetime.timedelta | None) -> str:

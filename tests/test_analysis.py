@@ -279,3 +279,138 @@ def test_the_analysis_page_links_each_question_to_its_section(example, login, co
     Question.objects.filter(pk=questions["A"].pk).update(module=module, section_id="h-passwords")
     body = login(coordinator).get(reverse("training:quiz_analysis", args=[quiz.pk])).content.decode()
     assert f'{reverse("training:reading", args=[module.pk])}#block-h-passwords' in body
+
+
+# Issue 15, point 9: flags for weak items, a chart per item, and the CSV/XLSX export.
+#
+# A second worked example, built so each flag has a known cause. Ten graded first attempts
+# with scores 100, 90, ..., 10 (ids in that order): k = 3, upper = the first three, lower =
+# the last three.
+#   E (e1 ✓, e2, e3): everyone right: facility 1.0 > 0.9 too easy; D = 1 − 1 = 0 weak;
+#                     e2 and e3 picked by nobody.
+#   H (h1 ✓, h2, h3): right in attempts 1 and 10 only: facility 0.2 < 0.3 too hard;
+#                     D = 1/3 − 1/3 = 0 weak; h2 and h3 both picked.
+#   G (g1 ✓, g2, g3): right in attempts 1–5: facility 0.5; D = 1 − 0 = 1; no flag.
+#   B (b1 ✓, b2):     right in 1–3 only: facility exactly 0.3 is not too hard; D = 1.
+#   N (n1 ✓, n2):     right in 1–9: facility exactly 0.9 is not too easy; D = 1 − 2/3 = 1/3.
+FLAG_ROWS = {
+    #      attempts answering correctly, and the wrong choice the others pick
+    "E": (range(1, 11), []),
+    "H": ({1, 10}, ["h2", "h3"]),
+    "G": (range(1, 6), ["g2", "g3"]),
+    "B": (range(1, 4), ["b2"]),
+    "N": (range(1, 10), ["n2"]),
+}
+
+
+@pytest.fixture
+def flagged(prefecture, department_a):
+    quiz = Quiz.objects.create(organisation=prefecture, title="旗の例", pass_mark_percent=80)
+    session = TrainingSession.objects.create(
+        organisation=prefecture, title="研修会", starts_at=STARTED,
+        ends_at=STARTED + datetime.timedelta(hours=2), venue="県庁", capacity=50, quiz=quiz)
+    questions = {
+        "E": question(prefecture, "E", ["*e1", "e2", "e3"]),
+        "H": question(prefecture, "H", ["*h1", "h2", "h3"]),
+        "G": question(prefecture, "=G", ["*g1", "g2", "g3"]),  # a formula, for the export
+        "B": question(prefecture, "B", ["*b1", "b2"]),
+        "N": question(prefecture, "N", ["*n1", "n2"]),
+    }
+    choice = {c.text: c for c in Choice.objects.all()}
+    for n in range(1, 11):
+        attempt = Attempt.objects.create(
+            quiz=quiz, session=session, person=make_person(f"f{n}", department_a, name=f"受講者{n}"),
+            number=1, started_at=STARTED, deadline=STARTED, submitted_at=STARTED,
+            score_percent=Decimal(110 - 10 * n), passed=n <= 2)
+        for position, (name, (right, wrong)) in enumerate(FLAG_ROWS.items(), start=1):
+            q = questions[name]
+            picked = f"{name.lower()}1" if n in right else wrong[n % len(wrong)]
+            AttemptQuestion.objects.create(
+                attempt=attempt, question=q, position=position,
+                choice_order=list(q.choices.values_list("pk", flat=True)),
+                answer=[choice[picked].pk], is_correct=n in right)
+    return quiz
+
+
+def test_weak_items_are_flagged_with_their_reasons(flagged):
+    items = {item.question.text: item for item in quiz_analysis(quiz=flagged).items}
+    assert items["E"].all.facility == 1 and items["E"].all.discrimination == 0
+    assert items["H"].all.facility == pytest.approx(0.2) and items["H"].all.discrimination == 0
+    assert items["=G"].all.discrimination == 1
+    assert items["B"].all.facility == pytest.approx(0.3)
+    assert items["N"].all.facility == pytest.approx(0.9)
+    assert items["N"].all.discrimination == pytest.approx(1 / 3)
+    codes = {text: [flag.code for flag in item.flags] for text, item in items.items()}
+    assert codes == {
+        "E": ["too_easy", "weak_discrimination", "unpicked_distractor", "unpicked_distractor"],
+        "H": ["too_hard", "weak_discrimination"],
+        "=G": [],
+        "B": [],  # 0.3 is the limit, not below it
+        "N": [],  # 0.9 is the limit, not above it
+    }
+    assert "「e2」" in items["E"].flags[2].text and "「e3」" in items["E"].flags[3].text
+
+
+def test_each_item_has_a_chart_with_a_text_alternative(flagged):
+    from training.analysis_report import BAR_WIDTH, LABEL_WIDTH, item_chart
+
+    items = {item.question.text: item for item in quiz_analysis(quiz=flagged).items}
+    chart = item_chart(items["H"])
+    assert [(bar.kind, bar.width, bar.figure) for bar in chart.bars] == [
+        ("facility", BAR_WIDTH // 5, "20%"),  # 2 of 10
+        ("correct", BAR_WIDTH // 5, "20%"),  # h1
+        ("distractor", BAR_WIDTH * 4 // 10, "40%"),  # h2: attempts 2, 4, 6, 8
+        ("distractor", BAR_WIDTH * 4 // 10, "40%"),  # h3: attempts 3, 5, 7, 9
+    ]
+    assert (chart.too_hard_x, chart.too_easy_x) == (LABEL_WIDTH + 60, LABEL_WIDTH + 180)
+    assert chart.description == "正答率 20%、選択肢 1（正解）の選択率 20%、選択肢 2 の選択率 40%、選択肢 3 の選択率 40%"
+
+
+def test_the_analysis_page_shows_flags_and_charts(flagged, login, coordinator):
+    body = login(coordinator).get(reverse("training:quiz_analysis", args=[flagged.pk])).content.decode()
+    assert body.count('<svg class="item-chart" role="img"') == 5
+    assert body.count("<desc id=") == 5
+    assert body.count('class="flag too_easy"') == 1 and body.count('class="flag too_hard"') == 1
+    assert body.count('class="flag unpicked_distractor"') == 2
+    assert reverse("training:quiz_analysis_export", args=[flagged.pk, "xlsx"]) in body
+
+
+def test_the_analysis_exports_as_csv_and_xlsx_through_the_one_pipeline(flagged, login, coordinator):
+    import csv
+    import io
+
+    import openpyxl
+
+    client = login(coordinator)
+    response = client.get(reverse("training:quiz_analysis_export", args=[flagged.pk, "csv"]))
+    assert response["Content-Disposition"] == f'attachment; filename="item-analysis-{flagged.pk}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 3 + 3 + 3 + 2 + 2  # one row per choice
+    h2 = next(row for row in body if row[header.index("選択肢")] == "h2")
+    assert [h2[header.index(name)] for name in (
+        "問題", "出題数", "正答数", "正答率", "識別力", "選択数（全受験）", "選択率")] == [
+        "H", "10", "2", "0.2", "0.0", "4", "40%"]
+    assert "難しすぎます" in h2[header.index("要確認")]
+    g1 = next(row for row in body if row[header.index("選択肢")] == "g1")
+    assert g1[header.index("問題")] == "'=G"  # neutralised, not a formula
+
+    response = client.get(reverse("training:quiz_analysis_export", args=[flagged.pk, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headings = [cell.value for cell in sheet[1]]
+    by_choice = {row[headings.index("選択肢")].value: row for row in sheet.iter_rows(min_row=2)}
+    share = by_choice["h2"][headings.index("選択率")]
+    assert (share.value, share.number_format) == (0.4, "0%")
+    assert by_choice["h2"][headings.index("正答率")].value == 0.2
+    question_cell = by_choice["g1"][headings.index("問題")]
+    assert question_cell.value == "=G" and question_cell.data_type == "s" and question_cell.quotePrefix
+
+
+def test_the_export_is_not_found_for_another_format(flagged, login, coordinator):
+    url = reverse("training:quiz_analysis_export", args=[flagged.pk, "pdf"])
+    assert login(coordinator).get(url).status_code == 404
+
+
+def test_the_export_is_not_found_for_another_organisations_coordinator(flagged, login, city_coordinator):
+    url = reverse("training:quiz_analysis_export", args=[flagged.pk, "csv"])
+    assert login(city_coordinator).get(url).status_code == 404

@@ -51,6 +51,7 @@ NOT_PERSONAL = {
     "training:my_quizzes": "the reader's own attempts",
     "training:quiz_start": "the reader's own attempt", "training:attempt_take": "the same",
     "training:quiz_analysis": "answers counted per question and department, no one named",
+    "training:quiz_analysis_export": "the same counts as a spreadsheet, no one named",
     "training:checkin": "the reader's own check-in",
     "training:checkin_display": "the session's code to scan", "training:attendance_import":
     "the upload form; the import is recorded (IMPORTED)",

@@ -61,7 +61,7 @@ def test_each_step_shows_its_date_once_done(clock, plan, operator, session, coor
     assert checklist["plan"].done_on == TODAY
     assert checklist["session"].done_on == datetime.date(2026, 6, 10)
     assert checklist["quiz"].done_on == datetime.date(2026, 6, 11)
-    assert checklist["quiz"].detail == "90.00%"
+    assert checklist["quiz"].detail == "90%"  # issue 15: not 90.00%
     assert checklist["certificate"].done_on == datetime.date(2026, 6, 11)
     assert checklist["certificate"].detail == "2027年6月11日まで有効"
 

@@ -42,7 +42,7 @@ wrong.
 | plan / training page    | (training:reading, plan_pdf: BY_DESIGN)                                                               | department reading `page`; reading `revision`; briefing `materials`; improvement item `page`; contact-tree `plan`; session admin `modules`, question admin `module` |
 | training session        | session_calendar, session_manage, invitations_send, attendance_close, checkin_display, signin_sheet, attendance_export, attendance_import(+confirm), session_department, checkin_entry, checkin, quiz_start; admin trainingsession:* | certificates_issue_pending `session`                              |
 | attendance              | admin attendance:*                                                                                    | session roster rows, sign-in sheet rows                                    |
-| quiz / question / choice| quiz_analysis; admin quiz:*, question:*                                                              | attempt answers `answer-<question>` = choice ids; results `?quiz`; session admin `quiz` |
+| quiz / question / choice| quiz_analysis, quiz_analysis_export; admin quiz:*, question:*                                        | attempt answers `answer-<question>` = choice ids; results `?quiz`; session admin `quiz` |
 | attempt                 | attempt_review, attempt_take, attempt_submit; admin attempt:*                                         |                                                                            |
 | certificate             | certificate_manage, certificate_pdf                                                                   |                                                                            |
 | department sharing      | sharing_department, sharing_briefing_new, sharing_obligation_add, sharing_department_confirm, sharing_report_submit, sharing_report_pdf |                                               |
@@ -598,6 +598,8 @@ URLS = [
     Url("training:attempt_take", pk("attempt"), owner="operator"),
     Url("training:attempt_submit", pk("attempt"), methods=POST),
     Url("training:quiz_analysis", lambda w: {"pk": w.quiz_session.quiz.pk}, owner="coordinator"),
+    Url("training:quiz_analysis_export",
+        lambda w: {"pk": w.quiz_session.quiz.pk, "file_format": "csv"}, owner="coordinator"),
     Url("training:certificate_manage", pk("certificate"), methods=BOTH, owner="coordinator"),
     Url("training:certificate_pdf", pk("certificate"), owner="operator"),
     # Onward sharing
@@ -1025,6 +1027,11 @@ FORMS = {
         expect=frozenset({"200"}), method="get", **CITY_ACTOR),
     "quiz analysis: ?department of 熊本県": Form(
         "city_coordinator", path("training:quiz_analysis", attr("city_quiz", "pk")),
+        query("certificate", department=attr("department_a", "pk")),
+        expect=frozenset({"200"}), method="get", **CITY_ACTOR),
+    "quiz analysis export: ?department of 熊本県": Form(
+        "city_coordinator",
+        path("training:quiz_analysis_export", attr("city_quiz", "pk"), lambda w: "csv"),
         query("certificate", department=attr("department_a", "pk")),
         expect=frozenset({"200"}), method="get", **CITY_ACTOR),
     "sharing dashboard: ?organisation 熊本県": Form(

@@ -401,6 +401,8 @@ MATRIX = {
     "training:attempt_take": Entry(attempt, only({"operator"})),
     "training:attempt_submit": Entry(attempt, only({"operator"}), "post"),
     "training:quiz_analysis": Entry(lambda w: {"pk": w.quiz_session.quiz.pk}, only(COORDINATOR)),
+    "training:quiz_analysis_export": Entry(
+        lambda w: {"pk": w.quiz_session.quiz.pk, "file_format": "csv"}, only(COORDINATOR)),
     # Certificates: the operator's; only the coordinators who may revoke it manage it.
     "training:certificates": Entry(none, logged_in()),
     "training:certificates_issue_pending": Entry(

@@ -6,7 +6,9 @@ Japanese catalogue is merged.
 
 import datetime
 import random
+import re
 from decimal import Decimal
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -443,7 +445,7 @@ def test_taking_the_quiz_from_start_to_review(clock, login, session, taker, bank
     response = client.post(submit_url(attempt), form_data(correct_answers(attempt)), follow=True)
     body = response.content.decode()
     assert "Your answers are submitted." in body
-    assert "100.00%" in body
+    assert "100% (pass mark 80%)" in body and "100.00" not in body
     assert "照合IDのパスワードを紙に書いてよいかの解説" in body
     assert f'{reverse("training:reading", args=[module.pk])}#block-h-passwords' in body
     # After submitting, the take page leads to the review.
@@ -586,7 +588,7 @@ def test_the_results_export_as_csv_and_xlsx(clock, login, session, operator, col
     response = client.get("/admin/attempt/?export=csv")
     assert response.status_code == 200
     csv = response.getvalue().decode("utf-8-sig")
-    assert "山田 花子" in csv and "佐藤 次郎" in csv and "100.00" in csv
+    assert "山田 花子" in csv and "佐藤 次郎" in csv and ",100%," in csv and "100.00" not in csv
     response = client.get("/admin/attempt/?export=xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -726,3 +728,168 @@ def test_a_failing_submission_issues_no_certificate(session, taker):
     attempt_submit(attempt=attempt, answers=wrong_answers(attempt),
                    now=NOW + datetime.timedelta(minutes=3))
     assert not Certificate.objects.exists()
+
+
+# Issue 15, point 9: the review marks right, wrong and the learner's choice in words as
+# well as colour; the quiz list says which quiz is the learner's and why; 90%, not 90.00%.
+
+
+def review_choices(body):
+    """{choice text: (the li's classes, its words)} from a review page."""
+
+    rows = {}
+    for classes, inner in re.findall(r'<li class="(choice[^"]*)">(.*?)</li>', body, re.S):
+        text = re.search(r'<span class="choice-text">(.*?)</span>', inner, re.S).group(1)
+        words = " ".join(re.sub(r"<[^>]+>", " ", unescape(inner)).split())
+        rows[text] = (set(classes.split()), words)
+    return rows
+
+
+def test_the_review_marks_right_and_wrong_answers_and_the_learners_choice(
+    clock, login, session, taker, bank
+):
+    attempt = start(session, taker)
+    answers = correct_answers(attempt)
+    wrong = Choice.objects.get(text="机の引き出しなら書いてよい")
+    answers[bank["p1"].pk] = [wrong.pk]  # one wrong answer, the rest right
+    attempt_submit(attempt=attempt, answers=answers, now=NOW)
+
+    body = login(taker).get(review_url(attempt)).content.decode()
+    rows = review_choices(body)
+    classes, words = rows["机の引き出しなら書いてよい"]  # chosen, wrong
+    assert {"is-wrong", "is-chosen"} <= classes and "is-correct" not in classes
+    assert words == "✗ 机の引き出しなら書いてよい Your answer not correct"
+    classes, words = rows["書いてはならない"]  # the right answer, not chosen
+    assert "is-correct" in classes and "is-chosen" not in classes
+    assert words == "✓ 書いてはならない correct answer"
+    classes, words = rows["ログアウトする"]  # chosen and right
+    assert {"is-correct", "is-chosen"} <= classes
+    assert words == "✓ ログアウトする Your answer correct answer"
+    classes, words = rows["画面を消す"]  # neither
+    assert classes == {"choice"} and words == "画面を消す"
+    verdicts = [" ".join(re.sub(r"<[^>]+>", " ", h2).split())
+                for h2 in re.findall(r"<h2>(.*?)</h2>", body, re.S)]
+    assert sum(v.endswith("✗ Wrong") for v in verdicts) == 1
+    assert sum(v.endswith("✓ Correct") for v in verdicts) == 4
+
+
+def test_a_supervisor_reading_a_review_sees_the_choice_not_called_theirs(
+    clock, login, session, taker, supervisor
+):
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+    body = login(supervisor).get(review_url(attempt)).content.decode()
+    assert "is-chosen" in body and "Your answer" not in body and ">chosen<" in body
+
+
+def contrast(foreground, background):
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("selector", [
+    ".choices.review li.is-correct", ".choices.review li.is-wrong", ".badge.right",
+    ".badge.wrong", ".badge.chosen",
+])
+def test_the_reviews_colours_keep_text_readable(selector):
+    """WCAG 2.1 AA / JIS X 8341-3: text at least 4.5:1 against its background."""
+    css = (settings.BASE_DIR / "static/css/site.css").read_text()
+    ink = re.search(r"--ink:\s*(#[0-9a-f]{6})", css).group(1)
+    rule = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css).group(1).replace("var(--ink)", ink)
+    background = re.search(r"background:\s*(#[0-9a-f]{6})", rule).group(1)
+    colour = re.search(r"(?<![-\w])color:\s*(#[0-9a-f]{6})", rule).group(1)
+    assert contrast(colour, background) >= 4.5
+
+
+def test_the_quiz_list_says_which_quiz_is_mine_to_take_and_why(
+    clock, login, session, taker, quiz, prefecture
+):
+    later = TrainingSession.objects.create(
+        organisation=prefecture, title="令和8年度 追加研修会",
+        starts_at=datetime.datetime(2026, 12, 10, 10, 0, tzinfo=JST),
+        ends_at=datetime.datetime(2026, 12, 10, 12, 0, tzinfo=JST),
+        venue="県庁本館", capacity=100, quiz=quiz,
+    )
+    invite(later, taker, status=None)  # invited, not attended (yet)
+    body = login(taker).get(reverse("training:my_quizzes")).content.decode()
+    rows = body.split('<tr')[2:]  # newest session first
+    assert "令和8年度 追加研修会" in rows[0] and 'class="to-take"' not in rows[0]
+    assert ("You are invited to 令和8年度 追加研修会 (Dec. 10, 2026). The quiz opens once your "
+            "attendance there is recorded.") in rows[0]
+    assert "Yours to take" in rows[1] and 'class="to-take"' in rows[1]
+    assert ("The quiz of the training session you attended (令和8年度 担当者研修会, "
+            "Nov. 20, 2026).") in rows[1]
+    assert ("Required: every operator ID holder passes the quiz of a training session each "
+            "fiscal year.") in rows[1]
+
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+    body = login(taker).get(reverse("training:my_quizzes")).content.decode()
+    assert "Yours to take" not in body
+    assert "Passed on Nov. 26, 2026 (100%): nothing more to do." in body
+    assert "100%" in body and "100.00" not in body
+
+
+@pytest.mark.parametrize("extra_sessions", [0, 3])
+def test_the_quiz_list_takes_a_constant_number_of_queries(
+    clock, login, session, taker, quiz, prefecture, extra_sessions, django_assert_num_queries
+):
+    for n in range(extra_sessions):
+        other = TrainingSession.objects.create(
+            organisation=prefecture, title=f"追加研修会{n}", starts_at=NOW,
+            ends_at=NOW + datetime.timedelta(hours=1), venue="県庁", capacity=10, quiz=quiz)
+        invite(other, taker)
+    attempt = start(session, taker)
+    attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
+    client = login(taker)
+    # session, user, scope (person, roles, ID grant); then the sessions with their quizzes,
+    # the attendances, the attempts and the ID grant
+    with django_assert_num_queries(9):
+        assert client.get(reverse("training:my_quizzes")).status_code == 200
+
+
+def test_the_results_xlsx_keeps_scores_as_numbers_shown_as_percentages(
+    clock, login, session, operator, coordinator
+):
+    import io
+
+    import openpyxl
+
+    graded_attempts(session, [operator])
+    client = login(with_quiz_permissions(coordinator))
+    response = client.get("/admin/attempt/?export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    headings = [cell.value for cell in sheet[1]]
+    score = sheet.cell(row=2, column=headings.index("Score") + 1)
+    assert (score.value, score.number_format) == (1, "0%")
+
+
+def test_the_pages_show_scores_without_trailing_zeros(clock, login, session, taker, coordinator):
+    attempt = start(session, taker)
+    first = attempt.questions.order_by("position").first().question_id
+    answers = {**correct_answers(attempt), first: wrong_answers(attempt)[first]}  # 4 of 5
+    attempt_submit(attempt=attempt, answers=answers, now=NOW)
+    pages = [
+        login(taker).get(reverse("training:mine")),  # the checklist's "quiz passed"
+        login(taker).get(review_url(attempt)),
+        login(taker).get(reverse("training:quiz_start", args=[session.pk])),
+        login(taker).get(reverse("training:my_quizzes")),
+        login(coordinator).get(reverse("training:quiz_results")),
+    ]
+    for response in pages:
+        body = response.content.decode()
+        assert "80%" in body and "80.00" not in body, response.request["PATH_INFO"]
+
+
+def test_the_admin_shows_scores_without_trailing_zeros(clock, login, session, operator, coordinator):
+    graded_attempts(session, [operator])
+    client = login(with_quiz_permissions(coordinator))
+    attempt = Attempt.objects.get()
+    for url in ("/admin/attempt/", f"/admin/attempt/inspect/{attempt.pk}/"):
+        body = client.get(url).content.decode()
+        assert "100%" in body and "100.00" not in body, url

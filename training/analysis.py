@@ -22,6 +22,11 @@ itself; no correction is made for that.
 Choices: how many of the attempts asked the question picked each choice (an answer to a
 multiple-choice question counts once for every choice it picked).
 
+Flags: a question is worth a look when its facility over all attempts is below 0.3 (too
+hard, or wrongly keyed) or above 0.9 (too easy to tell anyone apart), when its
+discrimination is below 0.2, or when a wrong choice was picked by nobody (a distractor
+that distracts nobody only makes the question easier to guess).
+
 Everything is counted in the database, in six queries whatever the number of attempts:
 the ranking (attempt ids and scores only), the per-question counts, the choice counts,
 the questions, their choices, and the per-department table.
@@ -32,11 +37,16 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext as _
 
+from config.numbers import percent
 from people.models import Person
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz
 
 UPPER_LOWER_PERCENT = 27
+TOO_HARD_BELOW = 0.3  # facility
+TOO_EASY_ABOVE = 0.9  # facility
+WEAK_DISCRIMINATION_BELOW = 0.2
 
 
 def group_size(attempts: int) -> int:
@@ -110,12 +120,53 @@ class ChoiceFigures:
         return self.first_picked / self.first_asked if self.first_asked else None
 
 
+def flag_limits() -> dict[str, str]:
+    """The limits as the flags and the page word them: {"too_hard": "30%", ...}."""
+    return {"too_hard": percent(TOO_HARD_BELOW, 1), "too_easy": percent(TOO_EASY_ABOVE, 1),
+            "weak": str(WEAK_DISCRIMINATION_BELOW)}
+
+
+@dataclass(frozen=True)
+class ItemFlag:
+    code: str  # too_hard, too_easy, weak_discrimination, unpicked_distractor
+    text: str
+
+
 @dataclass(frozen=True)
 class ItemAnalysis:
     question: Question
     all: Figures
     first: Figures
     choices: list[ChoiceFigures]
+
+    @property
+    def flags(self) -> list[ItemFlag]:
+        """Why the question is worth a look, over all attempts; empty if it is not."""
+        flags = []
+        facility, discrimination = self.all.facility, self.all.discrimination
+        limits = flag_limits()
+        if facility is not None and facility < TOO_HARD_BELOW:
+            flags.append(ItemFlag("too_hard", _(
+                "Too hard: fewer than %(too_hard)s answer it correctly. Check the wording "
+                "and the key."
+            ) % limits))
+        if facility is not None and facility > TOO_EASY_ABOVE:
+            flags.append(ItemFlag("too_easy", _(
+                "Too easy: more than %(too_easy)s answer it correctly, so it tells nobody "
+                "apart."
+            ) % limits))
+        if discrimination is not None and discrimination < WEAK_DISCRIMINATION_BELOW:
+            flags.append(ItemFlag("weak_discrimination", _(
+                "Weak discrimination (below %(weak)s): strong and weak candidates answer it "
+                "about as well."
+            ) % limits))
+        if self.all.asked:
+            for row in self.choices:
+                if not row.choice.is_correct and row.picked == 0:
+                    flags.append(ItemFlag("unpicked_distractor", _(
+                        "Nobody picked the wrong choice “%(choice)s”: it distracts nobody."
+                    ) % {"choice": row.choice.text}))
+        return flags
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cms.models import EmergencyPlanPage
+from config.numbers import percent
 from people.fiscal import fiscal_year_of
 from people.models import Person
 from training.models import Attempt, Attendance, Certificate, Invitation
@@ -74,7 +75,7 @@ def checklist_for(
         ChecklistItem(
             "quiz", _("Quiz passed"),
             passed.submitted_at.date() if passed else None,
-            _("%(score)s%%") % {"score": passed.score_percent} if passed else "",
+            percent(passed.score_percent) if passed else "",
             url_name="training:my_quizzes",
         ),
         ChecklistItem(

@@ -21,6 +21,7 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -383,16 +384,17 @@ class AttemptViewSet(ScopedViewSet):
     icon = "doc-full"
     index_view_class = AttemptIndexView
     menu_label = _("Quiz results")
-    list_display = ["person", "quiz", "session", "number", "submitted_at", "score_percent",
-                    "passed"]
+    list_display = ["person", "quiz", "session", "number", "submitted_at",
+                    Column("score", label=_("Score"), accessor="score"), "passed"]
     filterset_class = AttemptFilterSet
     search_fields = ["person__name", "person__kana", "person__employee_number"]
     list_export = [
         "quiz.title", "session.title", "person.organisation.lg_code", "person.employee_number",
         "person.name", "person.department.code", "person.department.name", "number",
-        "started_at", "deadline", "submitted_at", "score_percent", "passed",
+        "started_at", "deadline", "submitted_at", "score", "passed",
     ]
     export_headings = {
+        "score": _("Score"),
         "quiz.title": _("quiz"),
         "session.title": _("session"),
         "person.organisation.lg_code": _("local-government code"),

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.numbers import Percent, percent
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):
@@ -130,6 +132,15 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.quiz} – {self.person} #{self.number}"
+
+    @property
+    def score(self) -> Percent | None:
+        """The score as exports write it (90%, not 90.00); None until graded."""
+        return None if self.score_percent is None else Percent(self.score_percent)
+
+    def get_score_percent_display(self) -> str:
+        """The score as the admin's inspect view shows it: 90%, not 90.00."""
+        return percent(self.score_percent)
 
 
 class AttemptQuestion(models.Model):

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit import trail
 from audit.models import AuditEvent
+from config.exports import spreadsheet_response
 from config.params import as_id
 from people.access import (
     attempts_visible_to,
@@ -22,26 +23,19 @@ from people.access import (
     get_quiz_taker,
     quiz_organisations_for,
 )
-from training import analysis, quizzes
-from training.models import Attempt, Quiz, TrainingSession
+from training import analysis, analysis_report, quizzes
+from training.models import Quiz
+from training.quiz_list import quiz_offers_for
 
 RESULTS_PER_PAGE = 50
 
 
 @login_required
 def my_quizzes(request):
-    """The quizzes of the sessions the user is invited to, with their attempts."""
+    """The quizzes of the sessions the user is invited to: which is theirs to take, and why."""
     person = get_quiz_taker(request.user)
-    sessions = list(
-        TrainingSession.objects.filter(invitations__person=person, quiz__isnull=False)
-        .select_related("quiz")
-        .order_by("-starts_at")
-    )
-    attempts = {}
-    for attempt in Attempt.objects.filter(person=person, session__in=sessions).order_by("number"):
-        attempts.setdefault(attempt.session_id, []).append(attempt)
     return render(request, "training/quizzes/mine.html", {
-        "rows": [(session, attempts.get(session.pk, [])) for session in sessions],
+        "offers": quiz_offers_for(person, today=timezone.localdate()),
     })
 
 
@@ -166,7 +160,24 @@ def quiz_analysis(request, pk):
     )
     return render(request, "training/quizzes/analysis.html", {
         "quiz": quiz, "analysis": figures,
+        "items": [(item, analysis_report.item_chart(item)) for item in figures.items],
+        "department": figures.department_id or "",
+        "limits": analysis.flag_limits(),
     })
+
+
+@login_required
+@require_safe
+def quiz_analysis_export(request, pk, file_format):
+    """The item analysis as CSV or XLSX, for the same coordinators and department filter."""
+    quiz = get_quiz_analysis_for(request.user, pk)
+    figures = analysis.quiz_analysis(
+        quiz=quiz, department_id=as_id(request.GET.get("department", ""))
+    )
+    return spreadsheet_response(
+        analysis_report.analysis_export(figures), file_format=file_format,
+        file_stem=f"item-analysis-{quiz.pk}",
+    )
 
 
 urlpatterns = [
@@ -177,4 +188,6 @@ urlpatterns = [
     path("quizzes/attempts/<int:pk>/take/", attempt_take, name="attempt_take"),
     path("quizzes/attempts/<int:pk>/submit/", attempt_submit, name="attempt_submit"),
     path("quizzes/<int:pk>/analysis/", quiz_analysis, name="quiz_analysis"),
+    path("quizzes/<int:pk>/analysis.<str:file_format>", quiz_analysis_export,
+         name="quiz_analysis_export"),
 ]
