@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
@@ -207,3 +207,19 @@ def test_items_added_after_finalising_go_into_a_dated_addendum(
     shared = one_line(pdf_text(client.get(
         reverse("drills:shared_report_pdf", args=[link.token])).content))
     assert LATE_ISSUE in shared
+
+
+def test_no_admin_screen_writes_what_a_final_report_is_made_from():
+    """The admin is a write path too: neither Django's admin nor any Wagtail viewset
+    edits ratings, ticks, objectives (their findings) or the reports themselves, so the
+    only ways in are the workflows that drills.freeze guards."""
+    from django.contrib import admin
+    from wagtail.admin.viewsets import viewsets
+
+    from drills.models import DrillObjective
+
+    get_resolver().url_patterns  # noqa: B018 - loading the URLconf fills Wagtail's registry
+    guarded = {ObjectiveRating, ActionTick, DrillObjective, AfterActionReport}
+    assert viewsets.viewsets  # the registry was read
+    assert not guarded & {getattr(viewset, "model", None) for viewset in viewsets.viewsets}
+    assert not guarded & set(admin.site._registry)
