@@ -51,6 +51,7 @@ def console_texts() -> dict[str, str]:
         "achieved_at": str(_("achieved at %(when)s")),
         "released_at": str(_("released at %(when)s")),
         "new_inject": str(_("Just arrived")),
+        "tick_again": str(_("Tick again")),
     }
 
 

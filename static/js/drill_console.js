@@ -219,6 +219,7 @@
     const shown = row.querySelector(".tick-time");
     shown.textContent = fill(texts.achieved_at, { when: body.achieved_drill_time });
     shown.hidden = false;
+    form.querySelector("button[type=submit]").textContent = texts.tick_again;
   });
   background(".rating-form", () => {});
   document.addEventListener("change", (event) => {
