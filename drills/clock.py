@@ -4,7 +4,8 @@ Drill time is the wall time since the start, less the time spent paused, frozen 
 end. An inject is released when drill time reaches its offset, so releasing is a
 function of the clock and not of a timer firing: a worker or server that restarts, or a
 long pause, cannot lose, skip or repeat one. A contingency inject is released only by the
-controller, at once, paused or not.
+controller, at once, paused or not. An inject chained to another's acknowledgement may come
+earlier than its time: drills.runs records that release, and a recorded release counts here.
 
 Everything here is a pure function of the drill's recorded moments and `now`.
 """

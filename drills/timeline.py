@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config import exports
-from drills.blocks import CHANNELS, format_offset, parse_offset
+from drills.blocks import CHANNELS, format_offset, parse_offset, plan_step_choices
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps
 from people.roster.files import RosterEncoding, RosterFileError, cell_text, read_sheet
@@ -596,6 +596,7 @@ ACTION_FIELDS = [
 def _changes(current: list[dict], blocks: list[dict], earlier: list) -> list[TimelineChange]:
     """Every difference between the timeline now and after the import, field by field;
     `earlier` pairs each inject after it with its position before (see _blocks)."""
+    step_labels = dict(plan_step_choices())  # a plan step is shown by its words, not its id
     changes = []
     for number, (block, position) in enumerate(zip(blocks, earlier, strict=True), start=1):
         name = f"{number}. {block['value']['subject']}"
@@ -603,7 +604,8 @@ def _changes(current: list[dict], blocks: list[dict], earlier: list) -> list[Tim
             changes.append(TimelineChange(name, str(ADDED), "", _inject_summary(block["value"]),
                                           kind="added"))
             continue
-        changes.extend(_inject_changes(name, current[position]["value"], block["value"]))
+        changes.extend(_inject_changes(name, current[position]["value"], block["value"],
+                                       step_labels))
     kept = set(earlier)
     for number, block in enumerate(current, start=1):
         if number - 1 not in kept:
@@ -613,7 +615,7 @@ def _changes(current: list[dict], blocks: list[dict], earlier: list) -> list[Tim
     return changes
 
 
-def _inject_changes(name, old: dict, new: dict) -> list[TimelineChange]:
+def _inject_changes(name, old: dict, new: dict, step_labels: dict) -> list[TimelineChange]:
     changes = []
     for key, label in INJECT_FIELDS:
         was, now = _shown(key, old.get(key)), _shown(key, new.get(key))
@@ -631,9 +633,11 @@ def _inject_changes(name, old: dict, new: dict) -> list[TimelineChange]:
             ))
             continue
         for key, label in ACTION_FIELDS:
-            if _shown(key, was.get(key)) != _shown(key, now.get(key)):
-                changes.append(TimelineChange(name, f"{prefix}: {label}",
-                                              _shown(key, was.get(key)), _shown(key, now.get(key))))
+            before, after = _shown(key, was.get(key)), _shown(key, now.get(key))
+            if before != after:
+                if key == "plan_step":
+                    before, after = step_labels.get(before, before), step_labels.get(after, after)
+                changes.append(TimelineChange(name, f"{prefix}: {label}", before, after))
     return changes
 
 

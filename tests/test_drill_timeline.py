@@ -179,8 +179,15 @@ def test_two_expected_actions_keep_every_field_through_the_round_trip(lookup):
     preview = import_(lookup, timeline_csv(lookup), dry_run=True)
     assert preview.changes == []
     assert import_(lookup, timeline_csv(lookup)).written
-    assert injects(lookup) == [{**before[0], "after_acknowledgement_of": ""}]
+    assert injects(lookup) == before
     assert len(injects(lookup)[0]["expected_actions"]) == 2
+    # Into another scenario (a copy for next year's drill), where no inject matches:
+    # the old import made the two actions one, "報告する / 記録する", with defaults.
+    copy = Scenario.objects.create(organisation=lookup.organisation, title="翌年度",
+                                   incident_type=lookup.incident_type, summary="写し",
+                                   objectives=list(lookup.objectives.raw_data))
+    assert import_(copy, timeline_csv(lookup)).written
+    assert injects(copy) == before
 
 
 # The property: export → import is the identity for any timeline
@@ -194,8 +201,9 @@ OFFSETS = st.integers(0, 99 * 3600 + 59 * 60 + 59).map(
     lambda seconds: format_offset(datetime.timedelta(seconds=seconds)))
 
 
-@st.composite
-def timelines(draw):
+def timeline_of(draw):
+    """A timeline of 1–5 injects with unique subjects, each with 0–3 expected actions,
+    some chained to another inject."""
     count = draw(st.integers(1, 5))
     subjects = draw(st.lists(TEXT, min_size=count, max_size=count, unique=True))
     blocks = []
@@ -222,10 +230,11 @@ def timelines(draw):
     return blocks
 
 
-@given(timeline=timelines(), as_xlsx=st.booleans())
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@given(data=st.data(), as_xlsx=st.booleans())
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_export_then_import_gives_back_every_field_of_any_timeline(lookup, timeline, as_xlsx):
+def test_export_then_import_gives_back_every_field_of_any_timeline(lookup, data, as_xlsx):
+    timeline = timeline_of(data.draw)
     lookup.timeline = timeline
     lookup.save()
     lookup.refresh_from_db()
@@ -342,7 +351,9 @@ def test_the_preview_lists_every_change_field_by_field(lookup):
     changes = {(change.inject, change.what): (change.old, change.new) for change in result.changes}
     first = "1. 【通報】著名人の照会"
     assert changes[(first, "expected action 1: 期限（分）")] == ("15", "20")
-    assert changes[(first, "expected action 1: 計画の手順")] == ("step-1", "step-2")
+    # A plan step is shown by its words, not its id.
+    assert changes[(first, "expected action 1: 計画の手順")] == (
+        "熊本県: 静脈認証装置の紛失 1. 所属長へ報告する", "熊本県: 静脈認証装置の紛失 2. 市町村課へ第一報")
     added = changes[(first, "expected action 2: added")]
     assert added[0] == "" and "記者会見を準備する" in added[1] and "広報" in added[1]
     assert changes[("2. 報道機関からの問合せ", "内容")] == (
