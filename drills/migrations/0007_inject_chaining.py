@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('drills', '0005_report_share_links'),
+        ('drills', '0006_report_versions'),
         ('people', '0003_person_anonymised_on'),
     ]
 
