@@ -3,6 +3,8 @@ acknowledges another, or at its own time from the start, whichever comes first; 
 contact-tree drill chained link to link, where the addressee's acknowledgement achieves
 the link's expected action without an evaluator's tick. All on injected moments."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -113,7 +115,7 @@ def test_the_addressees_acknowledgement_achieves_a_contact_tree_link(chain):
     # acknowledged at 0:05: 3 minutes, within its 10. Link 3 prompted at 0:05, not yet.
     assert actions["応答し市町村課へ連絡する"].achieved_at == at(2)
     assert actions["応答し県へ連絡する"].prompted_at == at(2)
-    assert actions["応答し県へ連絡する"].delay_minutes == 3
+    assert actions["応答し県へ連絡する"].delay == datetime.timedelta(minutes=3)
     assert actions["応答し県へ連絡する"].timeliness == 1.0
     assert "受信確認により達成" in actions["応答し県へ連絡する"].explanation
     assert actions["応答し報告する"].prompted_at == at(5)
