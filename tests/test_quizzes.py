@@ -893,3 +893,16 @@ def test_the_admin_shows_scores_without_trailing_zeros(clock, login, session, op
     for url in ("/admin/attempt/", f"/admin/attempt/inspect/{attempt.pk}/"):
         body = client.get(url).content.decode()
         assert "100%" in body and "100.00" not in body, url
+
+
+def test_a_quiz_with_no_attempt_left_is_not_offered_to_take(clock, login, session, taker):
+    hours = [datetime.timedelta(hours=2 * n) for n in range(3)]  # past the 60-minute wait
+    for n, later in enumerate(hours):  # max_attempts 3
+        attempt = start(session, taker, now=NOW + later)
+        if n < 2:
+            attempt_submit(attempt=attempt, answers=wrong_answers(attempt), now=NOW + later)
+    clock.move_to(NOW + hours[2])
+    client = login(taker)
+    assert "Yours to take" in client.get(reverse("training:my_quizzes")).content.decode()  # open
+    attempt_submit(attempt=attempt, answers=wrong_answers(attempt), now=NOW + hours[2])
+    assert "Yours to take" not in client.get(reverse("training:my_quizzes")).content.decode()

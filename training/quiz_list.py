@@ -24,7 +24,7 @@ from training.models import Attempt, Attendance, TrainingSession
 class QuizOffer:
     session: TrainingSession
     attempts: list[Attempt]  # theirs in this session, oldest first
-    to_take: bool  # theirs to take now: attended, not passed, attempts left
+    to_take: bool  # theirs to take: attended, not passed, an attempt left or still open
     reasons: list[str] = field(default_factory=list)
 
 
@@ -62,8 +62,10 @@ def quiz_offers_for(person: Person, *, today: datetime.date) -> list[QuizOffer]:
         offers.append(QuizOffer(
             session=session,
             attempts=theirs,
-            to_take=(session.pk in attended and passed is None
-                     and len(theirs) < session.quiz.max_attempts),
+            to_take=(session.pk in attended and passed is None and (
+                len(theirs) < session.quiz.max_attempts
+                or any(a.submitted_at is None for a in theirs)  # the last one, still open
+            )),
             reasons=reasons,
         ))
     return offers
