@@ -246,3 +246,11 @@ def test_a_name_without_a_request_is_plain_and_escaped(operator):
     html = Template("{% load people_links %}{% person_link person %}").render(
         Context({"person": operator}))
     assert html == "&lt;b&gt;佐藤&lt;/b&gt;"
+
+
+def test_the_audit_trail_links_who_and_whose_records(clock, login, supervisor, operator,
+                                                     coordinator):
+    login(supervisor).get(reverse("people:person", args=[operator.pk]))
+    body = login(coordinator).get(reverse("audit:trail")).content.decode()
+    for person in (supervisor, operator):
+        assert f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>' in body
