@@ -140,7 +140,8 @@ def test_the_admin_menu_leads_back_to_the_site(admin_client):
         r'<script[^>]*type="application/json">(\{"modules".*?)</script>', body).group(1))
     [menu] = [m for m in props["modules"] if m["_type"] == "wagtail.sidebar.MainMenuModule"]
     items = [item["_args"][0] for item in menu["_args"][0]]
-    assert {"label": "サイトに戻る", "url": reverse("home")}.items() <= items[0].items()
+    assert items[0]["label"] == "サイトに戻る"
+    assert items[0]["url"].split("?")[0] == reverse("home")
 
 
 # A colleague's home
