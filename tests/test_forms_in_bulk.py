@@ -154,3 +154,4 @@ def test_the_scenario_editor_offers_the_steps_of_its_organisation_and_incident_t
     assert plan_step_choices_of(edit) == {"step-1", "step-2"}
     new = client.get("/admin/scenario/new/")  # the coordinator's own organisation's plan
     assert plan_step_choices_of(new) == {"step-1", "step-2", "step-m1"}
+

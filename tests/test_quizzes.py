@@ -726,3 +726,18 @@ def test_a_failing_submission_issues_no_certificate(session, taker):
     attempt_submit(attempt=attempt, answers=wrong_answers(attempt),
                    now=NOW + datetime.timedelta(minutes=3))
     assert not Certificate.objects.exists()
+
+
+def test_quiz_results_are_searched_by_name_kana_number_or_department(
+    clock, login, session, operator, colleague, other_supervisor, coordinator
+):
+    """Issue 15, point 8: a result list is searched (see also test_forms_in_bulk.py)."""
+    graded_attempts(session, [operator, colleague, other_supervisor])
+    client = login(coordinator)
+    url = reverse("training:quiz_results")
+    names = ("山田 花子", "佐藤 次郎", "鈴木 三郎")
+    for query, expected in [("山田", {"山田 花子"}), ("サトウ", {"佐藤 次郎"}),
+                            (other_supervisor.employee_number, {"鈴木 三郎"}),
+                            ("県北広域本部", {"山田 花子", "佐藤 次郎"})]:
+        body = client.get(url, {"q": query}).content.decode()
+        assert {name for name in names if name in body} == expected, query
