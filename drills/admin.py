@@ -28,6 +28,9 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from cms.blocks import INCIDENT_TYPES
+from config.params import as_id
+from drills.blocks import offer_plan_steps
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps
 from people.access import get_scenario_for, scenarios_for, scope_for
@@ -44,6 +47,9 @@ scenario_permission_policy = ScenarioPermissionPolicy(Scenario)
 register_permission_policy(Scenario, scenario_permission_policy)
 
 
+PROCEDURE_TYPES = {value for value, _label in INCIDENT_TYPES}
+
+
 class ScenarioForm(WagtailAdminModelForm):
     """Offers only the user's organisations, and checks what the blocks cannot check one by
     one: objective codes are unique, every expected action is for one of the scenario's
@@ -57,6 +63,25 @@ class ScenarioForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = scope_for(self.for_user).coordinated_organisations()
+        self._offer_plan_steps()
+
+    def _offer_plan_steps(self):
+        """Plan steps of the scenario's organisation and incident type only, as far as the
+        form knows them (sent back, or the scenario's own); a contact-tree drill has no
+        procedure of its own, so it is offered all of its organisation's steps."""
+        organisation_id = as_id(self.data.get("organisation")) if self.is_bound else None
+        incident_type = self.data.get("incident_type") if self.is_bound else None
+        if self.instance.pk:
+            organisation_id = organisation_id or self.instance.organisation_id
+            incident_type = incident_type or self.instance.incident_type
+        person = scope_for(self.for_user).person
+        if organisation_id is None and person is not None:
+            organisation_id = person.organisation_id  # a new scenario is usually one's own
+        chosen = [action["plan_step"] for inject in (self.instance.timeline or [])
+                  for action in inject.value["expected_actions"] if action["plan_step"]]
+        offer_plan_steps(self.fields["timeline"], organisation_id=organisation_id,
+                         incident_type=incident_type if incident_type in PROCEDURE_TYPES
+                         else None, chosen=chosen)
 
     def clean(self):
         cleaned = super().clean()

@@ -6,7 +6,9 @@ are edited together; scheduling a drill copies it into rows (drills.models), whi
 what the clock, the consoles and the scoring work on.
 """
 
+import copy
 import datetime
+import functools
 import re
 
 from django.core.exceptions import ValidationError
@@ -55,21 +57,49 @@ class OffsetBlock(blocks.CharBlock):
         return value.strip()
 
 
-def plan_step_choices():
-    """Every step of every published plan's procedures, to link an expected action to the
-    step it tests. Evaluated when the form is built, so new steps appear at once."""
+def plan_step_choices(*, organisation_id=None, incident_type=None, keep=()):
+    """The steps of published plans' procedures, to link an expected action to the step it
+    tests: of one organisation's plan and one incident type's procedure when given, and
+    the steps in `keep` (those already chosen) wherever they are. Evaluated when the form
+    is built, so new steps appear at once."""
     from cms.models import EmergencyPlanPage
 
+    plans = EmergencyPlanPage.objects.live().select_related("organisation")
+    if organisation_id is not None and not keep:
+        plans = plans.filter(organisation_id=organisation_id)
     choices = []
-    for plan in EmergencyPlanPage.objects.live().select_related("organisation"):
+    for plan in plans:
         for block in plan.body:
             if block.block_type != "procedure":
                 continue
+            wanted = (organisation_id in (None, plan.organisation_id)
+                      and incident_type in (None, block.value["incident_type"]))
             for number, step in enumerate(block.value["steps"].bound_blocks, start=1):
                 label = (f"{plan.organisation}: {block.value['title']} "
                          f"{number}. {step.value['action']}")
-                choices.append((step.id, label[:120]))
+                if wanted or step.id in keep:
+                    choices.append((step.id, label[:120]))
     return choices
+
+
+def offer_plan_steps(timeline_field, *, organisation_id, incident_type, chosen=()) -> None:
+    """Limit the "plan step it tests" choices of one scenario form's timeline to the
+    scenario's organisation and incident type (keeping the steps already `chosen`). The
+    blocks are shared by every form, so this form gets its own copy of them."""
+    from wagtail.blocks.base import BlockWidget
+
+    timeline = copy.deepcopy(timeline_field.block)
+    action = timeline.child_blocks["inject"].child_blocks["expected_actions"].child_block
+    old = action.child_blocks["plan_step"]
+    new = blocks.ChoiceBlock(
+        choices=functools.partial(plan_step_choices, organisation_id=organisation_id,
+                                  incident_type=incident_type, keep=tuple(chosen)),
+        required=False, label=old.label,
+    )
+    new.set_name("plan_step")
+    action.child_blocks["plan_step"] = new
+    timeline_field.block = timeline
+    timeline_field.widget = BlockWidget(timeline)
 
 
 class ObjectiveBlock(blocks.StructBlock):

@@ -81,6 +81,7 @@ def test_check_in_pass_the_quiz_download_verify_and_revoke(
     projector.goto(f"{live_server.url}/training/certificates/")
     projector.locator("#overseen-certificates").get_by_role("link", name="詳細・失効").click()
     projector.get_by_label("失効の理由").fill("受講者の取り違えが判明したため")
+    projector.locator("#revoke-confirm").check()  # irreversible: the box says so
     projector.get_by_role("button", name="失効させる").click()
     expect(projector.locator("#certificate-status")).to_have_text("失効")
 

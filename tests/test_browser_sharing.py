@@ -52,7 +52,13 @@ def test_brief_confirm_report_and_see_it_complete(
     coordinator_page = browser.new_context(accept_downloads=True).new_page()
     log_in(coordinator_page, live_server, "coordinator")
     coordinator_page.goto(f"{live_server.url}/training/sessions/{session.pk}/manage/")
-    coordinator_page.get_by_role("button", name="出欠を締め切り、伝達研修を開始する").click()
+    # Irreversible: not closed until the box saying what follows is ticked (issue 15, 6).
+    close = coordinator_page.locator("#attendance-close-form")
+    expect(close).to_contain_text("出欠が未記録の招待者1名は欠席として扱われます。")
+    close.get_by_role("button", name="出欠を締め切り、伝達研修を開始する").click()
+    expect(coordinator_page.locator(".messages")).to_have_count(0)  # the browser refused
+    coordinator_page.locator("#attendance-close-confirm").check()
+    close.get_by_role("button", name="出欠を締め切り、伝達研修を開始する").click()
     expect(coordinator_page.locator(".messages")).to_contain_text("欠席した職員1人")
 
     # The operator records that they briefed the colleague, with the session's material.
@@ -93,6 +99,8 @@ def test_brief_confirm_report_and_see_it_complete(
     expect(supervisor_page.locator(f"#person-{colleague.pk}")).to_contain_text("受領確認済み")
     supervisor_page.get_by_label("上記の職員一人ひとりについて、伝達を受けたことを確認しました。").check()
     supervisor_page.get_by_role("button", name="所属として確認する").click()
+    expect(supervisor_page.locator("#report-submit-form")).to_contain_text("出席1名、伝達済み1名")
+    supervisor_page.locator("#report-submit-confirm").check()
     supervisor_page.get_by_role("button", name="取りまとめ課へ報告を提出する").click()
     expect(supervisor_page.locator(".messages")).to_contain_text("報告を提出しました")
 

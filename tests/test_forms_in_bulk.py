@@ -117,3 +117,41 @@ def test_the_session_form_starts_with_the_users_organisation_and_tags_department
     assert client.post("/admin/trainingsession/new/", fields).status_code == 302
     session = prefecture.training_sessions.get()
     assert session.starts_at == datetime.datetime(2027, 1, 20, 13, 30, tzinfo=JST)
+
+
+def plan_step_choices_of(response):
+    timeline = response.context["form"].fields["timeline"].block
+    action = timeline.child_blocks["inject"].child_blocks["expected_actions"].child_block
+    return {value for value, _label in action.child_blocks["plan_step"].field.choices if value}
+
+
+def test_the_scenario_editor_offers_the_steps_of_its_organisation_and_incident_type(
+    login, home_page, plan, prefecture, city, coordinator
+):
+    from cms.models import EmergencyPlanPage
+    from drills.models import Scenario
+    from tests.conftest import PLAN_BODY
+    from tests.test_drill_authoring import with_scenario_permissions
+
+    malware = {"type": "procedure", "id": "proc-malware", "value": {
+        "incident_type": "malware", "title": "マルウェア感染", "summary": "", "steps": [
+            {"type": "item", "id": "step-m1", "value": {
+                "action": "端末をネットワークから切り離す", "responsible_role": "発見者",
+                "time_target_minutes": 5}}]}}
+    plan.body = [*PLAN_BODY, malware]
+    plan.save_revision().publish()
+    city_plan = home_page.add_child(instance=EmergencyPlanPage(
+        title="熊本市 緊急時対応計画書", slug="plan-431001", organisation=city,
+        required_for="id_holders", body=[{**PLAN_BODY[2], "id": "proc-city", "value": {
+            **PLAN_BODY[2]["value"], "steps": [{**PLAN_BODY[2]["value"]["steps"][0],
+                                                "id": "step-city"}]}}]))
+    city_plan.save_revision().publish()
+    scenario = Scenario.objects.create(organisation=prefecture, title="端末の紛失",
+                                       incident_type="lost_device", summary="…")
+    client = login(with_scenario_permissions(coordinator))
+
+    edit = client.get(f"/admin/scenario/edit/{scenario.pk}/")
+    assert plan_step_choices_of(edit) == {"step-1", "step-2"}
+    new = client.get("/admin/scenario/new/")  # the coordinator's own organisation's plan
+    assert plan_step_choices_of(new) == {"step-1", "step-2", "step-m1"}
+

@@ -599,8 +599,10 @@ for model, of in PEOPLE_OBJECTS.items():
     })
 # Anonymising a leaver (the colleague): the coordinators of their organisation, and
 # prefecture-wide ones, only; people.access answers 404 to everyone else.
+# The POST ticks the box every irreversible step asks for (templates/includes/irreversible.html).
 MATRIX["person:anonymise"] = Entry(lambda w: {"pk": w.colleague.pk},
-                                   admin(COORDINATOR, denied="404"))
+                                   admin(COORDINATOR, denied="404"),
+                                   data=lambda w: {"confirm": "on"})
 
 
 # The views that answer both GET and POST are posted to as well, after the GETs, with the

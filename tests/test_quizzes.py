@@ -906,3 +906,16 @@ def test_a_quiz_with_no_attempt_left_is_not_offered_to_take(clock, login, sessio
     assert "Yours to take" in client.get(reverse("training:my_quizzes")).content.decode()  # open
     attempt_submit(attempt=attempt, answers=wrong_answers(attempt), now=NOW + hours[2])
     assert "Yours to take" not in client.get(reverse("training:my_quizzes")).content.decode()
+def test_quiz_results_are_searched_by_name_kana_number_or_department(
+    clock, login, session, operator, colleague, other_supervisor, coordinator
+):
+    """Issue 15, point 8: a result list is searched (see also test_forms_in_bulk.py)."""
+    graded_attempts(session, [operator, colleague, other_supervisor])
+    client = login(coordinator)
+    url = reverse("training:quiz_results")
+    names = ("山田 花子", "佐藤 次郎", "鈴木 三郎")
+    for query, expected in [("山田", {"山田 花子"}), ("サトウ", {"佐藤 次郎"}),
+                            (other_supervisor.employee_number, {"鈴木 三郎"}),
+                            ("県北広域本部", {"山田 花子", "佐藤 次郎"})]:
+        body = client.get(url, {"q": query}).content.decode()
+        assert {name for name in names if name in body} == expected, query

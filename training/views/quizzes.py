@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -140,10 +141,17 @@ def quiz_results(request):
         attempts = attempts.filter(quiz=as_id(quiz_id))
     else:
         quiz_id = ""
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        attempts = attempts.filter(
+            Q(person__name__icontains=query) | Q(person__kana__icontains=query)
+            | Q(person__employee_number=query) | Q(person__department__name__icontains=query)
+        )
     page = Paginator(attempts, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "training/quizzes/results.html", {
         "page": page,
         "quiz_id": quiz_id,
+        "query": query,
         "analysable": Quiz.objects.filter(
             organisation__in=quiz_organisations_for(request.user)
         ).order_by("title"),
