@@ -104,7 +104,8 @@ def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None
     """(clock, injects): every inject with when it was or will be released; only the
     released ones addressed to `role_id` when it is given."""
     clock = Clock.of(drill)
-    injects = drill.injects.select_related("role", "release").order_by("offset", "order")
+    injects = (drill.injects.select_related("role", "release", "released_after")
+               .order_by("offset", "order"))
     if role_id is not None:
         injects = injects.filter(role=role_id)
     rows = []
@@ -225,11 +226,12 @@ def evaluation(drill: Drill):
 
 
 def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
-    """For each link of a contact-tree drill, in calling order: when it was released,
-    when the first person in the role it is addressed to acknowledged it, the time from
-    the release (`seconds`) and the time since the link before it acknowledged
-    (`link_seconds`): each link is only as quick as the call that reaches it."""
-    _clock, rows = timeline(drill, now)
+    """For each link of a contact-tree drill, in calling order: the drill time it was
+    released and the drill time the first person in the role it is addressed to
+    acknowledged it, the time from its release (`taken`) and the time since the link
+    before it acknowledged (`since_previous`): each link is only as quick as the call that
+    reaches it. Times are drill time, as on every console."""
+    clock, rows = timeline(drill, now)
     first_ack = {}
     for inject_id, acknowledged_at in InjectAcknowledgement.objects.filter(
         inject__drill=drill
@@ -243,16 +245,19 @@ def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
         called_at = previous or row.released_at
         timings.append({
             "inject": row.inject, "released_at": row.released_at,
+            "released_drill_time": row.released_drill_time,
             "acknowledged_at": acknowledged_at,
-            "seconds": _seconds_between(row.released_at, acknowledged_at),
-            "link_seconds": _seconds_between(called_at, acknowledged_at),
+            "acknowledged_drill_time": (clock.elapsed(acknowledged_at)
+                                        if acknowledged_at else None),
+            "taken": _between(row.released_at, acknowledged_at),
+            "since_previous": _between(called_at, acknowledged_at),
         })
         previous = acknowledged_at
     return timings
 
 
-def _seconds_between(start, end):
-    return int((end - start).total_seconds()) if start and end else None
+def _between(start, end):
+    return end - start if start and end else None
 
 
 def in_office_hours(moment: datetime.datetime | None) -> bool | None:

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from drills import runs
 from drills.consoles import participant_state
@@ -60,6 +61,13 @@ def test_scheduling_copies_the_chain(chain):
     assert links["第1報"].released_after is None
     assert links["第2報"].released_after == links["第1報"]
     assert links["第3報"].released_after == links["第2報"]
+
+
+def test_the_controller_sees_which_link_releases_each_chained_inject(
+        chain, coordinator, login):
+    page = login(coordinator).get(reverse("drills:control", args=[chain.pk])).content.decode()
+    assert "10:00<br><span class=\"note\">（「第1報」の受信確認で直ちに発出）" in page
+    assert "（「第2報」の受信確認で直ちに発出）" in page
 
 
 def test_an_acknowledgement_releases_the_next_link_at_once_and_only_it(chain):

@@ -70,6 +70,17 @@ def test_ratings_ticks_and_findings_are_refused_on_every_path_once_final(
     assert drill_score(Drill.objects.get(pk=ended.pk), now=at(42)).overall == score_before
 
 
+def test_the_evaluators_console_says_the_evaluation_is_frozen_and_offers_no_live_form(
+        ended, coordinator, evaluator, login):
+    client = login(evaluator)
+    before = client.get(reverse("drills:evaluate", args=[ended.pk])).content.decode()
+    assert 'id="evaluation-frozen"' not in before and "<fieldset class=\"plain\">" in before
+    report_finalise(drill=ended, by=coordinator, now=at(40))
+    after = client.get(reverse("drills:evaluate", args=[ended.pk])).content.decode()
+    assert 'id="evaluation-frozen"' in after and "第1版" in after
+    assert '<fieldset class="plain" disabled>' in after
+
+
 def test_a_rating_saved_while_the_report_renders_stops_the_finalise(
         ended, coordinator, evaluator, monkeypatch):
     rendering = reports.after_action_report_pdf

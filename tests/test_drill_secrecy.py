@@ -226,7 +226,7 @@ def test_contact_tree_timings_count_only_the_addressed_roles_acknowledgements(
     InjectAcknowledgement.objects.create(inject=link, participant=forger, acknowledged_at=at(0, 10))
     runs.inject_acknowledge(participant=addressee, inject=link, now=at(1, 30))
     timing = next(t for t in contact_tree_timings(drill, at(5)) if t["inject"] == link)
-    assert (timing["acknowledged_at"], timing["seconds"]) == (at(1, 30), 90)
+    assert (timing["acknowledged_at"], timing["taken"]) == (at(1, 30), datetime.timedelta(seconds=90))
 
 
 def test_the_services_refuse_another_roles_inject(running):

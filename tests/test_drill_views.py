@@ -215,5 +215,5 @@ def test_acknowledging_a_link_is_timed_for_the_controller(login, clock, prefectu
     player.post(reverse("drills:play", args=[drill.pk]), {"inject": link.pk, "acknowledge": "1"})
     page = login(coordinator).get(reverse("drills:control", args=[drill.pk])).content.decode()
     assert 'id="contact-tree"' in page
-    assert ">90<" in page  # seconds from the call to the acknowledgement
+    assert ">01:30<" in page  # from the call to the acknowledgement, in drill time
     assert "執務時間内" in page  # started on a Thursday at 10:00

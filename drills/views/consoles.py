@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.forms import confirmed, within_supported_years
 from config.params import as_id
-from drills import consoles, runs
+from drills import consoles, freeze, runs
 from drills.clock import format_drill_time
 from drills.improvements import retestable_items
 from drills.models import (
@@ -241,6 +241,7 @@ def evaluate(request, pk):
         "console_texts": consoles.console_texts(),
         "clock": consoles.clock_json(clock, now),
         "objectives": objectives,
+        "final": freeze.current_report_of(drill),
         "log": log,
         "ratings": ObjectiveRating.Rating.choices,
         "poll_seconds": consoles.POLL_SECONDS,
