@@ -217,6 +217,13 @@ def test_the_sharing_department_page_links_each_name_to_the_persons_record(
     assert f'<a href="{reverse("people:person", args=[colleague.pk])}">{colleague.name}</a>' in body
 
 
+def test_the_session_roster_links_each_invitees_name(login, closed_session, colleague,
+                                                     coordinator):
+    body = login(coordinator).get(
+        reverse("training:session_manage", args=[closed_session.pk])).content.decode()
+    assert f'<a href="{reverse("people:person", args=[colleague.pk])}">{colleague.name}</a>' in body
+
+
 def test_the_department_reading_list_links_names(
     clock, login, plan, operator, supervisor
 ):
