@@ -94,6 +94,23 @@ def test_one_colleague_who_cannot_be_recorded_stops_the_whole_selection(
         "記録する職員にチェックを入れてください。"]
 
 
+def test_on_behalf_recording_offers_only_colleagues_who_have_not_acknowledged(
+    clock, login, plan, operator, colleague, supervisor
+):
+    acknowledge(colleague, plan)
+    client = login(supervisor)
+    url = reverse("training:department_reading", args=[operator.department_id])
+    page = client.get(url).content.decode()
+    form = page[page.index(f'id="record-on-behalf-{plan.pk}"'):]
+    form = form[:form.index("</form>")]
+    assert f'name="person" value="{operator.pk}"' in form
+    assert f'name="person" value="{colleague.pk}"' not in form  # it would be refused
+
+    acknowledge(operator, plan)
+    page = client.get(url).content.decode()
+    assert f'id="record-on-behalf-{plan.pk}"' not in page and 'id="nothing-to-record"' in page
+
+
 def test_the_session_form_starts_with_the_users_organisation_and_tags_departments(
     clock, login, prefecture, city, coordinator, department_a, city_department
 ):

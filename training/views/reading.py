@@ -129,8 +129,16 @@ def department_reading(request, pk):
         return redirect("training:department_reading", pk=department.pk)
 
     pages, rows = required_reading.department_status(people, today=today)
+    # On-behalf recording is offered only where it can succeed: for each page, the
+    # colleagues who must read it and have not acknowledged its current version.
+    still_open = [
+        (page, [person for person, obligations in rows
+                if obligations[column] is not None and not obligations[column].is_done])
+        for column, page in enumerate(pages)
+    ]
     return render(request, "training/department_reading.html", {
         "department": department, "pages": pages, "rows": rows,
+        "still_open": [(page, people) for page, people in still_open if people],
     })
 
 
