@@ -61,3 +61,14 @@ def test_the_production_settings_give_a_test_run_no_key_of_their_own():
 def test_the_suite_runs_on_the_test_settings(settings):
     assert settings.SETTINGS_MODULE == "tests.settings"
     assert settings.SECRET_KEY == "insecure-test-key-never-use-in-production"
+
+
+def test_smtp_gives_up_on_a_hanging_relay_after_a_timeout():
+    read = ("from django.conf import settings; "
+            "print(settings.EMAIL_BACKEND, settings.EMAIL_TIMEOUT)")
+    result = manage("shell", "-c", read, EMAIL_HOST="relay.example.lg.jp", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["django.core.mail.backends.smtp.EmailBackend", "10"]
+    result = manage("shell", "-c", read, EMAIL_HOST="relay.example.lg.jp", EMAIL_TIMEOUT="3",
+                    **PRODUCTION)
+    assert result.stdout.split()[-1] == "3"
