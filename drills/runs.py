@@ -240,17 +240,23 @@ def releases_record(*, drill: Drill, now: datetime.datetime) -> list[DrillInject
         due_at = clock.due_at(inject.offset, now)
         if due_at is None:
             continue
-        try:
-            with transaction.atomic():
-                InjectRelease.objects.create(
-                    inject=inject, kind=InjectRelease.Kind.SCHEDULED, released_at=due_at,
-                    recorded_at=now,
-                )
-                _notify(inject)
-        except IntegrityError:
-            continue
-        recorded.append(inject)
+        if _release_once(inject, InjectRelease.Kind.SCHEDULED, released_at=due_at, now=now):
+            recorded.append(inject)
     return recorded
+
+
+def _release_once(inject: DrillInject, kind, *, released_at, now) -> bool:
+    """Record the inject's release and notify its role, unless another worker or another
+    acknowledgement recorded it first: the one-to-one key on the release lets one
+    through. Returns whether this call recorded it."""
+    try:
+        with transaction.atomic():
+            InjectRelease.objects.create(inject=inject, kind=kind, released_at=released_at,
+                                         recorded_at=now)
+            _notify(inject)
+    except IntegrityError:
+        return False
+    return True
 
 
 def next_due_at(drill: Drill, now: datetime.datetime) -> datetime.datetime | None:
@@ -395,16 +401,8 @@ def chained_releases_record(*, inject: DrillInject, clock: Clock,
     for chained in inject.chained.filter(release__isnull=True).select_related("role", "drill"):
         if is_released(chained, clock, now):
             continue
-        try:
-            with transaction.atomic():
-                InjectRelease.objects.create(
-                    inject=chained, kind=InjectRelease.Kind.CHAINED, released_at=now,
-                    recorded_at=now,
-                )
-        except IntegrityError:
-            continue
-        _notify(chained)
-        recorded.append(chained)
+        if _release_once(chained, InjectRelease.Kind.CHAINED, released_at=now, now=now):
+            recorded.append(chained)
     return recorded
 
 

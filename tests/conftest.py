@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
 from django_q.tasks import async_task, result
 
@@ -407,3 +408,19 @@ def sqlite_flush_sets_the_audit_triggers_aside():
     DatabaseOperations.sql_flush = flush_around_the_triggers
     yield
     DatabaseOperations.sql_flush = sql_flush
+
+
+def class_views_without_arguments(resolver=None, prefix=""):
+    """(address, view callback, view class) of every class-based view whose URL takes no
+    argument: for tests that must cover every view of a kind, including ones added later."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from class_views_without_arguments(pattern, route)
+        elif isinstance(pattern, URLPattern) and not pattern.pattern.regex.groups:
+            view_class = getattr(pattern.callback, "view_class", None)
+            if view_class is not None:
+                address = "/" + route.lstrip("^").replace("\\Z", "").replace("$", "")
+                yield address, pattern.callback, view_class
+

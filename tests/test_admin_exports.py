@@ -11,27 +11,20 @@ import io
 
 import openpyxl
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from people.models import RoleAssignment
+from tests.conftest import class_views_without_arguments
 
 
-def export_urls(resolver=None, prefix=""):
+def export_urls():
     """(address, list_export) of every URL without arguments whose view exports."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from export_urls(pattern, route)
-        elif isinstance(pattern, URLPattern) and not pattern.pattern.regex.groups:
-            view_class = getattr(pattern.callback, "view_class", None)
-            if view_class is None or not issubclass(view_class, SpreadsheetExportMixin):
-                continue
-            columns = getattr(pattern.callback, "view_initkwargs", {}).get(
-                "list_export", view_class.list_export)
+    for address, callback, view_class in class_views_without_arguments():
+        if issubclass(view_class, SpreadsheetExportMixin):
+            columns = getattr(callback, "view_initkwargs", {}).get("list_export",
+                                                                  view_class.list_export)
             if columns:
-                yield "/" + route.lstrip("^").replace("\\Z", "").replace("$", ""), columns
+                yield address, columns
 
 
 def test_the_walk_finds_our_viewsets_and_wagtails_reports(db):

@@ -7,24 +7,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.admin.views.generic import CreateView
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
+
+from tests.conftest import class_views_without_arguments
 
 JST = ZoneInfo("Asia/Tokyo")
 
 
-def create_urls(resolver=None, prefix=""):
+def create_urls():
     """Every admin address without arguments whose view is a Wagtail create view."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            yield from create_urls(pattern, route)
-        elif isinstance(pattern, URLPattern) and not pattern.pattern.regex.groups:
-            view_class = getattr(pattern.callback, "view_class", None)
-            if view_class is not None and issubclass(view_class, CreateView):
-                yield "/" + route.lstrip("^").replace("\\Z", "").replace("$", "")
+    for address, _callback, view_class in class_views_without_arguments():
+        if issubclass(view_class, CreateView):
+            yield address
 
 
 def test_every_admin_date_field_has_wagtails_picker(client, coordinator):
