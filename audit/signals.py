@@ -12,7 +12,7 @@ from wagtail.models import ModelLogEntry, PageLogEntry
 
 from audit.models import AuditEvent
 from audit.trail import current_request, event
-from config.middleware import client_address
+from core.middleware import client_address
 from people.models import IdGrant, Person, RoleAssignment
 
 

@@ -26,7 +26,7 @@ from django.core.cache import cache
 
 from audit import chain
 from audit.models import AuditEvent
-from config.middleware import client_address
+from core.middleware import client_address
 from people.access import scope_for
 from people.models import Department, Person
 from people.personal_records import PAGES, Read

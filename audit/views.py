@@ -26,8 +26,8 @@ from audit import reviews
 from audit.models import AuditEvent, AuditFinding, AuditReview, AuditReviewItem
 from audit.reviews import local_midnight
 from audit.trail import record
-from config.exports import spreadsheet_response
-from config.forms import within_supported_years
+from core.exports import spreadsheet_response
+from core.forms import within_supported_years
 from people.access import (
     audit_events_for,
     audit_organisations_for,

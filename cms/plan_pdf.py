@@ -1,6 +1,6 @@
 """The emergency response plan as a PDF, for the binder handed out at training.
 
-Set in the embedded Japanese font (config.pdf), with a table of contents, the contact tree
+Set in the embedded Japanese font (core.pdf), with a table of contents, the contact tree
 as a table, each procedure as a numbered table of steps with its time targets, and the
 plan's version and publication date in every page's footer.
 """
@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from wagtail.models import PageLogEntry
 
-from config import pdf
+from core import pdf
 
 TABLE_STYLE = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a96a3")),

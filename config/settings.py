@@ -68,7 +68,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TEST
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "core",
     "people",
+    "directory",
     "cms",
     "training",
     "drills",
@@ -104,17 +106,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, straight from gunicorn
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.SessionRenewalMiddleware",
-    "config.middleware.JapaneseFirstLocaleMiddleware",
+    "core.middleware.SessionRenewalMiddleware",
+    "core.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.RefuseOversizedBodyMiddleware",
-    "config.middleware.RefuseNulMiddleware",
-    "config.ratelimit.FailureRateLimitMiddleware",
+    "core.middleware.RefuseOversizedBodyMiddleware",
+    "core.middleware.RefuseNulMiddleware",
+    "core.ratelimit.FailureRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, with the admin's
+    "core.middleware.ContentSecurityPolicyMiddleware",  # django-csp's, with the admin's
     "audit.trail.AuditContextMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
@@ -138,7 +140,7 @@ TEMPLATES = [
                 "people.context_processors.scope",
             ],
             # `percent` in every template without a {% load %}: one way to show a percentage.
-            "builtins": ["config.numbers"],
+            "builtins": ["core.numbers"],
         },
     },
 ]
@@ -232,7 +234,7 @@ MAX_REQUEST_BODY_BYTES = 21 * 1024 * 1024
 # with the header X-Healthz-Token: HEALTHZ_TOKEN; without a token, to nobody.
 HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 
-# Spreadsheet uploads (config.spreadsheets): the most rows and columns read from one file
+# Spreadsheet uploads (core.spreadsheets): the most rows and columns read from one file
 # (a prefecture's whole staff fits), the most filled cells, and how far an XLSX workbook may unpack.
 SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 60_000)
 SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 50)
@@ -245,7 +247,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login limits (django-axes with config.lockout.LoginLimits; README "Security model"):
+# Login limits (django-axes with core.lockout.LoginLimits; README "Security model"):
 # - AXES_FAILURE_LIMIT wrong passwords for one user name from one address refuse that
 #   pair for AXES_COOLOFF_MINUTES, even with the right password (each attempt meanwhile
 #   starts the wait again; `manage.py axes_reset` lifts a lockout);
@@ -255,13 +257,13 @@ LOGOUT_REDIRECT_URL = "login"
 #   one attempt per AXES_USERNAME_RETRY_SECONDS from addresses it never logged in from
 #   (guessing from many computers), without locking the owner out of their own.
 # The attempts live in the database, so the counts survive restarts and are shared by
-# every gunicorn worker. The client address is config.middleware.client_address: behind a
+# every gunicorn worker. The client address is core.middleware.client_address: behind a
 # proxy without TRUSTED_PROXY_COUNT every client shares the proxy's address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: it refuses a locked-out login
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "config.lockout.LoginLimits"
+AXES_HANDLER = "core.lockout.LoginLimits"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
 AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 10)
@@ -269,7 +271,7 @@ AXES_USERNAME_RETRY_SECONDS = env_int("AXES_USERNAME_RETRY_SECONDS", 60)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_address"
 # Not its start-up banner on every command and worker; failures and lockouts are logged.
 AXES_VERBOSE = False
 
@@ -279,7 +281,7 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Public forms that take a code: at most this many failed requests (answered 400 or more)
-# from one address per this many seconds (config.ratelimit).
+# from one address per this many seconds (core.ratelimit).
 FAILURE_RATE_LIMITS = {
     "drills:join": (env_int("JOIN_FAILURE_LIMIT", 20), 600),
     "verify:form": (env_int("VERIFY_FAILURE_LIMIT", 30), 600),
@@ -291,7 +293,7 @@ FAILURE_RATE_LIMITS = {
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # Sessions end after SESSION_IDLE_MINUTES without a request: requests renew the session,
-# at most once a minute (config.middleware.SessionRenewalMiddleware). However busy, a
+# at most once a minute (core.middleware.SessionRenewalMiddleware). However busy, a
 # session ends SESSION_ABSOLUTE_HOURS after it began (the log-in): a stolen session
 # cookie is not good for ever.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -308,8 +310,8 @@ TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-# Dates typed as in Japan (2027/01/20 13:30) are accepted by every form: config/formats.
-FORMAT_MODULE_PATH = ["config.formats"]
+# Dates typed as in Japan (2027/01/20 13:30) are accepted by every form: core/formats.
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "/static/"
 # `collectstatic` gathers the static files here; WhiteNoise serves them from gunicorn.
@@ -383,7 +385,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-# The Wagtail admin (/admin/, config.middleware.ContentSecurityPolicyMiddleware), as far
+# The Wagtail admin (/admin/, core.middleware.ContentSecurityPolicyMiddleware), as far
 # as Wagtail 8 allows, checked in a real browser on the dashboard, the page explorer and
 # the page editor (tests/test_browser_admin_csp.py): everything from this site only, so
 # a script that did get in could send nothing elsewhere (connect-src, img-src, form-action

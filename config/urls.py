@@ -10,7 +10,7 @@ import cms.views
 import training.views.certificates
 from audit.admin_history import ScopedLogEntriesView
 from config import views
-from config.forms import LoginForm
+from core.forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("people/", include("people.urls")),
+    path("people/", include("directory.urls")),
     path("training/", include("training.urls")),
     path("drills/", include("drills.urls")),
     path("audit/", include("audit.views")),

@@ -29,7 +29,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from cms.blocks import INCIDENT_TYPES
-from config.params import as_id
+from core.params import as_id
 from drills.blocks import offer_plan_steps
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps

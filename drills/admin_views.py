@@ -4,7 +4,7 @@ the timeline's spreadsheet import and export, and a contact-tree scenario from a
 The import has two steps, as the roster import does. The preview writes nothing and lists
 every change. Appending is confirmed with a button; replacing the timeline cannot be
 undone, so it asks with the site's one confirmation (templates/includes/irreversible.html,
-config.forms.confirmed) and writes nothing without the box ticked. The
+core.forms.confirmed) and writes nothing without the box ticked. The
 confirm step trusts nothing from the browser but a token: the uploaded file waits on the
 server in import-export's temp-folder storage, named in the coordinator's own session with
 the scenario it is for, and `timeline_import` reads and checks it again from scratch
@@ -30,8 +30,8 @@ from wagtail.log_actions import log
 
 from audit import trail
 from audit.models import AuditEvent
-from config.exports import CONTENT_TYPES
-from config.forms import PageChoiceField, confirmed
+from core.exports import CONTENT_TYPES
+from core.forms import PageChoiceField, confirmed
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
 from drills.scenarios import DEFAULT_MINUTES_PER_LINK, contact_tree_scenario, plan_contacts

@@ -40,7 +40,7 @@ from django.utils.translation import ngettext
 from wagtail.models import Page, PageLogEntry
 
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
-from config.mail import bilingual_email
+from core.mail import bilingual_email
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
 from people.models import Person, RoleAssignment
 from training.reading import baselines

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 
-from config.pdf import japanese_font, render_pdf, styles
+from core.pdf import japanese_font, render_pdf, styles
 from drills import report_sections as sections
 from drills.clock import Clock
 from drills.freeze import current_report_of, refuse_when_final

@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, Spacer
 
-from config.pdf import japanese_font, render_pdf, styles
+from core.pdf import japanese_font, render_pdf, styles
 from drills import report_sections as sections
 from drills.improvements import items_of_drill
 from drills.models import AfterActionReport

@@ -20,8 +20,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from config.numbers import percent
-from config.pdf import japanese_font
+from core.numbers import percent
+from core.pdf import japanese_font
 from drills.clock import format_drill_time
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating

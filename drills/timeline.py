@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config import exports
+from core import exports
 from drills.blocks import CHANNELS, format_offset, parse_offset, plan_step_choices
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps
@@ -142,7 +142,7 @@ def timeline_rows(scenario: Scenario) -> tablib.Dataset:
 
 def timeline_csv(scenario: Scenario) -> bytes:
     """CSV that Excel opens as UTF-8; a cell such as +0:05 or =... is written '+0:05 so
-    that Excel keeps it as text (config.exports), and the import reads it back as +0:05."""
+    that Excel keeps it as text (core.exports), and the import reads it back as +0:05."""
     return exports.csv_bytes(timeline_rows(scenario))
 
 

@@ -18,12 +18,12 @@ class OpsConfig(AppConfig):
         post_migrate.connect(create_cache_table, dispatch_uid="ops.create_cache_table")
         # Connected here rather than where the middleware is loaded, which is only at the
         # first request: a login before it (a test client's force_login) must count too.
-        from config.middleware import SessionRenewalMiddleware
+        from core.middleware import SessionRenewalMiddleware
 
         user_logged_in.connect(SessionRenewalMiddleware.renewed_on_login,
                                dispatch_uid="ops.session_renewed_on_login")
         # Wagtail's admin downloads, its own reports included, write no formula cells.
-        from config.exports import guard_wagtail_exports
+        from core.exports import guard_wagtail_exports
 
         guard_wagtail_exports()
         if settings.DEBUG and not settings.DEBUG_PAGES:

@@ -58,7 +58,7 @@ def export(model, id_argument="pk", **options):
 # recorded once in this span, which a review of the trail can still tell apart.
 POLL_RECORDED_EVERY = datetime.timedelta(minutes=10)
 
-# The Wagtail admin's viewsets of personal records (people.wagtail_hooks,
+# The Wagtail admin's viewsets of personal records (directory.wagtail_hooks,
 # training.wagtail_hooks).
 ADMIN_MODELS = {
     "person": "people.Person", "idgrant": "people.IdGrant",
@@ -67,7 +67,7 @@ ADMIN_MODELS = {
 }
 
 PAGES: dict[str, PersonalRecords] = {
-    # The staff directory and one person's page (people.views records the latter itself).
+    # The staff directory and one person's page (directory.views records the latter itself).
     "people:directory": listing("people.Person"),
     "people:person": record("people.Person", subject="pk"),
     # Required reading: a department's status.

@@ -1,6 +1,6 @@
 """Forms as people fill them (issue 15, point 8): every date of the Wagtail admin has
 Wagtail's picker, and dates typed as in Japan (2027/01/20 13:30) are accepted there and
-on the site's own forms (config/formats)."""
+on the site's own forms (core/formats)."""
 
 import datetime
 from zoneinfo import ZoneInfo

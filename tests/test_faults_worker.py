@@ -17,7 +17,7 @@ What holds, precisely:
   once, and only once its mail was handed over; the mail goes out at least once (given
   a later run: the retry, or the next day's) and twice only if the worker dies, or the
   commit fails, after the mail was handed over and before the commit; the copy then
-  carries the same Message-ID (config.mail), by which it can be dropped. A worker killed
+  carries the same Message-ID (core.mail), by which it can be dropped. A worker killed
   anywhere else sends nothing twice.
 - A task queued with the Redis broker in the moment after a cluster died can be lost as
   well: until Redis sees that cluster's connection close, its pending BLPOP takes it.

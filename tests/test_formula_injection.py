@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.log_actions import log
 
-from config.exports import csv_bytes, neutralised, spreadsheet_response, xlsx_bytes
+from core.exports import csv_bytes, neutralised, spreadsheet_response, xlsx_bytes
 from drills.timeline import timeline_csv, timeline_import, timeline_xlsx
 from people.models import Person
 from tests.test_audit import event

@@ -77,7 +77,7 @@ def ended(playing, clock):
 # Scheduling
 
 
-# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: config.forms.within_supported_years refuses it (tested below).
+# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: core.forms.within_supported_years refuses it (tested below).
 @given(choice=st.one_of(st.just("real"), NUMBERS),
        scheduled_for=st.one_of(st.just("2026-12-01T10:00"), datetime_strategy().filter(
            lambda text: not text.startswith("0001-01-01"))),
@@ -362,7 +362,7 @@ def test_report_findings(login, ended, coordinator, strengths, areas):
 
 
 @needs_pdftotext
-# Without NUL: no request holding it reaches a view (config.middleware.RefuseNulMiddleware).
+# Without NUL: no request holding it reaches a view (core.middleware.RefuseNulMiddleware).
 @given(text=TEXT.filter(lambda text: 0 < len(text.strip()) <= 300 and "\x00" not in text))
 @FUZZ
 def test_report_pdf_prints_typed_text_literally(ended, coordinator, text):

@@ -216,7 +216,7 @@ def refused(response):
 
 def refused_for_nul(response):
     """Whether the request held a NUL character, and so was refused whole with a 400 page
-    before any view ran (config.middleware.RefuseNulMiddleware)."""
+    before any view ran (core.middleware.RefuseNulMiddleware)."""
     request = response.wsgi_request
     held_nul = any("\x00" in key or any("\x00" in value for value in values)
                    for data in (request.GET, request.POST) for key, values in data.lists())

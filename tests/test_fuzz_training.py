@@ -641,7 +641,7 @@ def test_the_plan_pdf_prints_markup_in_headings_as_text(clock, login, home_page,
 # The admin's session form (the Wagtail admin's own page editing is left out)
 
 
-# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: config.forms.within_supported_years refuses it (tested below).
+# 0001-01-01 before 09:00 in Tokyo is before year 1 in UTC: core.forms.within_supported_years refuses it (tested below).
 NOT_YEAR_ONE = DATETIMES.filter(lambda text: not text.startswith("0001-01-01"))
 
 

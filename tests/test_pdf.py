@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from reportlab.platypus import Paragraph
 
-from config import pdf
+from core import pdf
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("pdftotext"), reason="needs poppler-utils (apt-get install poppler-utils)"
@@ -53,7 +53,7 @@ def test_it_embeds_ipaex_gothic_and_its_text_extracts_back(tmp_path, settings):
 
 def test_without_the_font_it_falls_back_to_the_cid_font_and_says_so(tmp_path, settings, caplog):
     settings.PDF_FONT_PATH = str(tmp_path / "missing.ttf")
-    with caplog.at_level(logging.WARNING, logger="config.pdf"):
+    with caplog.at_level(logging.WARNING, logger="core.pdf"):
         path = write_sample(tmp_path)
     fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True).stdout
 

@@ -1,4 +1,4 @@
-"""One way to show a percentage (config.numbers): 90%, not 90.00%, on pages, in PDFs and
+"""One way to show a percentage (core.numbers): 90%, not 90.00%, on pages, in PDFs and
 in spreadsheets, checked against worked examples."""
 
 import io
@@ -11,8 +11,8 @@ import tablib
 from django.conf import settings
 from django.template import Context, Template
 
-from config.exports import csv_bytes, xlsx_bytes
-from config.numbers import Percent, percent
+from core.exports import csv_bytes, xlsx_bytes
+from core.numbers import Percent, percent
 
 
 @pytest.mark.parametrize("part, whole, shown", [

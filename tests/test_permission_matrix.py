@@ -574,7 +574,7 @@ for view in ["edit", "delete", "history", "history_results", "usage"]:
     MATRIX[f"attendance:{view}"] = Entry(attendance, admin(set()))
 
 # Wagtail admin: the people viewsets span every organisation, so only prefecture-wide
-# users may use them (people.wagtail_hooks.PrefectureWidePermissionPolicy), with the
+# users may use them (directory.wagtail_hooks.PrefectureWidePermissionPolicy), with the
 # permissions the demo gives coordinators: organisations are fixed (view only), and
 # nobody deletes but a role, which ends that way.
 PEOPLE_OBJECTS = {

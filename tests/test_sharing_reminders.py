@@ -180,7 +180,7 @@ def test_a_message_sent_again_after_its_notices_were_lost_keeps_its_message_id(
 ):
     """As when a worker dies after the mail server took the messages and before the
     commit: the next run sends them again under the same Message-IDs, by which the copy
-    can be dropped (config.mail)."""
+    can be dropped (core.mail)."""
     with_email(operator, colleague)
     run_on(clock, datetime.date(2026, 12, 19))
     first = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}

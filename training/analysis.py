@@ -39,7 +39,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext as _
 
-from config.numbers import percent
+from core.numbers import percent
 from people.models import Person
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz
 

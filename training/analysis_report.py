@@ -5,7 +5,7 @@ the facility, with the too-hard and too-easy limits marked, and one bar per choi
 the share of the attempts that picked it. Its text alternative says the same in words,
 and the table beside it holds every figure.
 
-The spreadsheet goes through the site's one export pipeline (config.exports): one row
+The spreadsheet goes through the site's one export pipeline (core.exports): one row
 per choice of each question, with the question's figures and flags repeated, so that a
 coordinator can sort and filter it.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import tablib
 from django.utils.translation import gettext as _
 
-from config.numbers import Percent, percent
+from core.numbers import Percent, percent
 from training.analysis import TOO_EASY_ABOVE, TOO_HARD_BELOW, ItemAnalysis, QuizAnalysis
 
 LABEL_WIDTH = 80  # px left of the bars, for "正答率" and "選択肢 1 ✓"

@@ -28,8 +28,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from config import pdf
-from config.mail import bilingual_email
+from core import pdf
+from core.mail import bilingual_email
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cms.models import EmergencyPlanPage
-from config.numbers import percent
+from core.numbers import percent
 from people.fiscal import fiscal_year_of
 from people.models import Person
 from training.models import Attempt, Attendance, Certificate, Invitation

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from config.numbers import percent
+from core.numbers import percent
 from people.fiscal import fiscal_year_of
 from people.models import Person
 from training.models import Attempt, Attendance, TrainingSession

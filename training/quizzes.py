@@ -29,7 +29,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.params import as_id
+from core.params import as_id
 from people.models import Person
 from training.certificates import certificate_issue_if_earned
 from training.models import (

@@ -17,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from config.pdf import japanese_font, render_pdf, styles
+from core.pdf import japanese_font, render_pdf, styles
 from training.models import TrainingSession
 from training.sessions import ATTENDANCE, EMPLOYEE_NUMBER, NOTE, STATUS_WORDS, roster_rows
 

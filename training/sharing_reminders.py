@@ -45,7 +45,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual_email, in_each_language
+from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual_email, in_each_language
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (

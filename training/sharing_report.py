@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from config.pdf import japanese_font, render_pdf, styles
+from core.pdf import japanese_font, render_pdf, styles
 from training.models import DepartmentReport
 from training.sharing import DepartmentStatus, Stage, StatusRow
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from config.forms import confirmed, within_supported_years
-from config.params import as_id
+from core.forms import confirmed, within_supported_years
+from core.params import as_id
 from drills import consoles, freeze, runs
 from drills.clock import format_drill_time
 from drills.improvements import retestable_items

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from wagtail.models import Page
 
-from config.forms import PageChoiceField
-from config.params import as_id
+from core.forms import PageChoiceField
+from core.params import as_id
 from drills import improvements
 from drills.models import DrillObjective, ImprovementItem
 from people.access import (

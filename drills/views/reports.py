@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import trail
 from audit.models import AuditEvent
-from config.forms import confirmed
-from config.params import as_id
+from core.forms import confirmed
+from core.params import as_id
 from drills import report as reports
 from drills import report_copies, report_links
 from drills.clock import Clock

@@ -1,7 +1,7 @@
 """The roster import: departments (所属), staff (職員) and operator-ID grants (照合ID付与).
 
 Coordinators upload the rosters they keep in Excel. `roster_import` is the one entry
-point, for the admin views (people.admin_views) and the benchmark alike: `files` reads
+point, for the admin views (directory.admin_views) and the benchmark alike: `files` reads
 the file, `resources` checks its rows against the database with import-export, and this
 module decides whether to write.
 """

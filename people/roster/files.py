@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
-from config import spreadsheets
+from core import spreadsheets
 
 # The reader adds this column to every row: the row's line in the file, for messages.
 LINE = "#line"
@@ -90,7 +90,7 @@ class Sheet:
 
 def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None) -> Sheet:
     """The header and rows of a CSV or XLSX file; blank rows are left out. Every reader
-    of an uploaded spreadsheet comes here, so the limits of config.spreadsheets (at most
+    of an uploaded spreadsheet comes here, so the limits of core.spreadsheets (at most
     `max_rows`, by default SPREADSHEET_MAX_ROWS) hold for them all."""
     try:
         if content.startswith(XLSX_SIGNATURE):

@@ -27,7 +27,7 @@ from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
 from cms.models import modules_open_to
-from config.forms import within_supported_years
+from core.forms import within_supported_years
 from people.access import managed_sessions_for, scope_for
 from people.models import Department, Organisation
 from training.models import Attendance, Quiz, TrainingSession
@@ -75,7 +75,7 @@ class TrainingSessionForm(WagtailAdminModelForm):
         ]
         widgets = {
             # Wagtail's picker; it writes 2027-01-20 13:30, and 2027/01/20 13:30 typed by
-            # hand is read too (config/formats).
+            # hand is read too (core/formats).
             "starts_at": AdminDateTimeInput,
             "ends_at": AdminDateTimeInput,
             "departments": DepartmentCheckboxes,

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.numbers import Percent, percent
+from core.numbers import Percent, percent
 
 
 class Question(models.Model):

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit import trail
 from audit.models import AuditEvent
-from config.forms import confirmed
-from config.params import as_id
+from core.forms import confirmed
+from core.params import as_id
 from people.access import (
     certificates_for,
     get_certificate_for,

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import trail
 from audit.models import AuditEvent
-from config.exports import spreadsheet_response
-from config.params import as_id
+from core.exports import spreadsheet_response
+from core.params import as_id
 from people.access import (
     attempts_visible_to,
     get_attempt_for,

@@ -12,7 +12,7 @@ from wagtail.models import Page
 
 from audit import trail
 from audit.models import AuditEvent
-from config.params import as_id
+from core.params import as_id
 from people.access import get_overseen_department_for, scope_for
 from people.fiscal import fiscal_year_of
 from training import reading as required_reading

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import trail
 from audit.models import AuditEvent
-from config.exports import spreadsheet_response
-from config.forms import confirmed
-from config.params import as_id
+from core.exports import spreadsheet_response
+from core.forms import confirmed
+from core.params import as_id
 from people.access import (
     dashboard_sharings_for,
     get_coordinated_organisation_for,

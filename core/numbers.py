@@ -2,7 +2,7 @@
 
 Pages use the `percent` template filter (a built-in of every template, see
 settings.TEMPLATES), PDFs and messages call `percent()`, and spreadsheets get a `Percent`
-value, which config.exports writes as text in CSV ("90%", which Excel and LibreOffice
+value, which core.exports writes as text in CSV ("90%", which Excel and LibreOffice
 read back as the number 0.9) and as a number with a percentage format in XLSX, so a
 column of scores can still be averaged.
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 
-from config.params import as_id
+from core.params import as_id
 
 
 class LoginForm(AuthenticationForm):

@@ -27,7 +27,7 @@ from import_export.tmp_storages import TempFolderStorage
 
 from audit import trail
 from audit.models import AuditEvent
-from config.forms import confirmed
+from core.forms import confirmed
 from people.access import get_anonymisable_person_for, require_roster_manager, scope_for
 from people.lifecycle import anonymisation_preview, person_anonymise
 from people.roster import (

@@ -23,7 +23,7 @@ from wagtail.permissions import register_permission_policy
 from audit import trail
 from audit.admin_exports import AuditedExportMixin
 from audit.models import AuditEvent
-from people import admin_views
+from directory import admin_views
 from people.access import scope_for
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
 

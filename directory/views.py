@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit import trail
 from audit.models import AuditEvent
-from config.params import as_id
+from core.params import as_id
 from people.access import get_person_for, may_anonymise, scope_for
 from people.fiscal import fiscal_year_of
 from people.models import Department

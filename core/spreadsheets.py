@@ -10,7 +10,7 @@ a sheet need not declare any or may declare too few, every row is read at most
 `max_columns` + 1 wide and reading stops at the first row with a value past `max_rows`.
 A CSV file is held to the same rows and columns.
 
-The readers also take off the apostrophe that config.exports puts before a CSV cell that
+The readers also take off the apostrophe that core.exports puts before a CSV cell that
 a spreadsheet would take for a formula, so an export read back by its import gives the
 same text.
 """
@@ -21,7 +21,7 @@ import zipfile
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from config.exports import FORMULA_STARTS, QUOTE
+from core.exports import FORMULA_STARTS, QUOTE
 
 
 class SpreadsheetRefused(Exception):
@@ -140,7 +140,7 @@ def worksheet_rows(worksheet, *, row_limit: int | None = None):
 
 
 def restored(value):
-    """A cell as config.exports.neutralised found it: '=SUM(A1) is read as =SUM(A1)."""
+    """A cell as core.exports.neutralised found it: '=SUM(A1) is read as =SUM(A1)."""
     if isinstance(value, str) and value[:1] == QUOTE and value[1:2] in FORMULA_STARTS:
         return value[1:]
     return value

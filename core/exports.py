@@ -6,12 +6,12 @@ LibreOffice: a name typed as =HYPERLINK("http://...","詳細") becomes a link in
 coordinator's spreadsheet, and worse formulas exist (OWASP, "CSV injection"). So text
 that starts so is written as text, each format in its own way:
 - CSV has no types: the cell gets a leading apostrophe (OWASP's rule). The imports take
-  it off again (config.spreadsheets.restored), so an export reads back as it was.
+  it off again (core.spreadsheets.restored), so an export reads back as it was.
 - XLSX has: the cell is a string cell marked "quote prefix", which is what Excel itself
   stores when someone types '=... : it shows =... and never evaluates it, with no
   apostrophe to see or to strip.
 Numbers stay numbers (a negative number is a number, not text), and dates stay dates.
-A percentage (config.numbers.Percent) is "90%" in CSV and the number 0.9 shown as 90% in
+A percentage (core.numbers.Percent) is "90%" in CSV and the number 0.9 shown as 90% in
 XLSX: it reads as the pages show it and still adds up.
 
 Every export comes here: pages through `spreadsheet_response`, the timeline through
@@ -27,7 +27,7 @@ import io
 import openpyxl
 from django.http import Http404, HttpResponse
 
-from config.numbers import Percent
+from core.numbers import Percent
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

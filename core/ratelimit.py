@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from config.middleware import client_address
+from core.middleware import client_address
 
 
 class FailureRateLimitMiddleware:

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """Small helpers every app may use; it imports none of them (pyproject.toml's contract)."""
+
+    name = "core"
+    verbose_name = _("Core")
