@@ -23,17 +23,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit import reviews
+from audit.access import audit_events_for, audit_organisations_for, get_audit_review_for
 from audit.models import AuditEvent, AuditFinding, AuditReview, AuditReviewItem
 from audit.reviews import local_midnight
 from audit.trail import record
 from core.exports import spreadsheet_response
 from core.forms import within_supported_years
-from people.access import (
-    audit_events_for,
-    audit_organisations_for,
-    get_audit_review_for,
-    scope_for,
-)
+from people.access import scope_for
 from people.models import Department
 
 PAGE_SIZE = 50

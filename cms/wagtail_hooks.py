@@ -25,8 +25,8 @@ from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
 from wagtail.models import PageLogEntry
 from wagtail.permissions import policy_registry
 
+from cms.access import admin_pages_for, may_read_documents_of
 from cms.models import OrganisationCollection
-from people.access import admin_pages_for, may_read_documents_of
 
 
 @hooks.register("construct_page_chooser_queryset")

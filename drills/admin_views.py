@@ -32,6 +32,7 @@ from audit import trail
 from audit.models import AuditEvent
 from core.exports import CONTENT_TYPES
 from core.forms import PageChoiceField, confirmed
+from drills.access import get_scenario_for, get_scenario_plan_for, scenario_plans_for
 from drills.admin import scenario_permission_policy
 from drills.models import Scenario
 from drills.scenarios import DEFAULT_MINUTES_PER_LINK, contact_tree_scenario, plan_contacts
@@ -42,11 +43,6 @@ from drills.timeline import (
     timeline_csv,
     timeline_import,
     timeline_xlsx,
-)
-from people.access import (
-    get_scenario_for,
-    get_scenario_plan_for,
-    scenario_plans_for,
 )
 from people.roster.forms import SpreadsheetUploadForm
 

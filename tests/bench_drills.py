@@ -69,7 +69,7 @@ def _drill(title, timeline, *, started_at):
 
 
 def _guest_client(participant):
-    from people.access import GUEST_PARTICIPANTS
+    from drills.access import GUEST_PARTICIPANTS
 
     client = Client(HTTP_HOST="localhost")
     session = client.session

@@ -1,10 +1,16 @@
-"""The scope rules of people.access, the one place that decides who sees whom."""
+"""The scope rules of people.access: Scope, the people rules, and the line under it (it
+knows no app above people)."""
+
+import ast
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.http import Http404
 
-from people.access import get_department_for, get_person_for, scope_for
+from drills.models import Scenario
+from people.access import admin_records_for, get_overseen_department_for, get_person_for, scope_for
 
 
 def names(queryset):
@@ -21,13 +27,14 @@ def test_an_operator_sees_their_own_department_only(everyone, operator):
     scope = scope_for(operator.user)
     assert names(scope.people()) == {"山田 花子", "佐藤 次郎", "田中 一郎"}
     assert names(scope.departments()) == {"県北広域本部福祉課"}
-    assert scope.is_operator and not (scope.is_supervisor or scope.is_coordinator)
+    assert scope.id_granted_on == operator.id_grants.get().granted_on
+    assert not (scope.is_supervisor or scope.is_coordinator)
 
 
 def test_a_supervisor_sees_the_departments_they_supervise(everyone, other_supervisor):
     scope = scope_for(other_supervisor.user)
     assert names(scope.people()) == {"鈴木 三郎"}
-    assert scope.is_supervisor and not scope.is_operator
+    assert scope.is_supervisor and scope.id_granted_on is None
 
 
 def test_a_prefecture_coordinator_sees_every_organisation(everyone, coordinator):
@@ -64,9 +71,16 @@ def test_a_superuser_sees_everyone(everyone, db):
 def test_someone_outside_the_scope_is_not_found(everyone, operator, outsider, department_b):
     with pytest.raises(Http404):
         get_person_for(operator.user, outsider.pk)
-    with pytest.raises(Http404):
-        get_department_for(operator.user, department_b.pk)
     assert get_person_for(operator.user, operator.pk) == operator
+
+
+def test_an_overseen_department_is_the_supervisors_not_its_staffs(
+        everyone, operator, supervisor, department_a, department_b):
+    assert get_overseen_department_for(supervisor.user, department_a.pk) == department_a
+    with pytest.raises(Http404):
+        get_overseen_department_for(supervisor.user, department_b.pk)
+    with pytest.raises(Http404):
+        get_overseen_department_for(operator.user, department_a.pk)
 
 
 def test_the_scope_is_computed_once_per_user_object(everyone, operator, django_assert_num_queries):
@@ -75,3 +89,34 @@ def test_the_scope_is_computed_once_per_user_object(everyone, operator, django_a
         scope_for(user)
     with django_assert_num_queries(0):
         scope_for(user)
+
+
+def test_the_admin_history_rows_follow_each_apps_registered_path(
+        everyone, city, city_coordinator, scenario):
+    """drills registers its own path (DrillsConfig.ready); people names no higher app."""
+    own = Scenario.objects.create(organisation=city, title="市の訓練", incident_type="other",
+                                  summary="", objectives=[], timeline=[])
+    Group.objects.get_or_create(name="Editors")
+    assert list(admin_records_for(city_coordinator.user, Scenario)) == [own]
+    # Accounts and groups cannot be told apart by organisation: prefecture-wide only.
+    assert not admin_records_for(city_coordinator.user, Group).exists()
+
+
+HIGHER_APPS = {"audit", "directory", "cms", "training", "drills", "config", "ops"}
+
+
+def imported_apps(module_path: Path) -> set[str]:
+    """The top-level packages a module imports anywhere, inside functions too."""
+    found = set()
+    for node in ast.walk(ast.parse(module_path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_people_access_imports_no_higher_app():
+    people_access = Path(__file__).resolve().parent.parent / "people" / "access.py"
+    assert "people" in imported_apps(people_access)  # the walk does see its imports
+    assert imported_apps(people_access) & HIGHER_APPS == set()

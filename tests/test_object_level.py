@@ -519,7 +519,7 @@ GUESTS = frozenset({"guest", "city_guest"})
 
 
 def client_for(world, role):
-    from people.access import GUEST_PARTICIPANTS
+    from drills.access import GUEST_PARTICIPANTS
 
     client = Client()
     if role in GUESTS:

@@ -886,7 +886,7 @@ def drill_in_phase(world, phase):
 
 
 def drill_client(world, role, guest):
-    from people.access import GUEST_PARTICIPANTS
+    from drills.access import GUEST_PARTICIPANTS
 
     client = Client()
     if role == "guest":

@@ -7,9 +7,12 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self):
+        from people.access import register_admin_organisation_paths
         from people.lifecycle import register_copy_rewriter
+        from training.access import ADMIN_ORGANISATION_PATHS
 
         register_copy_rewriter(_rewrite_department_reports)
+        register_admin_organisation_paths(ADMIN_ORGANISATION_PATHS)
 
 
 def _rewrite_department_reports(person, *, label, quoted):

@@ -25,6 +25,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.forms import confirmed, within_supported_years
 from core.params import as_id
 from drills import consoles, freeze, runs
+from drills.access import (
+    controlled_drills_for,
+    evaluated_drills_for,
+    get_controlled_drill_for,
+    get_evaluated_drill_for,
+    get_player_access_for,
+    remember_guest,
+)
 from drills.clock import format_drill_time
 from drills.improvements import retestable_items
 from drills.models import (
@@ -36,15 +44,7 @@ from drills.models import (
     Scenario,
 )
 from drills.tasks import clock_ensure
-from people.access import (
-    controlled_drills_for,
-    evaluated_drills_for,
-    get_controlled_drill_for,
-    get_evaluated_drill_for,
-    get_player_access_for,
-    remember_guest,
-    scope_for,
-)
+from people.access import scope_for
 
 
 class RetestItemsField(forms.ModelMultipleChoiceField):

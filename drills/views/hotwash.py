@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from drills.access import GUEST_PARTICIPANTS, get_evaluated_drill_for, get_player_access_for
 from drills.clock import Clock
 from drills.hotwash import CONFIDENCE_LEVELS, MAX_TEXT_LENGTH, hot_wash_submit, hot_wash_summary
 from drills.models import HotWashAnswer
-from people.access import GUEST_PARTICIPANTS, get_evaluated_drill_for, get_player_access_for
 
 
 @never_cache

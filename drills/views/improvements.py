@@ -21,14 +21,14 @@ from wagtail.models import Page
 from core.forms import PageChoiceField
 from core.params import as_id
 from drills import improvements
-from drills.models import DrillObjective, ImprovementItem
-from people.access import (
+from drills.access import (
     controlled_drills_for,
     get_controlled_drill_for,
     get_improvement_for,
     my_improvement_items_for,
-    scope_for,
 )
+from drills.models import DrillObjective, ImprovementItem
+from people.access import scope_for
 from people.models import Department, Person
 
 Status = ImprovementItem.Status

@@ -28,17 +28,17 @@ from core.forms import confirmed
 from core.params import as_id
 from drills import report as reports
 from drills import report_copies, report_links
+from drills.access import (
+    get_report_reader_drill_for,
+    get_report_writer_drill_for,
+    get_shared_report,
+)
 from drills.clock import Clock
 from drills.freeze import current_report_of
 from drills.improvements import items_of_drill
 from drills.models import AfterActionReport
 from drills.report_sections import BY_NAME
-from people.access import (
-    get_report_reader_drill_for,
-    get_report_writer_drill_for,
-    get_shared_report,
-    scope_for,
-)
+from people.access import scope_for
 
 
 class FindingsForm(forms.Form):

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from drills import scoring
-from people.access import GUEST_PARTICIPANTS, get_scored_drill_for
+from drills.access import GUEST_PARTICIPANTS, get_scored_drill_for
 
 
 @never_cache

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from drills.access import trend_organisations_for
 from drills.models import SCENARIO_TYPES, Scenario
 from drills.trends import (
     BY_INCIDENT_TYPE,
@@ -21,7 +22,6 @@ from drills.trends import (
     organisation_trends,
     trend_chart,
 )
-from people.access import trend_organisations_for
 from people.fiscal import FiscalYear
 
 FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100

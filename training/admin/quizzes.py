@@ -31,7 +31,7 @@ from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
 from cms.models import modules_open_to
-from people.access import attempts_visible_to, quiz_organisations_for, scope_for
+from training.access import attempts_visible_to, may_manage_training, quiz_organisations_for
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizRule
 
 CHOICE_ROWS = 6
@@ -45,15 +45,16 @@ def in_scope(user, queryset):
     return queryset.filter(organisation__in=quiz_organisations_for(user))
 
 
-class CoordinatorPermissionPolicy(ModelPermissionPolicy):
-    """Model permissions, for coordinators only, and only for rows in their scope."""
+class QuizBankPermissionPolicy(ModelPermissionPolicy):
+    """Django's model permissions, for those training.access lets into the training admin,
+    and row by row only for the rows in their scope (in_scope)."""
 
     read_only = False
 
     def user_has_permission(self, user, action):
         if self.read_only and action != "view":
             return False
-        return scope_for(user).is_coordinator and super().user_has_permission(user, action)
+        return may_manage_training(user) and super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
@@ -67,13 +68,13 @@ class CoordinatorPermissionPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
 
 
-class AttemptPermissionPolicy(CoordinatorPermissionPolicy):
+class AttemptViewOnlyPermissionPolicy(QuizBankPermissionPolicy):
     read_only = True  # results are written by grading only
 
 
-register_permission_policy(Question, CoordinatorPermissionPolicy(Question))
-register_permission_policy(Quiz, CoordinatorPermissionPolicy(Quiz))
-register_permission_policy(Attempt, AttemptPermissionPolicy(Attempt))
+register_permission_policy(Question, QuizBankPermissionPolicy(Question))
+register_permission_policy(Quiz, QuizBankPermissionPolicy(Quiz))
+register_permission_policy(Attempt, AttemptViewOnlyPermissionPolicy(Attempt))
 
 
 class ScopedIndexView(generic.IndexView):

@@ -22,15 +22,15 @@ from audit import trail
 from audit.models import AuditEvent
 from core.forms import confirmed
 from core.params import as_id
-from people.access import (
+from people.access import scope_for
+from training import certificates
+from training.access import (
     certificates_for,
     get_certificate_for,
     get_managed_session_for,
     managed_sessions_for,
     may_revoke_certificate,
-    scope_for,
 )
-from training import certificates
 
 PAGE_SIZE = 50
 SESSIONS_OFFERED = 20

@@ -15,7 +15,8 @@ from audit import trail
 from audit.models import AuditEvent
 from core.exports import spreadsheet_response
 from core.params import as_id
-from people.access import (
+from training import analysis, analysis_report, quizzes
+from training.access import (
     attempts_visible_to,
     get_attempt_for,
     get_own_attempt_for,
@@ -24,7 +25,6 @@ from people.access import (
     get_quiz_taker,
     quiz_organisations_for,
 )
-from training import analysis, analysis_report, quizzes
 from training.models import Quiz
 from training.quiz_list import quiz_offers_for
 

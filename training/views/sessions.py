@@ -32,18 +32,18 @@ from audit.models import AuditEvent
 from core.exports import spreadsheet_response
 from core.forms import confirmed
 from core.params import as_id
-from people.access import (
-    get_managed_session_for,
-    get_session_department_for,
-    get_session_for,
-    managed_sessions_for,
-    scope_for,
-    supervised_session_departments_for,
-)
+from people.access import scope_for
 from people.roster.files import RosterEncoding
 from training import session_documents
 from training import sessions as training_sessions
 from training import sharing as training_sharing
+from training.access import (
+    get_managed_session_for,
+    get_session_department_for,
+    get_session_for,
+    managed_sessions_for,
+    supervised_session_departments_for,
+)
 from training.models import Attendance, TrainingSession
 
 CHECKIN_DISPLAY_REFRESH_SECONDS = 20

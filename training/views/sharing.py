@@ -26,16 +26,11 @@ from audit.models import AuditEvent
 from core.exports import spreadsheet_response
 from core.forms import confirmed
 from core.params import as_id
-from people.access import (
-    dashboard_sharings_for,
-    get_coordinated_organisation_for,
-    get_obligation_for,
-    get_sharing_for,
-    scope_for,
-)
+from people.access import get_coordinated_organisation_for, scope_for
 from people.fiscal import FiscalYear, current_fiscal_year
 from people.models import Person
 from training import sharing as training_sharing
+from training.access import dashboard_sharings_for, get_obligation_for, get_sharing_for
 from training.models import Briefing, BriefingObligation, DepartmentReport, Notice, ReminderLadder
 from training.sharing_report import dashboard_export, department_report_pdf
 
