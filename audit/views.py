@@ -1,7 +1,7 @@
 """The audit trail's pages, for coordinators: the trail with its filters and download,
 the audit findings, and the access-log reviews.
 
-people.access decides whose events a coordinator reads; audit.reviews draws and
+audit.access decides whose events a coordinator reads; audit.reviews draws and
 concludes reviews. Downloading the trail is itself an audited event.
 """
 

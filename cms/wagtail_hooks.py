@@ -1,6 +1,6 @@
-"""Wagtail's admin and document serving, held to people.access (issue 14).
+"""Wagtail's admin and document serving, held to cms.access (issue 14).
 
-- The page chooser lists only the pages people.access.admin_pages_for allows: Wagtail's
+- The page chooser lists only the pages cms.access.admin_pages_for allows: Wagtail's
   own chooser lists every page to anyone with admin access.
 - The admin's JSON listings of documents and images (behind the choosers) list only those
   in collections the user may choose from: Wagtail's list every one.

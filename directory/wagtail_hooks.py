@@ -49,6 +49,9 @@ def register_roster_import_menu_item():
 
 
 class PrefectureWidePermissionPolicy(ModelPermissionPolicy):
+    """Django's model permissions, for those Scope.may_administer_people admits: the lists
+    span every organisation."""
+
     def user_has_permission(self, user, action):
         return scope_for(user).may_administer_people() and super().user_has_permission(
             user, action

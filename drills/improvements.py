@@ -6,7 +6,7 @@ department and a point of contact of the drill's organisation, and, if the corre
 action changes a page, that organisation's emergency response plan or one of its training
 modules), how an item's status moves, when an item counts as verified, what an item says
 about the revision of the page it changes, and who is reminded of it when. Who may do
-what is people.access's to decide.
+what is drills.access's to decide.
 
 The status moves between open, in progress and completed as the people responsible work
 on it. Only a later drill verifies an item: one that started after the item's drill

@@ -14,7 +14,7 @@ drills.report_links). Anonymising someone a frozen copy names renders both copie
 from the records as of finalisation (`frozen_reports_rewrite`, registered with
 people.lifecycle), so that no served copy keeps a leaver's name.
 
-Permission (who may write, read or share it) is people.access's; this module checks the
+Permission (who may write, read or share it) is drills.access's; this module checks the
 facts and refuses with a message that says what is wrong. Everything typed by a person
 (names, log entries, findings, answers) is escaped before it reaches reportlab's markup.
 """

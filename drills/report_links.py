@@ -13,7 +13,7 @@ keeps showing that version, labelled superseded with the date (drills.report_cop
 whoever was sent it reads what they were sent, and learns it was revised. A link to the
 new version is made from the report page like any other.
 
-Who may make or withdraw a link, and which token opens what, is people.access's; this
+Who may make or withdraw a link, and which token opens what, is drills.access's; this
 module checks the facts and refuses with a message that says what is wrong.
 """
 

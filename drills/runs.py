@@ -3,7 +3,7 @@ and end, releases, participants' log entries, and the evaluator's ticks and rati
 
 Every moment that decides anything is passed in as `now`, and every change of the
 drill's state locks the drill's row first, so that two controllers clicking at once
-leave one consistent history. Permission (who may do what) is people.access's; this
+leave one consistent history. Permission (who may do what) is drills.access's; this
 module checks the facts and refuses with a message that says what is wrong.
 """
 

@@ -122,7 +122,7 @@ def drill_scores(drills, *, now: datetime.datetime) -> dict[int, DrillScore]:
 
 
 def released_only(score: DrillScore) -> DrillScore:
-    """The score as a drill's players may read it (people.access.may_see_unreleased_injects
+    """The score as a drill's players may read it (drills.access.may_see_unreleased_injects
     says who else): without the expected actions of injects that were not released. They
     count in no sum, so every number and explanation stays the same."""
     return dataclasses.replace(score, objectives=[

@@ -226,7 +226,7 @@ def timeline_import(
     All or nothing: if the file cannot be read, lacks a column, or has any bad row,
     nothing is written. The real import locks the scenario and checks the file again
     against the timeline as it is then, so it never trusts an earlier preview. Access is
-    the caller's to check (people.access.get_scenario_for).
+    the caller's to check (drills.access.get_scenario_for).
     """
     if mode not in (ImportMode.APPEND, ImportMode.REPLACE):
         raise ValueError(mode)

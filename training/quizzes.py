@@ -1,6 +1,6 @@
 """Taking a session's quiz: starting (or resuming) an attempt and submitting it once.
 
-Who may start: an invitee of the session (an Invitation row; people.access turns away
+Who may start: an invitee of the session (an Invitation row; training.access turns away
 everyone else with a 404) whose attendance at it is recorded as present or late. Within
 one session a person has at most `quiz.max_attempts` attempts, waits
 `quiz.cooldown_minutes` after the end of their last attempt before the next, and has at

@@ -1,7 +1,7 @@
 """Drill pages: the list and scheduling, the controller's, evaluator's and participant's
 consoles with the JSON each polls, and joining with a code.
 
-Every view asks people.access for the drill and the visitor's part in it; drills.runs
+Every view asks drills.access for the drill and the visitor's part in it; drills.runs
 decides whether the clock and the facts allow the action.
 """
 

@@ -1,7 +1,7 @@
 """Hot wash pages: the participant's survey after the drill, and its summary for the
 drill's controllers and evaluators.
 
-people.access decides who reaches each page; drills.hotwash decides whether an answer is
+drills.access decides who reaches each page; drills.hotwash decides whether an answer is
 accepted.
 """
 

@@ -1,7 +1,7 @@
 """Improvement plan pages: a drill's plan for its controllers, one item for the people
 responsible for it, and the items a supervisor or point of contact answers for.
 
-Every view asks people.access for the drill or item and what the visitor may do there;
+Every view asks drills.access for the drill or item and what the visitor may do there;
 drills.improvements decides whether the change is valid.
 """
 

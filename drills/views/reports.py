@@ -2,7 +2,7 @@
 reopening, earlier versions, the shareable link), the PDF, and the shareable link that
 anyone may open without an account while it is open.
 
-people.access decides who reaches each page; drills.report decides whether the findings
+drills.access decides who reaches each page; drills.report decides whether the findings
 may still change and whether the report may be finalised; drills.report_links whether a
 link may be made or withdrawn. Making, withdrawing and every opening of a link are in
 the audit trail.

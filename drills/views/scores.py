@@ -1,5 +1,5 @@
 """A drill's score page: the overall score and every component with how it was computed,
-and the time to action per inject and per role. Who may read it is people.access's;
+and the time to action per inject and per role. Who may read it is drills.access's;
 the arithmetic is drills.scoring's."""
 
 from django.contrib.auth.views import redirect_to_login
@@ -17,7 +17,7 @@ from drills.access import GUEST_PARTICIPANTS, get_scored_drill_for
 @require_safe
 def score(request, pk):
     """The staff read the score so far during the drill too; the players, once it has
-    ended, without what was never released to them (people.access decides)."""
+    ended, without what was never released to them (drills.access decides)."""
     if not request.user.is_authenticated and not request.session.get(GUEST_PARTICIPANTS):
         return redirect_to_login(request.get_full_path())
     access = get_scored_drill_for(request, pk)

@@ -2,7 +2,7 @@
 coordinates or evaluates, across drills and fiscal years, per incident type or scenario,
 with a chart; the drills nobody evaluated listed apart.
 
-people.access decides which organisations; drills.trends computes and draws.
+drills.access decides which organisations; drills.trends computes and draws.
 """
 
 from django import forms

@@ -1,7 +1,7 @@
 """Quizzes and the question bank in the Wagtail admin (registered by training.wagtail_hooks).
 
 Coordinators edit their own organisation's questions and quizzes, prefecture-wide users
-everyone's; on top of Django's model permissions, people.access decides which rows a user
+everyone's; on top of Django's model permissions, training.access decides which rows a user
 sees. Choices and selection rules are plain foreign keys, not ClusterableModel children,
 so they are edited as a fixed number of rows on the question's and the quiz's own form:
 existing rows keep their ids, which attempts refer to.

@@ -2,7 +2,7 @@
 session page (invitations, roster, sheets, imports and exports), the projector's check-in
 code and the page a phone opens when it scans it.
 
-Each view asks people.access first; training.sessions decides and records.
+Each view asks training.access first; training.sessions decides and records.
 """
 
 import base64

@@ -1,7 +1,7 @@
 """Onward sharing pages: a person's briefings and notices, a department's page for its
 staff and supervisor, and the coordinator's dashboard.
 
-Every view asks people.access for the object and for what the user may do with it;
+Every view asks training.access for the object and for what the user may do with it;
 training.sharing decides whether the facts allow it.
 """
 
