@@ -1,9 +1,10 @@
-"""Who may find which pages in the Wagtail admin, and who may download an organisation's
-documents: cms's rules, built on people.access.Scope, kept beside the page models so that
-people need not know them.
+"""Who may find which pages in the Wagtail admin, print which plan, and download an
+organisation's documents: cms's rules, built on people.access.Scope, kept beside the page
+models so that people need not know them.
 """
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -40,3 +41,12 @@ def may_read_documents_of(user, organisation_id: int) -> bool:
     if scope.person is not None and scope.person.organisation_id == organisation_id:
         return True
     return scope.organisations().filter(pk=organisation_id).exists()
+
+
+def get_printable_plan_for(user, pk) -> EmergencyPlanPage:
+    """A live plan to print: any signed-in member of staff may print any organisation's
+    (the view asks for a login); a draft or an unknown page is 404."""
+    plan = EmergencyPlanPage.objects.live().filter(pk=pk).select_related("organisation").first()
+    if plan is None:
+        raise Http404
+    return plan

@@ -5,13 +5,13 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.static import serve as static_serve
 from wagtail.models import Page
 
-from cms.models import EmergencyPlanPage
+from cms.access import get_printable_plan_for
 from cms.plan_pdf import render_plan_pdf
 
 PAGE_SIZE = 20
@@ -38,11 +38,7 @@ def search(request):
 @login_required
 def plan_pdf(request, page_id):
     """The live plan as a PDF; any logged-in member of staff may print any plan."""
-    plan = (
-        EmergencyPlanPage.objects.live().filter(pk=page_id).select_related("organisation").first()
-    )
-    if plan is None:
-        raise Http404
+    plan = get_printable_plan_for(request.user, page_id)
     response = HttpResponse(render_plan_pdf(plan), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.organisation.lg_code}.pdf"'
     return response
