@@ -7,13 +7,6 @@ class DrillsConfig(AppConfig):
     verbose_name = _("Drills")
 
     def ready(self):
-        from people.lifecycle import register_copy_rewriter
+        from drills.leavers import leavers_register
 
-        register_copy_rewriter(_rewrite_frozen_reports)
-
-
-def _rewrite_frozen_reports(person, *, label, quoted):
-    # Imported when called: the report module pulls in reportlab.
-    from drills.report import frozen_reports_rewrite
-
-    frozen_reports_rewrite(person, label=label, quoted=quoted)
+        leavers_register()

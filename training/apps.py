@@ -7,14 +7,6 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self):
-        from people.lifecycle import register_copy_rewriter
+        from training.leavers import leavers_register
 
-        register_copy_rewriter(_rewrite_department_reports)
-
-
-def _rewrite_department_reports(person, *, label, quoted):
-    # Imported when called: the report module pulls in reportlab.
-    from training.sharing import department_reports_rewrite
-    from training.sharing_report import department_report_pdf
-
-    department_reports_rewrite(person, label=label, render_pdf=department_report_pdf)
+        leavers_register()
