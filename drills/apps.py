@@ -8,5 +8,11 @@ class DrillsConfig(AppConfig):
 
     def ready(self):
         from drills.leavers import leavers_register
+        from drills.personal_records import personal_records_register
+        from people.groups import register_coordinator_permissions
 
         leavers_register()
+        personal_records_register()
+        # Coordinators write the scenarios.
+        register_coordinator_permissions(
+            "drills", [f"{action}_scenario" for action in ("add", "change", "delete", "view")])

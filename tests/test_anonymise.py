@@ -508,22 +508,8 @@ def test_the_page_lists_the_plans_whose_contact_tree_names_the_leaver(
     assert "山田 花子" in str(plan.body.raw_data)  # edited content: left to its editors
 
 
-# The registry: higher apps say what anonymising must reach; people names none of them
-
-
-def test_people_lifecycle_names_no_higher_app():
-    import ast
-    from pathlib import Path
-
-    higher = ("audit", "directory", "cms", "training", "drills", "config", "ops")
-    tree = ast.parse(Path(lifecycle.__file__).read_text())
-    named = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-    named += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-              for alias in node.names]
-    named += [node.value for node in ast.walk(tree)
-              if isinstance(node, ast.Constant) and isinstance(node.value, str)]
-    assert not [text for text in named for app in higher
-                if text == app or text.startswith(f"{app}.") or f'"{app}' in text]
+# The registry: higher apps say what anonymising must reach (tests/test_registries.py:
+# people.lifecycle names none of them)
 
 
 def test_a_registered_model_is_scrubbed_and_listed(clock, monkeypatch, closed_session,
