@@ -42,8 +42,8 @@ __all__ = [
 ]
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
-TRAINING_MODULES = json.loads((DEMO_DATA / "training_modules.json").read_text())
-PLANS = json.loads((DEMO_DATA / "emergency_plans.json").read_text())
+TRAINING_MODULES = json.loads((DEMO_DATA / "training_modules.json").read_text(encoding="utf-8"))
+PLANS = json.loads((DEMO_DATA / "emergency_plans.json").read_text(encoding="utf-8"))
 
 # Fixed namespace for the ids of the demo content. Never change it: ids would change too.
 NAMESPACE = uuid.UUID("6f1d2c3a-9b7e-5a41-8c2d-4e0f7a9b1c35")

@@ -56,7 +56,7 @@ PREFECTURE_LG_CODE = "430005"
 CITY_LG_CODE = "431001"
 
 DEMO_DATA = Path(__file__).parent / "demo_data"
-SCENARIOS = json.loads((DEMO_DATA / "scenarios.json").read_text())
+SCENARIOS = json.loads((DEMO_DATA / "scenarios.json").read_text(encoding="utf-8"))
 
 
 @transaction.atomic
@@ -137,7 +137,7 @@ def _with_plan_steps(inject_value: dict, step_ids: list[str]) -> dict:
 # evaluator ticks from it), the evaluator's `ratings`, the coordinator's `findings` per
 # objective, and the `hot_wash` answers. An improvement item names the drill (index in
 # `drills`) and objective it comes from; what happens to each is in _yearly_drills_seed.
-YEARLY = json.loads((DEMO_DATA / "yearly_drills.json").read_text())
+YEARLY = json.loads((DEMO_DATA / "yearly_drills.json").read_text(encoding="utf-8"))
 YEARLY_DRILLS = YEARLY["drills"]
 ITEMS = YEARLY["improvement_items"]
 YEARLY_SCENARIO = SCENARIOS[0]["title"]  # the unauthorised lookup

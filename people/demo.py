@@ -39,7 +39,8 @@ PASSWORD = "kumamoto-demo"
 SEED = 20241218  # the day of the council meeting
 
 PREFECTURE_CODE = "430005"
-DEMO_DATA = json.loads((Path(__file__).parent / "demo_data" / "people.json").read_text())
+DEMO_DATA = json.loads(
+    (Path(__file__).parent / "demo_data" / "people.json").read_text(encoding="utf-8"))
 
 # The prefecture's departments are those of the minutes: the audited ones, and 市町村課
 # which receives the reports; a few more make it look like a real prefecture. Each

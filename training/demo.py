@@ -47,7 +47,8 @@ QUIZ_TITLE = "令和8年度 住基ネット担当者研修 確認テスト"
 
 # Each question names the module it tests (`module`, a slug) and the section in it
 # (`section`, the index of its heading in the module's body).
-QUESTIONS = json.loads((Path(__file__).parent / "demo_data" / "quiz_questions.json").read_text())
+QUESTIONS = json.loads(
+    (Path(__file__).parent / "demo_data" / "quiz_questions.json").read_text(encoding="utf-8"))
 
 CATEGORY = {module["slug"]: module["title"] for module in TRAINING_MODULES}
 
