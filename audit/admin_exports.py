@@ -8,7 +8,7 @@ class AuditedExportMixin:
     """For a Wagtail index view whose rows hold personal data (people, ID grants, roles,
     attendance, quiz results): a download (?export=csv|xlsx) is recorded before a byte
     of it is sent. Each page of the listing is recorded like every page of personal
-    records (people.personal_records.ADMIN_MODELS)."""
+    records (audit.personal_records.admin_pages)."""
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         trail.record(self.request, AuditEvent.Action.RECORDS_EXPORTED, self.model,

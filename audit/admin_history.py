@@ -20,13 +20,8 @@ from wagtail.models import ModelLogEntry
 
 from audit import trail
 from audit.models import AuditEvent
+from audit.personal_records import HISTORY_MODELS
 from people.access import admin_records_for, scope_for
-
-# Entries about these models name a person: reading them is reading personal records.
-PERSONAL_RECORD_MODELS = {
-    "people.person", "people.idgrant", "people.roleassignment",
-    "training.attendance", "training.attempt", "training.certificate",
-}
 
 
 def model_log_entries_for(user, queryset):
@@ -87,7 +82,7 @@ class ScopedLogEntriesView(LogEntriesView):
         names_people = any(
             entry.content_type is not None
             and f"{entry.content_type.app_label}.{entry.content_type.model}"
-            in PERSONAL_RECORD_MODELS
+            in HISTORY_MODELS
             for entry in entries
         )
         if names_people:

@@ -13,23 +13,22 @@ audit.signals), which Wagtail writes in the transaction of the change; the addre
 those comes from the request that AuditContextMiddleware keeps for the current thread.
 
 Reads are recorded by AuditContextMiddleware too (read_record): a successful GET of a page
-that people.personal_records names as showing personal records writes one event, unless
+that audit.personal_records has registered as showing personal records writes one event, unless
 its view recorded the read itself, more precisely (record_access, with the person).
 Every event is written by audit.chain.append(), which chains it to the previous one.
 """
 
 import contextvars
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 
 from audit import chain
 from audit.models import AuditEvent
+from audit.personal_records import PAGES, Read
 from core.middleware import client_address
 from people.access import scope_for
 from people.models import Department, Person
-from people.personal_records import PAGES, Read
 
 _current_request = contextvars.ContextVar("audit_request", default=None)
 RECORDED = "_audit_recorded"  # set on a request once its event is written (or decided)
@@ -118,7 +117,7 @@ ACTIONS = {
 
 def read_record(request, response) -> AuditEvent | None:
     """Record a signed-in user's successful GET of a page that shows personal records
-    (people.personal_records.PAGES): one event per page, whatever its rows, unless the
+    (audit.personal_records.PAGES): one event per page, whatever its rows, unless the
     view recorded the read itself or the records are the reader's own."""
     match = getattr(request, "resolver_match", None)
     page = PAGES.get(match.view_name) if match is not None else None
@@ -129,7 +128,7 @@ def read_record(request, response) -> AuditEvent | None:
     if page.own_for_operators and not (scope.is_coordinator or scope.is_supervisor
                                        or scope.is_evaluator):
         return None  # an operator's list holds only their own
-    model = apps.get_model(page.model)
+    model = page.model
     object_id = str(match.kwargs[page.id_argument]) if page.id_argument else ""
     subject = department = None
     if page.subject:

@@ -10,3 +10,8 @@ class DirectoryConfig(AppConfig):
 
     name = "directory"
     verbose_name = _("Staff directory")
+
+    def ready(self):
+        from directory.personal_records import personal_records_register
+
+        personal_records_register()

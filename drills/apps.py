@@ -8,15 +8,14 @@ class DrillsConfig(AppConfig):
 
     def ready(self):
         from drills.access import ADMIN_ORGANISATION_PATHS
+        from drills.leavers import leavers_register
+        from drills.personal_records import personal_records_register
         from people.access import register_admin_organisation_paths
-        from people.lifecycle import register_copy_rewriter
+        from people.groups import register_coordinator_permissions
 
-        register_copy_rewriter(_rewrite_frozen_reports)
+        leavers_register()
+        personal_records_register()
         register_admin_organisation_paths(ADMIN_ORGANISATION_PATHS)
-
-
-def _rewrite_frozen_reports(person, *, label, quoted):
-    # Imported when called: the report module pulls in reportlab.
-    from drills.report import frozen_reports_rewrite
-
-    frozen_reports_rewrite(person, label=label, quoted=quoted)
+        # Coordinators write the scenarios.
+        register_coordinator_permissions(
+            "drills", [f"{action}_scenario" for action in ("add", "change", "delete", "view")])

@@ -9,12 +9,17 @@ every run produces the same people.
 
 `demo_seed_large` adds synthetic municipalities (負荷試験町NN) until the data is the size of
 a whole prefecture, for benchmarks.
+
+The organisations, the demo accounts and the names people are drawn from are data, in
+demo_data/people.json.
 """
 
 import datetime
 import itertools
+import json
 import random
 from collections import defaultdict
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -34,94 +39,24 @@ PASSWORD = "kumamoto-demo"
 SEED = 20241218  # the day of the council meeting
 
 PREFECTURE_CODE = "430005"
-MUNICIPALITY = Organisation.Kind.MUNICIPALITY
+DEMO_DATA = json.loads(
+    (Path(__file__).parent / "demo_data" / "people.json").read_text(encoding="utf-8"))
 
-# (name, local-government code, kind, departments as (code, name, is the coordinating
-# division)). The prefecture's departments are those of the minutes: the audited ones, and
-# 市町村課 which receives the reports; a few more make it look like a real prefecture.
-# Each municipality keeps its own plan and has its own lead for the resident registry.
-ORGANISATIONS = [
-    ("熊本県", PREFECTURE_CODE, Organisation.Kind.PREFECTURE, [
-        ("1010", "市町村課", True),
-        ("1020", "総務部自動車税事務所", False),
-        ("1030", "税務課", False),
-        ("2010", "社会福祉課", False),
-        ("2020", "子ども家庭福祉課", False),
-        ("3010", "県北広域本部福祉課", False),
-        ("3110", "県央広域本部収税第一課", False),
-        ("3210", "阿蘇地域振興局総務福祉課", False),
-        ("3220", "阿蘇地域振興局保健予防課", False),
-        ("3310", "上益城地域振興局福祉課", False),
-        ("3410", "球磨地域振興局用地課", False),
-        ("3510", "県南広域本部福祉課", False),
-        ("3610", "天草広域本部福祉課", False),
-    ]),
-    ("熊本市", "431001", MUNICIPALITY, [
-        ("0100", "区政課", True),
-        ("0210", "中央区区民課", False),
-        ("0220", "東区区民課", False),
-        ("0230", "西区区民課", False),
-        ("0240", "南区区民課", False),
-        ("0250", "北区区民課", False),
-        ("0300", "市民税課", False),
-    ]),
-    ("八代市", "432024", MUNICIPALITY, [
-        ("0100", "市民課", True),
-        ("0200", "税務課", False),
-        ("0300", "長寿支援課", False),
-    ]),
-    ("人吉市", "432032", MUNICIPALITY, [
-        ("0100", "市民課", True),
-        ("0200", "税務課", False),
-        ("0300", "福祉課", False),
-    ]),
-    ("阿蘇市", "432148", MUNICIPALITY, [
-        ("0100", "市民課", True),
-        ("0200", "税務課", False),
-        ("0300", "福祉課", False),
-    ]),
-]
+# The prefecture's departments are those of the minutes: the audited ones, and 市町村課
+# which receives the reports; a few more make it look like a real prefecture. Each
+# municipality keeps its own plan and has its own lead for the resident registry.
+ORGANISATIONS = DEMO_DATA["organisations"]
 
-# (username, organisation's lg_code, department code, name, kana, role). The operator
-# is given an ID this fiscal year; the others hold none.
+# The operator is given an ID this fiscal year; the other accounts hold none.
 Role = RoleAssignment.Role
-DEMO_ACCOUNTS = [
-    ("coordinator", PREFECTURE_CODE, "1010", "緒方 美咲", "オガタ ミサキ", Role.COORDINATOR),
-    ("supervisor", PREFECTURE_CODE, "3010", "荒木 浩二", "アラキ コウジ", Role.SUPERVISOR),
-    ("operator", PREFECTURE_CODE, "3010", "坂本 陽子", "サカモト ヨウコ", None),
-    ("evaluator", PREFECTURE_CODE, "1010", "村上 直樹", "ムラカミ ナオキ", Role.EVALUATOR),
-    ("kumamoto-city", "431001", "0100", "西村 千尋", "ニシムラ チヒロ", Role.COORDINATOR),
-]
+DEMO_ACCOUNTS = DEMO_DATA["accounts"]
 
 # The demo operator's department, and the login given to one of its ID holders.
 OPERATOR_DEPARTMENT = "3010"
 COLLEAGUE_USERNAME = "colleague"
 
-SURNAMES = [
-    ("田中", "タナカ"), ("中村", "ナカムラ"), ("松本", "マツモト"), ("村上", "ムラカミ"),
-    ("坂本", "サカモト"), ("井上", "イノウエ"), ("山本", "ヤマモト"), ("西村", "ニシムラ"),
-    ("吉田", "ヨシダ"), ("林", "ハヤシ"), ("緒方", "オガタ"), ("福田", "フクダ"),
-    ("森", "モリ"), ("宮本", "ミヤモト"), ("上田", "ウエダ"), ("岩下", "イワシタ"),
-    ("荒木", "アラキ"), ("渡辺", "ワタナベ"), ("高木", "タカギ"), ("米村", "ヨネムラ"),
-    ("園田", "ソノダ"), ("本田", "ホンダ"), ("古閑", "コガ"), ("藤本", "フジモト"),
-    ("山下", "ヤマシタ"), ("平田", "ヒラタ"), ("佐藤", "サトウ"), ("鈴木", "スズキ"),
-    ("高橋", "タカハシ"), ("伊藤", "イトウ"), ("小林", "コバヤシ"), ("木村", "キムラ"),
-    ("池田", "イケダ"), ("橋本", "ハシモト"), ("永田", "ナガタ"), ("川上", "カワカミ"),
-    ("内田", "ウチダ"), ("岡本", "オカモト"), ("原田", "ハラダ"), ("今村", "イマムラ"),
-    ("光永", "ミツナガ"), ("宮崎", "ミヤザキ"), ("吉村", "ヨシムラ"), ("浦田", "ウラタ"),
-]
-GIVEN_NAMES = [
-    ("大輔", "ダイスケ"), ("健太", "ケンタ"), ("翔太", "ショウタ"), ("拓也", "タクヤ"),
-    ("誠", "マコト"), ("浩二", "コウジ"), ("和也", "カズヤ"), ("直樹", "ナオキ"),
-    ("隆", "タカシ"), ("修", "オサム"), ("一郎", "イチロウ"), ("健一", "ケンイチ"),
-    ("悠斗", "ユウト"), ("博之", "ヒロユキ"), ("智也", "トモヤ"), ("亮", "リョウ"),
-    ("剛", "ツヨシ"), ("秀樹", "ヒデキ"), ("哲也", "テツヤ"), ("雄一", "ユウイチ"),
-    ("美咲", "ミサキ"), ("陽子", "ヨウコ"), ("恵", "メグミ"), ("真由美", "マユミ"),
-    ("由美子", "ユミコ"), ("裕子", "ユウコ"), ("彩", "アヤ"), ("千尋", "チヒロ"),
-    ("愛", "アイ"), ("香織", "カオリ"), ("智子", "トモコ"), ("奈々", "ナナ"),
-    ("麻衣", "マイ"), ("久美子", "クミコ"), ("明美", "アケミ"), ("早紀", "サキ"),
-    ("綾乃", "アヤノ"), ("優子", "ユウコ"), ("里奈", "リナ"), ("千春", "チハル"),
-]
+SURNAMES = DEMO_DATA["surnames"]  # [name, kana]
+GIVEN_NAMES = DEMO_DATA["given_names"]
 
 # How many of the generated staff have each ID history. With the operator account this
 # makes 100 ID holders of whom 80 were granted their ID this fiscal year, as in the minutes;
@@ -139,10 +74,7 @@ LARGE_HISTORY_SHARES = {
     "new": 0.42, "transfer": 0.06, "established": 0.10, "reissued": 0.02, "former": 0.03,
     "none": 0.37,
 }
-LARGE_DEPARTMENT_NAMES = [
-    "市民課", "税務課", "福祉課", "保険年金課", "子育て支援課", "高齢者支援課", "健康づくり課",
-    "総務課", "企画課", "建設課", "農林課", "環境課", "防災課", "上下水道課", "学校教育課",
-]
+LARGE_DEPARTMENT_NAMES = DEMO_DATA["large_department_names"]
 BATCH_SIZE = 2_000
 
 
@@ -156,22 +88,26 @@ def demo_seed(*, today: datetime.date) -> None:
     """
     rng = random.Random(SEED)
     departments = {}
-    for name, lg_code, kind, rows in ORGANISATIONS:
+    for spec in ORGANISATIONS:
+        lg_code = spec["lg_code"]
         organisation, _ = Organisation.objects.update_or_create(
-            lg_code=lg_code, defaults={"name": name, "kind": kind}
+            lg_code=lg_code, defaults={"name": spec["name"], "kind": spec["kind"]}
         )
-        for code, department_name, coordinating in rows:
-            departments[lg_code, code], _ = Department.objects.update_or_create(
-                organisation=organisation, code=code,
-                defaults={"name": department_name, "is_coordinating_division": coordinating},
+        for department in spec["departments"]:
+            departments[lg_code, department["code"]], _ = Department.objects.update_or_create(
+                organisation=organisation, code=department["code"],
+                defaults={"name": department["name"],
+                          "is_coordinating_division": department["coordinating"]},
             )
 
     employee_numbers = defaultdict(lambda: itertools.count(100001))
     supervised = set()
     coordinators = coordinators_group()
 
-    for username, lg_code, code, name, kana, role in DEMO_ACCOUNTS:
-        department = departments[lg_code, code]
+    for account in DEMO_ACCOUNTS:
+        username, name, role = account["username"], account["name"], account["role"]
+        lg_code = account["lg_code"]
+        department = departments[lg_code, account["department"]]
         family_name, given_name = name.split()
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"last_name": family_name, "first_name": given_name}
@@ -180,7 +116,7 @@ def demo_seed(*, today: datetime.date) -> None:
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
         person, created = _person_seed(
-            department, next(employee_numbers[lg_code]), name, kana, user=user
+            department, next(employee_numbers[lg_code]), name, account["kana"], user=user
         )
         if created and username == "operator":
             _grant_seed(person, _id_history("new", rng, today))
@@ -253,7 +189,7 @@ def demo_seed_large(*, people: int = LARGE_PEOPLE, today: datetime.date) -> dict
     if Organisation.objects.filter(lg_code=large_lg_code(1)).exists():
         return None
     rng = random.Random(SEED + 1)
-    demo_departments = sum(len(rows) for *_, rows in ORGANISATIONS)
+    demo_departments = sum(len(spec["departments"]) for spec in ORGANISATIONS)
 
     organisations = Organisation.objects.bulk_create(
         Organisation(name=f"負荷試験町{n:02d}", kind=Organisation.Kind.MUNICIPALITY,

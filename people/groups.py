@@ -3,6 +3,8 @@
 Wagtail's group editor offers only some of these (not "view" on most models), so the
 group is set up in code: by `manage.py site_setup` in production and by `seed_demo`.
 What a coordinator may see within these permissions is decided by people.access.
+Each higher app adds the permissions on its own models from its AppConfig.ready()
+(`register_coordinator_permissions`): people names none of them.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -19,14 +21,13 @@ COORDINATOR_PERMISSIONS = [
     ),
     # A role ends by deleting it.
     *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
-    *(
-        ("training", f"{action}_{model}")
-        for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
-        for action in ("add", "change", "view")
-    ),
-    *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
-    *(("drills", f"{action}_scenario") for action in ("add", "change", "delete", "view")),
 ]
+
+
+def register_coordinator_permissions(app_label: str, codenames) -> None:
+    for codename in codenames:
+        if (app_label, codename) not in COORDINATOR_PERMISSIONS:
+            COORDINATOR_PERMISSIONS.append((app_label, codename))
 
 
 def coordinators_group() -> Group:

@@ -6,18 +6,26 @@ briefings, drills), so that every count, statistic and score stays as it was. Th
 records keep pointing at the same Person row, which now carries a neutral label; texts
 that copied their name or e-mail address have it replaced by that label.
 
-Copies of the name kept by higher apps, which only they can make again (the PDFs frozen
-at submission or finalisation: DepartmentReport.pdf, AfterActionReport.pdf and its copy
-by role), are rewritten by functions those apps register here (`register_copy_rewriter`):
-each renders its frozen copies again from the records, which by then carry the label.
-
-What is not rewritten, on purpose: the emergency plans' contact trees, which are edited
-content (see `plans_naming`).
+What higher apps keep about a person, people does not know: each app registers it here
+from its own `leavers` module, called by its AppConfig.ready() (people never names a
+higher app, not even by a string). They register
+- the free texts that may quote the person (`register_free_texts`), rewritten within the
+  leaver's organisation;
+- the snapshots of the name or address taken when something was sent or joined
+  (`register_snapshot`);
+- the records whose str() names the person, whose admin history is relabelled
+  (`register_named_by`);
+- the copies only they can make again (the PDFs frozen at submission or finalisation),
+  rendered again from the records once these carry the label (`register_copy_rewriter`);
+- what is kept, as lines of the confirmation page (`register_kept_records`);
+- edited content that names the person (the emergency plans' contact trees), listed for
+  its editors rather than rewritten (`register_content_naming`).
 """
 
 import datetime
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.contrib.admin.models import LogEntry as DjangoAdminLogEntry
 from django.contrib.auth import get_user_model
@@ -25,7 +33,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Model, Q, Value
 from django.db.models.functions import Greatest, Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,53 +46,91 @@ ANONYMISED_NAME = "退職者 #{pk}"
 ANONYMISED_EMPLOYEE_NUMBER = "anon-{pk}"
 ANONYMISED_USERNAME = "anonymised-{pk}"
 
-# Free texts that may quote someone by name or e-mail address: notices and reminders
-# list colleagues by name, and people type names into notes, logs and answers. Each with
-# the path to its organisation: only the leaver's organisation's texts are rewritten, so
-# that a namesake elsewhere keeps theirs.
-FREE_TEXTS = [
-    ("training", "Notice", ["message"], "sharing__session__organisation"),
-    ("training", "Attendance", ["note"], "session__organisation"),
-    ("training", "Acknowledgement", ["note"], "person__organisation"),
-    ("training", "Briefing", ["note"], "sharing__session__organisation"),
-    ("training", "BriefingConfirmation", ["note"], "obligation__sharing__session__organisation"),
-    ("training", "Certificate", ["revoked_reason"], "person__organisation"),
-    ("drills", "LogEntry", ["text"], "drill__organisation"),
-    # A guest (without an account) types their name: the leaver may have joined as one.
-    ("drills", "Participant", ["display_name"], "drill__organisation"),
-    ("drills", "HotWashAnswer", ["went_well", "to_improve"], "drill__organisation"),
-    ("drills", "ObjectiveRating", ["notes"], "objective__drill__organisation"),
-    ("drills", "DrillObjective", ["strengths", "areas_for_improvement"], "drill__organisation"),
-    ("drills", "ImprovementItem", ["issue", "corrective_action"], "drill__organisation"),
-]
 
-# Records whose str() names the person, by the field pointing at them: the admin's
-# history (Wagtail's log entries) labels each change with that str(), e.g. "<name>
-# <date>" for a grant or "<session> – <name>: <status>" for an attendance.
-LABELLED_BY_NAME = [
-    ("people", "Person", "pk"),
-    ("people", "IdGrant", "person"),
-    ("people", "RoleAssignment", "person"),
-    ("training", "Invitation", "person"),
-    ("training", "Attendance", "person"),
-    ("training", "Acknowledgement", "person"),
-    ("training", "BriefingObligation", "person"),
-    ("training", "Briefing", "briefed_by"),
-    ("training", "DepartmentConfirmation", "confirmed_by"),
-    ("drills", "Participant", "person"),
-]
+@dataclass(frozen=True)
+class FreeTexts:
+    """Fields of `model` that may quote someone by name or e-mail address: notices list
+    colleagues by name, and people type names into notes, logs and answers. Only the texts
+    of the leaver's organisation (`organisation`, the path to it) are rewritten, so that
+    a namesake elsewhere keeps theirs."""
+
+    model: type[Model]
+    fields: tuple[str, ...]
+    organisation: str
 
 
-# Functions `rewrite(person, *, label, quoted)` of higher apps, called in the
-# anonymisation's transaction once every record carries the label (see the docstring).
-_copy_rewriters = []
+@dataclass(frozen=True)
+class Snapshot:
+    """Fields of `model` that copied the name (`name`, given the label) or the address
+    (`address`, emptied) of the person its `person` field points at."""
+
+    model: type[Model]
+    person: str
+    name: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()
 
 
-def register_copy_rewriter(rewrite) -> None:
-    """Let a higher app rewrite the copies of a leaver's name that only it can make again.
-    Registered once, from the app's ready()."""
-    if rewrite not in _copy_rewriters:
-        _copy_rewriters.append(rewrite)
+@dataclass(frozen=True)
+class NamedBy:
+    """Records of `model` whose str() names the person its `person` path points at: the
+    admin's history (Wagtail's log entries) labels each change with that str(), e.g.
+    "<name> <date>" for a grant."""
+
+    model: type[Model]
+    person: str
+
+
+@dataclass
+class LeaverRegistry:
+    free_texts: list[FreeTexts] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    named_by: list[NamedBy] = field(default_factory=list)
+    # rewrite(person, *, label, quoted), called in the anonymisation's transaction once
+    # every record carries the label.
+    copy_rewriters: list[Callable] = field(default_factory=list)
+    # describe(person) -> a line of "What is kept" on the confirmation page.
+    kept_records: list[Callable[[Person], str]] = field(default_factory=list)
+    # find(person) -> pages of edited content naming the person.
+    content_naming: list[Callable[[Person], list]] = field(default_factory=list)
+
+
+registry = LeaverRegistry()
+
+
+def _add(entries: list, entry) -> None:
+    # ready() may run more than once (a test re-populating the apps): once each.
+    if entry not in entries:
+        entries.append(entry)
+
+
+def register_free_texts(model: type[Model], *fields: str, organisation: str) -> None:
+    _add(registry.free_texts, FreeTexts(model, fields, organisation))
+
+
+def register_snapshot(model: type[Model], *, person: str, name: tuple[str, ...] = (),
+                      address: tuple[str, ...] = ()) -> None:
+    _add(registry.snapshots, Snapshot(model, person, tuple(name), tuple(address)))
+
+
+def register_named_by(model: type[Model], person: str) -> None:
+    _add(registry.named_by, NamedBy(model, person))
+
+
+def register_copy_rewriter(rewrite: Callable) -> None:
+    _add(registry.copy_rewriters, rewrite)
+
+
+def register_kept_records(describe: Callable[[Person], str]) -> None:
+    _add(registry.kept_records, describe)
+
+
+def register_content_naming(find: Callable[[Person], list]) -> None:
+    _add(registry.content_naming, find)
+
+
+register_named_by(Person, "pk")
+register_named_by(IdGrant, "person")
+register_named_by(RoleAssignment, "person")
 
 
 def anonymised_name(person: Person) -> str:
@@ -101,11 +147,8 @@ class AnonymisationPreview:
     grants_to_revoke: int
     roles_to_remove: int
     has_login: bool
-    attendances: int
-    attempts: int
-    certificates: int
-    drill_participations: int
-    plans_naming: list  # plan pages whose contact tree names the person
+    kept_records: list[str]  # what higher apps keep, one line each
+    plans_naming: list  # pages of edited content (plans' contact trees) naming the person
 
 
 def anonymisation_preview(*, person: Person, today: datetime.date) -> AnonymisationPreview:
@@ -116,10 +159,7 @@ def anonymisation_preview(*, person: Person, today: datetime.date) -> Anonymisat
         grants_to_revoke=_grants_to_revoke(person, today).count(),
         roles_to_remove=person.roles.count(),
         has_login=person.user_id is not None,
-        attendances=person.attendances.count(),
-        attempts=person.attempts.count(),
-        certificates=person.certificates.count(),
-        drill_participations=person.drill_participations.count(),
+        kept_records=[describe(person) for describe in registry.kept_records],
         plans_naming=plans_naming(person),
     )
 
@@ -166,7 +206,7 @@ def person_anonymise(*, person: Person, by, today: datetime.date) -> Person:
         if current.user is not None:
             _scrub_login(current.user)
         _scrub_copies(current, label=label, quoted=quoted)
-        for rewrite in _copy_rewriters:
+        for rewrite in registry.copy_rewriters:
             rewrite(current, label=label, quoted=quoted)
 
     person.refresh_from_db()
@@ -267,43 +307,35 @@ def _scrub_login_attempts(old_username: str, username: str) -> None:
 
 
 def _scrub_copies(person: Person, *, label: str, quoted: list[str]) -> None:
-    from django.apps import apps
+    for snapshot in registry.snapshots:
+        values = {**{name: label for name in snapshot.name},
+                  **{address: "" for address in snapshot.address}}
+        snapshot.model.objects.filter(**{snapshot.person: person}).update(**values)
 
-    from drills.models import ImprovementReminder, Participant
-    from training.models import Notice
-    from training.models.certificates import CertificateReminder
-
-    # Snapshots of the name and address taken when something was sent or joined.
-    Participant.objects.filter(person=person).update(display_name=label)
-    Notice.objects.filter(recipient=person).update(emailed_to="")
-    ImprovementReminder.objects.filter(recipient=person).update(emailed_to="")
-    CertificateReminder.objects.filter(certificate__person=person).update(sent_to="")
-
-    for app_label, model_name, fields, organisation_path in FREE_TEXTS:
-        model = apps.get_model(app_label, model_name)
-        rows = model.objects.filter(**{organisation_path: person.organisation_id})
-        for field in fields:
+    for texts in registry.free_texts:
+        model = texts.model
+        rows = model.objects.filter(**{texts.organisation: person.organisation_id})
+        for field_name in texts.fields:
             for form in quoted:
                 # By primary key: an UPDATE may not join, and some of these paths do.
-                pks = rows.filter(**{f"{field}__contains": form}).values("pk")
+                pks = rows.filter(**{f"{field_name}__contains": form}).values("pk")
                 model.objects.filter(pk__in=pks).update(
-                    **{field: Replace(F(field), Value(form), Value(label))}
+                    **{field_name: Replace(F(field_name), Value(form), Value(label))}
                 )
 
 
 def _relabel_history(person: Person, *, label: str, quoted: list[str]) -> None:
     """Relabel the admin's history of the records that name the person: Wagtail's log
     entries, and Django admin's should that admin ever be used."""
-    from django.apps import apps
     from wagtail.models import ModelLogEntry
 
-    for app_label, model_name, path in LABELLED_BY_NAME:
-        model = apps.get_model(app_label, model_name)
+    for named in registry.named_by:
         ids = [str(pk) for pk in
-               model.objects.filter(**{path: person.pk}).values_list("pk", flat=True)]
+               named.model.objects.filter(**{named.person: person.pk})
+               .values_list("pk", flat=True)]
         if not ids:
             continue
-        content_type = ContentType.objects.get_for_model(model)
+        content_type = ContentType.objects.get_for_model(named.model)
         for form in quoted:
             ModelLogEntry.objects.filter(
                 content_type=content_type, object_id__in=ids, label__contains=form
@@ -314,23 +346,12 @@ def _relabel_history(person: Person, *, label: str, quoted: list[str]) -> None:
 
 
 def plans_naming(person: Person) -> list:
-    """Emergency plans of the person's organisation whose contact tree names them. They
-    are edited content with a revision history, so they are listed for their editors to
-    change, not rewritten."""
-    from cms.models import EmergencyPlanPage
+    """Edited content naming the person (the emergency plans' contact trees): it has a
+    revision history, so it is listed for its editors to change, not rewritten."""
+    return [page for find in registry.content_naming for page in find(person)]
 
-    names = {person.name.strip(), re.sub(r"[\s\u3000]+", "", person.name)} - {""}
-    if not names:
-        return []
-    found = []
-    for plan in EmergencyPlanPage.objects.filter(organisation=person.organisation_id):
-        for block in plan.body:
-            if block.block_type != "contact_tree":
-                continue
-            contacts = block.value.get("contacts") or []
-            texts = [f"{contact.get('name', '')} {contact.get('backup', '')}"
-                     for contact in contacts]
-            if any(name in text for name in names for text in texts):
-                found.append(plan)
-                break
-    return found
+
+def name_forms(name: str) -> set[str]:
+    """A name as a text may quote it: with and without the space between family and given
+    name."""
+    return {name.strip(), re.sub(r"[\s\u3000]+", "", name)} - {""}

@@ -506,3 +506,49 @@ def test_the_page_lists_the_plans_whose_contact_tree_names_the_leaver(
     anonymise(operator, coordinator)
     plan = EmergencyPlanPage.objects.get(slug="plan-430005")
     assert "山田 花子" in str(plan.body.raw_data)  # edited content: left to its editors
+
+
+# The registry: higher apps say what anonymising must reach (tests/test_registries.py:
+# people.lifecycle names none of them)
+
+
+def test_a_registered_model_is_scrubbed_and_listed(clock, monkeypatch, closed_session,
+                                                    operator, coordinator):
+    """A fake app registers a model nobody registers for real: its free text is rewritten
+    in the leaver's organisation, its snapshot is replaced, its line is on the preview."""
+    from dataclasses import replace
+
+    from training.models import TrainingSession
+
+    monkeypatch.setattr(lifecycle, "registry", replace(
+        lifecycle.registry, free_texts=[], snapshots=[], kept_records=[]))
+    lifecycle.register_free_texts(TrainingSession, "venue", organisation="organisation")
+    lifecycle.register_snapshot(TrainingSession, person="attendances__person",
+                                name=("title",))
+    lifecycle.register_kept_records(lambda person: f"fake records of {person.pk}")
+    TrainingSession.objects.filter(pk=closed_session.pk).update(venue="山田花子の席")
+    preview = lifecycle.anonymisation_preview(person=operator, today=TODAY)
+    assert preview.kept_records == [f"fake records of {operator.pk}"]
+
+    anonymise(operator, coordinator)
+
+    closed_session.refresh_from_db()
+    label = f"退職者 #{operator.pk}"
+    assert closed_session.venue == f"{label}の席"
+    assert closed_session.title == label
+
+
+def test_the_apps_register_what_they_keep_and_the_page_lists_it(
+    clock, login, closed_session, coordinator, operator
+):
+    from drills.models import LogEntry, Participant
+    from training.models import Notice
+
+    registered = {entry.model for entry in lifecycle.registry.free_texts}
+    assert {Notice, LogEntry, Participant} <= registered
+    assert Participant in {entry.model for entry in lifecycle.registry.snapshots}
+
+    page = login(with_admin_permissions(coordinator)).get(anonymise_url(operator))
+
+    text = page.content.decode()
+    assert "出欠記録 1 件" in text and "参加した訓練 0 件" in text

@@ -1,6 +1,6 @@
 """Every read of someone else's personal records writes an audit event, lists included.
 
-The pages that show personal records are named once, in people.personal_records.PAGES;
+The pages that show personal records are registered once, in audit.personal_records.PAGES;
 every other URL of ours is named below in NOT_PERSONAL, with the reason. A new URL in
 neither fails `test_every_url_is_classified`. Each page in PAGES is then opened by a role
 the permission matrix (tests/test_permission_matrix.py, whose world and entries are
@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from people.personal_records import PAGES, Read
+from audit.personal_records import PAGES, Read
 from tests.test_permission_matrix import (  # noqa: F401 (world is a fixture)
     MATRIX,
     build_everything,
@@ -107,8 +107,8 @@ def test_every_url_is_classified():
     ours = discovered_url_names()
     missing = sorted(ours - PAGES.keys() - NOT_PERSONAL.keys())
     assert not missing, "\n".join(
-        f"{name}: add to people.personal_records.PAGES if it shows anyone's personal "
-        "records, else to NOT_PERSONAL here" for name in missing)
+        f"{name}: register it in its app's personal_records module if it shows anyone's "
+        "personal records, else add it to NOT_PERSONAL here" for name in missing)
     assert not PAGES.keys() & NOT_PERSONAL.keys()
     gone = sorted((PAGES.keys() | NOT_PERSONAL.keys()) - ours)
     assert not gone, f"no URL has these names: {gone}"

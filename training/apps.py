@@ -8,16 +8,17 @@ class TrainingConfig(AppConfig):
 
     def ready(self):
         from people.access import register_admin_organisation_paths
-        from people.lifecycle import register_copy_rewriter
+        from people.groups import register_coordinator_permissions
         from training.access import ADMIN_ORGANISATION_PATHS
+        from training.leavers import leavers_register
+        from training.personal_records import personal_records_register
 
-        register_copy_rewriter(_rewrite_department_reports)
+        leavers_register()
+        personal_records_register()
         register_admin_organisation_paths(ADMIN_ORGANISATION_PATHS)
-
-
-def _rewrite_department_reports(person, *, label, quoted):
-    # Imported when called: the report module pulls in reportlab.
-    from training.sharing import department_reports_rewrite
-    from training.sharing_report import department_report_pdf
-
-    department_reports_rewrite(person, label=label, render_pdf=department_report_pdf)
+        # Coordinators run sessions and quizzes, and read the records they produce.
+        register_coordinator_permissions("training", [
+            f"{action}_{model}"
+            for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
+            for action in ("add", "change", "view")
+        ] + [f"view_{model}" for model in ("attendance", "attempt", "certificate")])

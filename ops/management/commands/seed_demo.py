@@ -1,6 +1,9 @@
 """`manage.py seed_demo`: the Japanese demo data and its accounts; `--scale large` adds a
 prefecture-sized data set for benchmarks.
 
+Each app's demo data lives beside it (its demo.py, and its demo_data/ files); this command,
+in ops because ops may import every app, loads them in the direction data flows.
+
 The demo accounts share a published password, so the command refuses to run unless DEBUG
 is on: a production database must never receive them.
 """
@@ -51,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
-            + ", ".join([*(username for username, *_ in demo.DEMO_ACCOUNTS),
+            + ", ".join([*(account["username"] for account in demo.DEMO_ACCOUNTS),
                          demo.COLLEAGUE_USERNAME])
         )
         if scale == "large":

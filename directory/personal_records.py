@@ -1,0 +1,29 @@
+"""The pages about people that show personal records, for the audit trail (see
+audit.personal_records)."""
+
+from audit.personal_records import (
+    admin_pages,
+    listing,
+    record,
+    register_history_models,
+    register_pages,
+)
+from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+
+
+def personal_records_register() -> None:
+    register_pages({
+        # The staff directory and one person's page (directory.views records the latter
+        # itself).
+        "people:directory": listing(Person),
+        "people:person": record(Person, subject="pk"),
+        # The Wagtail admin (directory.wagtail_hooks): people, their ID grants and roles.
+        **admin_pages("person", Person, copy=True),
+        **admin_pages("idgrant", IdGrant, copy=True),
+        **admin_pages("roleassignment", RoleAssignment, copy=True),
+        "person:anonymise": record(Person),
+        # What refers to a department or an organisation: their people.
+        "department:usage": record(Department),
+        "organisation:usage": record(Organisation),
+    })
+    register_history_models(Person, IdGrant, RoleAssignment)
