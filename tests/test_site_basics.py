@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.urls import path
 from django.views import debug
 
-from core.error_pages import use_site_error_pages
 from config.urls import urlpatterns as site_urls
+from core.error_pages import use_site_error_pages
 
 
 def test_the_favicon_is_linked_and_served(client, operator):
