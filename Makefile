@@ -43,8 +43,10 @@ test: install
 bench: install
 	@$(PY) tests/bench.py
 
+# ruff, then the layers contract in pyproject.toml (an upward import fails it).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # Regenerates the Japanese catalogue from the source; commit the .po and the .mo.
 messages: install

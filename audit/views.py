@@ -50,7 +50,7 @@ class TrailFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [
             ("", gettext_lazy("All departments")),
-            *((d.pk, f"{d.organisation.name} {d.name}") for d in departments),
+            *((d.pk, d.full_name) for d in departments),
         ]
         self.fields["action"].choices = [("", gettext_lazy("All actions")),
                                          *AuditEvent.Action.choices]
@@ -148,8 +148,7 @@ class FindingForm(forms.ModelForm):
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
-        self.fields["department"].label_from_instance = (
-            lambda d: f"{d.organisation.name} {d.name}")
+        self.fields["department"].label_from_instance = lambda d: d.full_name
         self.fields["source"].choices = [
             choice for choice in AuditFinding.Source.choices
             if choice[0] != AuditFinding.Source.ACCESS_LOG_REVIEW  # recorded by reviews

@@ -51,7 +51,7 @@ def env_list(name, default=""):
 TESTING = "pytest" in sys.modules
 
 DEBUG = env_bool("DEBUG", default=False)
-# With DEBUG on, a 404 or 400 still shows the site's own page (config/error_pages.py);
+# With DEBUG on, a 404 or 400 still shows the site's own page (core/error_pages.py);
 # DEBUG_PAGES=true brings back Django's technical pages. A 500 shows the traceback.
 DEBUG_PAGES = env_bool("DEBUG_PAGES", default=False)
 SECRET_KEY = env_str("SECRET_KEY")

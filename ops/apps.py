@@ -27,7 +27,7 @@ class OpsConfig(AppConfig):
 
         guard_wagtail_exports()
         if settings.DEBUG and not settings.DEBUG_PAGES:
-            from config.error_pages import use_site_error_pages
+            from core.error_pages import use_site_error_pages
 
             use_site_error_pages()
 

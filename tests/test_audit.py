@@ -412,3 +412,18 @@ def test_another_organisations_review_is_404(clock, login, city_coordinator, coo
     assert client.post(reverse("audit:review", args=[review.pk]),
                        {"outcome": "no_issues"}).status_code == 404
     assert AuditReview.objects.get().outcome == "pending"
+
+
+def test_the_audit_pages_name_departments_with_their_organisation(
+    clock, login, coordinator, prefecture, department_a
+):
+    """Department.full_name: the trail's filter, the findings form and the findings list."""
+    AuditFinding.objects.create(department=department_a, found_on=datetime.date(2026, 11, 1),
+                                source=AuditFinding.Source.INTERNAL_AUDIT, description="記録漏れ",
+                                recorded_by=coordinator, recorded_at=timezone.now())
+    client = login(coordinator)
+    trail = client.get(reverse("audit:trail")).content.decode()
+    findings = client.get(reverse("audit:findings")).content.decode()
+    assert f'<option value="{department_a.pk}">熊本県 県北広域本部福祉課</option>' in trail
+    assert f'<option value="{department_a.pk}">熊本県 県北広域本部福祉課</option>' in findings
+    assert "<td>熊本県 県北広域本部福祉課</td>" in findings

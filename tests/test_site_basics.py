@@ -1,5 +1,5 @@
 """Small but visible (issue 15, point 14): a favicon, and the site's own 404 and 400 pages
-while developing with DEBUG on (config/error_pages.py), a 500 keeping its traceback."""
+while developing with DEBUG on (core/error_pages.py), a 500 keeping its traceback."""
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.urls import path
 from django.views import debug
 
-from config.error_pages import use_site_error_pages
 from config.urls import urlpatterns as site_urls
+from core.error_pages import use_site_error_pages
 
 
 def test_the_favicon_is_linked_and_served(client, operator):

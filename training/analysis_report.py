@@ -46,10 +46,6 @@ class ItemChart:
         return LABEL_WIDTH
 
     @property
-    def bar_end_x(self) -> int:
-        return LABEL_WIDTH + BAR_WIDTH
-
-    @property
     def width(self) -> int:
         return CHART_WIDTH
 
