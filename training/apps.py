@@ -8,6 +8,7 @@ class TrainingConfig(AppConfig):
 
     def ready(self):
         from people.lifecycle import register_copy_rewriter
+        from training import tasks  # noqa: F401  (registers the training schedules)
 
         register_copy_rewriter(_rewrite_department_reports)
 
