@@ -26,6 +26,8 @@ COORDINATOR_PERMISSIONS = [
     ),
     *(("training", f"view_{model}") for model in ("attendance", "attempt", "certificate")),
     *(("drills", f"{action}_scenario") for action in ("add", "change", "delete", "view")),
+    # The outbox's listing (core.wagtail_hooks), to see whose e-mail did not go out.
+    ("core", "view_outgoingmail"),
 ]
 
 
