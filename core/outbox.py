@@ -97,6 +97,14 @@ def outbox_send(*, batch: int = BATCH) -> int:
     sent = 0
     mail_connection = get_connection()  # the backend's timeout is EMAIL_TIMEOUT
     try:
+        # Opened here, the connection stays open for every message of the batch.
+        mail_connection.open()
+    except Exception as error:
+        logger.warning("Could not reach the mail server; %d wait for a retry", len(claimed),
+                       exc_info=True)
+        _failed(claimed, token, error)
+        return 0
+    try:
         for number, mail in enumerate(claimed):
             try:
                 EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to],
