@@ -107,7 +107,7 @@ def test_a_failed_attempt_waits_longer_each_time_and_stops_after_the_last(
     row = OutgoingMail.objects.get()
     assert row.attempts == MAX_ATTEMPTS and row.last_error == (
         "ConnectionRefusedError: Connection refused")
-    assert str(row.status) == "Given up"
+    assert str(row.status) == "送信を断念"  # given up
     clock.shift(datetime.timedelta(days=30))
     assert outbox_send() == 0 and OutgoingMail.objects.get().attempts == MAX_ATTEMPTS
 
