@@ -34,7 +34,7 @@ from django_q.tasks import async_task
 
 from core import schedules
 from core.mail import message_id
-from core.models import MAX_ATTEMPTS, OutgoingMail
+from core.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +54,6 @@ SWEEP = "outbox-sweep"
 schedules.register(name=SWEEP, func="core.outbox.send_pending",
                    schedule_type=Schedule.MINUTES, minutes=1)
 
-__all__ = ["MAX_ATTEMPTS", "mail_write", "outbox_send", "send_pending"]
-
-
 def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> OutgoingMail:
     """Write one e-mail to the outbox, in the caller's transaction, and have it sent
     once that commits. `keys` are the unique keys the e-mail's business records are
@@ -66,9 +63,12 @@ def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> Outgoing
         key=_key(keys), to=to, subject=subject, body=body,
         headers={"Message-ID": message_id(keys)}, created_at=now, next_attempt_at=now,
     )
-    # robust: a task queue that is down must not fail the committed work; the sweep
-    # sends the row once the queue is back.
-    transaction.on_commit(_queue_sending, robust=True)
+    # One sending task per transaction however many rows it writes. (A callback already
+    # registered belongs to savepoints that enclose this one, so it runs if this row does.)
+    if not any(callback is _queue_sending for _ids, callback, _robust in connection.run_on_commit):
+        # robust: a task queue that is down must not fail the committed work; the sweep
+        # sends the row once the queue is back.
+        transaction.on_commit(_queue_sending, robust=True)
     return mail
 
 

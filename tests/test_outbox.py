@@ -39,14 +39,16 @@ def test_a_notice_is_queued_for_sending_once_its_work_commits(
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             write("certificate-reminder:1")
+            with transaction.atomic():
+                write("certificate-reminder:2", to="jiro@example.lg.jp")
             assert queued == []  # nothing leaves before the commit
-    assert queued == [("core.outbox.send_pending",)]
+    assert queued == [("core.outbox.send_pending",)]  # one task for the transaction
 
-    assert outbox.send_pending() == 1
-    [message] = mail.outbox
+    assert outbox.send_pending() == 2
+    message = next(message for message in mail.outbox if message.to == ["hanako@example.lg.jp"])
     assert message.to == ["hanako@example.lg.jp"] and message.subject == "件名"
     assert message.message()["Message-ID"] == message_id(["certificate-reminder:1"])
-    sent = OutgoingMail.objects.get()
+    sent = OutgoingMail.objects.get(key="certificate-reminder:1")
     assert (sent.sent_at, sent.attempts, sent.claimed_by) == (timezone.now(), 1, "")
     assert outbox_send() == 0  # never twice
 
@@ -57,6 +59,19 @@ def test_work_that_rolls_back_leaves_no_notice(db, queued, django_capture_on_com
             write("certificate-reminder:1")
             raise RuntimeError("the work failed")
     assert not OutgoingMail.objects.exists() and queued == []
+
+
+def test_a_rolled_back_savepoint_does_not_take_the_next_rows_task_with_it(
+    db, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(IntegrityError), transaction.atomic():
+                write("certificate-reminder:1")
+                write("certificate-reminder:1")  # the savepoint, and its callback, go
+            write("certificate-reminder:2")
+    assert queued == [("core.outbox.send_pending",)]
+    assert list(OutgoingMail.objects.values_list("key", flat=True)) == ["certificate-reminder:2"]
 
 
 def test_the_same_keys_twice_are_refused(db):
