@@ -455,13 +455,14 @@ def test_with_redis_down_pages_work_and_the_drill_clock_starts_once_redis_is_bac
 ):
     from wagtail.models import Site
 
+    from core.schedules import ensure_schedules
     from drills.models import Drill, InjectRelease
-    from drills.tasks import ensure_schedules
 
     Site.objects.update_or_create(is_default_site=True, defaults={
         "hostname": "127.0.0.1", "root_page": home_page,
     })
-    ensure_schedules()  # the watchdog, due now (the test database was flushed)
+    # The watchdog, due now (the test database was flushed).
+    ensure_schedules(names=["drill-clock-watchdog"])
     env = environment(REDIS_URL=redis_server.url)
     log = tmp_path / "processes.log"
     port = free_port()

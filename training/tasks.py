@@ -3,7 +3,8 @@ certificate reminders, and the daily onward-sharing reminders, which first bring
 briefing obligations up to date so that nobody is reminded about a stale one.
 
 Their schedules are registered with core.schedules when this module is imported
-(TrainingConfig.ready), and made by its ensure_schedules(), which data migrations call.
+(TrainingConfig.ready) and made by core.schedules.ensure_schedules(), which data migrations
+call.
 """
 
 from django.utils import timezone
