@@ -1,17 +1,17 @@
 """The e-mails the platform sends are bilingual: Japanese first, English below, in one
 message, so a reader never has to find the other version.
 
-Each is a reminder recorded under unique keys in the transaction that sends it. If a
-worker dies after the mail server took the message and before the commit, the next run
-sends it again; its Message-ID, made from the keys, is then the same, and mail servers
-and clients that drop a message they already hold drop the copy.
+Each is written to the outbox (core.outbox) under the unique keys of the records that
+caused it, and sent after their commit. If a sender dies after the mail server took the
+message and before marking it sent, it goes again; its Message-ID, made from the keys,
+is then the same, and mail servers and clients that drop a message they already hold
+drop the copy.
 """
 
 import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.utils import translation
 
 LANGUAGES = (settings.LANGUAGE_CODE, "en")
@@ -27,15 +27,13 @@ def in_each_language(render) -> list:
     return rendered
 
 
-def bilingual_email(*, subject, body, to: list[str], keys: list[str]) -> EmailMessage:
-    """`subject()` and `body()` render their text in the active language; `keys` are the
-    unique keys the message's reminders are recorded under."""
-    return EmailMessage(
-        subject=" / ".join(in_each_language(subject)),
-        body=LANGUAGE_SEPARATOR.join(text.strip() for text in in_each_language(body)) + "\n",
-        to=to,
-        headers={"Message-ID": message_id(keys)},
-    )
+def bilingual(*, subject, body) -> dict[str, str]:
+    """The subject and body of a bilingual e-mail (core.outbox.mail_write's keywords):
+    `subject()` and `body()` render their text in the active language."""
+    return {
+        "subject": " / ".join(in_each_language(subject)),
+        "body": LANGUAGE_SEPARATOR.join(text.strip() for text in in_each_language(body)) + "\n",
+    }
 
 
 def message_id(keys: list[str]) -> str:

@@ -67,6 +67,11 @@ for model in (Organisation, Department, Person, IdGrant, RoleAssignment):
     register_permission_policy(model, PrefectureWidePermissionPolicy(model))
 
 
+@hooks.register("may_view_outbox")  # core.wagtail_hooks: the e-mails name staff too
+def prefecture_wide_users_view_the_outbox(user) -> bool:
+    return scope_for(user).may_administer_people()
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
     icon = "site"

@@ -7,6 +7,9 @@ class DrillsConfig(AppConfig):
     verbose_name = _("Drills")
 
     def ready(self):
+        from django_q.signals import post_spawn
+
+        from drills import tasks  # registers the drills' schedules
         from drills.access import ADMIN_ORGANISATION_PATHS
         from drills.leavers import leavers_register
         from drills.personal_records import personal_records_register
@@ -19,3 +22,4 @@ class DrillsConfig(AppConfig):
         # Coordinators write the scenarios.
         register_coordinator_permissions(
             "drills", [f"{action}_scenario" for action in ("add", "change", "delete", "view")])
+        post_spawn.connect(tasks.clocks_resume, dispatch_uid="drills.clocks_resume")

@@ -18,18 +18,17 @@ progress: from 7 days before its due date, and again from the due date, to the
 responsible department's supervisors and the point of contact; from 7 days after the due
 date to the coordinators of the drill's organisation. Each ImprovementReminder's key names
 the rung, the item, its due date and the recipient, so running the job again sends
-nothing twice, and moving the due date starts the ladder again.
+nothing twice, and moving the due date starts the ladder again. A recipient's e-mail is
+written to the outbox (core.outbox) in the transaction that records their reminders.
 """
 
 import datetime
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -40,12 +39,11 @@ from django.utils.translation import ngettext
 from wagtail.models import Page, PageLogEntry
 
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
-from core.mail import bilingual_email
+from core.mail import bilingual
+from core.outbox import mail_write
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
 from people.models import Person, RoleAssignment
 from training.reading import baselines
-
-logger = logging.getLogger(__name__)
 
 Status = ImprovementItem.Status
 Element = ImprovementItem.Element
@@ -298,11 +296,6 @@ def revision_notice(item: ImprovementItem) -> RevisionNotice | None:
 # Reminders
 
 
-class ImprovementRemindersNotSent(Exception):
-    """Some recipients' e-mails failed; nothing was recorded for them, so the next run
-    tries them again."""
-
-
 @dataclass(frozen=True)
 class Reminder:
     key: str
@@ -312,9 +305,8 @@ class Reminder:
 
 
 def improvement_reminders_send(*, now: datetime.datetime) -> int:
-    """Send every reminder the ladder calls for today that no one was sent yet; returns
-    how many were sent. Raises ImprovementRemindersNotSent, after trying everyone, if
-    some recipients' e-mails failed.
+    """Record every reminder the ladder calls for today that no one was sent yet, each
+    recipient's e-mail in the outbox; returns how many were recorded.
 
     Three queries read everything, however many items; only the writes, one transaction
     per recipient, grow with the reminders sent.
@@ -338,20 +330,8 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
             if reminder.key not in already_sent:
                 by_recipient[reminder.recipient.pk][reminder.key] = reminder
 
-    sent, failed = 0, 0
-    for recipient_id, reminders in by_recipient.items():
-        # One recipient's refused address must not keep the others from being reminded.
-        try:
-            sent += _notify(list(reminders.values()), now=now)
-        except Exception:
-            logger.exception("Could not send improvement reminders to person %s", recipient_id)
-            failed += 1
-    if failed:
-        raise ImprovementRemindersNotSent(
-            f"{failed} recipients were not reminded (sent {sent} reminders); the next run "
-            "tries them again"
-        )
-    return sent
+    return sum(_notify(list(reminders.values()), now=now)
+               for reminders in by_recipient.values())
 
 
 def _responsible(items) -> tuple[dict, dict]:
@@ -394,9 +374,9 @@ def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Pe
 
 
 def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
-    """Record one recipient's reminders and e-mail them together, unless another worker
-    got there first: then the insert fails on the unique key and this one sends nothing.
-    The rows and the e-mail share a transaction, so a failed send leaves no row."""
+    """Record one recipient's reminders and write their e-mail to the outbox, unless
+    another worker got there first: then the insert fails on the unique key and this one
+    records nothing."""
     recipient = reminders[0].recipient
     try:
         with transaction.atomic():
@@ -406,16 +386,16 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
                 for reminder in reminders
             ])
             if recipient.email:
-                _reminder_email(recipient, reminders).send()
+                _reminder_write(recipient, reminders)
     except IntegrityError:
         return 0
     return len(reminders)
 
 
-def _reminder_email(recipient: Person, reminders: list[Reminder]) -> EmailMessage:
+def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     count = len(reminders)
-    return bilingual_email(
+    mail_write(keys=[reminder.key for reminder in reminders], to=recipient.email, **bilingual(
         subject=lambda: ngettext("Improvement plan: %(count)d reminder",
                                  "Improvement plan: %(count)d reminders", count)
         % {"count": count},
@@ -427,9 +407,7 @@ def _reminder_email(recipient: Person, reminders: list[Reminder]) -> EmailMessag
                 for reminder in reminders
             ],
         }),
-        to=[recipient.email],
-        keys=[reminder.key for reminder in reminders],
-    )
+    ))
 
 
 def _reminder_text(reminder: Reminder) -> str:

@@ -12,11 +12,11 @@ import itertools
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from core.outbox import mail_write
 from drills.blocks import parse_offset
 from drills.clock import Clock, is_released
 from drills.freeze import refuse_when_final
@@ -271,22 +271,22 @@ def next_due_at(drill: Drill, now: datetime.datetime) -> datetime.datetime | Non
 
 
 def _notify(inject: DrillInject) -> None:
-    """E-mail the participants playing the inject's role who have an address: a nudge to
-    look at the console, which shows the inject itself. Not the content: e-mail is not
-    where the drill is played."""
-    addresses = list(
+    """Write an e-mail to the outbox for each participant playing the inject's role who
+    has an address: a nudge to look at the console, which shows the inject itself. Not
+    the content: e-mail is not where the drill is played. Written with the release and
+    sent after it commits, so the release is recorded whatever the mail server does."""
+    addresses = set(
         Participant.objects.filter(drill=inject.drill_id, role=inject.role_id)
         .exclude(person__email="").exclude(person=None)
         .values_list("person__email", flat=True)
     )
-    if not addresses:
-        return
-    EmailMessage(
-        subject=_("[Drill] New inject for %(role)s") % {"role": inject.role.name},
-        body=_("A new inject has been released in the drill “%(drill)s”. Open your drill "
-               "console.") % {"drill": inject.drill.title},
-        bcc=addresses,
-    ).send()
+    subject = _("[Drill] New inject for %(role)s") % {"role": inject.role.name}
+    body = _("A new inject has been released in the drill “%(drill)s”. Open your drill "
+             "console.") % {"drill": inject.drill.title}
+    for address in sorted(addresses):
+        # One release per inject (InjectRelease's one-to-one key), one e-mail per address.
+        mail_write(keys=[f"inject-release:{inject.pk}:{address}"], to=address,
+                   subject=subject, body=body)
 
 
 # Participants

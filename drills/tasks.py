@@ -8,7 +8,12 @@ next inject is due, records it, and hands over to a fresh task before django-q2'
 timeout. Start and resume launch it; a scheduled watchdog relaunches it after a worker
 died, and records anything that fell due meanwhile.
 
-A daily task sends the improvement plan's reminders (drills.improvements).
+When a django-q2 worker starts (django_q's post_spawn signal, connected in
+DrillsConfig.ready), it does the watchdog's round at once: a release that fell due while
+no worker ran is recorded as soon as one is back, not at the next watchdog run.
+
+A daily task records the improvement plan's reminders (drills.improvements). The
+schedules are registered with core.schedules when this module is imported.
 """
 
 import datetime
@@ -22,11 +27,11 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 from redis.exceptions import RedisError
 
+from core import schedules
 from drills.clock import Clock
 from drills.improvements import improvement_reminders_send
 from drills.models import Drill
 from drills.runs import next_due_at, releases_record
-from training.tasks import DAILY_AT
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ IMPROVEMENT_REMINDERS = {
     "func": "drills.tasks.send_improvement_reminders",
     "schedule_type": Schedule.DAILY,
 }
+schedules.register(**WATCHDOG)
+schedules.register(**IMPROVEMENT_REMINDERS, daily=True)
 
 
 # A clock task renews its lease every tick; one that died loses it after this long.
@@ -134,26 +141,14 @@ def watch_running_drills() -> dict[str, int]:
     return summary
 
 
+def clocks_resume(sender=None, **kwargs) -> None:
+    """A worker has started: do the watchdog's round now. Runs in the new worker before
+    it takes a task; a failure is logged, never raised, for it would kill the worker."""
+    try:
+        watch_running_drills()
+    except Exception:
+        logger.exception("Could not resume the running drills' clocks; the watchdog will")
+
+
 def send_improvement_reminders() -> int:
     return improvement_reminders_send(now=timezone.now())
-
-
-def ensure_schedules(*, schedule_model=Schedule, now=None) -> None:
-    """Create or update the drills' schedules, found by name; safe to run again. An
-    existing schedule keeps its next run. `schedule_model` lets a migration pass its
-    historical model."""
-    now = now or timezone.now()
-    first_runs = [(WATCHDOG, now), (IMPROVEMENT_REMINDERS, _next_daily_run(now))]
-    for schedule, first_run in first_runs:
-        fields = {**schedule, "repeats": -1}
-        schedule_model.objects.update_or_create(
-            name=schedule["name"], defaults=fields,
-            create_defaults={**fields, "next_run": first_run},
-        )
-
-
-def _next_daily_run(now: datetime.datetime) -> datetime.datetime:
-    today_at = timezone.localtime(now).replace(
-        hour=DAILY_AT.hour, minute=DAILY_AT.minute, second=0, microsecond=0
-    )
-    return today_at if today_at > now else today_at + datetime.timedelta(days=1)

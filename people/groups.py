@@ -21,6 +21,8 @@ COORDINATOR_PERMISSIONS = [
     ),
     # A role ends by deleting it.
     *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
+    # The outbox's listing (core.wagtail_hooks), to see whose e-mail did not go out.
+    ("core", "view_outgoingmail"),
 ]
 
 

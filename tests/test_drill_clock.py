@@ -6,7 +6,10 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django_q.signals import post_spawn
 
+from core.models import OutgoingMail
+from core.outbox import outbox_send
 from drills import runs
 from drills.clock import Clock, is_released
 from drills.consoles import participant_state, staff_state
@@ -220,6 +223,69 @@ def test_the_watchdog_records_what_fell_due_while_no_worker_ran(drill, monkeypat
         assert watch_running_drills() == {"drills": 1, "recorded": 0}
 
 
+def test_a_starting_worker_records_what_fell_due_and_relaunches_the_clock(drill, monkeypatch):
+    queued = []
+    monkeypatch.setattr("drills.tasks.async_task", lambda *args: queued.append(args))
+    runs.drill_start(drill=drill, now=at(0))
+    import time_machine
+
+    with time_machine.travel(at(6), tick=False):
+        # What django_q sends in each worker it starts, before the worker takes a task.
+        post_spawn.send(sender="django_q", proc_name="Process-1")
+    assert InjectRelease.objects.filter(inject__drill=drill).count() == 2  # +0:00, +0:05
+    assert [args[0] for args in queued] == ["drills.tasks.run_drill_clock"]  # +0:20 to come
+
+
+def test_a_failing_resume_does_not_stop_the_worker(drill, monkeypatch, caplog):
+    def broken():
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("drills.tasks.watch_running_drills", broken)
+    post_spawn.send(sender="django_q", proc_name="Process-1")  # logged, not raised
+    assert "Could not resume the running drills' clocks" in caplog.text
+
+
+# The inject notice: written with the release, sent after it
+
+
+def participant_with_email(drill, role_name, person, email):
+    person.email = email
+    person.save()
+    return Participant.objects.create(drill=drill, role=drill.roles.get(name=role_name),
+                                      person=person, display_name=person.name, joined_at=at(0))
+
+
+def test_each_participant_of_the_role_gets_one_notice_per_release(
+    drill, operator, colleague, supervisor
+):
+    participant_with_email(drill, "所属長", operator, "operator@example.lg.jp")
+    participant_with_email(drill, "所属長", colleague, "shared@example.lg.jp")
+    participant_with_email(drill, "所属長", supervisor, "shared@example.lg.jp")
+    runs.drill_start(drill=drill, now=at(0))
+    runs.releases_record(drill=fresh(drill), now=at(1))
+    runs.releases_record(drill=fresh(drill), now=at(2))  # nothing new
+    assert outbox_send() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "operator@example.lg.jp", "shared@example.lg.jp"]
+    assert {message.subject for message in mail.outbox} == {"【訓練】所属長への新しい状況付与"}
+
+
+def test_the_release_is_recorded_whatever_the_mail_server_does(drill, operator, monkeypatch):
+    participant_with_email(drill, "所属長", operator, "operator@example.lg.jp")
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    runs.drill_start(drill=drill, now=at(0))
+    assert [i.subject for i in runs.releases_record(drill=fresh(drill), now=at(1))] == [
+        "監視センターからの通報"]
+    assert outbox_send() == 0
+    assert InjectRelease.objects.filter(inject__drill=drill).count() == 1
+    notice = OutgoingMail.objects.get()
+    assert (notice.to, notice.attempts, notice.sent_at) == ("operator@example.lg.jp", 1, None)
+
+
 # Scheduling freezes the scenario
 
 
@@ -253,6 +319,9 @@ def test_a_scenario_whose_action_names_a_missing_objective_cannot_be_scheduled(
 def test_a_real_worker_records_each_release_once(task_worker, scenario, coordinator):
     from django.utils import timezone
 
+    # A starting worker does the watchdog's round (drills.tasks.clocks_resume): let it
+    # start before there is a drill, so that what is recorded below is the task's.
+    assert task_worker("math.factorial", 1) == 1
     # Long enough ago that every scheduled inject is due, so no clock task is left running.
     started = timezone.now() - datetime.timedelta(minutes=25)
     drill = runs.drill_schedule(scenario=scenario, scheduled_for=started, by=coordinator,

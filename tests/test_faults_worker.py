@@ -11,14 +11,12 @@ What holds, precisely:
   has no acknowledgement for Redis), so a task whose cluster was killed is lost. Its next
   run makes up for it: the daily schedule's, for the reminders; the watchdog's, for a
   drill clock.
-- Reminders are recorded (a row with a unique key) and e-mailed in one transaction per
-  recipient (onward sharing, improvement items) or per certificate: the row is written,
-  the mail handed over, then the transaction commits. So a notice is recorded at most
-  once, and only once its mail was handed over; the mail goes out at least once (given
-  a later run: the retry, or the next day's) and twice only if the worker dies, or the
-  commit fails, after the mail was handed over and before the commit; the copy then
-  carries the same Message-ID (core.mail), by which it can be dropped. A worker killed
-  anywhere else sends nothing twice.
+- Reminders are recorded (a row with a unique key) with their e-mail written to the
+  outbox (core.outbox) in one transaction; a sending task claims outbox rows, hands
+  each to the mail server and then marks it sent. A killed sender's claims run out
+  (the tests move them back rather than wait), and its rows go again: a mail handed
+  over but not yet marked goes twice, with the same Message-ID (core.mail), by which it
+  can be dropped. A sender killed anywhere else sends nothing twice.
 - A task queued with the Redis broker in the moment after a cluster died can be lost as
   well: until Redis sees that cluster's connection close, its pending BLPOP takes it.
 - With Redis down, pages render (the cache is the database's, not Redis), a drill starts
@@ -54,7 +52,7 @@ from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
-from django_q.models import OrmQ, Schedule, Task
+from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from django_q.tasks import async_task, result
 
@@ -82,17 +80,16 @@ if os.environ.get("KUNREN_FAULTS_MAIL"):
 
 
 class HoldingFileBackend(filebased.EmailBackend):
-    """The file-based backend (one file per message), which stops at the run's second
-    message while the test's hold file exists: "before" it writes that message (the first
-    recipient's transaction is committed, the second's is open) or "after" it (the second
-    message is handed over, its transaction not yet committed). Stopped, it writes its
-    process id to the "held" file and waits for the hold file to go, which it never does:
-    the test kills it there."""
+    """The file-based backend (a file per connection), which stops once, at the second
+    message written, while the test's hold file exists: "before" it writes that message
+    (the first is sent and marked, the second claimed) or "after" it (the second is handed
+    over, not yet marked sent). Stopped, it writes its process id to the "held" file and
+    waits for the hold file to go, which it never does: the test kills it there."""
 
     def send_messages(self, messages):
         hold = Path(os.environ["KUNREN_FAULTS_HOLD"])
         when = hold.read_text() if hold.exists() else ""
-        second = len(list(Path(self.file_path).iterdir())) == 1
+        second = sum(1 for _message in messages_in(self.file_path)) == 1
         if when == "before" and second:
             self._hold(hold)
         sent = super().send_messages(messages)
@@ -102,7 +99,10 @@ class HoldingFileBackend(filebased.EmailBackend):
 
     @staticmethod
     def _hold(hold):
-        Path(os.environ["KUNREN_FAULTS_HELD"]).write_text(str(os.getpid()))
+        held = Path(os.environ["KUNREN_FAULTS_HELD"])
+        if held.exists():
+            return  # another sender holds already: this one carries on
+        held.write_text(str(os.getpid()))
         while hold.exists():
             time.sleep(0.05)
 
@@ -305,51 +305,73 @@ def mail_run(tmp_path, environment):
 
 
 def run_until_held(mail_run, broker, when, clusters):
-    """Queue the real certificate-reminder task and wait until the worker of one of
-    `clusters` holds in it (`when`, see HoldingFileBackend); kill that cluster there.
-    Returns the task's id and the clusters left."""
+    """Queue the real certificate-reminder task and wait until the sender in one of
+    `clusters` holds (`when`, see HoldingFileBackend); kill that cluster there. Returns
+    the clusters left."""
     mail_run.hold.write_text(when)
-    task_id = async_task("training.tasks.send_certificate_reminders", broker=broker)
+    async_task("training.tasks.send_certificate_reminders", broker=broker)
     pid = wait_for(lambda: mail_run.held.exists() and mail_run.held.read_text(),
-                   "a worker to hold in the middle of the run", log=mail_run.log)
+                   "a sender to hold in the middle of its batch", log=mail_run.log)
     [held] = [cluster for cluster in clusters if cluster.pid == os.getpgid(int(pid))]
     kill_group(held)
-    mail_run.hold.unlink()  # the next run goes through
-    return task_id, [cluster for cluster in clusters if cluster is not held]
+    mail_run.hold.unlink()  # the next sender goes through
+    return [cluster for cluster in clusters if cluster is not held]
+
+
+def claims_run_out():
+    """As CLAIM_SECONDS after the sender died: its rows are due again."""
+    from core.models import OutgoingMail
+
+    OutgoingMail.objects.filter(sent_at__isnull=True).update(
+        claimed_until=timezone.now() - datetime.timedelta(seconds=1))
+
+
+def all_sent():
+    from core.models import OutgoingMail
+
+    return OutgoingMail.objects.exists() and not OutgoingMail.objects.filter(
+        sent_at__isnull=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("when, sent_twice", [("before", 0), ("after", 1)])
-def test_orm_broker_a_task_whose_cluster_was_killed_runs_again_after_the_retry_period(
+def test_orm_broker_a_sender_whose_cluster_was_killed_runs_again_after_the_retry_period(
     mail_run, operator, colleague, supervisor, when, sent_twice
 ):
-    """Two clusters, as in production. The one that takes the task is killed in the
-    middle of it; the other runs it again once the retry period is over. Killed between
-    two recipients, the retry sends each of them one reminder; killed between handing a
-    mail over and committing its record, that one mail goes twice."""
+    """Two clusters, as in production. The one sending the reminders is killed in the
+    middle of its batch; the other runs its task again once the retry period is over.
+    Killed before handing the second mail over, each reminder goes once; killed between
+    handing it over and marking it sent, that one mail goes twice, with one Message-ID."""
     first, second, third = certificates_expiring([operator, colleague, supervisor])
     broker = ORM(list_key=Conf.CLUSTER_NAME)
 
     with qcluster(mail_run.env, mail_run.log) as one, qcluster(mail_run.env, mail_run.log) as two:
-        task_id, _left = run_until_held(mail_run, broker, when, [one, two])
+        run_until_held(mail_run, broker, when, [one, two])
 
-        # Killed in the middle: the first reminder is recorded and sent, the second one's
-        # record rolled back with its transaction (its mail sent already, if "after").
-        assert reminders_recorded() == [first]
-        assert mails_to(mail_run.folder) == (
-            {first: 1, second: 1} if sent_twice else {first: 1}
-        )
-        assert not Task.objects.filter(id=task_id).exists()
-        # The broker still holds the task, locked until the retry period is over.
-        [queued] = OrmQ.objects.all()
+        # Killed in the middle: every reminder is recorded, whatever the sending did.
+        assert reminders_recorded() == sorted([first, second, third])
+        assert mails_to(mail_run.folder)[first] == 1
+        assert mails_to(mail_run.folder)[second] == sent_twice
+        # The broker still holds the killed cluster's tasks (the sender's, and any it had
+        # taken besides), locked until the retry period is over; the other cluster has run
+        # the rest.
+        def only_the_killed_clusters_tasks_left():
+            return OrmQ.objects.exists() and not OrmQ.objects.filter(
+                lock__lte=timezone.now()).exists()
+
+        wait_for(only_the_killed_clusters_tasks_left, "the other cluster to run the rest",
+                 log=mail_run.log)
         retry = datetime.timedelta(seconds=settings.Q_CLUSTER["retry"])
-        assert queued.lock > timezone.now() + retry - datetime.timedelta(seconds=60)
+        for queued in OrmQ.objects.all():
+            assert queued.task["func"] in ("core.outbox.send_pending",
+                                           "training.tasks.send_certificate_reminders")
+            assert queued.lock > timezone.now() + retry - datetime.timedelta(seconds=60)
 
+        claims_run_out()
         OrmQ.objects.update(lock=timezone.now() - datetime.timedelta(seconds=1))  # it is over
-        assert result(task_id, wait=WAIT_SECONDS * 1000) == 2, mail_run.log.read_text()[-3000:]
-        wait_for(lambda: not OrmQ.objects.exists(), "the broker to let go of the task")
+        wait_for(all_sent, "every reminder to be sent", log=mail_run.log)
+        wait_for(lambda: not OrmQ.objects.exists(), "the broker to let go of the tasks")
 
-    assert reminders_recorded() == sorted([first, second, third])
     assert mails_to(mail_run.folder) == {first: 1, second: 1 + sent_twice, third: 1}
     # A copy sent again carries the first one's Message-ID, so that it can be dropped.
     message_ids = {message["Message-ID"] for message in messages_in(mail_run.folder)
@@ -358,18 +380,19 @@ def test_orm_broker_a_task_whose_cluster_was_killed_runs_again_after_the_retry_p
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_broker_a_task_whose_cluster_was_killed_is_lost_and_the_next_daily_run_makes_up(
+def test_redis_broker_a_sender_whose_cluster_was_killed_is_lost_and_the_sweep_makes_up(
     mail_run, redis_server, redis_broker, operator, colleague, supervisor
 ):
-    from training.tasks import ensure_schedules
+    from core.schedules import ensure_schedules
 
     first, second, third = certificates_expiring([operator, colleague, supervisor])
     mail_run = mail_run._replace(env={**mail_run.env, "REDIS_URL": redis_server.url})
 
     with qcluster(mail_run.env, mail_run.log) as cluster:
-        lost, _left = run_until_held(mail_run, redis_broker, "before", [cluster])
+        run_until_held(mail_run, redis_broker, "before", [cluster])
 
-    assert reminders_recorded() == [first]
+    assert reminders_recorded() == sorted([first, second, third])
+    assert mails_to(mail_run.folder) == {first: 1}
     assert redis_broker.queue_size() == 0  # popped by the killed cluster: gone
     # Until Redis sees the dead cluster's connection close (at once for a killed process;
     # on a host that vanished, when its BLPOP's 1 s is up), that cluster's pending BLPOP
@@ -381,20 +404,19 @@ def test_redis_broker_a_task_whose_cluster_was_killed_is_lost_and_the_next_daily
         # A fresh cluster runs what is queued after the kill, never the lost task.
         marker = async_task("math.factorial", 5, broker=redis_broker)
         assert result(marker, wait=WAIT_SECONDS * 1000) == 120, mail_run.log.read_text()[-3000:]
-        assert not Task.objects.filter(id=lost).exists()
-        assert reminders_recorded() == [first]
+        assert mails_to(mail_run.folder) == {first: 1}
 
-        # The next morning the daily schedule runs the job again: it sends what the lost
-        # run did not, and nothing twice. (This process is the scheduler's tick.)
-        ensure_schedules()
-        Schedule.objects.filter(name="certificate-reminders").update(
+        # Once the dead sender's claims have run out, the outbox's sweep (every minute)
+        # sends what it did not, and nothing twice. (This process is the scheduler's tick.)
+        claims_run_out()
+        ensure_schedules(names=["outbox-sweep"])
+        Schedule.objects.filter(name="outbox-sweep").update(
             next_run=timezone.now() - datetime.timedelta(seconds=1)
         )
         scheduler(broker=redis_broker)
-        next_run = Schedule.objects.get(name="certificate-reminders").task
-        assert result(next_run, wait=WAIT_SECONDS * 1000) == 2, mail_run.log.read_text()[-3000:]
+        sweep = Schedule.objects.get(name="outbox-sweep").task
+        assert result(sweep, wait=WAIT_SECONDS * 1000) == 2, mail_run.log.read_text()[-3000:]
 
-    assert reminders_recorded() == sorted([first, second, third])
     assert mails_to(mail_run.folder) == {first: 1, second: 1, third: 1}
 
 
@@ -433,13 +455,14 @@ def test_with_redis_down_pages_work_and_the_drill_clock_starts_once_redis_is_bac
 ):
     from wagtail.models import Site
 
+    from core.schedules import ensure_schedules
     from drills.models import Drill, InjectRelease
-    from drills.tasks import ensure_schedules
 
     Site.objects.update_or_create(is_default_site=True, defaults={
         "hostname": "127.0.0.1", "root_page": home_page,
     })
-    ensure_schedules()  # the watchdog, due now (the test database was flushed)
+    # The watchdog, due now (the test database was flushed).
+    ensure_schedules(names=["drill-clock-watchdog"])
     env = environment(REDIS_URL=redis_server.url)
     log = tmp_path / "processes.log"
     port = free_port()

@@ -9,6 +9,7 @@ the colleague and the operator (who attended) on 2026-12-19, the supervisor on
 
 import datetime
 import importlib
+import smtplib
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import Schedule
 
+from core.models import OutgoingMail
+from core.outbox import outbox_send
+from core.schedules import ensure_schedules
 from people.models import Department, IdGrant, RoleAssignment
 from tests.conftest import make_person
 from training import sharing_reminders
@@ -38,8 +42,7 @@ from training.sharing import (
     obligations_sync,
     report_submit,
 )
-from training.sharing_reminders import RemindersNotSent, reminders_send
-from training.tasks import ensure_schedules
+from training.sharing_reminders import reminders_send
 
 JST = ZoneInfo("Asia/Tokyo")
 Kind = Notice.Kind
@@ -50,6 +53,7 @@ def run_on(clock, day: datetime.date) -> set[tuple[str, str]]:
     clock.move_to(datetime.datetime(day.year, day.month, day.day, 7, 0, tzinfo=JST))
     before = set(Notice.objects.values_list("pk", flat=True))
     sent = reminders_send(now=timezone.now())
+    outbox_send()  # what the outbox's task does once the run has committed
     new = Notice.objects.exclude(pk__in=before).select_related("recipient__user")
     assert sent == len(new)
     return {(notice.kind, notice.recipient.user.username) for notice in new}
@@ -161,6 +165,7 @@ def test_running_again_sends_nothing_twice(clock, closed_session, operator, coll
     assert reminders_send(now=timezone.now()) == 0
     clock.move_to(datetime.datetime(2027, 1, 3, 7, 0, tzinfo=JST))
     assert reminders_send(now=timezone.now()) == 0
+    assert outbox_send() == 0
     assert Notice.objects.count() == 4 and len(mail.outbox) == 4
 
 
@@ -172,20 +177,22 @@ def test_a_notice_another_worker_recorded_first_is_not_sent_again(
     # As if a second worker read the notices sent before the first one committed them.
     monkeypatch.setattr(sharing_reminders, "_keys_sent", lambda sessions: set())
     assert reminders_send(now=timezone.now()) == 0
+    assert outbox_send() == 0
     assert Notice.objects.count() == 2 and len(mail.outbox) == 2
 
 
-def test_a_message_sent_again_after_its_notices_were_lost_keeps_its_message_id(
+def test_a_message_sent_again_after_its_sender_died_keeps_its_message_id(
     clock, closed_session, operator, colleague
 ):
-    """As when a worker dies after the mail server took the messages and before the
-    commit: the next run sends them again under the same Message-IDs, by which the copy
-    can be dropped (core.mail)."""
+    """As when a sender dies after the mail server took the messages and before it
+    marked them sent: once its claim runs out they go again under the same Message-IDs,
+    by which the copy can be dropped (core.mail)."""
     with_email(operator, colleague)
     run_on(clock, datetime.date(2026, 12, 19))
     first = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}
-    Notice.objects.all().delete()
-    assert reminders_send(now=timezone.now()) == 2
+    OutgoingMail.objects.update(sent_at=None)
+    assert reminders_send(now=timezone.now()) == 0  # the notices stand: nothing new
+    assert outbox_send() == 2
     again = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox[2:]}
     assert again == first and len(set(first.values())) == 2
     assert all(value.endswith("@127.0.0.1>") for value in first.values())
@@ -240,7 +247,7 @@ def test_someone_without_an_e_mail_address_still_gets_the_notice(clock, closed_s
     assert [message.to for message in mail.outbox] == [["operator@example.lg.jp"]]
 
 
-def test_a_failed_send_records_nothing_and_the_next_run_sends_it(
+def test_a_failed_send_keeps_the_notices_and_the_retry_sends_them(
     monkeypatch, clock, closed_session, operator, colleague
 ):
     with_email(operator, colleague)
@@ -250,11 +257,16 @@ def test_a_failed_send_records_nothing_and_the_next_run_sends_it(
         raise ConnectionRefusedError("SMTP server down")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    with pytest.raises(RemindersNotSent):
-        reminders_send(now=timezone.now())
-    assert not Notice.objects.exists()
-    monkeypatch.undo()
     assert reminders_send(now=timezone.now()) == 2
+    assert outbox_send() == 0
+    assert Notice.objects.count() == 2  # recorded, whatever the mail server does
+    assert set(OutgoingMail.objects.values_list("attempts", "last_error", "sent_at")) == {
+        (1, "ConnectionRefusedError: SMTP server down", None)}
+    monkeypatch.undo()
+    assert reminders_send(now=timezone.now()) == 0
+    assert outbox_send() == 0  # not before its next attempt is due
+    clock.shift(datetime.timedelta(minutes=1))
+    assert outbox_send() == 2
     assert len(mail.outbox) == 2
 
 
@@ -267,14 +279,17 @@ def test_one_refused_address_does_not_keep_the_others_from_being_reminded(
 
     def refuse_the_colleague(message, *args, **kwargs):
         if message.to == ["colleague@example.lg.jp"]:
-            raise ConnectionRefusedError("recipient refused")
+            raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
         return send(message, *args, **kwargs)
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse_the_colleague)
-    with pytest.raises(RemindersNotSent):
-        reminders_send(now=timezone.now())
-    assert list(Notice.objects.values_list("recipient", flat=True)) == [operator.pk]
+    assert reminders_send(now=timezone.now()) == 2
+    outbox_send()
+    assert set(Notice.objects.values_list("recipient", flat=True)) == {operator.pk, colleague.pk}
     assert [message.to for message in mail.outbox] == [["operator@example.lg.jp"]]
+    refused = OutgoingMail.objects.get(to="colleague@example.lg.jp")
+    assert refused.sent_at is None and refused.attempts == 1
+    assert "no such user" in refused.last_error
 
 
 # Who is left out

@@ -9,6 +9,7 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from people.access import register_admin_organisation_paths
         from people.groups import register_coordinator_permissions
+        from training import tasks  # noqa: F401  (registers the training schedules)
         from training.access import ADMIN_ORGANISATION_PATHS
         from training.leavers import leavers_register
         from training.personal_records import personal_records_register

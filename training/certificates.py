@@ -12,7 +12,6 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
@@ -29,7 +28,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core import pdf
-from core.mail import bilingual_email
+from core.mail import bilingual
+from core.outbox import mail_write
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 
@@ -307,8 +307,8 @@ def _qr_code(text: str, *, size: float) -> Drawing:
 
 
 def certificates_remind(*, today: datetime.date) -> int:
-    """E-mail the retraining reminder for every certificate that expires within
-    CERTIFICATE_REMINDER_DAYS, once per certificate. Returns how many were sent.
+    """Write the retraining reminder to the outbox for every certificate that expires
+    within CERTIFICATE_REMINDER_DAYS, once per certificate. Returns how many were written.
 
     Left out: revoked certificates, people without an e-mail address (they are reminded
     once they have one), and people who already hold a newer certificate.
@@ -331,34 +331,33 @@ def certificates_remind(*, today: datetime.date) -> int:
 
 
 def _remind(certificate: Certificate) -> bool:
-    """Send one reminder, unless another worker got there first.
-
-    The row and the e-mail share a transaction: if sending fails, no row is left and the
-    next run tries again. A second worker's insert waits for the first one's commit and
-    then fails on the one-to-one key.
-    """
+    """Record one reminder and write its e-mail to the outbox, unless another worker got
+    there first: its insert waits for the first one's commit and then fails on the
+    one-to-one key."""
     try:
         with transaction.atomic():
             CertificateReminder.objects.create(
                 certificate=certificate, sent_at=timezone.now(), sent_to=certificate.person.email
             )
-            _reminder_message(certificate).send()
+            _reminder_write(certificate)
     except IntegrityError:
         return False
     return True
 
 
-def _reminder_message(certificate: Certificate) -> EmailMessage:
+def _reminder_write(certificate: Certificate) -> None:
     context = {
         "certificate": certificate,
         "session_day": timezone.localtime(certificate.session.starts_at).date(),
         "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:certificates"),
     }
-    return bilingual_email(
-        subject=lambda: _("Your training certificate expires on %(day)s")
-        % {"day": formats.date_format(certificate.expires_on, "DATE_FORMAT")},
-        body=lambda: render_to_string("training/certificates/reminder_email.txt", context),
-        to=[certificate.person.email],
+    mail_write(
         # One reminder per certificate (CertificateReminder's one-to-one key).
         keys=[f"certificate-reminder:{certificate.pk}"],
+        to=certificate.person.email,
+        **bilingual(
+            subject=lambda: _("Your training certificate expires on %(day)s")
+            % {"day": formats.date_format(certificate.expires_on, "DATE_FORMAT")},
+            body=lambda: render_to_string("training/certificates/reminder_email.txt", context),
+        ),
     )

@@ -18,25 +18,22 @@ For rungs 3 and 4 the due date is the earliest one among the outstanding colleag
 or the sharing's own when only the report is missing; so a colleague who joins after
 the report was submitted starts the ladder again, with their own due date.
 
-Every notice sent is a Notice row: what the person sees in the app. Its key names the
-rung, what it is about and the recipient, so running the job again sends nothing twice.
-A recipient gets one e-mail per run however many notices they have, sent in the same
-transaction that records them: if sending fails, nothing is recorded and the next run
-tries again.
+Every notice is a Notice row: what the person sees in the app. Its key names the rung,
+what it is about and the recipient, so running the job again sends nothing twice. A
+recipient gets one e-mail per run however many notices they have, written to the outbox
+(core.outbox) in the transaction that records them and sent after it commits.
 
 The facts are read in a fixed number of queries however many departments there are;
 only the writes, one transaction per recipient, grow with the notices sent.
 """
 
 import datetime
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
@@ -45,7 +42,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual_email, in_each_language
+from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual, in_each_language
+from core.outbox import mail_write
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (
@@ -59,17 +57,10 @@ from training.models import (
 )
 from training.sharing import obligations_with_facts
 
-logger = logging.getLogger(__name__)
-
 Kind = Notice.Kind
 Role = RoleAssignment.Role
 
 # Japanese first, English below, in the e-mail and in the notice the app shows.
-
-
-class RemindersNotSent(Exception):
-    """Some recipients' e-mails failed; nothing was recorded for them, so the next run
-    tries them again."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +97,8 @@ class Reminder:
 
 
 def reminders_send(*, now: datetime.datetime) -> int:
-    """Send every notice the ladders call for today and no one was sent yet; returns
-    how many were sent. Raises RemindersNotSent, after trying everyone, if some
-    recipients' e-mails failed."""
+    """Record every notice the ladders call for today that no one was sent yet, each
+    recipient's e-mail in the outbox; returns how many notices were recorded."""
     today = timezone.localdate(now)
     fiscal_year = fiscal_year_of(today)
     # Like obligations_sync: a past year's sharings stay as they were at its end.
@@ -123,22 +113,8 @@ def reminders_send(*, now: datetime.datetime) -> int:
             if reminder.key not in already_sent:
                 by_recipient[reminder.recipient.pk][reminder.key] = reminder
 
-    sent, failed = 0, 0
-    # One mail connection for the run: with SMTP, a connection per recipient would cost
-    # more than everything else here.
-    with get_connection() as connection:
-        for recipient_id, reminders in by_recipient.items():
-            # One recipient's refused address must not keep the others from being reminded.
-            try:
-                sent += _notify(list(reminders.values()), now=now, connection=connection)
-            except Exception:
-                logger.exception("Could not send onward-sharing reminders to person %s",
-                                 recipient_id)
-                failed += 1
-    if failed:
-        raise RemindersNotSent(f"{failed} recipients were not reminded (sent {sent} notices); "
-                               "the next run tries them again")
-    return sent
+    return sum(_notify(list(reminders.values()), now=now)
+               for reminders in by_recipient.values())
 
 
 # Reading the facts
@@ -272,12 +248,10 @@ def _escalations(facts: SharingFacts, *, today: datetime.date) -> Iterator[Remin
 # Sending
 
 
-def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) -> int:
-    """Record one recipient's notices and e-mail them together, unless another worker
-    got there first: then its insert fails on the unique key and this one sends nothing.
-
-    The rows and the e-mail share a transaction, so a failed send leaves no row.
-    """
+def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
+    """Record one recipient's notices and write their e-mail to the outbox, unless
+    another worker got there first: then its insert fails on the unique key and this one
+    records nothing."""
     recipient = reminders[0].recipient
     texts = dict(zip(LANGUAGES, in_each_language(
         lambda: [reminder.describe() for reminder in reminders]
@@ -294,28 +268,23 @@ def _notify(reminders: list[Reminder], *, now: datetime.datetime, connection) ->
         with transaction.atomic():
             Notice.objects.bulk_create(notices)
             if recipient.email:
-                message = _reminder_email(recipient, texts, [n.key for n in notices])
-                message.connection = connection
-                message.send()
+                _reminder_write(recipient, texts, [n.key for n in notices])
     except IntegrityError:
         return 0
     return len(notices)
 
 
-def _reminder_email(recipient: Person, texts: dict[str, list[str]],
-                    keys: list[str]) -> EmailMessage:
+def _reminder_write(recipient: Person, texts: dict[str, list[str]], keys: list[str]) -> None:
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:sharing")
     count = len(texts[LANGUAGES[0]])
-    return bilingual_email(
+    mail_write(keys=keys, to=recipient.email, **bilingual(
         subject=lambda: ngettext("Onward sharing of training: %(count)d reminder",
                                  "Onward sharing of training: %(count)d reminders", count)
         % {"count": count},
         body=lambda: render_to_string("training/sharing/reminder_email.txt", {
             "recipient": recipient, "texts": texts[translation.get_language()], "url": url,
         }),
-        to=[recipient.email],
-        keys=keys,
-    )
+    ))
 
 
 # What each notice says, in the active language

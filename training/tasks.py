@@ -2,36 +2,26 @@
 certificate reminders, and the daily onward-sharing reminders, which first bring the
 briefing obligations up to date so that nobody is reminded about a stale one.
 
-The schedules that run them are made by ensure_schedules(), which a data migration
-calls, so that every database has them without anyone creating them by hand.
+Their schedules are registered with core.schedules when this module is imported
+(TrainingConfig.ready) and made by core.schedules.ensure_schedules(), which data migrations
+call.
 """
-
-import datetime
 
 from django.utils import timezone
 from django_q.models import Schedule
 
+from core import schedules
 from training.certificates import certificates_remind
 from training.sharing import obligations_sync
 from training.sharing_reminders import reminders_send
 
-# Local time of day at which the daily jobs run: the reminders arrive at the start of
-# the working day. django-q2's scheduler wakes about every 30 s, so they go out shortly
-# after.
-DAILY_AT = datetime.time(7, 0)
+CERTIFICATE_REMINDERS = "certificate-reminders"
+SHARING_REMINDERS = "sharing-reminders"
 
-SCHEDULES = [
-    {
-        "name": "certificate-reminders",
-        "func": "training.tasks.send_certificate_reminders",
-        "schedule_type": Schedule.DAILY,
-    },
-    {
-        "name": "sharing-reminders",
-        "func": "training.tasks.send_sharing_reminders",
-        "schedule_type": Schedule.DAILY,
-    },
-]
+schedules.register(name=CERTIFICATE_REMINDERS, func="training.tasks.send_certificate_reminders",
+                   schedule_type=Schedule.DAILY, daily=True)
+schedules.register(name=SHARING_REMINDERS, func="training.tasks.send_sharing_reminders",
+                   schedule_type=Schedule.DAILY, daily=True)
 
 
 def send_certificate_reminders() -> int:
@@ -41,26 +31,3 @@ def send_certificate_reminders() -> int:
 def send_sharing_reminders() -> int:
     obligations_sync(now=timezone.now())
     return reminders_send(now=timezone.now())
-
-
-def ensure_schedules(*, schedule_model=Schedule, now=None) -> None:
-    """Create or update the schedules in SCHEDULES, found by name; safe to run again.
-
-    An existing schedule keeps its next run, so running this again does not move it.
-    `schedule_model` lets a migration pass its historical model.
-    """
-    first_run = _next_daily_run(now or timezone.now())
-    for schedule in SCHEDULES:
-        fields = {**schedule, "repeats": -1}
-        schedule_model.objects.update_or_create(
-            name=schedule["name"],
-            defaults=fields,
-            create_defaults={**fields, "next_run": first_run},
-        )
-
-
-def _next_daily_run(now: datetime.datetime) -> datetime.datetime:
-    today_at = timezone.localtime(now).replace(
-        hour=DAILY_AT.hour, minute=DAILY_AT.minute, second=0, microsecond=0
-    )
-    return today_at if today_at > now else today_at + datetime.timedelta(days=1)

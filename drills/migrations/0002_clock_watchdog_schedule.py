@@ -2,15 +2,18 @@
 
 from django.db import migrations
 
-from drills.tasks import WATCHDOG, ensure_schedules
+from core.schedules import ensure_schedules
+
+SCHEDULE_NAME = "drill-clock-watchdog"
 
 
 def create_schedule(apps, schema_editor):
-    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+    ensure_schedules(names=[SCHEDULE_NAME],
+                     schedule_model=apps.get_model("django_q", "Schedule"))
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=WATCHDOG["name"]).delete()
+    apps.get_model("django_q", "Schedule").objects.filter(name=SCHEDULE_NAME).delete()
 
 
 class Migration(migrations.Migration):

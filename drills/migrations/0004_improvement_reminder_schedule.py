@@ -3,16 +3,19 @@
 
 from django.db import migrations
 
-from drills.tasks import IMPROVEMENT_REMINDERS, ensure_schedules
+from core.schedules import ensure_schedules
+
+SCHEDULE_NAME = "improvement-reminders"
 
 
 def create_schedules(apps, schema_editor):
-    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+    ensure_schedules(names=[SCHEDULE_NAME],
+                     schedule_model=apps.get_model("django_q", "Schedule"))
 
 
 def remove_schedule(apps, schema_editor):
     apps.get_model("django_q", "Schedule").objects.filter(
-        name=IMPROVEMENT_REMINDERS["name"]
+        name=SCHEDULE_NAME
     ).delete()
 
 

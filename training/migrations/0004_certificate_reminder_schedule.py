@@ -2,16 +2,19 @@
 
 from django.db import migrations
 
-from training.tasks import SCHEDULES, ensure_schedules
+from core.schedules import ensure_schedules
+
+SCHEDULE_NAME = "certificate-reminders"
 
 
 def create_schedules(apps, schema_editor):
-    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+    ensure_schedules(names=[SCHEDULE_NAME],
+                     schedule_model=apps.get_model("django_q", "Schedule"))
 
 
 def remove_schedules(apps, schema_editor):
     apps.get_model("django_q", "Schedule").objects.filter(
-        name__in=[schedule["name"] for schedule in SCHEDULES]
+        name=SCHEDULE_NAME
     ).delete()
 
 

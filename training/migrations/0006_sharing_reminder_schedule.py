@@ -2,13 +2,14 @@
 
 from django.db import migrations
 
-from training.tasks import ensure_schedules
+from core.schedules import ensure_schedules
 
 SCHEDULE_NAME = "sharing-reminders"
 
 
 def create_schedules(apps, schema_editor):
-    ensure_schedules(schedule_model=apps.get_model("django_q", "Schedule"))
+    ensure_schedules(names=[SCHEDULE_NAME],
+                     schedule_model=apps.get_model("django_q", "Schedule"))
 
 
 def remove_schedule(apps, schema_editor):

@@ -15,7 +15,7 @@ The stage of an obligation is never stored; `Stage.of` and the conditions counte
 `sharings_with_counts` derive it, one for Python and one for SQL, from the same facts:
 dropped, confirmed, briefed, due date.
 
-Permission (who may record what) is people.access's; this package checks the facts.
+Permission (who may record what) is training.access's; this package checks the facts.
 One module per step: stages, obligations (who must be briefed), briefings (recording and
 confirming them), departments (the supervisor's confirmation and report).
 """

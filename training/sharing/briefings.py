@@ -52,7 +52,7 @@ def briefing_record(
     """Record a briefing of some of the department's colleagues: all of it, or nothing.
 
     The briefer attended the session, or is the department's supervisor
-    (`may_brief_as_supervisor`, decided by people.access).
+    (`may_brief_as_supervisor`, decided by training.access).
     """
     today = timezone.localdate(now)
     session_day = timezone.localdate(sharing.session.starts_at)
@@ -147,7 +147,7 @@ def briefing_confirm(
     now: datetime.datetime,
 ) -> BriefingConfirmation:
     """The colleague confirms they were briefed, having opened every material; or their
-    supervisor records it for them (`on_behalf`, allowed by people.access), saying why."""
+    supervisor records it for them (`on_behalf`, allowed by training.access), saying why."""
     obligation = obligations_with_facts(
         BriefingObligation.objects.select_for_update().filter(pk=obligation.pk)
     ).get()

@@ -1,0 +1,69 @@
+"""The outbox: every e-mail the platform sends, written in the transaction of the work
+that causes it and sent after commit by core.outbox.
+
+A row names no person, drill or session (core imports none of the apps): it holds what
+the mail server needs, its key, and how its delivery went.
+"""
+
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+# After this many failed attempts a row is left for a person to look at (the admin's
+# listing shows it): an address the server refuses does not become right by itself.
+MAX_ATTEMPTS = 8
+
+
+class OutgoingMailQuerySet(models.QuerySet):
+    def due(self, now):
+        """Unsent, not given up, its next attempt due, and held by no live sender."""
+        return self.filter(
+            models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now),
+            sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now,
+        )
+
+    def failures_first(self):
+        """Unsent with failed attempts first, then the waiting, then the sent, newest
+        first within each."""
+        return self.order_by(F("sent_at").asc(nulls_first=True), "-attempts", "-created_at",
+                             "-pk")
+
+
+class OutgoingMail(models.Model):
+    # The business record's unique key (or a digest of several): writing the same
+    # notice twice fails, with the work that wrote it.
+    key = models.CharField(_("key"), max_length=200, unique=True, editable=False)
+    to = models.EmailField(_("recipient"))
+    subject = models.TextField(_("subject"))
+    body = models.TextField(_("body"))
+    headers = models.JSONField(_("headers"), default=dict)
+    created_at = models.DateTimeField(_("written at"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A sender's claim: its token, and until when it holds the row (a sender that died
+    # loses it then, and the row is sent again).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OutgoingMailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="outgoingmail_due")]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"
+
+    @property
+    def status(self) -> str:
+        if self.sent_at is not None:
+            return _("Sent")
+        if self.attempts >= MAX_ATTEMPTS:
+            return _("Given up")
+        if self.attempts:
+            return _("Failed, will retry")
+        return _("Waiting")

@@ -1,0 +1,166 @@
+"""One outbox for every e-mail: written with the work, sent after it.
+
+A notice is written as an OutgoingMail row inside the transaction of the work that
+causes it (a reminder recorded, an inject released), under the business record's unique
+key, so it exists exactly when that work committed. No business transaction talks to the
+mail server: after the commit, a django-q2 task (send_pending) claims due rows and sends
+them through one SMTP connection, each with the Message-ID made from its key
+(core.mail.message_id) and within EMAIL_TIMEOUT. A failed row records the error and its
+attempts and waits, longer after each failure, for its next attempt; a row still
+failing after MAX_ATTEMPTS is left for a person (the admin's listing shows it). A
+schedule sweeps every minute for rows whose task was lost (a queue down, a worker
+killed).
+
+Claiming: one conditional UPDATE sets a sender's token on rows that are due and held by
+no one, so two workers never send the same row; on PostgreSQL the candidates are first
+locked with SKIP LOCKED so that concurrent senders take different rows instead of
+waiting on each other. A sender killed between the mail server's acceptance and marking
+the row sent loses its claim after CLAIM_SECONDS and the row goes again, with the same
+Message-ID, by which servers and clients drop the copy.
+"""
+
+import datetime
+import hashlib
+import logging
+import smtplib
+import uuid
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from core import schedules
+from core.mail import message_id
+from core.models import OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+# How long a claim holds: far beyond a batch's sending (one connection, EMAIL_TIMEOUT).
+CLAIM_SECONDS = 600
+# The wait before the next attempt after the n-th failure: 1, 2, 4 … minutes, at most 2 h.
+FIRST_RETRY_SECONDS = 60
+LAST_RETRY_SECONDS = 2 * 3600
+# Errors of one message; anything else (refused, timed out, dropped) is the connection's,
+# and the rest of the batch waits for the next attempt rather than each timing out too.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                  smtplib.SMTPDataError)
+KEY_LENGTH = OutgoingMail._meta.get_field("key").max_length
+
+SWEEP = "outbox-sweep"
+schedules.register(name=SWEEP, func="core.outbox.send_pending",
+                   schedule_type=Schedule.MINUTES, minutes=1)
+
+def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> OutgoingMail:
+    """Write one e-mail to the outbox, in the caller's transaction, and have it sent
+    once that commits. `keys` are the unique keys the e-mail's business records are
+    recorded under; the same keys twice fail with an IntegrityError."""
+    now = timezone.now()
+    mail = OutgoingMail.objects.create(
+        key=_key(keys), to=to, subject=subject, body=body,
+        headers={"Message-ID": message_id(keys)}, created_at=now, next_attempt_at=now,
+    )
+    # One sending task per transaction however many rows it writes. (A callback already
+    # registered belongs to savepoints that enclose this one, so it runs if this row does.)
+    if not any(callback is _queue_sending for _ids, callback, _robust in connection.run_on_commit):
+        # robust: a task queue that is down must not fail the committed work; the sweep
+        # sends the row once the queue is back.
+        transaction.on_commit(_queue_sending, robust=True)
+    return mail
+
+
+def _key(keys: list[str]) -> str:
+    if len(keys) == 1 and len(keys[0]) <= KEY_LENGTH:
+        return keys[0]
+    return "sha256:" + hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
+
+
+def _queue_sending() -> None:
+    async_task("core.outbox.send_pending")
+
+
+def send_pending() -> int:
+    """The django-q2 task: send what is due."""
+    return outbox_send()
+
+
+def outbox_send(*, batch: int = BATCH) -> int:
+    """Claim up to `batch` due rows and send them through one connection; returns how
+    many were sent. Failures are recorded on their rows, never raised."""
+    token = uuid.uuid4().hex
+    claimed = _claim(token, batch=batch)
+    if not claimed:
+        return 0
+    sent = 0
+    mail_connection = get_connection()  # the backend's timeout is EMAIL_TIMEOUT
+    try:
+        # Opened here, the connection stays open for every message of the batch.
+        mail_connection.open()
+    except Exception as error:
+        logger.warning("Could not reach the mail server; %d wait for a retry", len(claimed),
+                       exc_info=True)
+        _failed(claimed, token, error)
+        return 0
+    try:
+        for number, mail in enumerate(claimed):
+            try:
+                EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to],
+                             headers=mail.headers, connection=mail_connection).send()
+            except MESSAGE_ERRORS as error:
+                _failed([mail], token, error)
+            except Exception as error:
+                logger.warning("Could not send outbox mail; %d wait for a retry",
+                               len(claimed) - number, exc_info=True)
+                _failed(claimed[number:], token, error)
+                break
+            else:
+                _sent(mail, token)
+                sent += 1
+    finally:
+        try:
+            mail_connection.close()
+        except Exception:  # a connection that already failed may fail to close too
+            logger.debug("Closing the mail connection failed", exc_info=True)
+    return sent
+
+
+def _claim(token: str, *, batch: int) -> list[OutgoingMail]:
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = OutgoingMail.objects.due(now).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:batch])
+        # Conditional: a row another sender claimed since it was read is not taken.
+        OutgoingMail.objects.due(now).filter(pk__in=ids).update(
+            claimed_by=token, claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+        )
+    return list(OutgoingMail.objects.filter(claimed_by=token).order_by("next_attempt_at", "pk"))
+
+
+def _sent(mail: OutgoingMail, token: str) -> None:
+    now = timezone.now()
+    OutgoingMail.objects.filter(pk=mail.pk, claimed_by=token).update(
+        sent_at=now, last_attempt_at=now, attempts=F("attempts") + 1,
+        claimed_by="", claimed_until=None,
+    )
+
+
+def _failed(mails: list[OutgoingMail], token: str, error: Exception) -> None:
+    now = timezone.now()
+    reason = f"{type(error).__name__}: {error}"[:1000]
+    for mail in mails:
+        OutgoingMail.objects.filter(pk=mail.pk, claimed_by=token).update(
+            attempts=F("attempts") + 1, last_attempt_at=now, last_error=reason,
+            next_attempt_at=now + retry_delay(mail.attempts + 1),
+            claimed_by="", claimed_until=None,
+        )
+
+
+def retry_delay(failures: int) -> datetime.timedelta:
+    return datetime.timedelta(
+        seconds=min(FIRST_RETRY_SECONDS * 2 ** (failures - 1), LAST_RETRY_SECONDS)
+    )

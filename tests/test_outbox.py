@@ -1,0 +1,264 @@
+"""The outbox (core.outbox): written with the work, sent after commit by one task, with
+the Message-ID of its keys, retries with back-off, failures recorded per recipient, one
+connection per batch, claims; its read-only admin listing; the schedule registry."""
+
+import datetime
+import importlib
+import smtplib
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_q.models import Schedule
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from core import outbox, schedules
+from core.mail import message_id
+from core.models import MAX_ATTEMPTS, OutgoingMail
+from core.outbox import mail_write, outbox_send
+from people.groups import coordinators_group
+
+
+def write(key, to="hanako@example.lg.jp", subject="件名", body="本文"):
+    return mail_write(keys=[key], to=to, subject=subject, body=body)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The sending tasks queued, instead of a task queue."""
+    tasks = []
+    monkeypatch.setattr(outbox, "async_task", lambda *args: tasks.append(args))
+    return tasks
+
+
+def test_a_notice_is_queued_for_sending_once_its_work_commits(
+    db, clock, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            write("certificate-reminder:1")
+            with transaction.atomic():
+                write("certificate-reminder:2", to="jiro@example.lg.jp")
+            assert queued == []  # nothing leaves before the commit
+    assert queued == [("core.outbox.send_pending",)]  # one task for the transaction
+
+    assert outbox.send_pending() == 2
+    message = next(message for message in mail.outbox if message.to == ["hanako@example.lg.jp"])
+    assert message.to == ["hanako@example.lg.jp"] and message.subject == "件名"
+    assert message.message()["Message-ID"] == message_id(["certificate-reminder:1"])
+    sent = OutgoingMail.objects.get(key="certificate-reminder:1")
+    assert (sent.sent_at, sent.attempts, sent.claimed_by) == (timezone.now(), 1, "")
+    assert outbox_send() == 0  # never twice
+
+
+def test_work_that_rolls_back_leaves_no_notice(db, queued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        with transaction.atomic():
+            write("certificate-reminder:1")
+            raise RuntimeError("the work failed")
+    assert not OutgoingMail.objects.exists() and queued == []
+
+
+def test_a_rolled_back_savepoint_does_not_take_the_next_rows_task_with_it(
+    db, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with pytest.raises(IntegrityError), transaction.atomic():
+                write("certificate-reminder:1")
+                write("certificate-reminder:1")  # the savepoint, and its callback, go
+            write("certificate-reminder:2")
+    assert queued == [("core.outbox.send_pending",)]
+    assert list(OutgoingMail.objects.values_list("key", flat=True)) == ["certificate-reminder:2"]
+
+
+def test_the_same_keys_twice_are_refused(db):
+    write("due:1:2026-12-01:5")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write("due:1:2026-12-01:5")
+    assert OutgoingMail.objects.count() == 1
+
+
+def test_many_keys_make_one_row_whose_message_id_is_theirs(db):
+    keys = [f"colleague:{number}" for number in range(30)]
+    mail_write(keys=keys, to="a@example.lg.jp", subject="s", body="b")
+    row = OutgoingMail.objects.get()
+    assert row.key.startswith("sha256:") and len(row.key) <= 200
+    assert row.headers["Message-ID"] == message_id(list(reversed(keys)))
+
+
+def test_a_task_queue_that_is_down_does_not_fail_the_committed_work(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    def queue_down(*args):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(outbox, "async_task", queue_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            write("certificate-reminder:1")
+    assert OutgoingMail.objects.filter(sent_at__isnull=True).count() == 1  # for the sweep
+
+
+def test_a_failed_attempt_waits_longer_each_time_and_stops_after_the_last(
+    db, clock, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    write("certificate-reminder:1")
+    waits = []
+    for _attempt in range(MAX_ATTEMPTS):
+        assert outbox_send() == 0
+        row = OutgoingMail.objects.get()
+        waits.append(row.next_attempt_at - timezone.now())
+        assert outbox_send() == 0 and OutgoingMail.objects.get().attempts == row.attempts
+        clock.shift(waits[-1])
+    minutes = [wait.total_seconds() / 60 for wait in waits]
+    assert minutes == [1, 2, 4, 8, 16, 32, 64, 120][:MAX_ATTEMPTS]
+    row = OutgoingMail.objects.get()
+    assert row.attempts == MAX_ATTEMPTS and row.last_error == (
+        "ConnectionRefusedError: Connection refused")
+    assert str(row.status) == "送信を断念"  # given up
+    clock.shift(datetime.timedelta(days=30))
+    assert outbox_send() == 0 and OutgoingMail.objects.get().attempts == MAX_ATTEMPTS
+
+
+def test_one_connection_sends_the_batch(db, monkeypatch):
+    opened = []
+    get_connection = outbox.get_connection
+
+    def counting_get_connection(*args, **kwargs):
+        opened.append(get_connection(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(outbox, "get_connection", counting_get_connection)
+    for number in range(3):
+        write(f"certificate-reminder:{number}", to=f"p{number}@example.lg.jp")
+    assert outbox_send() == 3
+    assert len(opened) == 1 and len(mail.outbox) == 3
+
+
+def test_a_refused_recipient_fails_alone_and_a_dead_connection_fails_the_rest_untried(
+    db, clock, monkeypatch
+):
+    tried = []
+    send = mail.EmailMessage.send
+
+    def server(message, *args, **kwargs):
+        tried.append(message.to[0])
+        if message.to[0] == "refused@example.lg.jp":
+            raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+        if message.to[0] == "hangs@example.lg.jp":
+            raise TimeoutError("timed out")
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", server)
+    for number, to in enumerate(["ok@example.lg.jp", "refused@example.lg.jp",
+                                 "ok2@example.lg.jp", "hangs@example.lg.jp",
+                                 "later@example.lg.jp"]):
+        write(f"k:{number}", to=to)
+        clock.shift(datetime.timedelta(seconds=1))  # sent in the order written
+    assert outbox_send() == 2
+    assert tried == ["ok@example.lg.jp", "refused@example.lg.jp", "ok2@example.lg.jp",
+                     "hangs@example.lg.jp"]  # not the one after the timeout
+    rows = {row.to: row for row in OutgoingMail.objects.all()}
+    assert "no such user" in rows["refused@example.lg.jp"].last_error
+    assert rows["hangs@example.lg.jp"].last_error == "TimeoutError: timed out"
+    assert rows["later@example.lg.jp"].last_error == "TimeoutError: timed out"
+    assert [rows[to].attempts for to in sorted(rows)] == [1, 1, 1, 1, 1]
+    assert rows["later@example.lg.jp"].sent_at is None
+    assert rows["ok2@example.lg.jp"].sent_at is not None
+
+
+def test_a_claimed_row_is_left_to_its_sender_until_the_claim_runs_out(db, clock):
+    write("certificate-reminder:1")
+    [claimed] = outbox._claim("another-worker", batch=10)
+    assert outbox_send() == 0 and mail.outbox == []  # another sender holds it
+    clock.shift(datetime.timedelta(seconds=outbox.CLAIM_SECONDS + 1))  # that sender died
+    assert outbox_send() == 1
+    # The dead sender cannot mark it afterwards: its claim is gone.
+    outbox._failed([claimed], "another-worker", OSError("late"))
+    assert OutgoingMail.objects.get().last_error == ""
+
+
+# The schedules
+
+
+def test_every_app_registers_its_schedules_and_the_sweep_runs_every_minute(db, clock):
+    Schedule.objects.all().delete()
+    schedules.ensure_schedules()
+    assert set(Schedule.objects.values_list("name", flat=True)) == {
+        "outbox-sweep", "certificate-reminders", "sharing-reminders",
+        "drill-clock-watchdog", "improvement-reminders",
+    }
+    sweep = Schedule.objects.get(name="outbox-sweep")
+    assert (sweep.func, sweep.schedule_type, sweep.minutes) == (
+        "core.outbox.send_pending", Schedule.MINUTES, 1)
+    assert sweep.next_run == timezone.now()
+
+
+def test_next_daily_run_is_today_at_seven_until_then_and_tomorrow_after(db):
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    assert schedules.next_daily_run(datetime.datetime(2026, 11, 26, 6, 59, tzinfo=jst)) == (
+        datetime.datetime(2026, 11, 26, 7, 0, tzinfo=jst))
+    assert schedules.next_daily_run(datetime.datetime(2026, 11, 26, 7, 0, tzinfo=jst)) == (
+        datetime.datetime(2026, 11, 27, 7, 0, tzinfo=jst))
+
+
+def test_the_migration_makes_the_sweep_schedule(db):
+    from django.apps import apps
+
+    Schedule.objects.filter(name="outbox-sweep").delete()
+    migration = importlib.import_module("core.migrations.0001_outbox")
+    migration.create_schedule(apps, None)
+    assert Schedule.objects.filter(name="outbox-sweep").count() == 1
+
+
+# The admin listing
+
+
+@pytest.fixture
+def deliveries(db, clock):
+    write("k:sent", to="sent@example.lg.jp")
+    outbox_send()
+    write("k:waiting", to="waiting@example.lg.jp")
+    failed = write("k:failed", to="failed@example.lg.jp")
+    OutgoingMail.objects.filter(pk=failed.pk).update(
+        attempts=2, last_error="SMTPRecipientsRefused: no such user")
+
+
+def test_a_prefecture_coordinator_sees_every_e_mail_failures_first(
+    deliveries, login, coordinator
+):
+    coordinator.user.groups.add(coordinators_group())
+    response = login(coordinator).get(reverse("outbox:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "no such user" in html
+    order = [html.index(f"{name}@example.lg.jp") for name in ("failed", "waiting", "sent")]
+    assert order == sorted(order)
+
+
+def test_the_listing_is_read_only_even_for_a_superuser(deliveries, client,
+                                                       django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    row = OutgoingMail.objects.get(key="k:failed")
+    assert client.get(reverse("outbox:index")).status_code == 200
+    assert client.get(reverse("outbox:inspect", args=[row.pk])).status_code == 200
+    for url in (reverse("outbox:edit", args=[row.pk]), reverse("outbox:delete", args=[row.pk]),
+                reverse("outbox:add")):
+        assert client.get(url).status_code in (302, 403), url
+    assert client.post(reverse("outbox:delete", args=[row.pk])).status_code in (302, 403)
+    assert OutgoingMail.objects.filter(pk=row.pk).exists()
+
+
+def test_a_municipality_coordinator_does_not_see_the_listing(deliveries, login,
+                                                             city_coordinator):
+    city_coordinator.user.groups.add(coordinators_group())
+    response = login(city_coordinator).get(reverse("outbox:index"))
+    assert response.status_code in (302, 403)
+    assert b"failed@example.lg.jp" not in response.content
