@@ -6,7 +6,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from people.roster.files import RosterEncoding
+from core.imports.files import Encoding
 
 
 class SpreadsheetUploadForm(forms.Form):
@@ -22,8 +22,8 @@ class SpreadsheetUploadForm(forms.Form):
     )
     encoding = forms.ChoiceField(
         label=gettext_lazy("Character encoding of a CSV file"),
-        choices=RosterEncoding.choices,
-        initial=RosterEncoding.AUTO,
+        choices=Encoding.choices,
+        initial=Encoding.AUTO,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
             "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
