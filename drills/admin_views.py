@@ -60,7 +60,7 @@ UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 class TimelineUploadForm(SpreadsheetUploadForm):
-    max_megabytes = 5
+    max_kilobytes = 5 * 1024
 
     mode = forms.ChoiceField(
         label=gettext_lazy("What to do with the file's injects"), choices=ImportMode.CHOICES,

@@ -154,12 +154,14 @@ READ_IN_A_FRESH_PROCESS = textwrap.dedent("""
     sys.path.insert(0, os.getcwd())
     import django
     django.setup()
+    import tablib
     from core.imports.files import FileRefused, read_sheet
     content = sys.stdin.buffer.read()
     tracemalloc.start()
     started = time.process_time()
     try:
-        read_sheet(content, "auto").dataset()
+        sheet = read_sheet(content, "auto")  # then the rows as the roster import holds them
+        tablib.Dataset(*(cells for _line, cells in sheet.rows), headers=sheet.headers)
         outcome = "read"
     except FileRefused:
         outcome = "refused"

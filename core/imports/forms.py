@@ -10,7 +10,7 @@ from core.imports.files import Encoding
 
 
 class SpreadsheetUploadForm(forms.Form):
-    max_megabytes = 20
+    max_kilobytes = 20 * 1024
 
     file = forms.FileField(
         label=gettext_lazy("File"),
@@ -32,8 +32,10 @@ class SpreadsheetUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.max_megabytes * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(megabytes)d MB.") % {"megabytes": self.max_megabytes}
-            )
-        return upload
+        if upload.size <= self.max_kilobytes * 1024:
+            return upload
+        if self.max_kilobytes % 1024:
+            raise forms.ValidationError(_("The file is larger than %(kilobytes)d KB.")
+                                        % {"kilobytes": self.max_kilobytes})
+        raise forms.ValidationError(_("The file is larger than %(megabytes)d MB.")
+                                    % {"megabytes": self.max_kilobytes // 1024})

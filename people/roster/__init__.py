@@ -1,9 +1,10 @@
 """The roster import: departments (所属), staff (職員) and operator-ID grants (照合ID付与).
 
 Coordinators upload the rosters they keep in Excel. `roster_import` is the one entry
-point, for the admin views (directory.admin_views) and the benchmark alike: `files` reads
-the file, `resources` checks its rows against the database with import-export, and this
-module decides whether to write.
+point, for the admin views (directory.admin_views) and the benchmark alike: the site's
+import pipeline (core.imports) reads the file and finds its columns, `resources` checks
+its rows against the database with import-export, and this module decides whether to
+write.
 """
 
 from dataclasses import dataclass

@@ -9,20 +9,17 @@ import base64
 import datetime
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -292,22 +289,15 @@ def attendance_export(request, pk, file_format):
 
 
 class SigninSheetUploadForm(SpreadsheetUploadForm):
-    file = forms.FileField(
-        label=gettext_lazy("Filled-in sign-in sheet"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        help_text=gettext_lazy(
+    max_kilobytes = MAX_IMPORT_KILOBYTES
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("Filled-in sign-in sheet")
+        self.fields["file"].help_text = _(
             "CSV or Excel workbook (.xlsx) with the columns 職員番号, 出欠 and 備考. 出欠 is one "
             "of 出席, 遅刻, 欠席 or 欠席（届出あり）."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_KILOBYTES * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(kilobytes)d KB.") % {"kilobytes": MAX_IMPORT_KILOBYTES}
-            )
-        return upload
+        )
 
 
 def _import_page(request, session) -> ImportPage:
