@@ -317,3 +317,27 @@ def test_every_new_upload_removes_the_abandoned_ones(login, coordinator, departm
                   kind="departments")
 
     assert not old.exists() and len(list(upload_folder.iterdir())) == 1
+
+
+def test_a_preview_offers_to_choose_the_columns_again(login, coordinator, department_a):
+    """The headings matched, but not as meant: 氏名 holds the kana, and フリガナ the name."""
+    client = login(admin_user(coordinator, language="ja"))
+    header = ["団体コード", "職員番号", "フリガナ", "氏名", "メールアドレス", "所属コード"]
+    response = roster_upload(client, csv_file([header, [PREFECTURE, "1001", "木村 拓也",
+                                                        "キムラ タクヤ", "k@pref.example.jp",
+                                                        "A01"]]))
+    assert confirm_token(response) and "どの列がどの項目かを選ぶ" in response.content.decode()
+
+    response = client.post(reverse("roster_import"), {"upload": upload_token(response),
+                                                      "choose": "1"})
+    form = response.context["columns_form"]
+    assert form["name"].value() == "3" and form["kana"].value() == "2"  # as the headings say
+
+    response = client.post(reverse("roster_import"), {
+        "upload": upload_token(response),
+        **choice(response, organisation="団体コード", employee_number="職員番号", name="フリガナ",
+                 kana="氏名", email="メールアドレス", department="所属コード")})
+    client.post(reverse("roster_import_confirm"), {"token": confirm_token(response)})
+
+    person = Person.objects.get(employee_number="1001")
+    assert (person.name, person.kana) == ("木村 拓也", "キムラ タクヤ")

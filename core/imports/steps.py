@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.template.response import TemplateResponse
 
-from core.imports.columns import ColumnMappingForm, mapping_remember, mapping_remembered
+from core.imports.columns import (
+    ColumnMappingForm,
+    mapping_remember,
+    mapping_remembered,
+    match_columns,
+)
 from core.imports.pipeline import ImportKind, ImportResult
 from core.imports.store import (
     PendingUpload,
@@ -26,6 +31,7 @@ from core.imports.store import (
 )
 
 UPLOAD_FIELD = "upload"  # the mapping step's token: not the confirm's, which is "token"
+CHOOSE = "choose"  # posted with it from the preview: show the choice of columns
 
 
 @dataclass
@@ -49,51 +55,58 @@ class ImportPage:
 
 def upload_step(request, page: ImportPage, *, upload, encoding: str, options: dict | None = None):
     """Check an uploaded file with the columns its headings (or the user's remembered
-    choice) name; when they name too few, ask which column is which."""
+    choice) name; when they name too few, ask which column is which. A readable file
+    waits on the server either way, so the preview can offer to choose the columns."""
     content, options = upload.read(), options or {}
     result = page.check(content=content, file_name=upload.name, encoding=encoding,
                         dry_run=True, chosen=None,
                         remembered=mapping_remembered(request.user, page.kind.name), **options)
-    if result.column_match is not None and result.column_match.needs_choice:
-        pending = upload_keep(request, kind=page.kind.name, content=content,
-                              file_name=upload.name, encoding=encoding, headers=result.headers,
-                              bound=page.bound, version=page.version, options=options)
+    if result.column_match is None:  # the file cannot be read at all
+        return preview(request, page, result, token=None)
+    pending = upload_keep(request, kind=page.kind.name, content=content, file_name=upload.name,
+                          encoding=encoding, headers=result.headers, bound=page.bound,
+                          version=page.version, options=options)
+    if result.column_match.needs_choice:
         form = ColumnMappingForm(columns=page.kind.columns, headers=result.headers,
                                  initial=result.column_match.positions)
-        return _columns_page(request, page, pending, form, result)
-    pending = None
-    if page.offers_confirm(result):
-        pending = upload_keep(request, kind=page.kind.name, content=content,
-                              file_name=upload.name, encoding=encoding, headers=result.headers,
-                              bound=page.bound, version=page.version, options=options)
-        pending.ready = True
-        upload_save(request, pending)
-    return preview(request, page, result, token=pending and pending.token)
+        return _columns_page(request, page, pending, form, result.file_errors)
+    return _preview_pending(request, page, pending, result)
 
 
 def columns_step(request, page: ImportPage):
-    """The user's choice of columns for the stored upload: remembered, then the preview.
-    None when no upload of theirs is waiting."""
+    """The user's choice of columns for the stored upload (or, with CHOOSE posted, the
+    form to make it): remembered, then the preview. None when no upload of theirs waits."""
     pending = upload_pending(request, kind=page.kind.name, bound=page.bound,
                              token=request.POST.get(UPLOAD_FIELD, ""))
     content = upload_content(pending) if pending else None
     if content is None:
         return None
+    if CHOOSE in request.POST:
+        match = match_columns(pending.headers, page.kind.columns, chosen=pending.chosen,
+                              remembered=mapping_remembered(request.user, page.kind.name))
+        form = ColumnMappingForm(columns=page.kind.columns, headers=pending.headers,
+                                 initial=match.positions)
+        return _columns_page(request, page, pending, form, problems=[])
     form = ColumnMappingForm(request.POST, columns=page.kind.columns, headers=pending.headers,
                              initial={})
     if not form.is_valid():
-        return _columns_page(request, page, pending, form, result=None)
+        return _columns_page(request, page, pending, form, problems=[])
     mapping_remember(request.user, page.kind.name, form.headings())
     pending.positions = form.positions()
     result = page.check(content=content, file_name=pending.file_name,
                         encoding=pending.encoding, dry_run=True, chosen=pending.chosen,
                         remembered=None, **pending.options)
+    return _preview_pending(request, page, pending, result)
+
+
+def _preview_pending(request, page, pending: PendingUpload, result: ImportResult):
+    """The preview of a stored upload: the confirm is offered only when it may be used."""
     pending.ready = page.offers_confirm(result)
-    if pending.ready:
-        upload_save(request, pending)
-    else:
-        upload_discard(request, page.kind.name)
-    return preview(request, page, result, token=pending.token if pending.ready else None)
+    upload_save(request, pending)
+    return page.render(request, {
+        "result": result, "token": pending.token if pending.ready else None,
+        "upload_token": pending.token, "upload_field": UPLOAD_FIELD, "choose_field": CHOOSE,
+    }, status=page.error_status if result.has_errors else 200)
 
 
 def confirmable(request, page: ImportPage) -> tuple[PendingUpload, bytes] | None:
@@ -131,9 +144,8 @@ def preview(request, page: ImportPage, result: ImportResult, *, token: str | Non
                        status=page.error_status if result.has_errors else 200)
 
 
-def _columns_page(request, page, pending: PendingUpload, form, result):
+def _columns_page(request, page, pending: PendingUpload, form, problems: list[str]):
     return page.render(request, {
         "columns_form": form, "upload_token": pending.token, "upload_field": UPLOAD_FIELD,
-        "file_name": pending.file_name,
-        "column_problems": result.file_errors if result else [],
+        "file_name": pending.file_name, "column_problems": problems,
     })
