@@ -226,7 +226,7 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The largest body the site reads: a 20 MB roster file with its form (people.roster.forms)
+# The largest body the site reads: a 20 MB roster file with its form (core.imports.forms)
 # and Wagtail's document uploads alike. The README's nginx client_max_body_size matches.
 MAX_REQUEST_BODY_BYTES = 21 * 1024 * 1024
 

@@ -1,10 +1,12 @@
-"""The outbox: every e-mail the platform sends, written in the transaction of the work
-that causes it and sent after commit by core.outbox.
+"""What core keeps: the outbox (every e-mail the platform sends, written in the
+transaction of the work that causes it and sent after commit by core.outbox), and
+which of a file's columns a user said was which field (core.imports).
 
-A row names no person, drill or session (core imports none of the apps): it holds what
-the mail server needs, its key, and how its delivery went.
+Neither names a person, drill or session (core imports none of the apps); a column
+mapping belongs to a login account.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +69,24 @@ class OutgoingMail(models.Model):
         if self.attempts:
             return _("Failed, will retry")
         return _("Waiting")
+
+
+
+class ColumnMapping(models.Model):
+    """A user's last choice of columns for one kind of import, by the headings of the
+    file they chose it for, so that the next file laid out the same way needs no choice.
+    Written only by core.imports.columns.mapping_remember."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    kind = models.CharField(max_length=50)  # ImportKind.name
+    headings = models.JSONField(default=dict)  # field key -> the file's heading
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_column_mapping_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.headings}"

@@ -1,5 +1,5 @@
 """The rows of an uploaded XLSX or CSV file, read without letting a small file take the
-server's memory. Every spreadsheet import reads through here (people.roster.files.read_sheet).
+server's memory. Every spreadsheet import reads through here (core.imports.files.read_sheet).
 
 An XLSX workbook is a zip of XML, and both layers can lie about their size. A
 41 KB workbook whose rows each hold one cell in column XFD (the last of 16,384) made

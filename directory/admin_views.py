@@ -1,15 +1,8 @@
 """The people views of the Wagtail admin: the roster import, and anonymising a leaver.
 
-The roster import: upload, a preview of every row, then confirm.
-
-The preview writes nothing. The confirm step trusts nothing from the browser but a
-token: the uploaded file waits on the server in import-export's temp-folder storage,
-named in the coordinator's own session together with its kind and encoding, and
-`roster_import` reads and checks it again from scratch before writing anything.
+The roster import runs the site's one import pipeline (core.imports.steps): upload,
+choose columns if the headings do not say, a preview of every row, then confirm.
 """
-
-import os
-import secrets
 
 from django import forms
 from django.contrib import messages
@@ -23,22 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from import_export.tmp_storages import TempFolderStorage
 
 from audit import trail
 from audit.models import AuditEvent
 from core.forms import confirmed
+from core.imports.forms import SpreadsheetUploadForm
+from core.imports.steps import (
+    UPLOAD_FIELD,
+    ImportPage,
+    columns_step,
+    confirm_step,
+    upload_step,
+)
+from core.imports.store import upload_pending
 from people.access import get_anonymisable_person_for, require_roster_manager, scope_for
 from people.lifecycle import anonymisation_preview, person_anonymise
-from people.roster import (
-    RESOURCES,
-    RosterImportResult,
-    RosterKind,
-    roster_import,
-)
-from people.roster.forms import SpreadsheetUploadForm
-
-PENDING_UPLOAD = "roster_pending_upload"  # session key
+from people.roster import RESOURCES, RosterKind, import_kind, roster_import
 
 
 class RosterUploadForm(SpreadsheetUploadForm):
@@ -49,24 +42,38 @@ class RosterUploadForm(SpreadsheetUploadForm):
     )
 
 
+class RosterPage(ImportPage):
+    def offers_confirm(self, result) -> bool:
+        return result.changes_anything and not result.has_errors
+
+
+def _page(request, kind) -> RosterPage:
+    return RosterPage(
+        kind=import_kind(kind), template="people/admin/roster_preview.html",
+        check=lambda **check: roster_import(by=request.user, **check),
+        context={"roster_kind": RosterKind(kind)},
+    )
+
+
+def _waiting_page(request, field: str) -> RosterPage | None:
+    """The page of the roster kind whose stored upload the posted token names."""
+    for kind in RosterKind:
+        page = _page(request, kind)
+        if upload_pending(request, kind=page.kind.name, token=request.POST.get(field, "")):
+            return page
+    return None
+
+
 def roster_upload(request):
     require_roster_manager(request.user)
+    if request.method == "POST" and UPLOAD_FIELD in request.POST:
+        page = _waiting_page(request, UPLOAD_FIELD)
+        return (page and columns_step(request, page)) or _upload_gone(request)
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        result = roster_import(
-            kind=form.cleaned_data["kind"],
-            content=content,
-            file_name=upload.name,
-            encoding=form.cleaned_data["encoding"],
-            by=request.user,
-            dry_run=True,
-        )
-        token = None
-        if result.changes_anything and not result.has_errors:
-            token = _keep_upload(request, content, result, encoding=form.cleaned_data["encoding"])
-        return _preview(request, result, token)
+        kind = form.cleaned_data["kind"]
+        return upload_step(request, _page(request, kind), upload=form.cleaned_data["file"],
+                           encoding=form.cleaned_data["encoding"], options={"kind": kind})
     return TemplateResponse(
         request,
         "people/admin/roster_upload.html",
@@ -78,28 +85,17 @@ def roster_confirm(request):
     require_roster_manager(request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    pending = _pending_upload(request, request.POST.get("token", ""))
-    content = _read_upload(pending) if pending else None
-    if content is None:
-        messages.error(
-            request, _("That upload is no longer waiting to be imported. Upload the file again.")
-        )
-        return redirect("roster_import")
-    with transaction.atomic():
-        result = roster_import(
-            kind=pending["kind"],
-            content=content,
-            file_name=pending["file_name"],
-            encoding=pending["encoding"],
-            by=request.user,
-            dry_run=False,
-        )
-        if result.written:
-            trail.record(request, AuditEvent.Action.IMPORTED, RESOURCES[result.kind]._meta.model,
-                         detail=f"{result.file_name}: {result.totals}")
-    _discard_upload(request)
+    page = _waiting_page(request, "token")
+
+    def record(result):
+        trail.record(request, AuditEvent.Action.IMPORTED, RESOURCES[result.kind]._meta.model,
+                     detail=f"{result.file_name}: {result.totals}")
+
+    result = page and confirm_step(request, page, on_written=record)
+    if result is None:
+        return _upload_gone(request)
     if not result.written:
-        return _preview(request, result, token=None)
+        return page.render(request, {"result": result, "token": None})
     messages.success(
         request,
         _("Imported %(file)s: %(new)d new, %(update)d updated, %(unchanged)d unchanged.")
@@ -108,60 +104,15 @@ def roster_confirm(request):
     return redirect("roster_import")
 
 
-def _preview(request, result: RosterImportResult, token: str | None):
-    return TemplateResponse(
-        request,
-        "people/admin/roster_preview.html",
-        {"result": result, "token": token},
+def _upload_gone(request):
+    messages.error(
+        request, _("That upload is no longer waiting to be imported. Upload the file again.")
     )
+    return redirect("roster_import")
 
 
 def _columns_by_kind():
     return [(kind.label, resource.columns()) for kind, resource in RESOURCES.items()]
-
-
-def _keep_upload(request, content: bytes, result: RosterImportResult, *, encoding: str) -> str:
-    """Store the file for the confirm step; one upload waits per session."""
-    _discard_upload(request)
-    storage = TempFolderStorage(read_mode="rb")
-    storage.save(content)
-    token = secrets.token_urlsafe(24)
-    request.session[PENDING_UPLOAD] = {
-        "token": token,
-        "user_id": request.user.pk,
-        "storage_name": os.path.basename(storage.name),
-        "kind": result.kind.value,
-        "encoding": encoding,
-        "file_name": result.file_name,
-    }
-    return token
-
-
-def _pending_upload(request, token: str) -> dict | None:
-    pending = request.session.get(PENDING_UPLOAD)
-    if (
-        pending
-        and secrets.compare_digest(pending["token"].encode(), token.encode())
-        and pending["user_id"] == request.user.pk
-    ):
-        return pending
-    return None
-
-
-def _read_upload(pending: dict) -> bytes | None:
-    try:
-        return TempFolderStorage(name=pending["storage_name"], read_mode="rb").read()
-    except FileNotFoundError:  # the system cleaned its temp folder
-        return None
-
-
-def _discard_upload(request) -> None:
-    pending = request.session.pop(PENDING_UPLOAD, None)
-    if pending:
-        try:
-            TempFolderStorage(name=pending["storage_name"]).remove()
-        except FileNotFoundError:
-            pass
 
 
 # Anonymising a leaver: a confirmation page saying what goes and what stays, then POST.

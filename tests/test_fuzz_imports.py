@@ -18,9 +18,9 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core.imports.files import cell_text
 from drills.models import Scenario
 from people.models import Person
-from people.roster.files import cell_text
 from tests.test_drill_timeline import with_scenario_permissions
 from tests.test_fuzz_support import (
     FUZZ,
@@ -362,7 +362,7 @@ def test_timeline_file_over_the_limit_is_refused(scenario_client, scenario):
     assert response.status_code == 200 and "5 MB" in body(response)
 
 
-# NUL in a CSV file: refused as a whole file by people.roster.files, which all three
+# NUL in a CSV file: refused as a whole file by core.imports.files, which all three
 # imports read with, before any cell reaches the database.
 
 

@@ -19,9 +19,11 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
+from core.imports.files import Encoding
+from core.imports.pipeline import RowAction
 from people.access import scope_for
 from people.models import Department, IdGrant, Person
-from people.roster import RosterEncoding, RowAction, roster_import
+from people.roster import roster_import
 
 DEPARTMENT_HEADER = ["団体コード", "所属コード", "所属名"]
 PEOPLE_HEADER = ["団体コード", "職員番号", "氏名", "フリガナ", "メールアドレス", "所属コード"]
@@ -110,7 +112,7 @@ def test_a_shift_jis_file_imports_with_automatic_encoding(coordinator, departmen
 
     result = run(content, by=coordinator)
 
-    assert result.written and result.encoding == RosterEncoding.CP932
+    assert result.written and result.encoding == Encoding.CP932
     person = Person.objects.get(employee_number="1001")
     assert (person.name, person.kana) == ("髙橋 﨑子", "キムラ タクヤ")
     assert person.department == department_a

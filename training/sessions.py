@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,15 +27,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import TrainingModulePage
+from core.imports.columns import Column
+from core.imports.files import normalised_text
+from core.imports.pipeline import (
+    ImportKind,
+    ImportResult,
+    ImportRow,
+    RowAction,
+    checked_write,
+    read_upload,
+)
 from people.fiscal import fiscal_year_of
 from people.models import Department, Person
-from people.roster.files import (
-    RosterEncoding,
-    RosterFileError,
-    cell_text,
-    normalised_text,
-    read_sheet,
-)
 from training.models import Attendance, Invitation, TrainingSession
 
 # An operator who checks in more than this long after the start is recorded as late.
@@ -296,8 +299,13 @@ def _write_attendance(session, existing, changed, *, method, by, now) -> int:
 EMPLOYEE_NUMBER = "職員番号"
 ATTENDANCE = "出欠"
 NOTE = "備考"
-IMPORT_COLUMNS = (EMPLOYEE_NUMBER, ATTENDANCE, NOTE)
-REQUIRED_COLUMNS = (EMPLOYEE_NUMBER, ATTENDANCE)
+SIGNIN_SHEET = ImportKind(name="training:signin_sheet", columns=(
+    Column("employee_number", EMPLOYEE_NUMBER, aliases=("employee number",)),
+    Column("attendance", ATTENDANCE, aliases=("attendance",)),
+    Column("note", NOTE, aliases=("note",), required=False),
+))
+# The preview shows the name the employee number belongs to beside it.
+PREVIEW_COLUMNS = (EMPLOYEE_NUMBER, "氏名", ATTENDANCE, NOTE)
 
 # The words a sheet may use, in Japanese as printed on the sheet, or in English.
 STATUS_WORDS = {
@@ -312,122 +320,84 @@ STATUS_OF_WORD = {
 }
 
 
-@dataclass(frozen=True)
-class ImportRow:
-    line: int
-    employee_number: str
-    attendance: str
-    note: str
-    name: str = ""
-    action: str = "error"  # new, update, unchanged or error
-    errors: tuple[str, ...] = ()
+class SigninRow(ImportRow):
+    """A row of the sheet; its cells are PREVIEW_COLUMNS."""
+
+    employee_number = property(lambda self: self.cells[0])
+    name = property(lambda self: self.cells[1])
+    attendance = property(lambda self: self.cells[2])
+    note = property(lambda self: self.cells[3])
 
 
-@dataclass
-class AttendanceImport:
-    file_name: str
-    encoding: RosterEncoding | None = None
-    file_errors: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    rows: list[ImportRow] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.file_errors) or any(row.errors for row in self.rows)
-
-    @property
-    def totals(self) -> dict[str, int]:
-        counts = Counter(row.action for row in self.rows)
-        return {action: counts[action] for action in ("new", "update", "unchanged", "error")}
-
-
-@transaction.atomic
 def attendance_import(
     *, session: TrainingSession, content: bytes, file_name: str, encoding: str,
-    by: Person, now: datetime.datetime, dry_run: bool,
-) -> AttendanceImport:
+    by: Person, now: datetime.datetime, dry_run: bool, chosen: dict[str, int] | None = None,
+    remembered: dict[str, str] | None = None,
+) -> ImportResult:
     """Check a sign-in sheet (CSV in UTF-8 or CP932, or XLSX) and, unless `dry_run`,
     record it: all rows or none. The confirm step calls this again with the same file,
-    so the file is checked afresh against the database rather than trusting the preview."""
-    result = AttendanceImport(file_name=file_name)
+    so the file is checked afresh against the database rather than trusting the preview.
+    `chosen` and `remembered` say which column is which field (core.imports.columns)."""
+    result = ImportResult(file_name=file_name, columns=PREVIEW_COLUMNS)
     if session.attendance_closed_at is not None:
         result.file_errors.append(_closed_message())
         return result
-    try:
-        sheet = read_sheet(content, encoding)
-    except RosterFileError as error:
-        result.file_errors.append(str(error))
+    upload = read_upload(SIGNIN_SHEET, result, content=content, encoding=encoding,
+                         chosen=chosen, remembered=remembered)
+    if upload is None:
         return result
-    result.encoding = sheet.encoding
-    result.notices.extend(sheet.notices)
-    missing = [column for column in REQUIRED_COLUMNS if column not in sheet.headers]
-    if missing:
-        result.file_errors.append(
-            _("Columns missing from the file: %(missing)s. The first line must name the "
-              "columns %(columns)s.")
-            % {"missing": ", ".join(missing), "columns": ", ".join(IMPORT_COLUMNS)}
-        )
-    repeated = sorted(h for h, count in Counter(sheet.headers).items() if h and count > 1)
-    if repeated:
-        result.file_errors.append(
-            _("Columns named twice: %(columns)s.") % {"columns": ", ".join(repeated)}
-        )
-    if result.file_errors:
-        return result
+    changed, existing = [], {}
 
-    column = {header: index for index, header in enumerate(sheet.headers)}
+    def check():
+        rows = [(line, upload.texts(cells, ("employee_number", "attendance", "note")))
+                for line, cells in upload.rows]
+        numbers = [normalised_text(cells["employee_number"]) for _line, cells in rows]
+        people = {
+            person.employee_number: person
+            for person in Person.objects.filter(
+                organisation=session.organisation_id, employee_number__in=set(numbers)
+            )
+        }
+        invited = set(session.invitations.values_list("person_id", flat=True))
+        existing.update((a.person_id, a) for a in session.attendances.all())
+        lines_of, first_line = Counter(numbers), {}
+        for (line, cells), number in zip(rows, numbers, strict=True):
+            word = normalised_text(cells["attendance"])
+            note = cells["note"] or ""
+            first_line.setdefault(number, line)
+            person = people.get(number)
+            status = STATUS_OF_WORD.get(word.casefold())
+            errors = _import_row_errors(
+                session, number, word, note, person, status, invited,
+                repeated_on=first_line[number] if lines_of[number] > 1 else None, line=line,
+            )
+            action = RowAction.ERROR
+            if not errors:
+                current = existing.get(person.pk)
+                if current is None:
+                    action = RowAction.NEW
+                elif (current.status, current.note) == (status, note):
+                    action = RowAction.UNCHANGED
+                else:
+                    action = RowAction.UPDATE
+                if action != RowAction.UNCHANGED:
+                    changed.append((person.pk, status, note))
+            result.rows.append(SigninRow(
+                line=line, cells=(number, person.name if person else "", word, note),
+                action=action, errors=tuple(errors),
+            ))
 
-    def cell(cells, name):
-        index = column.get(name)
-        return cells[index] if index is not None and index < len(cells) else ""
-
-    numbers = [normalised_text(cell(cells, EMPLOYEE_NUMBER)) for _line, cells in sheet.rows]
-    people = {
-        person.employee_number: person
-        for person in Person.objects.filter(
-            organisation=session.organisation_id, employee_number__in=set(numbers)
-        )
-    }
-    invited = set(session.invitations.values_list("person_id", flat=True))
-    existing = {attendance.person_id: attendance for attendance in session.attendances.all()}
-    lines_of, first_line, changed = Counter(numbers), {}, []
-    for (line, cells), number in zip(sheet.rows, numbers, strict=True):
-        word = normalised_text(cell(cells, ATTENDANCE))
-        note = cell_text(cell(cells, NOTE))
-        first_line.setdefault(number, line)
-        person = people.get(number)
-        status = STATUS_OF_WORD.get(word.casefold())
-        errors = _import_row_errors(
-            session, number, word, note, person, status, invited,
-            repeated_on=first_line[number] if lines_of[number] > 1 else None, line=line,
-        )
-        action = "error"
-        if not errors:
-            current = existing.get(person.pk)
-            if current is None:
-                action = "new"
-            elif (current.status, current.note) == (status, note):
-                action = "unchanged"
-            else:
-                action = "update"
-            if action != "unchanged":
-                changed.append((person.pk, status, note))
-        result.rows.append(ImportRow(
-            line=line, employee_number=number, attendance=word, note=note,
-            name=person.name if person else "", action=action, errors=tuple(errors),
-        ))
-    if dry_run or result.has_errors:
-        return result
-    try:
+    def write():
         _write_attendance(
             session, existing, changed, method=Attendance.Method.IMPORT, by=by, now=now
         )
+
+    try:
+        return checked_write(result, check=check, write=write, dry_run=dry_run)
     except ValidationError as error:
+        result.written = False
         result.file_errors.extend(error.messages)
         return result
-    result.written = True
-    return result
 
 
 def _import_row_errors(

@@ -1,24 +1,35 @@
 """The roster import: departments (所属), staff (職員) and operator-ID grants (照合ID付与).
 
 Coordinators upload the rosters they keep in Excel. `roster_import` is the one entry
-point, for the admin views (directory.admin_views) and the benchmark alike: `files` reads
-the file, `resources` checks its rows against the database with import-export, and this
-module decides whether to write.
+point, for the admin views (directory.admin_views) and the benchmark alike: the site's
+import pipeline (core.imports) reads the file and finds its columns, `resources` checks
+its rows against the database with import-export, and this module decides whether to
+write.
 """
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import tablib
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from import_export.results import RowResult
 
+from core.imports.columns import Column
+from core.imports.pipeline import (
+    ImportKind,
+    ImportResult,
+    ImportRow,
+    RowAction,
+    Upload,
+    checked_write,
+    read_upload,
+)
 from people.access import require_roster_manager
-from people.roster.files import LINE, RosterEncoding, RosterFileError, read_sheet
 from people.roster.resources import (
+    LINE,
     DepartmentResource,
     IdGrantResource,
     PersonResource,
@@ -32,13 +43,6 @@ class RosterKind(models.TextChoices):
     ID_GRANTS = "id_grants", gettext_lazy("Operator ID grant list")
 
 
-class RowAction(models.TextChoices):
-    NEW = "new", pgettext_lazy("roster row", "New")
-    UPDATE = "update", pgettext_lazy("roster row", "Update")
-    UNCHANGED = "unchanged", pgettext_lazy("roster row", "Unchanged")
-    ERROR = "error", pgettext_lazy("roster row", "Error")
-
-
 ACTION_OF_IMPORT_TYPE = {
     RowResult.IMPORT_TYPE_NEW: RowAction.NEW,
     RowResult.IMPORT_TYPE_UPDATE: RowAction.UPDATE,
@@ -48,42 +52,9 @@ ACTION_OF_IMPORT_TYPE = {
 }
 
 
-@dataclass(frozen=True)
-class RosterRow:
-    line: int
-    action: RowAction
-    cells: tuple
-    errors: tuple[str, ...] = ()
-    changed_columns: tuple[str, ...] = ()
-
-
 @dataclass
-class RosterImportResult:
-    kind: RosterKind
-    file_name: str
-    columns: tuple[str, ...]
-    encoding: RosterEncoding | None = None  # the one a CSV file was read with
-    file_errors: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    rows: list[RosterRow] = field(default_factory=list)
-    written: bool = False  # the import ran and committed, even if no row needed a change
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.file_errors) or any(row.errors for row in self.rows)
-
-    @property
-    def totals(self) -> dict[str, int]:
-        counts = Counter(row.action for row in self.rows)
-        return {action.value: counts[action] for action in RowAction}
-
-    @property
-    def bad_rows(self) -> list[RosterRow]:
-        return [row for row in self.rows if row.errors]
-
-    @property
-    def changes_anything(self) -> bool:
-        return any(row.action in (RowAction.NEW, RowAction.UPDATE) for row in self.rows)
+class RosterImportResult(ImportResult):
+    kind: RosterKind | None = None
 
 
 RESOURCES: dict[RosterKind, type[RosterResource]] = {
@@ -91,6 +62,15 @@ RESOURCES: dict[RosterKind, type[RosterResource]] = {
     RosterKind.PEOPLE: PersonResource,
     RosterKind.ID_GRANTS: IdGrantResource,
 }
+
+
+def import_kind(kind: str) -> ImportKind:
+    """A kind of roster file as the import pipeline knows it: its columns, every one
+    required, keyed by the resource's field names."""
+    resource = RESOURCES[RosterKind(kind)]
+    return ImportKind(name=f"roster:{RosterKind(kind).value}", columns=tuple(
+        Column(name, resource.fields[name].column_name) for name in resource._meta.import_order
+    ))
 
 
 def roster_import(
@@ -101,6 +81,8 @@ def roster_import(
     encoding: str,
     by: AbstractBaseUser,
     dry_run: bool,
+    chosen: dict[str, int] | None = None,
+    remembered: dict[str, str] | None = None,
 ) -> RosterImportResult:
     """Check a roster file and, unless `dry_run`, import it.
 
@@ -111,7 +93,8 @@ def roster_import(
     checked afresh rather than trusting the preview. Records that already match the file
     are not touched, so importing the same file twice changes nothing the second time.
 
-    `kind` is a RosterKind, `encoding` a RosterEncoding (it only matters for CSV). Rows
+    `kind` is a RosterKind, `encoding` an Encoding (it only matters for CSV); `chosen`
+    and `remembered` say which column is which field (core.imports.columns). Rows
     for organisations outside `by`'s scope are bad rows; anyone but a coordinator gets
     Http404, as from every view.
     """
@@ -119,30 +102,14 @@ def roster_import(
     kind = RosterKind(kind)
     resource = RESOURCES[kind](scope=scope)
     result = RosterImportResult(kind=kind, file_name=file_name, columns=resource.columns())
+    upload = read_upload(import_kind(kind), result, content=content, encoding=encoding,
+                         chosen=chosen, remembered=remembered)
+    if upload is None:
+        return result
+    dataset = _dataset(upload, resource)
     try:
-        sheet = read_sheet(content, encoding)
-    except RosterFileError as error:
-        result.file_errors.append(str(error))
-        return result
-    result.encoding = sheet.encoding
-    result.notices.extend(sheet.notices)
-    result.file_errors.extend(_column_errors(sheet.headers, result.columns))
-    if result.file_errors:
-        return result
-    ignored = [header for header in sheet.headers if header and header not in result.columns]
-    if ignored:
-        result.notices.append(_("Columns ignored: %(columns)s.") % {"columns": ", ".join(ignored)})
-
-    dataset = sheet.dataset()
-    if dry_run:
-        _check_rows(resource, dataset, result)
-        return result
-    try:
-        with transaction.atomic():
-            _check_rows(resource, dataset, result)
-            if not result.has_errors:
-                resource.write()
-                result.written = True
+        return checked_write(result, check=lambda: _check_rows(resource, dataset, result),
+                             write=resource.write, dry_run=dry_run)
     except IntegrityError:
         # Someone else imported or edited the same records between our check and write.
         result.written = False
@@ -153,21 +120,13 @@ def roster_import(
     return result
 
 
-def _column_errors(headers: list[str], columns: tuple[str, ...]) -> list[str]:
-    errors = []
-    missing = [column for column in columns if column not in headers]
-    if missing:
-        errors.append(
-            _("Columns missing from the file: %(missing)s. The first line must name the "
-              "columns %(columns)s.")
-            % {"missing": ", ".join(missing), "columns": ", ".join(columns)}
-        )
-    repeated = sorted(column for column, count in Counter(headers).items() if column and count > 1)
-    if repeated:
-        errors.append(
-            _("Columns named twice: %(columns)s.") % {"columns": ", ".join(repeated)}
-        )
-    return errors
+def _dataset(upload: Upload, resource: RosterResource) -> tablib.Dataset:
+    """The file's rows under the resource's own headings, whichever columns held them."""
+    keys = resource._meta.import_order
+    dataset = tablib.Dataset(headers=[*resource.columns(), LINE])
+    for line, cells in upload.rows:
+        dataset.append([*(upload.cell(cells, key) for key in keys), line])
+    return dataset
 
 
 def _check_rows(resource: RosterResource, dataset, result: RosterImportResult) -> None:
@@ -178,7 +137,7 @@ def _check_rows(resource: RosterResource, dataset, result: RosterImportResult) -
     for row, row_result in zip(dataset.dict, checked.rows, strict=True):
         action = ACTION_OF_IMPORT_TYPE[row_result.import_type]
         result.rows.append(
-            RosterRow(
+            ImportRow(
                 line=row[LINE],
                 action=action,
                 cells=tuple(row[column] for column in result.columns),

@@ -17,9 +17,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from core.imports.files import cell_text, normalised_text, parse_date
 from people.access import Scope
 from people.models import Department, IdGrant, Organisation, Person
-from people.roster.files import LINE, cell_text, normalised_text, parse_roster_date
 
 ORGANISATION_CODE = "団体コード"
 DEPARTMENT_CODE = "所属コード"
@@ -33,6 +33,8 @@ REVOKED_ON = "失効日"
 REASON = "付与理由"
 
 BATCH_SIZE = 1000
+# Every row carries its line in the file, for messages, in this extra column.
+LINE = "#line"
 
 
 class RosterIndex:
@@ -108,7 +110,7 @@ class NormalisedTextWidget(widgets.Widget):
 
 class DateWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return parse_roster_date(value)
+        return parse_date(value)
 
 
 class ReasonWidget(widgets.Widget):
@@ -372,7 +374,7 @@ class IdGrantResource(RosterResource):
 
     def natural_key(self, row) -> tuple:
         try:
-            granted_on = parse_roster_date(row[GRANTED_ON])  # 2026/4/1 is 2026-04-01
+            granted_on = parse_date(row[GRANTED_ON])  # 2026/4/1 is 2026-04-01
         except ValueError:
             granted_on = row[GRANTED_ON]
         organisation, number = (normalised_text(row[ORGANISATION_CODE]),
@@ -382,7 +384,7 @@ class IdGrantResource(RosterResource):
     def get_instance(self, instance_loader, row):
         person = self.index.person(row)
         try:
-            granted_on = parse_roster_date(row[GRANTED_ON])
+            granted_on = parse_date(row[GRANTED_ON])
         except ValueError:
             return None  # the 付与日 column reports it
         return person and self.index.id_grants.get((person.pk, granted_on))

@@ -7,23 +7,19 @@ Each view asks training.access first; training.sessions decides and records.
 
 import base64
 import datetime
-import secrets
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,9 +27,10 @@ from audit import trail
 from audit.models import AuditEvent
 from core.exports import spreadsheet_response
 from core.forms import confirmed
+from core.imports.forms import SpreadsheetUploadForm
+from core.imports.steps import UPLOAD_FIELD, ImportPage, columns_step, confirm_step, upload_step
 from core.params import as_id
 from people.access import scope_for
-from people.roster.files import RosterEncoding
 from training import session_documents
 from training import sessions as training_sessions
 from training import sharing as training_sharing
@@ -51,7 +48,6 @@ CHECKIN_DISPLAY_REFRESH_SECONDS = 20
 # signed, rather than in a session: a visitor who is not logged in is given no session
 # row, however many times a check-in address is opened.
 SCANNED_SALT = "training.checkin.scanned"
-PENDING_IMPORT = "training_attendance_import"  # session key: a sign-in sheet awaiting confirm
 MAX_IMPORT_KILOBYTES = 512
 
 
@@ -292,27 +288,26 @@ def attendance_export(request, pk, file_format):
     return response
 
 
-class SigninSheetUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Filled-in sign-in sheet"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
-        help_text=gettext_lazy(
+class SigninSheetUploadForm(SpreadsheetUploadForm):
+    max_kilobytes = MAX_IMPORT_KILOBYTES
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("Filled-in sign-in sheet")
+        self.fields["file"].help_text = _(
             "CSV or Excel workbook (.xlsx) with the columns 職員番号, 出欠 and 備考. 出欠 is one "
             "of 出席, 遅刻, 欠席 or 欠席（届出あり）."
-        ),
-    )
-    encoding = forms.ChoiceField(
-        label=gettext_lazy("Character encoding of a CSV file"),
-        choices=RosterEncoding.choices, initial=RosterEncoding.AUTO, widget=forms.RadioSelect,
-    )
+        )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_KILOBYTES * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(kilobytes)d KB.") % {"kilobytes": MAX_IMPORT_KILOBYTES}
-            )
-        return upload
+
+def _import_page(request, session) -> ImportPage:
+    return ImportPage(
+        kind=training_sessions.SIGNIN_SHEET, template="training/sessions/import.html",
+        check=lambda **check: training_sessions.attendance_import(
+            session=session, by=scope_for(request.user).person, now=timezone.now(), **check
+        ),
+        context={"session": session}, bound={"session": session.pk}, error_status=400,
+    )
 
 
 @login_required
@@ -320,27 +315,13 @@ class SigninSheetUploadForm(forms.Form):
 def attendance_import(request, pk):
     """Upload a filled-in sign-in sheet and preview every row; nothing is written yet."""
     session = get_managed_session_for(request.user, pk)
+    if request.method == "POST" and UPLOAD_FIELD in request.POST:
+        return (columns_step(request, _import_page(request, session))
+                or _import_gone(request, session))
     form = SigninSheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        result = training_sessions.attendance_import(
-            session=session, content=content, file_name=upload.name,
-            encoding=form.cleaned_data["encoding"], by=scope_for(request.user).person,
-            now=timezone.now(), dry_run=True,
-        )
-        token = None
-        if not result.has_errors:
-            token = secrets.token_urlsafe(24)
-            # A sign-in sheet is a few kilobytes: it waits in the coordinator's own session.
-            request.session[PENDING_IMPORT] = {
-                "token": token, "session": session.pk, "file_name": result.file_name,
-                "encoding": form.cleaned_data["encoding"],
-                "content": base64.b64encode(content).decode(),
-            }
-        return render(request, "training/sessions/import.html", {
-            "session": session, "result": result, "token": token,
-        }, status=400 if result.has_errors else 200)
+        return upload_step(request, _import_page(request, session),
+                           upload=form.cleaned_data["file"], encoding=form.cleaned_data["encoding"])
     return render(request, "training/sessions/import.html", {"session": session, "form": form})
 
 
@@ -349,36 +330,26 @@ def attendance_import(request, pk):
 def attendance_import_confirm(request, pk):
     """Read the stored sheet again, check every row afresh, and record all or nothing."""
     session = get_managed_session_for(request.user, pk)
-    pending = request.session.get(PENDING_IMPORT)
-    if not (
-        pending and pending["session"] == session.pk
-        and secrets.compare_digest(pending["token"].encode(),
-                                   request.POST.get("token", "").encode())
-    ):
-        messages.error(request, _("That file is no longer waiting to be imported. Upload it "
-                                  "again."))
-        return redirect("training:attendance_import", pk=session.pk)
-    del request.session[PENDING_IMPORT]
-    with transaction.atomic():
-        result = training_sessions.attendance_import(
-            session=session, content=base64.b64decode(pending["content"]),
-            file_name=pending["file_name"], encoding=pending["encoding"],
-            by=scope_for(request.user).person, now=timezone.now(), dry_run=False,
-        )
-        if result.written:
-            trail.record(request, AuditEvent.Action.IMPORTED, session,
-                         organisation=session.organisation,
-                         detail=f"attendance: {result.file_name}")
+    page = _import_page(request, session)
+    result = confirm_step(request, page, on_written=lambda result: trail.record(
+        request, AuditEvent.Action.IMPORTED, session, organisation=session.organisation,
+        detail=f"attendance: {result.file_name}",
+    ))
+    if result is None:
+        return _import_gone(request, session)
     if not result.written:
-        return render(request, "training/sessions/import.html", {
-            "session": session, "result": result, "token": None,
-        }, status=400)
+        return page.render(request, {"result": result, "token": None}, status=400)
     messages.success(
         request,
         _("Imported %(file)s: %(new)d new, %(update)d updated, %(unchanged)d unchanged.")
         % {"file": result.file_name, **result.totals},
     )
     return redirect("training:session_manage", pk=session.pk)
+
+
+def _import_gone(request, session):
+    messages.error(request, _("That file is no longer waiting to be imported. Upload it again."))
+    return redirect("training:attendance_import", pk=session.pk)
 
 
 @login_required

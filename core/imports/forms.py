@@ -6,11 +6,11 @@ from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from people.roster.files import RosterEncoding
+from core.imports.files import Encoding
 
 
 class SpreadsheetUploadForm(forms.Form):
-    max_megabytes = 20
+    max_kilobytes = 20 * 1024
 
     file = forms.FileField(
         label=gettext_lazy("File"),
@@ -22,8 +22,8 @@ class SpreadsheetUploadForm(forms.Form):
     )
     encoding = forms.ChoiceField(
         label=gettext_lazy("Character encoding of a CSV file"),
-        choices=RosterEncoding.choices,
-        initial=RosterEncoding.AUTO,
+        choices=Encoding.choices,
+        initial=Encoding.AUTO,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
             "Excel saves “CSV (Comma delimited)” in Shift_JIS and “CSV UTF-8” in UTF-8."
@@ -32,8 +32,10 @@ class SpreadsheetUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.max_megabytes * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The file is larger than %(megabytes)d MB.") % {"megabytes": self.max_megabytes}
-            )
-        return upload
+        if upload.size <= self.max_kilobytes * 1024:
+            return upload
+        if self.max_kilobytes % 1024:
+            raise forms.ValidationError(_("The file is larger than %(kilobytes)d KB.")
+                                        % {"kilobytes": self.max_kilobytes})
+        raise forms.ValidationError(_("The file is larger than %(megabytes)d MB.")
+                                    % {"megabytes": self.max_kilobytes // 1024})

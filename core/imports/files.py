@@ -1,4 +1,4 @@
-"""Reading roster files as Japanese offices save them from Excel.
+"""Reading spreadsheet files as Japanese offices save them from Excel.
 
 CSV files come in Shift_JIS (CP932), which Excel writes by default in Japanese, or in
 UTF-8 with or without a byte-order mark; workbooks come as XLSX, dates as 2026/4/1 or as
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
-import tablib
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,20 +26,18 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core import spreadsheets
 
-# The reader adds this column to every row: the row's line in the file, for messages.
-LINE = "#line"
 XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
 XLS_SIGNATURE = b"\xd0\xcf\x11\xe0"  # the Excel 97-2003 format, which we do not read
 DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 
 
-class RosterEncoding(models.TextChoices):
+class Encoding(models.TextChoices):
     AUTO = "auto", gettext_lazy("Automatic: UTF-8, otherwise Shift_JIS (CP932)")
     UTF8 = "utf-8", gettext_lazy("UTF-8")
     CP932 = "cp932", gettext_lazy("Shift_JIS (CP932)")
 
 
-class RosterFileError(Exception):
+class FileRefused(Exception):
     """The file as a whole cannot be read; the message says what to do about it."""
 
 
@@ -54,7 +51,7 @@ def normalised_text(value) -> str:
     return unicodedata.normalize("NFKC", cell_text(value)).strip()
 
 
-def parse_roster_date(value) -> datetime.date | None:
+def parse_date(value) -> datetime.date | None:
     """A date as offices write it: 2026-04-01, 2026/4/1, or an Excel date cell."""
     if isinstance(value, datetime.date):
         return value
@@ -77,15 +74,8 @@ def parse_roster_date(value) -> datetime.date | None:
 class Sheet:
     headers: list[str]
     rows: list[tuple[int, list]]  # (line in the file, cells)
-    encoding: RosterEncoding | None = None
+    encoding: Encoding | None = None
     notices: list[str] = field(default_factory=list)
-
-    def dataset(self) -> tablib.Dataset:
-        width = len(self.headers)
-        dataset = tablib.Dataset(headers=[*self.headers, LINE])
-        for line, cells in self.rows:
-            dataset.append([*cells[:width], *[""] * (width - len(cells)), line])
-        return dataset
 
 
 def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None) -> Sheet:
@@ -96,31 +86,31 @@ def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None) ->
         if content.startswith(XLSX_SIGNATURE):
             return _read_xlsx(content, max_rows)
         if content.startswith(XLS_SIGNATURE):
-            raise RosterFileError(
+            raise FileRefused(
                 _("This is an old-style .xls workbook. Save it as .xlsx or as CSV and upload "
                   "it again.")
             )
-        return _read_csv(content, RosterEncoding(encoding), max_rows)
+        return _read_csv(content, Encoding(encoding), max_rows)
     except spreadsheets.SpreadsheetRefused as refused:
-        raise RosterFileError(str(refused)) from None
+        raise FileRefused(str(refused)) from None
 
 
 def _sheet(numbered_rows, **kwargs) -> Sheet:
     rows = [(line, cells) for line, cells in numbered_rows if any(cell_text(c) for c in cells)]
     if not rows:
-        raise RosterFileError(_("The file is empty."))
+        raise FileRefused(_("The file is empty."))
     (_line, header), *rows = rows
     if not rows:
-        raise RosterFileError(_("The file has a line of column headings but no rows."))
+        raise FileRefused(_("The file has a line of column headings but no rows."))
     return Sheet([normalised_text(cell) for cell in header], rows, **kwargs)
 
 
-def _read_csv(content: bytes, encoding: RosterEncoding, max_rows: int | None) -> Sheet:
+def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None) -> Sheet:
     text, encoding = _decode(content, encoding)
     if "\x00" in text:
         # No spreadsheet writes NUL into a CSV file, and PostgreSQL cannot store it.
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise RosterFileError(
+        raise FileRefused(
             _("Line %(line)d holds a NUL character, so this is not a CSV file saved from a "
               "spreadsheet. Save it from Excel as CSV and upload it again.") % {"line": line}
         )
@@ -135,41 +125,41 @@ def _read_csv(content: bytes, encoding: RosterEncoding, max_rows: int | None) ->
     try:
         return _sheet(numbered_rows(), encoding=encoding)
     except csv.Error as error:
-        raise RosterFileError(
+        raise FileRefused(
             _("Line %(line)d cannot be read as CSV (%(error)s).")
             % {"line": reader.line_num, "error": error}
         ) from None
 
 
-def _decode(content: bytes, encoding: RosterEncoding) -> tuple[str, RosterEncoding]:
-    if encoding == RosterEncoding.AUTO:
-        for candidate in (RosterEncoding.UTF8, RosterEncoding.CP932):
+def _decode(content: bytes, encoding: Encoding) -> tuple[str, Encoding]:
+    if encoding == Encoding.AUTO:
+        for candidate in (Encoding.UTF8, Encoding.CP932):
             try:
                 return _decode(content, candidate)
-            except RosterFileError:
+            except FileRefused:
                 continue
-        raise RosterFileError(
+        raise FileRefused(
             _("The file is neither UTF-8 nor Shift_JIS (CP932) text. Save it from Excel as "
               "CSV and upload it again.")
         )
-    if encoding == RosterEncoding.CP932 and _is_utf8_text(content):
+    if encoding == Encoding.CP932 and _is_utf8_text(content):
         # UTF-8 Japanese often decodes as CP932 without an error, as gibberish.
-        raise RosterFileError(
+        raise FileRefused(
             _("This file is UTF-8 text, not Shift_JIS: choose UTF-8 or Automatic.")
         )
     try:
         # utf-8-sig drops the byte-order mark that Excel's “CSV UTF-8” writes.
-        return content.decode("utf-8-sig" if encoding == RosterEncoding.UTF8 else "cp932"), encoding
+        return content.decode("utf-8-sig" if encoding == Encoding.UTF8 else "cp932"), encoding
     except UnicodeDecodeError as error:
         line = content.count(b"\n", 0, error.start) + 1
-        if encoding == RosterEncoding.UTF8:
+        if encoding == Encoding.UTF8:
             message = _(
                 "Line %(line)d is not UTF-8 text. Excel saves CSV files in Shift_JIS: choose "
                 "Shift_JIS (CP932) or Automatic."
             )
         else:
             message = _("Line %(line)d is not Shift_JIS (CP932) text: choose UTF-8 or Automatic.")
-        raise RosterFileError(message % {"line": line}) from None
+        raise FileRefused(message % {"line": line}) from None
 
 
 def _is_utf8_text(content: bytes) -> bool:
@@ -201,7 +191,7 @@ def _read_xlsx(content: bytes, max_rows: int | None) -> Sheet:
     # (ParseError) or in openpyxl's reading of what the XML says (the others).
     except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, InvalidFileException, KeyError,
             IndexError, ValueError, TypeError, OSError):
-        raise RosterFileError(
+        raise FileRefused(
             _("The workbook cannot be read. Save it again from Excel as .xlsx, or as CSV.")
         ) from None
     notices = []
