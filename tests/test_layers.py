@@ -76,10 +76,6 @@ def test_the_drill_clock_may_not_read_the_database(tree):
     assert f"drills.clock -> django (l.{first + 1})" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "people/access.py, people/lifecycle.py and people/management/commands/seed_demo.py "
-    "still import training, drills, cms and audit: their branches (access, registry) "
-    "move those imports; remove this mark when they are merged"))
 def test_the_tree_keeps_every_contract(tree):
     result = lint_imports(tree)
 
