@@ -746,7 +746,7 @@ def test_the_matrix(name, world):
 # | coordinator              | `coordinator`: controls the drill, authors its scenario    |
 #
 # Beside the outcome, no response to anyone but the evaluator and the coordinator may name
-# an inject (or its expected actions) that is not released (people.access.
+# an inject (or its expected actions) that is not released (drills.access.
 # may_see_unreleased_injects), nor one addressed to another role, except the score after
 # the end, which names what was released (tests/test_drill_secrecy.py).
 
@@ -886,7 +886,7 @@ def drill_in_phase(world, phase):
 
 
 def drill_client(world, role, guest):
-    from people.access import GUEST_PARTICIPANTS
+    from drills.access import GUEST_PARTICIPANTS
 
     client = Client()
     if role == "guest":
