@@ -9,4 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from core import outbox  # noqa: F401  (registers the outbox's sweep schedule)
+        # Their schedules: the outbox's sweep, the removal of abandoned uploads.
+        from core import outbox  # noqa: F401
+        from core.imports import store  # noqa: F401

@@ -15,10 +15,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.utils import timezone
+from django_q.models import Schedule
+
+from core import schedules
 
 SESSION_KEY = "pending_imports"
 FILE_PREFIX = "kunren-import-"
 ABANDONED_AFTER = datetime.timedelta(hours=24)
+
+ABANDONED_UPLOADS = "abandoned-uploads"
+# Also daily, for a site where nobody uploads again for a while: a roster names people.
+schedules.register(name=ABANDONED_UPLOADS, func="core.imports.store.remove_abandoned_uploads",
+                   schedule_type=Schedule.DAILY, daily=True)
 
 
 @dataclass
