@@ -67,7 +67,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from people import groups
 
-OURS = ("config.", "people.", "cms.", "training.", "drills.", "audit.")
+OURS = ("config.", "people.", "directory.", "cms.", "training.", "drills.", "audit.")
 ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
          "supervisor", "coordinator"]
 
