@@ -83,8 +83,13 @@ def _queue_sending() -> None:
 
 
 def send_pending() -> int:
-    """The django-q2 task: send what is due."""
-    return outbox_send()
+    """The django-q2 task: send what is due, a batch (one connection) at a time, for as
+    long as whole batches go out; a batch cut short by failures leaves the rest to their
+    retry times and the sweep. Returns how many were sent."""
+    total = 0
+    while (sent := outbox_send(batch=BATCH)) == BATCH:
+        total += sent
+    return total + sent
 
 
 def outbox_send(*, batch: int = BATCH) -> int:

@@ -8,6 +8,7 @@ from audit.personal_records import (
     register_history_models,
     register_pages,
 )
+from core.models import OutgoingMail
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
 
 
@@ -25,5 +26,10 @@ def personal_records_register() -> None:
         # What refers to a department or an organisation: their people.
         "department:usage": record(Department),
         "organisation:usage": record(Organisation),
+        # The outbox (core.wagtail_hooks), whose listing directory opens to prefecture-wide
+        # users: addresses, and notices that name colleagues.
+        "outbox:index": listing(OutgoingMail),
+        "outbox:index_results": listing(OutgoingMail),
+        "outbox:inspect": record(OutgoingMail),
     })
     register_history_models(Person, IdGrant, RoleAssignment)

@@ -42,6 +42,8 @@ NOT_PERSONAL = {
                     "index_results")},
     **{f"{model}:add": "an empty form"
        for model in ("person", "idgrant", "roleassignment", "attempt", "attendance")},
+    **{f"outbox:{view}": "refused to everyone: the outbox is read-only"
+       for view in ("add", "edit", "copy", "delete", "history", "history_results", "usage")},
     "roster_import": "the upload form; the import itself is recorded (IMPORTED)",
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
     "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",

@@ -77,6 +77,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
+from django.utils import timezone
 
 from people import groups
 from people.models import Department, RoleAssignment
@@ -709,6 +710,22 @@ for model, of in [("organisation", pk("prefecture")), ("department", pk("departm
     URLS += [Url(f"{model}:{view}", of, CITY_COORDINATOR, GET, owner="coordinator",
                  expect="denied")
              for view in ["edit", "copy", "delete", "history", "history_results", "usage"]]
+
+
+
+def outgoing_mail_pk(w):
+    from core.models import OutgoingMail
+
+    now = timezone.now()
+    return {"pk": OutgoingMail.objects.get_or_create(key="object-level", defaults={
+        "to": "operator@example.jp", "subject": "研修のお知らせ", "body": "本文",
+        "created_at": now, "next_attempt_at": now})[0].pk}
+
+
+# The outbox: prefecture-wide users only ("denied" for a municipality's coordinator).
+URLS += [Url(f"outbox:{view}", outgoing_mail_pk, CITY_COORDINATOR, GET, owner="coordinator",
+             expect="denied")
+         for view in ["inspect", "edit", "copy", "delete", "history", "history_results", "usage"]]
 
 # URLs with an id that anyone concerned may open, on purpose.
 BY_DESIGN = {

@@ -142,6 +142,24 @@ def test_one_connection_sends_the_batch(db, monkeypatch):
     assert len(opened) == 1 and len(mail.outbox) == 3
 
 
+def test_the_task_sends_batch_after_batch_until_nothing_is_due(db, monkeypatch):
+    # A reminder run can write hundreds of rows at once: they must not wait a minute per
+    # batch for the sweep.
+    monkeypatch.setattr(outbox, "BATCH", 2)
+    opened = []
+    get_connection = outbox.get_connection
+
+    def counting_get_connection(*args, **kwargs):
+        opened.append(get_connection(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(outbox, "get_connection", counting_get_connection)
+    for number in range(5):
+        write(f"certificate-reminder:{number}", to=f"p{number}@example.lg.jp")
+    assert outbox.send_pending() == 5
+    assert len(mail.outbox) == 5 and len(opened) == 3
+
+
 def test_a_refused_recipient_fails_alone_and_a_dead_connection_fails_the_rest_untried(
     db, clock, monkeypatch
 ):
@@ -193,8 +211,11 @@ def test_every_app_registers_its_schedules_and_the_sweep_runs_every_minute(db, c
     schedules.ensure_schedules()
     assert set(Schedule.objects.values_list("name", flat=True)) == {
         "outbox-sweep", "certificate-reminders", "sharing-reminders",
-        "drill-clock-watchdog", "improvement-reminders",
+        "drill-clock-watchdog", "improvement-reminders", "abandoned-uploads",
     }
+    uploads = Schedule.objects.get(name="abandoned-uploads")
+    assert (uploads.func, uploads.schedule_type) == (
+        "core.imports.store.remove_abandoned_uploads", Schedule.DAILY)
     sweep = Schedule.objects.get(name="outbox-sweep")
     assert (sweep.func, sweep.schedule_type, sweep.minutes) == (
         "core.outbox.send_pending", Schedule.MINUTES, 1)

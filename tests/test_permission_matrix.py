@@ -64,6 +64,7 @@ from django.contrib.messages import ERROR, get_messages
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from people import groups
 
@@ -597,6 +598,28 @@ for model, of in PEOPLE_OBJECTS.items():
         f"{model}:history_results": Entry(of, admin(may_change)),
         f"{model}:usage": Entry(of, admin(may_change)),
     })
+
+
+def outgoing_mail(w):
+    from core.models import OutgoingMail
+
+    now = timezone.now()
+    mail = OutgoingMail.objects.get_or_create(key="permission-matrix", defaults={
+        "to": "operator@example.jp", "subject": "研修のお知らせ", "body": "本文",
+        "created_at": now, "next_attempt_at": now})[0]
+    return {"pk": mail.pk}
+
+
+# The outbox (core.wagtail_hooks): read only, and only by prefecture-wide users
+# (directory.wagtail_hooks' may_view_outbox); nobody adds, edits or deletes a row.
+MATRIX.update({
+    "outbox:index": Entry(none, admin()),
+    "outbox:index_results": Entry(none, admin()),
+    "outbox:inspect": Entry(outgoing_mail, admin()),
+    "outbox:add": Entry(none, admin(set())),
+    **{f"outbox:{view}": Entry(outgoing_mail, admin(set()))
+       for view in ("edit", "copy", "delete", "history", "history_results", "usage")},
+})
 # Anonymising a leaver (the colleague): the coordinators of their organisation, and
 # prefecture-wide ones, only; people.access answers 404 to everyone else.
 # The POST ticks the box every irreversible step asks for (templates/includes/irreversible.html).
