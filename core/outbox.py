@@ -24,6 +24,8 @@ import hashlib
 import logging
 import smtplib
 import uuid
+from contextvars import ContextVar
+from functools import wraps
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
@@ -37,6 +39,10 @@ from core.mail import message_id
 from core.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
+
+# Inside a run of many transactions (sent_together), each one's rows wait for a single
+# task queued at the end, rather than each queueing its own.
+_sending_deferred = ContextVar("outbox_sending_deferred", default=False)
 
 BATCH = 50
 # How long a claim holds: far beyond a batch's sending (one connection, EMAIL_TIMEOUT).
@@ -63,6 +69,8 @@ def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> Outgoing
         key=_key(keys), to=to, subject=subject, body=body,
         headers={"Message-ID": message_id(keys)}, created_at=now, next_attempt_at=now,
     )
+    if _sending_deferred.get():
+        return mail
     # One sending task per transaction however many rows it writes. (A callback already
     # registered belongs to savepoints that enclose this one, so it runs if this row does.)
     if not any(callback is _queue_sending for _ids, callback, _robust in connection.run_on_commit):
@@ -70,6 +78,24 @@ def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> Outgoing
         # sends the row once the queue is back.
         transaction.on_commit(_queue_sending, robust=True)
     return mail
+
+
+def sent_together(run):
+    """Decorate a run that records many notices, each in a transaction of its own (the
+    reminder jobs): their rows are sent by one task queued when the run ends, not by a
+    task per transaction (a run of 10,000 reminders queued 10,000 tasks, and a task
+    queued after them waited for all)."""
+
+    @wraps(run)
+    def run_sent_together(*args, **kwargs):
+        token = _sending_deferred.set(True)
+        try:
+            return run(*args, **kwargs)
+        finally:
+            _sending_deferred.reset(token)
+            transaction.on_commit(_queue_sending, robust=True)
+
+    return run_sent_together
 
 
 def _key(keys: list[str]) -> str:

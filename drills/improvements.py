@@ -40,7 +40,7 @@ from wagtail.models import Page, PageLogEntry
 
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
 from core.mail import bilingual
-from core.outbox import mail_write
+from core.outbox import mail_write, sent_together
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
 from people.models import Person, RoleAssignment
 from training.reading import baselines
@@ -304,6 +304,7 @@ class Reminder:
     recipient: Person
 
 
+@sent_together
 def improvement_reminders_send(*, now: datetime.datetime) -> int:
     """Record every reminder the ladder calls for today that no one was sent yet, each
     recipient's e-mail in the outbox; returns how many were recorded.

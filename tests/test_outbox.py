@@ -53,6 +53,22 @@ def test_a_notice_is_queued_for_sending_once_its_work_commits(
     assert outbox_send() == 0  # never twice
 
 
+def test_a_run_of_many_transactions_sent_together_queues_one_task(
+    db, clock, queued, django_capture_on_commit_callbacks
+):
+    @outbox.sent_together
+    def reminder_run():
+        for number in range(3):
+            with transaction.atomic():
+                write(f"certificate-reminder:{number}")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminder_run()
+    assert queued == [("core.outbox.send_pending",)]
+    assert OutgoingMail.objects.count() == 3
+    assert not outbox._sending_deferred.get()  # a later transaction queues its own again
+
+
 def test_work_that_rolls_back_leaves_no_notice(db, queued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():

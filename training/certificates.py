@@ -29,7 +29,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core import pdf
 from core.mail import bilingual
-from core.outbox import mail_write
+from core.outbox import mail_write, sent_together
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 
@@ -306,6 +306,7 @@ def _qr_code(text: str, *, size: float) -> Drawing:
 # Reminders
 
 
+@sent_together
 def certificates_remind(*, today: datetime.date) -> int:
     """Write the retraining reminder to the outbox for every certificate that expires
     within CERTIFICATE_REMINDER_DAYS, once per certificate. Returns how many were written.

@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual, in_each_language
-from core.outbox import mail_write
+from core.outbox import mail_write, sent_together
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (
@@ -96,6 +96,7 @@ class Reminder:
     describe: Callable[[], str]
 
 
+@sent_together
 def reminders_send(*, now: datetime.datetime) -> int:
     """Record every notice the ladders call for today that no one was sent yet, each
     recipient's e-mail in the outbox; returns how many notices were recorded."""
