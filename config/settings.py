@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cms",
     "training",
     "drills",
+    "reports",
     "audit",
     "ops",
     "wagtail.contrib.forms",

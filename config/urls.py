@@ -23,6 +23,7 @@ urlpatterns = [
     path("people/", include("directory.urls")),
     path("training/", include("training.urls")),
     path("drills/", include("drills.urls")),
+    path("reports/", include("reports.urls")),
     path("audit/", include("audit.views")),
     path("verify/", include((training.views.certificates.public_urlpatterns, "verify"))),
     # Wagtail's site history, scoped by people.access (audit.admin_history): ahead of

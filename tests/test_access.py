@@ -102,7 +102,7 @@ def test_the_admin_history_rows_follow_each_apps_registered_path(
     assert not admin_records_for(city_coordinator.user, Group).exists()
 
 
-HIGHER_APPS = {"audit", "directory", "cms", "training", "drills", "config", "ops"}
+HIGHER_APPS = {"audit", "directory", "cms", "training", "drills", "reports", "config", "ops"}
 
 
 def imported_apps(module_path: Path) -> set[str]:

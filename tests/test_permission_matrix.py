@@ -68,7 +68,7 @@ from django.utils import timezone
 
 from people import groups
 
-OURS = ("config.", "core.", "people.", "directory.", "cms.", "training.", "drills.", "audit.")
+OURS = ("config.", "core.", "people.", "directory.", "cms.", "training.", "drills.", "reports.", "audit.")
 ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
          "supervisor", "coordinator"]
 

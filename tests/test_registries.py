@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "people", "audit", "directory", "cms", "training", "drills", "config", "ops"]
+LAYERS = ["core", "people", "audit", "directory", "cms", "training", "drills", "reports", "config", "ops"]
 # directory and cms share a layer, as config and ops do.
 SAME_LAYER = {"directory": "cms", "cms": "directory", "config": "ops", "ops": "config"}
 REGISTRIES = ["people/lifecycle.py", "people/groups.py", "audit/personal_records.py",
