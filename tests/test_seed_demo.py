@@ -1,14 +1,17 @@
-"""seed_demo: the demo a visitor logs into, and the large data set the benchmarks use."""
+"""seed_demo: the demo a visitor logs into (the large data set: test_seed_demo_large.py)."""
 
 import datetime
+from dataclasses import dataclass
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.core.management import call_command
+from django.db import transaction
 from django.http import HttpRequest
+from django.test import override_settings
 
 from people.access import scope_for
 from people.fiscal import FiscalYear
@@ -18,24 +21,49 @@ from people.models import (
     Organisation,
     Person,
     RoleAssignment,
-    validate_local_government_code,
 )
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
-TODAY = datetime.date(2026, 11, 26)  # the `clock` fixture's day, in fiscal year 2026
+NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's moment
+TODAY = NOW.date()  # in fiscal year 2026
 ACCOUNTS = ["coordinator", "supervisor", "operator", "evaluator", "kumamoto-city"]
 
 
+@dataclass(frozen=True)
+class FirstRun:
+    """The row counts after the first run, for the tests to compare after the second."""
+
+    rows: dict
+    sharing_rows: dict
+    drill_rows: dict
+
+
+def seed_demo() -> None:
+    call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, seeded twice (the second run must change nothing), once for the whole
+    module: a run takes about 7 s. Each test runs in a savepoint of this transaction (its
+    `db` fixture) and the whole is rolled back after the module's last test. Time stands
+    at the `clock` fixture's moment throughout, as it did for each test."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True),
+        time_machine.travel(NOW, tick=False),
+        transaction.atomic(),
+    ):
+        seed_demo()
+        first_run = FirstRun(row_counts(), sharing_rows(), drill_rows())
+        seed_demo()
+        yield first_run
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seed(clock, settings, db):
-    settings.DEBUG = True
-
-    def run(*args, **options):
-        out = StringIO()
-        call_command("seed_demo", *args, stdout=out, **options)
-        return out.getvalue()
-
-    return run
+def seeded(demo, clock, db):
+    return demo
 
 
 def row_counts():
@@ -43,16 +71,12 @@ def row_counts():
     return {model.__name__: model.objects.count() for model in models}
 
 
-def test_running_it_twice_leaves_the_same_rows(seed):
-    seed()
-    first = row_counts()
-    seed()
-    assert row_counts() == first
-    assert first["Organisation"] == 5 and first["Person"] == 150
+def test_running_it_twice_leaves_the_same_rows(seeded):
+    assert row_counts() == seeded.rows
+    assert seeded.rows["Organisation"] == 5 and seeded.rows["Person"] == 150
 
 
-def test_it_mirrors_the_minutes(seed):
-    seed()
+def test_it_mirrors_the_minutes(seeded):
     prefecture = Organisation.objects.get(lg_code="430005")
     assert prefecture.name == "熊本県" and prefecture.is_prefecture
     names = set(prefecture.departments.values_list("name", flat=True))
@@ -65,8 +89,7 @@ def test_it_mirrors_the_minutes(seed):
     assert Organisation.objects.get(lg_code="431001").name == "熊本市"
 
 
-def test_about_eighty_percent_of_id_holders_are_new_this_fiscal_year(seed):
-    seed()
+def test_about_eighty_percent_of_id_holders_are_new_this_fiscal_year(seeded):
     holders = Person.objects.id_holders(TODAY).count()
     new = Person.objects.new_id_holders(FiscalYear(2026), TODAY).count()
     assert holders == 100
@@ -75,16 +98,14 @@ def test_about_eighty_percent_of_id_holders_are_new_this_fiscal_year(seed):
     assert IdGrant.objects.filter(revoked_on__isnull=False).exists()  # some history
 
 
-def test_the_demo_accounts_log_in_with_the_published_password(seed, client):
-    seed()
+def test_the_demo_accounts_log_in_with_the_published_password(seeded, client):
     # django-axes, which counts failed logins per address, needs a request to read it from.
     for username in ACCOUNTS:
         assert client.login(request=HttpRequest(), username=username, password="kumamoto-demo"), username
         assert Person.objects.filter(user__username=username).exists()
 
 
-def test_each_demo_account_has_the_scope_its_name_promises(seed):
-    seed()
+def test_each_demo_account_has_the_scope_its_name_promises(seeded):
     users = {user.username: user for user in get_user_model().objects.all()}
     assert scope_for(users["coordinator"]).sees_everything
     [supervised_id] = scope_for(users["supervisor"]).supervised_department_ids
@@ -100,8 +121,7 @@ def test_each_demo_account_has_the_scope_its_name_promises(seed):
     assert set(city.organisations().values_list("name", flat=True)) == {"熊本市"}
 
 
-def test_only_coordinators_may_enter_the_wagtail_admin(seed, client):
-    seed()
+def test_only_coordinators_may_enter_the_wagtail_admin(seeded, client):
     client.login(request=HttpRequest(), username="coordinator", password="kumamoto-demo")
     assert client.get("/admin/").status_code == 200
     # 熊本市's coordinator edits the city's material, but not the prefecture-wide lists.
@@ -112,37 +132,9 @@ def test_only_coordinators_may_enter_the_wagtail_admin(seed, client):
     assert client.get("/admin/").status_code == 302
 
 
-def test_it_refuses_to_run_without_debug(settings, db):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG=true"):
-        call_command("seed_demo", stdout=StringIO())
-    assert not Organisation.objects.exists()
-
-
-def test_the_large_scale_adds_to_the_demo_once(seed):
-    seed("--scale", "large", "--people", "2000")
-    counts = row_counts()
-    assert counts["Organisation"] == 45
-    assert counts["Department"] == 2000
-    assert counts["Person"] == 2000
-    holders = Person.objects.id_holders(TODAY).count()
-    new = Person.objects.new_id_holders(FiscalYear(2026), TODAY).count()
-    assert 1100 <= holders <= 1300  # 60%
-    assert 0.75 <= new / holders <= 0.85
-    for lg_code in Organisation.objects.values_list("lg_code", flat=True):
-        validate_local_government_code(lg_code)
-    assert not Person.objects.exclude(organisation=F("department__organisation")).exists()
-    assert get_user_model().objects.filter(username__in=ACCOUNTS).count() == 5
-
-    assert "already present" in seed("--scale", "large", "--people", "2000")
-    assert row_counts() == counts
-
-
-def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seed):
+def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seeded):
     from training.models import Question, Quiz
 
-    seed()
-    seed()
     assert Question.objects.count() == 15
     assert Quiz.objects.get().rules.count() == 5
     for question in Question.objects.select_related("module"):
@@ -151,11 +143,9 @@ def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seed):
         assert question.choices.filter(is_correct=True).exists()
 
 
-def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seed):
+def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seeded):
     from training.models import Attempt, Certificate, TrainingSession
 
-    seed()
-    seed()
     past, today = TrainingSession.objects.filter(organisation__lg_code="430005").order_by(
         "starts_at"
     )
@@ -185,13 +175,11 @@ def sharing_rows():
     return {model.__name__: model.objects.count() for model in models}
 
 
-def test_the_demo_has_onward_sharing_at_every_stage_once(seed):
+def test_the_demo_has_onward_sharing_at_every_stage_once(seeded):
     from training.models import DepartmentSharing, TrainingSession
     from training.sharing import sharings_with_counts
 
-    seed()
-    first = sharing_rows()
-    seed()
+    first = seeded.sharing_rows
     assert sharing_rows() == first
     assert first["BriefingObligation"] >= 10 and first["Briefing"] >= 5
     closed = TrainingSession.objects.filter(attendance_closed_at__isnull=False)
@@ -211,10 +199,9 @@ def test_the_demo_has_onward_sharing_at_every_stage_once(seed):
         assert report.confirmed + report.attended == report.id_holders
 
 
-def test_every_step_of_the_demo_sharing_happens_after_the_one_before(seed):
+def test_every_step_of_the_demo_sharing_happens_after_the_one_before(seeded):
     from training.models import Briefing, BriefingConfirmation, DepartmentReport, MaterialOpening
 
-    seed()
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
     for briefing in Briefing.objects.select_related("sharing__session"):
         session = briefing.sharing.session
@@ -238,11 +225,10 @@ def test_every_step_of_the_demo_sharing_happens_after_the_one_before(seed):
         assert bytes(report.pdf).startswith(b"%PDF")
 
 
-def test_the_operators_department_is_left_for_the_operator_to_brief(seed):
+def test_the_operators_department_is_left_for_the_operator_to_brief(seeded):
     """The browser test briefs from here: an absent colleague and nothing recorded."""
     from training.models import DepartmentSharing
 
-    seed()
     operator = Person.objects.get(user__username="operator")
     sharing = DepartmentSharing.objects.get(
         session__organisation=operator.organisation, department=operator.department
@@ -280,17 +266,14 @@ def drill_rows():
     return {model.__name__: model.objects.count() for model in models}
 
 
-def test_the_demo_has_three_years_of_drills_and_one_to_come_once(seed):
+def test_the_demo_has_three_years_of_drills_and_one_to_come_once(seeded):
     from cms.models import EmergencyPlanPage
     from drills.improvements import improvement_reminders_send
     from drills.models import AfterActionReport, Drill, ImprovementItem
     from drills.scoring import drill_scores
     from drills.trends import fiscal_year_of_drill
 
-    seed()
-    first = drill_rows()
-    seed()
-    assert drill_rows() == first
+    assert drill_rows() == seeded.drill_rows
 
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
     ended = list(Drill.objects.filter(ended_at__isnull=False).order_by("started_at"))
@@ -335,7 +318,7 @@ def test_the_demo_has_three_years_of_drills_and_one_to_come_once(seed):
     assert scheduled.created_at < now
 
 
-def test_everything_in_the_demo_drills_happened_in_order_and_in_the_past(seed):
+def test_everything_in_the_demo_drills_happened_in_order_and_in_the_past(seeded):
     from drills.models import (
         ActionTick,
         AfterActionReport,
@@ -349,7 +332,6 @@ def test_everything_in_the_demo_drills_happened_in_order_and_in_the_past(seed):
         Participant,
     )
 
-    seed()
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
     for drill in Drill.objects.all():
         assert drill.created_at < drill.scheduled_for and drill.created_at < now
