@@ -100,14 +100,6 @@ class PersonRecord:
                     self.briefings_given, self.attempts, self.certificates,
                     self.participations, self.improvement_items))
 
-    @property
-    def best_attempts(self) -> dict:
-        """Per quiz, whether any attempt of the year passed: the quiz's result."""
-        results: dict = {}
-        for attempt in self.attempts:
-            results[attempt.quiz] = results.get(attempt.quiz, False) or bool(attempt.passed)
-        return results
-
 
 def fiscal_year_or_none(year: int) -> FiscalYear | None:
     return FiscalYear(year) if FIRST_YEAR <= year <= LAST_YEAR else None
