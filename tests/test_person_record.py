@@ -114,8 +114,16 @@ def test_it_shows_every_section_of_the_fiscal_year(login, supervisor, colleague_
 
 def test_it_defaults_to_the_current_fiscal_year_from_the_directory(login, supervisor,
                                                                     colleague):
-    page = login(supervisor).get(reverse("people:person", args=[colleague.pk])).content.decode()
+    client = login(supervisor)
+    page = client.get(reverse("people:person", args=[colleague.pk])).content.decode()
     assert url(colleague, 2026) in page
+    # The switcher: back to the colleague's first grant (FY2023), or five years.
+    switcher = client.get(url(colleague, 2026)).content.decode().split(
+        'id="fiscal-years"')[1].split("</nav>")[0]
+    assert '<strong aria-current="page">2026</strong>' in switcher
+    for year in (2025, 2024, 2023, 2022):
+        assert url(colleague, year) in switcher
+    assert url(colleague, 2027) not in switcher
 
 
 def test_the_attendee_sees_the_briefing_they_gave(login, operator, colleague_year):
@@ -278,6 +286,22 @@ def test_the_attendance_list_links_to_each_record_where_the_reader_may_open_it(
     page = login(coordinator).get(
         reverse("training:session_manage", args=[closed_session.pk])).content.decode()
     assert url(operator, 2026) in page
+
+
+def test_a_departments_attendance_links_the_supervisor_to_each_record(
+        login, supervisor, closed_session, department_a, operator, colleague):
+    page = login(supervisor).get(reverse(
+        "training:session_department", args=[closed_session.pk, department_a.pk])
+    ).content.decode()
+    assert url(operator, 2026) in page and url(colleague, 2026) in page
+
+
+def test_the_onward_sharing_page_links_to_the_colleagues_record(
+        login, supervisor, closed_session, department_a, colleague):
+    sharing = closed_session.sharings.get(department=department_a)
+    page = login(supervisor).get(
+        reverse("training:sharing_department", args=[sharing.pk])).content.decode()
+    assert url(colleague, 2026) in page
 
 
 def test_the_directory_does_not_offer_a_colleagues_record_to_an_operator(
