@@ -8,7 +8,8 @@ writes nothing.
 Which records belong to the year, section by section:
 - operator-ID grants held at any time in the year (up to today for the current year),
   with a revocation during the year shown by its date;
-- acknowledgements of required reading made in the year;
+- acknowledgements of required reading made in the year, and in the current year what
+  the person must read today and whether their acknowledgement is still accepted;
 - sessions held in the year to which the person was invited or at which attendance was
   recorded;
 - briefing obligations (being briefed) created in the year or dropped in it, and
@@ -41,6 +42,7 @@ from training.models import (
     Certificate,
     Invitation,
 )
+from training.reading import obligations_for
 from training.sharing.stages import Stage, obligations_with_facts
 
 # The years a record can be asked for: datetime's range, less a year at each end for the
@@ -92,6 +94,9 @@ class PersonRecord:
     certificates: list = field(default_factory=list)
     participations: list = field(default_factory=list)
     improvement_items: list = field(default_factory=list)
+    # In the current year only: each page the person must read today, and whether the
+    # revision they acknowledged is still accepted (training.reading decides).
+    reading_today: list = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
 
     @property
@@ -163,6 +168,9 @@ def person_record_build(*, person: Person, year: int, today: datetime.date) -> P
         .select_related("page", "revision", "recorded_by")
         .order_by("acknowledged_at")
     )
+
+    if today in fiscal_year:
+        record.reading_today = obligations_for(person, today=today)
 
     # 3. Sessions of the year: invitations and attendance, side by side per session.
     lines: dict[int, SessionLine] = {}

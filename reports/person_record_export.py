@@ -60,6 +60,19 @@ def record_sections(record: PersonRecord) -> list[Section]:
                              _("revision of %(date)s") % {"date": _day(ack.revision.created_at)},
                              behalf])
 
+    reading_today = Section(_("Required reading today"),
+                            [_("Acknowledged at"), _("Page"), _("Status")], [])
+    for obligation in record.reading_today:
+        acknowledged = obligation.acknowledgement
+        if obligation.is_done:
+            status = _("current")
+        elif obligation.needs_reacknowledgement:
+            status = _("revised, not re-acknowledged")
+        else:
+            status = _("not yet")
+        reading_today.rows.append([_day(acknowledged.acknowledged_at) if acknowledged else "",
+                                   obligation.page.title, status])
+
     sessions = Section(_("Training sessions"),
                        [_("Date"), _("Session"), _("Invited"), _("Attendance")], [])
     for line in record.sessions:
@@ -129,7 +142,7 @@ def record_sections(record: PersonRecord) -> list[Section]:
         items.rows.append([_day(item.due_on), item.issue, item.drill.title,
                            item.get_status_display()])
 
-    return [grants, reading, sessions, received, given, attempts, certificates, drills, items]
+    return [grants, reading, *([reading_today] if record.reading_today else []), sessions, received, given, attempts, certificates, drills, items]
 
 
 def _title(record: PersonRecord) -> str:

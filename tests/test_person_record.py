@@ -99,6 +99,7 @@ def test_it_shows_every_section_of_the_fiscal_year(login, supervisor, colleague_
         "2023年4月1日",  # the ID grant held this year
         "熊本県 緊急時対応計画書", "紙の確認票",  # the plan, acknowledged on paper…
         "田中 一郎",  # …recorded by the supervisor on their behalf
+        "現在の必読資料",  # what they must read today: the plan, acknowledged
         "令和8年度 住基ネット担当者研修",  # the session they were invited to
         "山田 花子",  # who briefed them
         "紙の確認票に署名",  # the confirmation on their behalf
@@ -350,12 +351,16 @@ def _more_of_everything(colleague_year, closed_session, operator, extra):
 # The queries of one request, whatever the number of rows:
 #  the session, the user; the reader's scope (their person, roles, current grant);
 #  the person whose record it is;
-#  ID grants, acknowledgements, invitations, attendance, briefing obligations, the
+#  ID grants, acknowledgements;
+#  the reading due today (this year only): the person with their grant, their roles,
+#  training indexes, required modules, required plans, the baselines, their
+#  acknowledgements;
+#  invitations, attendance, briefing obligations, the
 #  briefings that discharged them, their briefers, briefings given, attempts,
 #  certificates, drill participations, improvement items;
 #  the audit trail's write: the subject, a savepoint, the chain head, the event, the
 #  head's hash, the savepoint released.
-RECORD_PAGE_QUERIES = 24
+RECORD_PAGE_QUERIES = 31
 
 
 def test_the_page_takes_a_constant_number_of_queries(login, supervisor, colleague_year,
