@@ -142,7 +142,8 @@ def record_sections(record: PersonRecord) -> list[Section]:
         items.rows.append([_day(item.due_on), item.issue, item.drill.title,
                            item.get_status_display()])
 
-    return [grants, reading, *([reading_today] if record.reading_today else []), sessions, received, given, attempts, certificates, drills, items]
+    return [grants, reading, *([reading_today] if record.reading_today else []), sessions,
+            received, given, attempts, certificates, drills, items]
 
 
 def _title(record: PersonRecord) -> str:
