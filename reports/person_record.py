@@ -154,13 +154,19 @@ def person_record_build(*, person: Person, year: int, today: datetime.date) -> P
     if first > today:
         return record  # nothing has happened in it yet
     held_until = min(last, today)
+    # As IdGrant.active_on has it, an ID revoked on a day is no longer held that day: one
+    # revoked on 1 April was held for none of the year that starts then, and its
+    # revocation ended the year before.
     record.id_grants = [
         g for g in grants
-        if g.granted_on <= held_until and (g.revoked_on is None or g.revoked_on >= first)
+        if g.granted_on <= held_until and (g.revoked_on is None or g.revoked_on > first)
     ]
     for grant in record.id_grants:
         grant.new_in_year = grant.granted_on in fiscal_year
-        grant.revoked_in_year = grant.revoked_on is not None and grant.revoked_on in fiscal_year
+        grant.revoked_in_year = (
+            grant.revoked_on is not None
+            and first < grant.revoked_on <= last + datetime.timedelta(days=1)
+        )
 
     # 2. Required reading acknowledged in the year, with the revision and who recorded it.
     record.acknowledgements = list(

@@ -190,6 +190,16 @@ def test_a_grant_on_1_april_is_new_in_that_year_and_absent_from_the_year_before(
     assert "2027年4月1日" in page and "今年度新規" in page
 
 
+def test_an_id_revoked_on_1_april_was_held_for_none_of_the_new_year(
+        login, clock, coordinator, colleague):
+    clock.move_to(datetime.datetime(2027, 4, 2, 9, 0, tzinfo=TOKYO))
+    IdGrant.objects.filter(person=colleague).update(revoked_on=datetime.date(2027, 4, 1))
+    client = login(coordinator)
+    assert "この年度の記録はありません" in client.get(url(colleague, 2027)).content.decode()
+    page = client.get(url(colleague, 2026)).content.decode()
+    assert "2027年4月1日" in page and "年度中に取消" in page
+
+
 def test_an_id_revoked_on_31_march_is_revoked_in_that_year_not_the_next(
         login, clock, coordinator, colleague):
     clock.move_to(datetime.datetime(2027, 4, 1, 9, 0, tzinfo=TOKYO))
