@@ -26,6 +26,7 @@ from audit.models import AuditEvent
 from directory import admin_views
 from people.access import scope_for
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+from people.record_links import person_record_url
 
 
 @hooks.register("register_admin_urls")
@@ -123,6 +124,7 @@ def staff_form(*field_names) -> ObjectList:
 
 
 ANONYMISE_LABEL = _("Anonymise (leaver)")
+TRAINING_RECORD_LABEL = _("Training record")
 
 
 def _anonymise_url(person) -> str | None:
@@ -156,6 +158,11 @@ class PersonEditView(EditView):
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
+        # The person's training record, where the reports app has registered one
+        # (people.record_links): directory sits below reports and may not name it.
+        if url := person_record_url(self.request.user, self.object):
+            buttons.append(Button(TRAINING_RECORD_LABEL, url=url, icon_name="list-ul",
+                                  priority=40))
         if url := _anonymise_url(self.object):
             buttons.append(Button(ANONYMISE_LABEL, url=url, icon_name="user", priority=50))
         return buttons

@@ -9,3 +9,13 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from people.record_links import register_person_record
+        from reports.access import person_record_url
+        from reports.person_record_audit import personal_records_register
+
+        # The lists below (directory, sessions, certificates…) link each name to the
+        # person's record where the viewer may open it.
+        register_person_record(person_record_url)
+        personal_records_register()

@@ -106,6 +106,18 @@ def my_training_page():
     yield from page_figures("my_training_page", reverse("training:mine"), username="operator")
 
 
+def person_record_page():
+    """One person's training record (issue 17) for the current fiscal year, opened by the
+    prefecture coordinator: the demo operator, who was invited, attended, took the quiz
+    and briefed colleagues. Each opening also writes its audit event."""
+    from people.fiscal import current_fiscal_year
+    from people.models import Person
+
+    person = Person.objects.get(user__username="operator")
+    url = reverse("reports:person_record", args=[person.pk, current_fiscal_year().year])
+    yield from page_figures("person_record_page", url)
+
+
 def department_reading_pages():
     """Who has acknowledged the plan: the supervisor's own department, and the largest."""
     from people.models import Person
@@ -905,6 +917,7 @@ MEASUREMENTS = [
     sharing_aggregate,
     sharing_sync,
     sharing_reminders,
+    person_record_page,
 ]
 
 

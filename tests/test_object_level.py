@@ -36,7 +36,7 @@ wrong.
 
 | object type             | URLs (part 1)                                                                                         | form fields (part 2)                                                       |
 | ----------------------- | ----------------------------------------------------------------------------------------------------- | -------------------------------------------------------------------------- |
-| person                  | people:person                                                                                         | department reading `person`; obligation_add `person`; session roster `person`; improvement item `point_of_contact`; briefing `briefed_by`; sign-in sheet 職員番号 |
+| person                  | people:person, reports:person_record (+_pdf, _csv)                                                    | department reading `person`; obligation_add `person`; session roster `person`; improvement item `point_of_contact`; briefing `briefed_by`; sign-in sheet 職員番号 |
 | department              | training:department_reading, training:session_department (+mixed)                                    | improvement item `department`; session admin `departments`; dashboard `?organisation`, quiz analysis `?department` |
 | organisation            | training:sharing_reminder_ladder                                                                      | admin `organisation` (question, quiz, training session, scenario add and edit); dashboard `?organisation` |
 | plan / training page    | (training:reading, plan_pdf: BY_DESIGN)                                                               | department reading `page`; reading `revision`; briefing `materials`; improvement item `page`; contact-tree `plan`; session admin `modules`, question admin `module` |
@@ -563,6 +563,9 @@ GET, POST, BOTH = ("get",), ("post",), ("get", "post")
 URLS = [
     # People and departments
     Url("people:person", pk("colleague"), owner="supervisor"),
+    *(Url(name, lambda w: {"pk": w.colleague.pk, "fiscal_year": 2026}, owner="supervisor")
+      for name in ("reports:person_record", "reports:person_record_pdf",
+                   "reports:person_record_csv")),
     Url("training:department_reading", pk("department_a"), methods=BOTH, owner="supervisor"),
     Url("training:sharing_reminder_ladder", lambda w: {"organisation_pk": w.prefecture.pk},
         methods=BOTH, owner="coordinator"),

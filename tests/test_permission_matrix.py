@@ -363,6 +363,13 @@ MATRIX = {
     "people:directory": Entry(none, logged_in()),
     # The colleague of department A: their own department sees them.
     "people:person": Entry(lambda w: {"pk": w.colleague.pk}, only(DEPARTMENT_A)),
+    # The colleague's training record (reports.access): the person, their supervisor and
+    # their organisation's coordinators; not their department's operator, whom the
+    # directory shows them to, nor an evaluator.
+    **{name: Entry(lambda w: {"pk": w.colleague.pk, "fiscal_year": 2026},
+                   only({"supervisor", "coordinator"}))
+       for name in ("reports:person_record", "reports:person_record_pdf",
+                    "reports:person_record_csv")},
     # Reading: 熊本県's plan. Any live page with required reading opens for any member of
     # staff, as its PDF does.
     "training:mine": Entry(none, logged_in()),

@@ -1,0 +1,39 @@
+"""The person's training record as a PDF: IPAex embedded, its text extracted back with
+pdftotext, a year without data saying so."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from tests.test_person_record import colleague_year  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+def pdf_text(content: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def test_the_pdf_prints_the_years_records_in_japanese(login, supervisor, colleague_year):  # noqa: F811
+    response = login(supervisor).get(
+        reverse("reports:person_record_pdf", args=[colleague_year.pk, 2026]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"IPAexGothic" in response.content  # embedded, not the CID fallback
+    # Table cells wrap long titles: compare without the line breaks and spaces.
+    text = "".join(pdf_text(response.content).split())
+    for expected in ["佐藤 次郎 さんの個人別研修履歴", "令和8年度", "照合IDの付与履歴",
+                     "熊本県 緊急時対応計画書", "令和8年度 住基ネット担当者研修",
+                     "受けた伝達研修", "山田 花子", "確認テスト", "合格", "修了証",
+                     "所属長", "第一報が遅れた"]:
+        assert "".join(expected.split()) in text, expected
+
+
+def test_the_pdf_of_a_year_without_data_says_so(login, supervisor, colleague):
+    response = login(supervisor).get(
+        reverse("reports:person_record_pdf", args=[colleague.pk, 2019]))
+    text = pdf_text(response.content)
+    assert "この年度の記録はありません。" in text
+    assert "照合IDの付与履歴" not in text
