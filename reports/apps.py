@@ -9,3 +9,8 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from reports.overview_records import overview_records_register
+
+        overview_records_register()
