@@ -247,7 +247,11 @@ def matrix(organisations, departments, people, *, fiscal_year: FiscalYear,
            today: datetime.date | None = None, now: datetime.datetime | None = None,
            sort: str = "worst") -> list[OrganisationRow]:
     """The matrix rows: `organisations` each with their `departments` (querysets already
-    scoped by the caller), counted over `people`. A constant number of queries."""
+    scoped by the caller), counted over `people`. A constant number of queries.
+
+    `sort`: "worst" (the lowest share of any duty first), a duty's key (that duty's share,
+    lowest first), or anything else for the order of `organisations` and `departments`.
+    Sorting is stable, so equal rows keep the organisation code order."""
     now = now or timezone.now()
     day = report_day(fiscal_year, today or timezone.localdate(now))
     by_department = counts_by_department(people, fiscal_year, day)
@@ -269,8 +273,14 @@ def matrix(organisations, departments, people, *, fiscal_year: FiscalYear,
         row.counts = totals[pk]
         row.__post_init__()
     result = list(rows.values())
-    if sort == "worst":
+    if sort == "worst" or sort in DUTY_KEYS:
+        def key(row):
+            if sort == "worst":
+                return row.worst_share
+            share = row.cells[DUTY_KEYS.index(sort)].share
+            return 2.0 if share is None else share  # nobody to count: last
+
         for row in result:
-            row.departments.sort(key=lambda department: department.worst_share)
-        result.sort(key=lambda row: row.worst_share)
+            row.departments.sort(key=key)
+        result.sort(key=key)
     return result

@@ -30,6 +30,7 @@ from training.models import (
     TrainingSession,
 )
 from training.reading import acknowledgement_record, obligations_for
+from training.sharing.stages import Stage, obligations_with_facts
 
 JST = ZoneInfo("Asia/Tokyo")
 TODAY = datetime.date(2026, 11, 26)
@@ -135,6 +136,19 @@ def test_it_agrees_with_each_persons_checklist(year_of_work, operator, colleague
             else:
                 assert applies, (person, duty)  # all three hold an ID
             assert in_sql == (applies and checklist[key].is_done), (person, duty)
+        # ID holders and new ones: people.models' own querysets.
+        one = Person.objects.filter(pk=person.pk)
+        assert one.filter(rules.holder).exists() == one.id_holders(TODAY).exists()
+        assert one.filter(rules.holder & rules.new).exists() == (
+            one.new_id_holders(FY2026, TODAY).exists())
+        # Briefed: an obligation at the stage onward sharing calls confirmed.
+        confirmed = any(
+            Stage.of(obligation, today=TODAY) == Stage.CONFIRMED
+            for obligation in obligations_with_facts(BriefingObligation.objects.filter(
+                person=person, sharing__session__starts_at__date__gte=FY2026.first_day))
+        )
+        assert one.filter(rules.done("briefed")).exists() == (
+            confirmed and not checklist["session"].is_done), person
 
 
 def test_a_confirmed_briefing_counts_and_an_unconfirmed_one_does_not(
@@ -399,3 +413,24 @@ def test_the_home_page_of_those_who_answer_for_departments_takes_constant_querie
     with django_assert_num_queries(len(before)):
         client.get(reverse("home"))
     assert len(before) == {"supervisor": 20, "coordinator": 20}[role]
+
+
+def test_it_sorts_by_one_duty_worst_first(clock, prefecture, department_a, department_b,
+                                          operator, other_supervisor):
+    """Department B's one ID holder attended and department A's did not: sorted by
+    attendance, A comes first; by the reading nobody has, the code order stays."""
+    IdGrant.objects.create(person=other_supervisor, granted_on=datetime.date(2025, 4, 1))
+    session = TrainingSession.objects.create(
+        organisation=prefecture, title="研修", venue="県庁", capacity=10,
+        starts_at=datetime.datetime(2026, 6, 1, 13, tzinfo=JST),
+        ends_at=datetime.datetime(2026, 6, 1, 15, tzinfo=JST))
+    Attendance.objects.create(session=session, person=other_supervisor, status="present",
+                              method="roster", recorded_at=session.ends_at)
+
+    def order(sort):
+        rows = matrix([prefecture], Department.objects.order_by("-code"), Person.objects.all(),
+                      fiscal_year=FY2026, today=TODAY, sort=sort)
+        return [department.name for department in rows[0].departments]
+
+    assert order("attended") == [department_a.name, department_b.name]
+    assert order("name") == [department_b.name, department_a.name]  # as given
