@@ -21,6 +21,7 @@ from core.numbers import Percent
 from people.fiscal import FiscalYear, current_fiscal_year
 from reports.access import get_overview_scope_for
 from reports.duties import DUTIES, DUTY_KEYS, conditions, matrix, report_day
+from reports.overview_cells import table_rows
 
 PEOPLE_PAGE_SIZE = 100
 YEARS_OFFERED = 5
@@ -78,6 +79,9 @@ def overview(request):
                   fiscal_year=year, sort=sort)
     query = _query(year, organisation=overview.organisation and overview.organisation.pk,
                    sort=sort)
+    people_url = reverse("overview:people")
+    for row in rows:
+        row.table_rows = table_rows(row, people_url=people_url, year_query=_query(year))
     return render(request, "reports/overview.html", {
         "filters": filters,
         "fiscal_year": year,
@@ -87,7 +91,6 @@ def overview(request):
         "sort": sort,
         "query": query,
         "year_query": _query(year),
-        "people_url": reverse("overview:people"),
         # One organisation opens by itself; a prefecture's 45 stay folded.
         "open_all": len(rows) == 1,
     })

@@ -239,8 +239,8 @@ def test_the_coordinator_sees_each_organisation_with_its_departments(
     assert f'id="department-{department_a.pk}"' in body
     assert f'id="department-{department_b.pk}"' in body
     # A cell: a mark that is not colour alone, count, share, and a link to the people.
-    assert (f'href="/training/overview/people/?duty=quiz&amp;department={department_a.pk}'
-            '&amp;fiscal_year=2026">✕ 1/2 (50%)</a>') in body
+    assert (f'href="/training/overview/people/?fiscal_year=2026&amp;department={department_a.pk}'
+            '&amp;duty=quiz">✕ 1/2 (50%)</a>') in body
     assert reverse("training:department_reading", args=[department_a.pk]) in body
 
 
