@@ -45,7 +45,7 @@ def table_rows(organisation, *, people_url: str, year_query: str) -> str:
     reading = escape(_("reading"))
     base = f"{people_url}?{year_query}"
     lines = [
-        f'<tr class="organisation-total"><th scope="row">{escape(_("Whole organisation"))}</th>'
+        f'<tr class="organisation-total"><th scope="row">{escape(_("Total of the departments shown"))}</th>'
         f'<td class="num">{organisation.id_holders} ({organisation.new_id_holders})</td>'
         f'{_cells(organisation, f"{base}&amp;organisation={organisation.pk}")}</tr>'
     ]
