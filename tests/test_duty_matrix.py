@@ -366,6 +366,7 @@ def test_it_exports_the_matrix_as_csv_and_xlsx(year_of_work, login, coordinator,
 def test_every_duty_has_a_column(year_of_work, login, coordinator):
     body = login(coordinator).get(OVERVIEW).content.decode()
     assert body.count('class="num duty-cell') >= len(DUTY_KEYS)
+    assert "△ 80%以上" in body  # the key: a template's percent sign, not doubled
 
 
 # Home pages: each role's own open duties first
