@@ -11,6 +11,7 @@ import training.views.certificates
 from audit.admin_history import ScopedLogEntriesView
 from config import views
 from core.forms import LoginForm
+from reports import overview_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("directory.urls")),
+    # The duty matrix (reports) lives among the training pages coordinators know.
+    path("training/overview/", include((overview_views.urlpatterns, "overview"))),
     path("training/", include("training.urls")),
     path("drills/", include("drills.urls")),
     path("reports/", include("reports.urls")),

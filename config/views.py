@@ -18,9 +18,14 @@ from django_q.status import Stat
 from cms.models import EmergencyPlanPage
 from people.access import scope_for
 from people.fiscal import fiscal_year_of
+from reports.access import OverviewScope
+from reports.duties import matrix as duty_matrix
+from training.checklist import checklist_for
 from training.models import BriefingObligation
 from training.reading import Reader, obligations_of
 from training.sharing import obligations_with_facts
+
+WORST_ORGANISATIONS_SHOWN = 5
 
 
 @login_required
@@ -44,6 +49,27 @@ def home(request):
                 person=scope.person, dropped_at__isnull=True, confirmation__isnull=True
             )
         ).select_related("sharing__session").order_by("due_on"))
+        if scope.id_granted_on is not None:
+            # An ID holder's next step: the first duty of the year's checklist still open.
+            context["next_step"] = next((
+                item for item in checklist_for(scope.person, obligations, today=today)
+                if item.required and not item.is_done
+            ), None)
+    if scope.is_supervisor or scope.is_coordinator:
+        # The duty matrix of what the user answers for, worst first: the supervisor's
+        # departments with a duty still open, the coordinator's worst organisations.
+        overview = OverviewScope(scope)
+        rows = duty_matrix(overview.organisations(), overview.departments(), overview.people(),
+                           fiscal_year=fiscal_year, today=today)
+        if scope.is_supervisor:
+            context["department_gaps"] = [
+                (department, [cell for cell in department.cells if cell.open])
+                for row in rows for department in row.departments
+                if department.pk in scope.supervised_department_ids
+            ]
+        if scope.is_coordinator:
+            context["worst_organisations"] = [
+                row for row in rows if row.worst_share < 1][:WORST_ORGANISATIONS_SHOWN]
     if scope.is_supervisor:
         context["supervised_departments"] = _with_counts(
             scope.departments().filter(pk__in=scope.supervised_department_ids),

@@ -1,18 +1,25 @@
-"""Who may open the fiscal year's pages of the reports app, built on people.access.Scope.
+"""Who may open the fiscal year's pages of the reports app, built on people.access.Scope
+like every app's access module; the views ask here first, and an outsider gets 404.
 
-A person's training record (個人別研修履歴) is theirs: the person, the supervisor of their
-department and the coordinators of their organisation may open it (a prefecture's
-coordinators, who see every organisation, open everyone's). Their department's colleagues
-do not, though the staff directory shows them each other: the record holds quiz results
-and what each was told on whose behalf. An evaluator sees drills, not people's records.
+- A person's training record (個人別研修履歴) is theirs: the person, the supervisor of
+  their department and the coordinators of their organisation may open it (a
+  prefecture's coordinators, who see every organisation, open everyone's). Their
+  department's colleagues do not, though the staff directory shows them each other: the
+  record holds quiz results and what each was told on whose behalf. An evaluator sees
+  drills, not people's records.
+- The duty matrix: a coordinator sees their organisations, a supervisor their own
+  departments.
 """
 
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 
 from people.access import Scope, scope_for
 from people.fiscal import current_fiscal_year
-from people.models import Person
+from people.models import Department, Organisation, Person
 
 
 def may_open_person_record(scope: Scope, person: Person) -> bool:
@@ -42,3 +49,61 @@ def person_record_url(user, person: Person, fiscal_year: int | None) -> str | No
         return None
     year = fiscal_year if fiscal_year is not None else current_fiscal_year().year
     return reverse("reports:person_record", args=[person.pk, year])
+
+
+
+@dataclass(frozen=True)
+class OverviewScope:
+    """What the duty matrix covers for one user: the departments they answer for (a
+    coordinator's organisations whole, a supervisor's own departments), optionally
+    narrowed to one organisation or one department."""
+
+    scope: Scope
+    organisation: Organisation | None = None
+    department: Department | None = None
+
+    def departments(self) -> QuerySet[Department]:
+        departments = self.scope.overseen_departments()
+        if self.organisation is not None:
+            departments = departments.filter(organisation=self.organisation)
+        if self.department is not None:
+            departments = departments.filter(pk=self.department.pk)
+        return departments.order_by("organisation__lg_code", "code")
+
+    def organisations(self) -> QuerySet[Organisation]:
+        return Organisation.objects.filter(
+            pk__in=self.departments().values("organisation_id")
+        ).order_by("lg_code")
+
+    def people(self) -> QuerySet[Person]:
+        if self.scope.sees_everything and self.organisation is None and self.department is None:
+            return Person.objects.all()
+        return Person.objects.filter(department__in=self.departments().values("pk"))
+
+    def selectable_organisations(self) -> QuerySet[Organisation]:
+        """The organisations the filter offers: every one the user answers for."""
+        return Organisation.objects.filter(
+            pk__in=self.scope.overseen_departments().values("organisation_id")
+        ).order_by("lg_code")
+
+
+def get_overview_scope_for(user, *, organisation_pk=None, department_pk=None) -> OverviewScope:
+    """The matrix for a coordinator (their organisations) or a supervisor (their
+    departments); anyone else, or a filter naming an organisation or department the user
+    does not answer for, gets 404."""
+    scope = scope_for(user)
+    if not (scope.is_coordinator or scope.is_supervisor):
+        raise Http404
+    overseen = scope.overseen_departments()
+    organisation = department = None
+    if department_pk is not None:
+        department = overseen.select_related("organisation").filter(pk=department_pk).first()
+        if department is None:
+            raise Http404
+    if organisation_pk is not None:
+        organisation = Organisation.objects.filter(
+            pk=organisation_pk, pk__in=overseen.values("organisation_id")
+        ).first()
+        if organisation is None:
+            raise Http404
+    return OverviewScope(scope, organisation, department)

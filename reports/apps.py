@@ -13,9 +13,12 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from people.record_links import register_person_record
         from reports.access import person_record_url
+        from reports.overview_records import overview_records_register
         from reports.person_record_audit import personal_records_register
 
         # The lists below (directory, sessions, certificates…) link each name to the
         # person's record where the viewer may open it.
         register_person_record(person_record_url)
+        # Opening a person's record, or the people behind a matrix cell, is audited.
         personal_records_register()
+        overview_records_register()

@@ -900,6 +900,40 @@ def sharing_reminders():
     yield "sharing_reminders_per_1000_obligations_ms", f"{slope:.1f}", "ms"
 
 
+def duty_matrix():
+    """The duty matrix for the prefecture coordinator (every organisation, department and
+    ID holder), against the bare SQL of its one aggregate: what the page adds to the
+    database's own work (reading the required pages, the rows, the template)."""
+    from django.utils import timezone
+
+    from people.fiscal import current_fiscal_year
+    from people.models import Person
+    from reports.duties import counts_query, report_day
+
+    figures = dict((name, value) for name, value, _unit in page_figures(
+        "duty_matrix", reverse("overview:matrix")))
+    yield "duty_matrix_ms", figures["duty_matrix_ms"], "ms"
+    yield "duty_matrix_queries", figures["duty_matrix_queries"], "queries"
+
+    year = current_fiscal_year()
+    day = report_day(year, timezone.localdate())
+    # The very SQL the page runs for the prefecture coordinator, who sees everyone
+    # (reports.access.OverviewScope.people), without the page around it.
+    sql, params = counts_query(Person.objects.all(), year, day)
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEATS + 1):  # the first warms the cache
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            timings.append(time.perf_counter() - started)
+    progress(f"duty_matrix: {len(rows)} departments with ID holders, "
+             f"{sum(row[1] for row in rows)} ID holders")
+    bare_ms = statistics.median(timings[1:]) * 1000
+    yield "duty_matrix_bare_sql_ms", f"{bare_ms:.1f}", "ms"
+    yield "duty_matrix_ratio", f"{float(figures['duty_matrix_ms']) / bare_ms:.2f}", "x"
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -918,6 +952,7 @@ MEASUREMENTS = [
     sharing_sync,
     sharing_reminders,
     person_record_page,
+    duty_matrix,
 ]
 
 
@@ -969,7 +1004,13 @@ def main():
         call_command("migrate", verbosity=0)
         from tests import bench_drills, bench_load
 
-        for measure in MEASUREMENTS + bench_drills.MEASUREMENTS + bench_load.MEASUREMENTS:
+        measures = MEASUREMENTS + bench_drills.MEASUREMENTS + bench_load.MEASUREMENTS
+        # BENCH_ONLY=seed_large,duty_matrix runs only those, in the usual order: a quick
+        # look at one figure (seed_large first, as every page needs its data).
+        only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+        if only:
+            measures = [measure for measure in measures if measure.__name__ in only]
+        for measure in measures:
             progress(measure.__name__)
             for name, value, unit in measure():
                 print(f"bench: {name} {value} {unit}", flush=True)

@@ -68,6 +68,8 @@ NOT_PERSONAL = {
     "image_file": "an image (content), for signed-in staff",
     **{f"wagtailadmin_api:{kind}:{view}": "documents and images (content), scoped by collection"
        for kind in ("documents", "images") for view in ("listing", "detail", "find")},
+    "overview:matrix": "duties counted per department, no one named",
+    "overview:download": "the same counts as a spreadsheet, no one named",
     "audit:findings": "findings against departments", "audit:reviews": "the reviews",
     "verify:form": "public by design: the verification form",
     "verify:certificate": "public by design: what the printed certificate says, to its bearer",

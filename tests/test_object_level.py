@@ -1058,6 +1058,19 @@ FORMS = {
         "city_coordinator", path("training:sharing_dashboard"),
         query("sharing", organisation=attr("prefecture", "pk")),
         expect=frozenset({"200", "400"}), method="get", **CITY_ACTOR),
+    # The duty matrix: 熊本県's organisation or department asked for by 熊本市's coordinator.
+    "duty matrix: ?organisation 熊本県": Form(
+        "city_coordinator", path("overview:matrix"),
+        query("sharing", organisation=attr("prefecture", "pk")),
+        expect=frozenset({"404"}), method="get", **CITY_ACTOR),
+    "duty matrix people: ?department of 熊本県": Form(
+        "city_coordinator", path("overview:people"),
+        query("sharing", duty=lambda w: "briefed", department=attr("department_a", "pk")),
+        expect=frozenset({"404"}), method="get", **CITY_ACTOR),
+    "duty matrix export: ?organisation 熊本県": Form(
+        "city_coordinator", path("overview:download", lambda w: "csv"),
+        query("sharing", organisation=attr("prefecture", "pk")),
+        expect=frozenset({"404"}), method="get", **CITY_ACTOR),
     # Drill consoles: 熊本市's evaluator and players, with ids of 熊本県's drill.
     "tick: action of 熊本県's drill": Form(
         "city_evaluator", path("drills:tick", attr("city_drill", "pk")),

@@ -427,6 +427,12 @@ MATRIX = {
     "training:sharing_dashboard": Entry(none, only(COORDINATORS)),
     "training:sharing_dashboard_download": Entry(lambda w: {"file_format": "csv"},
                                                  only(COORDINATORS)),
+    # The duty matrix (reports): a coordinator's organisations, a supervisor's departments;
+    # staff who answer for no department are not let in.
+    "overview:matrix": Entry(none, only({*COORDINATORS, *OVERSEERS, "other_supervisor"})),
+    "overview:people": Entry(none, only({*COORDINATORS, *OVERSEERS, "other_supervisor"})),
+    "overview:download": Entry(lambda w: {"file_format": "csv"},
+                               only({*COORDINATORS, *OVERSEERS, "other_supervisor"})),
     "training:sharing_reminder_ladder": Entry(lambda w: {"organisation_pk": w.prefecture.pk},
                                               only(COORDINATOR)),
     "training:sharing_department": Entry(sharing, only(DEPARTMENT_A)),
@@ -686,6 +692,7 @@ LISTS = [
     "home", "people:directory", "training:mine", "training:sessions", "training:my_quizzes",
     "training:quiz_results", "training:certificates", "training:sharing",
     "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
+    "overview:matrix", "overview:people", "overview:download",
     "drills:my_improvements", "drills:trends", "audit:trail", "scenario:index", "question:index",
     "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
 ]
