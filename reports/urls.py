@@ -1,5 +1,9 @@
 """The fiscal year's pages: each area's views module lists its own URL patterns."""
 
+from reports import annual_views
+
 app_name = "reports"
 
-urlpatterns = []
+urlpatterns = [
+    *annual_views.urlpatterns,
+]
