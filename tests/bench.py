@@ -888,6 +888,31 @@ def sharing_reminders():
     yield "sharing_reminders_per_1000_obligations_ms", f"{slope:.1f}", "ms"
 
 
+def annual_report():
+    """The annual report to the council at large scale: its figures built, the page, the
+    draft PDF. A build over 2 s would have to run as a task with progress shown."""
+    from people.fiscal import current_fiscal_year
+    from reports.annual.documents import annual_report_pdf
+    from reports.annual.figures import annual_figures
+
+    fiscal_year = current_fiscal_year()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        figures = annual_figures(fiscal_year, now=timezone.now())
+        timings.append(time.perf_counter() - started)
+    yield "annual_report_build_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        annual_figures(fiscal_year, now=timezone.now())
+    yield "annual_report_build_queries", len(queries), "queries"
+    started = time.perf_counter()
+    annual_report_pdf(figures, draft=True, printed_at=timezone.now())
+    yield "annual_report_pdf_ms", f"{(time.perf_counter() - started) * 1000:.1f}", "ms"
+    yield from page_figures("annual_report_page",
+                            reverse("reports:annual", args=[fiscal_year.year]))
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -905,6 +930,7 @@ MEASUREMENTS = [
     sharing_aggregate,
     sharing_sync,
     sharing_reminders,
+    annual_report,
 ]
 
 
