@@ -29,6 +29,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_FILE = ROOT / ".bench" / "bench.sqlite3"
@@ -138,8 +139,6 @@ def plan_pdf():
 def certificate_pdf():
     """One operator's certificate: its own session, quiz, pass and attendance, then the PDF."""
     import datetime
-
-    from django.utils import timezone
 
     from people.models import Person
     from training.certificates import certificate_issue
