@@ -89,20 +89,29 @@ def csv_bytes(dataset) -> bytes:
 
 def xlsx_bytes(dataset, *, column_widths=()) -> bytes:
     """A tablib Dataset as a one-sheet workbook, the header row frozen."""
+    return xlsx_book_bytes([dataset], column_widths=column_widths)
+
+
+def xlsx_book_bytes(datasets, *, column_widths=()) -> bytes:
+    """tablib Datasets as a workbook, one sheet each, in order, header rows frozen."""
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    if dataset.title:
-        sheet.title = dataset.title[:31]  # Excel's limit for a sheet's name
-    rows = [dataset.headers, *dataset] if dataset.headers else list(dataset)
-    for row_number, row in enumerate(rows, start=1):
-        for column_number, value in enumerate(row, start=1):
-            guard_xlsx_cell(
-                sheet.cell(row=row_number, column=column_number, value=xlsx_value(value)), value
-            )
-    if dataset.headers:
-        sheet.freeze_panes = "A2"
-    for column_number, width in enumerate(column_widths, start=1):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(column_number)].width = width
+    workbook.remove(workbook.active)
+    for dataset in datasets:
+        # Excel's limits for a sheet's name: 31 characters, none of []:*?/\ .
+        name = "".join(" " if c in "[]:*?/\\" else c for c in dataset.title or "")[:31]
+        sheet = workbook.create_sheet(name or None)
+        rows = [dataset.headers, *dataset] if dataset.headers else list(dataset)
+        for row_number, row in enumerate(rows, start=1):
+            for column_number, value in enumerate(row, start=1):
+                guard_xlsx_cell(
+                    sheet.cell(row=row_number, column=column_number, value=xlsx_value(value)),
+                    value,
+                )
+        if dataset.headers:
+            sheet.freeze_panes = "A2"
+        for column_number, width in enumerate(column_widths, start=1):
+            letter = openpyxl.utils.get_column_letter(column_number)
+            sheet.column_dimensions[letter].width = width
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()

@@ -9,6 +9,9 @@ like every app's access module; the views ask here first, and an outsider gets 4
   drills, not people's records.
 - The duty matrix: a coordinator sees their organisations, a supervisor their own
   departments.
+- The annual report to the protection council covers every organisation of the
+  prefecture, so only those who see everything (a prefecture's coordinators) may read,
+  export or finalise it.
 """
 
 from dataclasses import dataclass
@@ -107,3 +110,10 @@ def get_overview_scope_for(user, *, organisation_pk=None, department_pk=None) ->
         if organisation is None:
             raise Http404
     return OverviewScope(scope, organisation, department)
+
+
+def get_annual_report_scope_for(user) -> Scope:
+    scope = scope_for(user)
+    if not scope.sees_everything:
+        raise Http404
+    return scope

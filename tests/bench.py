@@ -29,6 +29,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_FILE = ROOT / ".bench" / "bench.sqlite3"
@@ -150,8 +151,6 @@ def plan_pdf():
 def certificate_pdf():
     """One operator's certificate: its own session, quiz, pass and attendance, then the PDF."""
     import datetime
-
-    from django.utils import timezone
 
     from people.models import Person
     from training.certificates import certificate_issue
@@ -934,6 +933,31 @@ def duty_matrix():
     yield "duty_matrix_ratio", f"{float(figures['duty_matrix_ms']) / bare_ms:.2f}", "x"
 
 
+def annual_report():
+    """The annual report to the council at large scale: its figures built, the page, the
+    draft PDF. A build over 2 s would have to run as a task with progress shown."""
+    from people.fiscal import current_fiscal_year
+    from reports.annual.documents import annual_report_pdf
+    from reports.annual.figures import annual_figures
+
+    fiscal_year = current_fiscal_year()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        figures = annual_figures(fiscal_year, now=timezone.now())
+        timings.append(time.perf_counter() - started)
+    yield "annual_report_build_ms", f"{statistics.median(timings) * 1000:.1f}", "ms"
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        annual_figures(fiscal_year, now=timezone.now())
+    yield "annual_report_build_queries", len(queries), "queries"
+    started = time.perf_counter()
+    annual_report_pdf(figures, draft=True, printed_at=timezone.now())
+    yield "annual_report_pdf_ms", f"{(time.perf_counter() - started) * 1000:.1f}", "ms"
+    yield from page_figures("annual_report_page",
+                            reverse("reports:annual", args=[fiscal_year.year]))
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -953,6 +977,7 @@ MEASUREMENTS = [
     sharing_reminders,
     person_record_page,
     duty_matrix,
+    annual_report,
 ]
 
 

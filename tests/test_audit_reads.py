@@ -26,6 +26,9 @@ from tests.test_permission_matrix import (  # noqa: F401 (world is a fixture)
 Action = AuditEvent.Action
 
 NOT_PERSONAL = {
+    **{name: "the council's figures: counts by organisation and department, no one's records"
+       for name in ("reports:annual_current", "reports:annual", "reports:annual_pdf",
+                    "reports:annual_xlsx", "reports:annual_finalise")},
     # Content: pages, plans, questions, quizzes, sessions, scenarios and their admin.
     **{f"{model}:{view}": "content, not anyone's records (the history names its editors)"
        for model in ("question", "quiz", "trainingsession", "scenario")

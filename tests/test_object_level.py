@@ -741,6 +741,10 @@ BY_DESIGN = {
     "wagtailadmin_api:images:detail": "answers only for images in collections the user may "
                                       "choose from (cms.wagtail_hooks; "
                                       "tests/test_admin_scope.py)",
+    **{name: "the number is a fiscal year, not an object's id; the report covers every "
+             "organisation, so only a prefecture's coordinators see it (reports.access)"
+       for name in ("reports:annual", "reports:annual_pdf", "reports:annual_xlsx",
+                    "reports:annual_finalise")},
 }
 
 

@@ -639,6 +639,15 @@ MATRIX.update({
 MATRIX["person:anonymise"] = Entry(lambda w: {"pk": w.colleague.pk},
                                    admin(COORDINATOR, denied="404"),
                                    data=lambda w: {"confirm": "on"})
+# The annual report to the protection council is prefecture-wide: a prefecture's
+# coordinators only (reports.access). Finalising without the confirmation box is refused.
+MATRIX.update({
+    "reports:annual_current": Entry(none, only(COORDINATOR)),
+    **{name: Entry(lambda w: {"year": 2026}, only(COORDINATOR))
+       for name in ("reports:annual", "reports:annual_pdf", "reports:annual_xlsx")},
+    "reports:annual_finalise": Entry(lambda w: {"year": 2026},
+                                     only(COORDINATOR, outcome="refused"), "post"),
+})
 
 
 # The views that answer both GET and POST are posted to as well, after the GETs, with the

@@ -1,0 +1,123 @@
+"""The annual report to the protection council: the page, its PDF and workbook, and
+finalising it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from audit import trail
+from audit.models import AuditEvent
+from core.exports import CONTENT_TYPES
+from core.forms import confirmed
+from people.fiscal import FiscalYear, current_fiscal_year
+from reports.access import get_annual_report_scope_for
+from reports.annual import annual_report_finalise, figures_of
+from reports.annual.documents import annual_report_pdf, annual_report_workbook
+from reports.annual.figures import annual_figures
+from reports.models import AnnualReport
+
+# Years before the platform, or far ahead, are not reports anyone asks for: a typo.
+FIRST_YEAR = 2000
+
+
+def _fiscal_year(year: int) -> FiscalYear:
+    if not FIRST_YEAR <= year <= current_fiscal_year().year:
+        raise Http404
+    return FiscalYear(year)
+
+
+def _figures(fiscal_year: FiscalYear):
+    """The final report's frozen figures, or the draft's as of now."""
+    final = AnnualReport.objects.filter(fiscal_year=fiscal_year.year).select_related(
+        "finalised_by").defer("pdf").first()
+    if final is not None:
+        return final, figures_of(final)
+    return None, annual_figures(fiscal_year, now=timezone.now())
+
+
+@login_required
+@require_safe
+def annual_current(request):
+    get_annual_report_scope_for(request.user)
+    return redirect("reports:annual", year=current_fiscal_year().year)
+
+
+@login_required
+@require_safe
+def annual(request, year):
+    get_annual_report_scope_for(request.user)
+    fiscal_year = _fiscal_year(year)
+    final, figures = _figures(fiscal_year)
+    return render(request, "reports/annual.html", {
+        "fiscal_year": fiscal_year, "final": final, "figures": figures,
+        "previous_year": year - 1 if year > FIRST_YEAR else None,
+        "next_year": year + 1 if year < current_fiscal_year().year else None,
+    })
+
+
+@login_required
+@require_safe
+def annual_pdf(request, year):
+    get_annual_report_scope_for(request.user)
+    fiscal_year = _fiscal_year(year)
+    final = AnnualReport.objects.filter(fiscal_year=year).first()
+    if final is not None:
+        content = bytes(final.pdf)
+    else:
+        content = annual_report_pdf(annual_figures(fiscal_year, now=timezone.now()),
+                                    draft=True, printed_at=timezone.now())
+    response = HttpResponse(content, content_type="application/pdf")
+    kind = "final" if final is not None else "draft"
+    response["Content-Disposition"] = f'inline; filename="annual-report-{year}-{kind}.pdf"'
+    return response
+
+
+@login_required
+@require_safe
+def annual_xlsx(request, year):
+    get_annual_report_scope_for(request.user)
+    final, figures = _figures(_fiscal_year(year))
+    response = HttpResponse(annual_report_workbook(figures), content_type=CONTENT_TYPES["xlsx"])
+    kind = "final" if final is not None else "draft"
+    response["Content-Disposition"] = f'attachment; filename="annual-report-{year}-{kind}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def annual_finalise(request, year):
+    scope = get_annual_report_scope_for(request.user)
+    fiscal_year = _fiscal_year(year)
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the figures are ready to "
+                                  "finalise."))
+        return redirect("reports:annual", year=year)
+    try:
+        with transaction.atomic():
+            final = annual_report_finalise(fiscal_year=fiscal_year, by=scope.person,
+                                           now=timezone.now())
+            trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
+                         organisation=scope.person.organisation if scope.person else None,
+                         detail=f"annual report {year}")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Annual report finalised: its figures and PDF no longer "
+                                    "change."))
+    return redirect("reports:annual", year=year)
+
+
+urlpatterns = [
+    path("annual/", annual_current, name="annual_current"),
+    path("annual/<int:year>/", annual, name="annual"),
+    path("annual/<int:year>/report.pdf", annual_pdf, name="annual_pdf"),
+    path("annual/<int:year>/report.xlsx", annual_xlsx, name="annual_xlsx"),
+    path("annual/<int:year>/finalise/", annual_finalise, name="annual_finalise"),
+]
