@@ -78,6 +78,18 @@ def test_a_person_who_moved_department_is_counted_once(year, operator, departmen
     assert row_of(holders, "熊本県")[1] == 2
 
 
+def test_the_duties_per_organisation_are_the_duty_matrix_counts(year, closed_session):
+    duties = table(annual_figures(year, now=NOW), "duties")
+    prefecture = row_of(duties, "熊本県")
+    # Two ID holders; the operator attended the closed session, the colleague did not and
+    # is still to be briefed; nobody has passed the quiz or holds a certificate.
+    columns = dict(zip(duties.columns, prefecture, strict=True))
+    assert prefecture[1] == 2
+    assert columns["研修会出席"] == "1 / 2 (50%)"
+    assert columns["有効な修了証"] == "0 / 2 (0%)"
+    assert columns["年次訓練の実施"] == 0
+
+
 def test_sessions_attendees_and_the_share_of_new_id_holders(year, closed_session):
     # closed_session: held 2026-11-20 for department A; the operator (new) attended, the
     # colleague (granted 2023) did not.

@@ -16,8 +16,8 @@ whatever the size of the prefecture. The definitions are the rest of the site's:
   or late (training.models.Attendance.ATTENDED);
 - onward sharing counts obligations by stage as the sharing dashboard does
   (training.sharing.sharings_with_counts);
-- a certificate is valid on the report date if issued by then, not revoked and not
-  expired;
+- the year's duties (reading, plan, session, briefing, quiz, certificate, annual drill)
+  are the duty matrix's (reports.duties);
 - a drill was held in the fiscal year if it started in it and has ended; its score is
   drills.scoring's overall score;
 - an access-log review belongs to the quarter its period starts in.
@@ -37,7 +37,8 @@ from drills.models import Drill, ImprovementItem
 from drills.scoring import drill_scores
 from people.fiscal import FiscalYear
 from people.models import Department, Organisation, Person
-from training.models import Attendance, Certificate, DepartmentSharing, TrainingSession
+from reports.duties import DUTIES, matrix, report_day
+from training.models import Attendance, DepartmentSharing, TrainingSession
 from training.sharing import sharings_with_counts
 
 
@@ -75,14 +76,9 @@ class AnnualFigures:
         )
 
 
-def report_date_of(fiscal_year: FiscalYear, today: datetime.date) -> datetime.date:
-    """A past year is reported as it stood on its last day; the current one as of today."""
-    return min(fiscal_year.last_day, today)
-
-
 def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime) -> AnnualFigures:
     today = timezone.localdate(now)
-    day = report_date_of(fiscal_year, today)
+    day = report_day(fiscal_year, today)
     previous = FiscalYear(fiscal_year.year - 1)
     organisations = sorted(Organisation.objects.all(),
                            key=lambda organisation: (not organisation.is_prefecture,
@@ -91,7 +87,7 @@ def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime) -> Annual
         _id_holders(organisations, fiscal_year, day, previous),
         _sessions(organisations, fiscal_year, day),
         _sharing(fiscal_year, day),
-        _certificates(organisations, day),
+        _duties(organisations, fiscal_year, day, now),
         _drills(organisations, fiscal_year, day, now),
         _access_reviews(organisations, fiscal_year),
         _findings(fiscal_year),
@@ -209,27 +205,27 @@ def _sharing(fiscal_year, day) -> FigureTable:
     return table
 
 
-def _certificates(organisations, day) -> FigureTable:
-    valid = dict(
-        Certificate.objects.filter(issued_on__lte=day, expires_on__gte=day)
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__date__gt=day))
-        .order_by().values("person__organisation").annotate(n=Count("person", distinct=True))
-        .values_list("person__organisation", "n")
-    )
-    holders = dict(
-        Person.objects.id_holders(day).order_by().values("organisation")
-        .annotate(n=Count("pk")).values_list("organisation", "n")
-    )
+def _duties(organisations, fiscal_year, day, now) -> FigureTable:
+    """Each duty of the year per organisation, as the duty matrix counts it."""
+    rows = {row.pk: row for row in matrix(
+        Organisation.objects.all(), Department.objects.all(), Person.objects.all(),
+        fiscal_year=fiscal_year, now=now, today=day, sort="code")}
     table = FigureTable(
-        "certificates", _("Valid certificates on the report date"),
-        [_("Organisation"), _("ID holders"), _("Holding a valid certificate"), _("Share")],
+        "duties", _("The year's duties of ID holders by organisation"),
+        [_("Organisation"), _("ID holders"), *(str(duty.label) for duty in DUTIES),
+         _("Annual drill held")],
+        note=_("Each duty: done / people it applies to (share). Required reading and the "
+               "plan apply to those the page is required for; the briefing to ID holders "
+               "who attended no session."),
     )
-    totals = [0, 0]
     for organisation in organisations:
-        count, certified = holders.get(organisation.pk, 0), valid.get(organisation.pk, 0)
-        table.rows.append([organisation.name, count, certified, _share(certified, count)])
-        totals = [totals[0] + count, totals[1] + certified]
-    table.total = [_("Total"), *totals, _share(totals[1], totals[0])]
+        row = rows[organisation.pk]
+        table.rows.append([
+            organisation.name, row.id_holders,
+            *(f"{cell.done} / {cell.total} ({percent(cell.done, cell.total)})"
+              for cell in row.cells),
+            row.drills_held,
+        ])
     return table
 
 
