@@ -4,6 +4,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,10 @@ from training.reading import Reader, obligations_of
 from training.sharing import obligations_with_facts
 
 WORST_ORGANISATIONS_SHOWN = 5
+# The home page's summary of the duty matrix is counted at most this often per scope: for
+# a prefecture coordinator it is the whole prefecture's aggregate (seconds at 50,000
+# people), and the page says when it was counted; the matrix itself is always current.
+HOME_DUTIES_SECONDS = 300
 
 
 @login_required
@@ -59,8 +64,13 @@ def home(request):
         # The duty matrix of what the user answers for, worst first: the supervisor's
         # departments with a duty still open, the coordinator's worst organisations.
         overview = OverviewScope(scope)
-        rows = duty_matrix(overview.organisations(), overview.departments(), overview.people(),
-                           fiscal_year=fiscal_year, today=today)
+        rows, context["duties_counted_at"] = cache.get_or_set(
+            f"home-duties:{overview.cache_key}:{today.isoformat()}",
+            lambda: (duty_matrix(overview.organisations(), overview.departments(),
+                                 overview.people(), fiscal_year=fiscal_year, today=today),
+                     timezone.now()),
+            HOME_DUTIES_SECONDS,
+        )
         if scope.is_supervisor:
             context["department_gaps"] = [
                 (department, [cell for cell in department.cells if cell.open])

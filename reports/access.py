@@ -83,6 +83,19 @@ class OverviewScope:
             return Person.objects.all()
         return Person.objects.filter(department__in=self.departments().values("pk"))
 
+    @property
+    def cache_key(self) -> str:
+        """Names what the user answers for: users who answer for the same share it."""
+        if self.scope.sees_everything:
+            covered = "all"
+        else:
+            covered = "o{}-d{}".format(
+                ",".join(map(str, sorted(self.scope.coordinated_organisation_ids))),
+                ",".join(map(str, sorted(self.scope.supervised_department_ids))))
+        narrowed = (self.organisation.pk if self.organisation else "",
+                    self.department.pk if self.department else "")
+        return f"{covered}:{narrowed[0]}:{narrowed[1]}"
+
     def selectable_organisations(self) -> QuerySet[Organisation]:
         """The organisations the filter offers: every one the user answers for."""
         return Organisation.objects.filter(

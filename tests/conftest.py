@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
@@ -99,6 +100,14 @@ def no_reference_index():
     are still indexed."""
     with disable_reference_index_auto_update():
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The tests' cache (locmem) lives as long as the process: what one test counted (the
+    home page's duties, say) must not answer the next."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -403,17 +404,38 @@ def test_the_home_page_of_those_who_answer_for_departments_takes_constant_querie
     person = request.getfixturevalue(role)
     client = login(person)
     client.get(reverse("home"))
+    cache.clear()  # the duties are counted again, not read from the last count
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("home"))
     for number in range(4):
         make_person(f"x{number}", department_a, name=f"追加 {number}",
                     granted_on=datetime.date(2026, 5, 1))
+    cache.clear()
     # The same queries with four more ID holders in the department: the home page's own
     # (session, user, scope, reading, plan, briefings waiting, counts) and the duty
     # matrix's (organisations, required pages and baselines, counts, drills, departments).
     with django_assert_num_queries(len(before)):
         client.get(reverse("home"))
     assert len(before) == {"supervisor": 20, "coordinator": 20}[role]
+
+
+def test_the_home_page_counts_the_duties_at_most_every_five_minutes(
+        year_of_work, login, coordinator, department_a, clock):
+    client = login(coordinator)
+    with CaptureQueriesContext(connection) as counted:
+        first = client.get(reverse("home")).content.decode()
+    assert "10:00 時点の集計" in first
+    make_person("late", department_a, name="後発 一", granted_on=datetime.date(2026, 5, 1))
+    clock.shift(datetime.timedelta(minutes=4))
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(reverse("home")).content.decode()
+    # The duties are not counted again (the aggregate's SUM(CASE WHEN ...) is not run),
+    # and the page says when they were counted.
+    assert any("SUM(CASE WHEN" in query["sql"] for query in counted.captured_queries)
+    assert not any("SUM(CASE WHEN" in query["sql"] for query in cached.captured_queries)
+    assert "10:00 時点の集計" in again
+    clock.shift(datetime.timedelta(minutes=2))
+    assert "10:06 時点の集計" in client.get(reverse("home")).content.decode()
 
 
 def test_it_sorts_by_one_duty_worst_first(clock, prefecture, department_a, department_b,
