@@ -143,7 +143,7 @@ def programme_calendar(organisations, year: FiscalYear, *, today: datetime.date)
         row.entries.append(entry)
 
     planned = (PlannedDrill.objects.filter(organisation__in=ids, fiscal_year=year.year)
-               .select_related("drill", "scenario"))
+               .select_related("drill"))
     linked = set()
     for plan in planned:
         row = rows[plan.organisation_id]

@@ -102,8 +102,10 @@ def _programme_page(request, organisations, year, *, form=None, status=200):
     today = timezone.localdate()
     calendar = programme_calendar(organisations, year, today=today)
     ids = [organisation.pk for organisation in organisations]
+    # Titles only: a scenario's timeline is the bulk of its row.
     scenarios = list(Scenario.objects.filter(organisation__in=ids)
-                     .select_related("organisation").order_by("organisation__lg_code", "title"))
+                     .select_related("organisation").only("pk", "title", "organisation__name")
+                     .order_by("organisation__lg_code", "title"))
     if form is None:
         form = PlannedDrillForm(organisations=organisations, scenarios=scenarios, initial={
             "organisation": scope_for(request.user).person.organisation_id
