@@ -281,9 +281,16 @@ def test_the_page_refuses_a_municipality_coordinator_planning_for_another_organi
     assert not PlannedDrill.objects.exists()
 
 
-def test_a_bad_year_is_a_400(clock, client, coordinator):
+def test_a_bad_year_is_a_400(clock, client, prefecture, coordinator):
     client.force_login(coordinator.user)
     assert client.get(reverse("drills:programme"), {"year": "x"}).status_code == 400
+    assert client.get(reverse("drills:programme"), {"year": "99999999"}).status_code == 400
+    response = client.post(reverse("drills:programme_plan"), {
+        "fiscal_year": "99999999", "organisation": prefecture.pk, "planned_month": "2026-10",
+        "title": "年次訓練",
+    })
+    assert response.status_code == 400
+    assert not PlannedDrill.objects.exists()
 
 
 def test_the_page_costs_the_same_queries_whatever_the_data(

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -131,9 +130,17 @@ def programme_plan(request):
     organisations = list(programme_organisations_for(request.user).order_by("lg_code"))
     by_pk = {organisation.pk: organisation for organisation in organisations}
     scenarios = list(Scenario.objects.filter(organisation__in=list(by_pk))
-                     .select_related("organisation"))
+                     .select_related("organisation").only("pk", "title", "organisation__name"))
     form = PlannedDrillForm(request.POST, organisations=organisations, scenarios=scenarios)
-    year = FiscalYear(as_id(request.POST.get("fiscal_year")) or current_fiscal_year().year)
+    chosen_year = as_id(request.POST.get("fiscal_year"))
+    if chosen_year is None or not FIRST_FISCAL_YEAR <= chosen_year <= LAST_FISCAL_YEAR:
+        # A tampered year: nothing is written, and the calendar of this year is shown.
+        form.is_valid()
+        form.add_error(None, _("Choose a fiscal year between %(first)s and %(last)s.")
+                       % {"first": FIRST_FISCAL_YEAR, "last": LAST_FISCAL_YEAR})
+        return _programme_page(request, organisations, current_fiscal_year(), form=form,
+                               status=400)
+    year = FiscalYear(chosen_year)
     if form.is_valid():
         chosen = form.cleaned_data
         scenario = next((s for s in scenarios if s.pk == chosen["scenario"]), None)
@@ -150,8 +157,6 @@ def programme_plan(request):
             messages.success(request, _("“%(title)s” is in the programme of %(year)s.")
                              % {"title": planned.title, "year": year.label()})
             return redirect(f"{reverse('drills:programme')}?year={year.year}")
-    if not (FIRST_FISCAL_YEAR <= year.year <= LAST_FISCAL_YEAR):
-        raise Http404
     return _programme_page(request, organisations, year, form=form, status=400)
 
 
