@@ -207,3 +207,24 @@ def test_the_admin_refuses_to_offer_a_municipalitys_scenario(clock, client, temp
     bound = form_class(data=data, instance=scenario, for_user=city_coordinator.user)
     bound.is_valid()
     assert "offered_as_template" in bound.errors
+
+
+def test_the_templates_page_costs_the_same_queries_whatever_the_number(
+        clock, client, template, prefecture, city, city_coordinator, django_assert_num_queries):
+    client.force_login(city_coordinator.user)
+    url = reverse("drills:templates")
+    # 8: the session, the user, the scope (person, roles, ID grant), the offered
+    # templates, the user's organisations, the copies already made.
+    with django_assert_num_queries(TEMPLATES_QUERIES):
+        client.get(url)
+    copy(template, city, city_coordinator)
+    for n in range(3):
+        scenario_template_offer(scenario=Scenario.objects.create(
+            organisation=prefecture, title=f"ひな形 {n}", incident_type="lost_device",
+            summary="", objectives=[], timeline=[]), offered=True)
+    with django_assert_num_queries(TEMPLATES_QUERIES):
+        text = client.get(url).content.decode()
+    assert text.count(">複製する</button>") == 4
+
+
+TEMPLATES_QUERIES = 8
