@@ -426,7 +426,7 @@ def demo_programme_seed(*, now: datetime.datetime) -> list:
         entry = planned_drill_create(
             organisation=organisation, fiscal_year=year.year, planned_month=month,
             title=title, scenario=scenario, note=note, by=by,
-            now=_at(_working_day(year.first_day, 10), 9, 0),
+            now=min(_at(_working_day(year.first_day, 10), 9, 0), now),
         )
         if drill is not None:
             entry = planned_drill_link(planned=entry, drill=drill)
