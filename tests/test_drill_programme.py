@@ -311,7 +311,7 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
     Organisation.objects.create(name="八代市", kind="municipality", lg_code="432024")
     with django_assert_num_queries(PAGE_QUERIES):
         text = client.get(url).content.decode()
-    assert text.count('class="programme-entry unplanned"') == 6 * 2  # wide and narrow
+    assert text.count('class="programme-entry unplanned"') == 1 + 6 * 2  # legend, wide, narrow
 
 
 PAGE_QUERIES = 10
