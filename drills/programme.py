@@ -237,6 +237,19 @@ def planned_drill_link(*, planned: PlannedDrill, drill: Drill) -> PlannedDrill:
     return planned
 
 
+@transaction.atomic
+def planned_drill_remove(*, planned: PlannedDrill) -> None:
+    """Take a planned drill out of the programme: one planned by mistake, or dropped.
+    Refused once a drill holds it: the plan is then part of the record of that drill."""
+    planned = PlannedDrill.objects.select_for_update().select_related("drill").get(pk=planned.pk)
+    if planned.drill is not None:
+        raise ValidationError(
+            _("“%(title)s” is held by the drill “%(drill)s”, so it stays in the programme.")
+            % {"title": planned.title, "drill": planned.drill.title}
+        )
+    planned.delete()
+
+
 def linkable_drills(organisation_ids, year: FiscalYear) -> dict[int, list[Drill]]:
     """{organisation id: its drills scheduled in the fiscal year that hold no planned drill
     yet}, for the calendar's link forms: one query."""

@@ -62,6 +62,7 @@ NOT_PERSONAL = {
     "drills:programme": "organisations' planned and held drills, no one named",
     "drills:templates": "scenarios offered as templates (content)",
     "drills:programme_plan": "POST", "drills:programme_link": "POST",
+    "drills:programme_remove": "POST",
     "drills:template_copy": "POST; the copy is recorded (ADMIN_CHANGED)",
     "drills:template_offer": "POST; the offer is recorded (ADMIN_CHANGED)",
     "drills:list": "the drills", "drills:join": "the join form", "drills:trends":

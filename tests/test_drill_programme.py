@@ -20,6 +20,7 @@ from drills.programme import (
     annual_drill_status,
     planned_drill_create,
     planned_drill_link,
+    planned_drill_remove,
     programme_calendar,
 )
 from people.fiscal import FiscalYear
@@ -153,6 +154,40 @@ def test_it_refuses_to_link_another_organisations_drill(clock, city, prefecture,
                                 now=at(2026, 9, 1))
     with pytest.raises(ValidationError):
         planned_drill_link(planned=planned, drill=drill)
+
+
+def test_it_refuses_to_remove_a_plan_a_drill_holds(clock, prefecture, coordinator, scenario):
+    planned = plan(prefecture, coordinator, title="年次訓練")
+    drill = runs.drill_schedule(scenario=scenario, scheduled_for=at(2026, 10, 5), by=coordinator,
+                                now=at(2026, 9, 1))
+    planned_drill_link(planned=planned, drill=drill)
+    with pytest.raises(ValidationError, match="年次訓練"):
+        planned_drill_remove(planned=planned)
+    assert PlannedDrill.objects.filter(pk=planned.pk).exists()
+
+
+def test_the_coordinator_removes_a_plan_only_with_the_box_ticked(clock, client, prefecture,
+                                                                 coordinator):
+    planned = plan(prefecture, coordinator, title="誤って登録した訓練")
+    client.force_login(coordinator.user)
+    url = reverse("drills:programme_remove", args=[planned.pk])
+    page = client.get(reverse("drills:programme"), {"year": 2026}).content.decode()
+    assert f'action="{url}"' in page and f'id="remove-{planned.pk}-confirm"' in page
+    response = client.post(url, follow=True)
+    assert "チェックボックス" in response.content.decode()
+    assert PlannedDrill.objects.exists()
+    client.post(url, {"confirm": "on"})
+    assert not PlannedDrill.objects.exists()
+
+
+def test_a_municipality_coordinator_cannot_remove_the_prefectures_plan(
+        clock, client, prefecture, coordinator, city_coordinator):
+    planned = plan(prefecture, coordinator)
+    client.force_login(city_coordinator.user)
+    response = client.post(reverse("drills:programme_remove", args=[planned.pk]),
+                           {"confirm": "on"})
+    assert response.status_code == 404
+    assert PlannedDrill.objects.exists()
 
 
 # annual_drill_status: what the duty matrix reads

@@ -666,6 +666,7 @@ URLS = [
     Url("drills:improvement_verify", pk("item"), methods=POST),
     # The annual drill programme, and 熊本県's scenario (not offered as a template)
     Url("drills:programme_link", pk("planned_drill"), methods=POST),
+    Url("drills:programme_remove", pk("planned_drill"), methods=POST),
     Url("drills:template_copy", pk("scenario"), methods=POST),
     Url("drills:template_offer", pk("scenario"), methods=POST),
     # Audit: 熊本県's access-log review

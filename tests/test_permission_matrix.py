@@ -499,6 +499,9 @@ MATRIX = {
     "drills:programme_plan": Entry(none, only(COORDINATORS, outcome="400"), "post"),
     "drills:programme_link": Entry(lambda w: {"pk": w.planned_drill.pk},
                                    only(COORDINATOR, outcome="refused"), "post"),
+    # Removing needs the confirmation box: an empty POST is refused.
+    "drills:programme_remove": Entry(lambda w: {"pk": w.planned_drill.pk},
+                                     only(COORDINATOR, outcome="refused"), "post"),
     "drills:templates": Entry(none, only(COORDINATORS)),
     "drills:template_copy": Entry(scenario, only(COORDINATOR, outcome="refused"), "post"),
     "drills:template_offer": Entry(scenario, only(COORDINATOR), "post"),
@@ -880,6 +883,7 @@ NOT_ONE_DRILL = {"drills:improvement", "drills:improvement_status", "drills:impr
                  "drills:improvement_verify", "drills:shared_report", "drills:shared_report_pdf",
                  # the programme and templates are about organisations and scenarios
                  "drills:programme", "drills:programme_plan", "drills:programme_link",
+                 "drills:programme_remove",
                  "drills:templates", "drills:template_copy", "drills:template_offer"}
 
 

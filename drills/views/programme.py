@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit import trail
 from audit.models import AuditEvent
+from core.forms import confirmed
 from core.params import as_id
 from drills.access import (
     get_planned_drill_for,
@@ -36,6 +37,7 @@ from drills.programme import (
     linkable_drills,
     planned_drill_create,
     planned_drill_link,
+    planned_drill_remove,
     programme_calendar,
 )
 from drills.scenario_templates import scenario_template_copy, scenario_template_offer
@@ -115,8 +117,10 @@ def _programme_page(request, organisations, year, *, form=None, status=200):
                   for row in calendar.rows for entry in row.entries
                   if entry.planned is not None and entry.drill is None
                   and linkable.get(row.organisation.pk)]
+    removable = [(row.organisation, entry) for row in calendar.rows for entry in row.entries
+                 if entry.planned is not None and entry.drill is None]
     return render(request, "drills/programme.html", {
-        "year": year, "year_form": YearForm(initial={"year": year.year}),
+        "removable": removable, "year": year, "year_form": YearForm(initial={"year": year.year}),
         "calendar": calendar, "form": form, "link_forms": link_forms,
         "previous_year": year.year - 1, "next_year": year.year + 1,
         "status_labels": STATUS_LABELS,
@@ -178,6 +182,26 @@ def programme_link(request, pk):
     else:
         messages.success(request, _("“%(drill)s” holds the planned drill “%(title)s”.")
                          % {"drill": drill.title, "title": planned.title})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def programme_remove(request, pk):
+    """Take a planned drill that no drill holds out of the programme, the box ticked."""
+    planned = get_planned_drill_for(request.user, pk)
+    back = f"{reverse('drills:programme')}?year={planned.fiscal_year}"
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the planned drill is to be "
+                                  "removed. Nothing has been removed."))
+        return redirect(back)
+    try:
+        planned_drill_remove(planned=planned)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("“%(title)s” was removed from the programme.")
+                         % {"title": planned.title})
     return redirect(back)
 
 
@@ -272,6 +296,7 @@ urlpatterns = [
     path("programme/", programme, name="programme"),
     path("programme/plan/", programme_plan, name="programme_plan"),
     path("programme/<int:pk>/link/", programme_link, name="programme_link"),
+    path("programme/<int:pk>/remove/", programme_remove, name="programme_remove"),
     path("templates/", templates, name="templates"),
     path("templates/<int:pk>/copy/", template_copy, name="template_copy"),
     path("templates/<int:pk>/offer/", template_offer, name="template_offer"),
