@@ -241,7 +241,9 @@ def planned_drill_link(*, planned: PlannedDrill, drill: Drill) -> PlannedDrill:
 def planned_drill_remove(*, planned: PlannedDrill) -> None:
     """Take a planned drill out of the programme: one planned by mistake, or dropped.
     Refused once a drill holds it: the plan is then part of the record of that drill."""
-    planned = PlannedDrill.objects.select_for_update().select_related("drill").get(pk=planned.pk)
+    # Only the plan's row is locked: PostgreSQL refuses FOR UPDATE on an outer join.
+    planned = (PlannedDrill.objects.select_for_update(of=("self",)).select_related("drill")
+               .get(pk=planned.pk))
     if planned.drill is not None:
         raise ValidationError(
             _("“%(title)s” is held by the drill “%(drill)s”, so it stays in the programme.")
