@@ -13,7 +13,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from cms.models import EmergencyPlanPage
-from drills.models import Drill, ImprovementItem, Participant, ReportShareLink, Scenario
+from drills.models import (
+    Drill,
+    ImprovementItem,
+    Participant,
+    PlannedDrill,
+    ReportShareLink,
+    Scenario,
+)
 from people.access import scope_for
 from people.models import Organisation
 
@@ -291,3 +298,49 @@ def my_improvement_items_for(user) -> QuerySet[ImprovementItem]:
         mine |= Q(point_of_contact=scope.person)
     return ImprovementItem.objects.filter(mine)
 
+
+
+# The annual drill programme
+
+
+def programme_organisations_for(user) -> QuerySet[Organisation]:
+    """Organisations whose drill programme the user plans and reads: those they
+    coordinate (every one prefecture-wide); 404 for anyone else."""
+    scope = scope_for(user)
+    if not scope.is_coordinator:
+        raise Http404
+    return scope.coordinated_organisations()
+
+
+def get_planned_drill_for(user, pk) -> PlannedDrill:
+    """A planned drill of an organisation the user coordinates; else 404."""
+    planned = (PlannedDrill.objects.filter(organisation__in=scope_for(user)
+                                           .coordinated_organisations())
+               .select_related("organisation").filter(pk=pk).first())
+    if planned is None:
+        raise Http404
+    return planned
+
+
+# Scenario templates
+
+
+def scenario_templates_for(user) -> QuerySet[Scenario]:
+    """Scenarios a coordinator may copy from: those offered as templates (a prefecture's),
+    and the scenarios they author themselves (so that a prefecture coordinator is told,
+    not shown a 404, when they try to copy one they have not offered). 404 for anyone
+    who is not a coordinator."""
+    scope = scope_for(user)
+    if not scope.is_coordinator:
+        raise Http404
+    return Scenario.objects.filter(
+        Q(offered_as_template=True, organisation__kind=Organisation.Kind.PREFECTURE)
+        | Q(organisation__in=scope.coordinated_organisations())
+    )
+
+
+def get_scenario_template_for(user, pk) -> Scenario:
+    scenario = scenario_templates_for(user).select_related("organisation").filter(pk=pk).first()
+    if scenario is None:
+        raise Http404
+    return scenario

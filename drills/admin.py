@@ -60,7 +60,8 @@ class ScenarioForm(WagtailAdminModelForm):
 
     class Meta:
         model = Scenario
-        fields = ["organisation", "title", "incident_type", "summary", "objectives", "timeline"]
+        fields = ["organisation", "title", "incident_type", "summary", "objectives", "timeline",
+                  "offered_as_template"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +88,11 @@ class ScenarioForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        organisation = cleaned.get("organisation")
+        if (cleaned.get("offered_as_template") and organisation is not None
+                and not organisation.is_prefecture):
+            self.add_error("offered_as_template",
+                           _("Only a prefecture's scenarios are offered as templates."))
         objectives, timeline = cleaned.get("objectives"), cleaned.get("timeline")
         if objectives is None or timeline is None:
             return cleaned  # the blocks' own errors are shown first
@@ -245,7 +251,8 @@ class ScenarioViewSet(ModelViewSet):
     delete_view_class = ScenarioDeleteView
     history_view_class = ScenarioHistoryView
     usage_view_class = ScenarioUsageView
-    form_fields = ["organisation", "title", "incident_type", "summary", "objectives", "timeline"]
+    form_fields = ["organisation", "title", "incident_type", "summary", "objectives", "timeline",
+                   "offered_as_template"]
     list_display = [
         "title", "incident_type", "organisation",
         Column("injects", label=gettext_lazy("Injects"),

@@ -62,6 +62,12 @@ NOT_PERSONAL = {
     "the upload form; the import is recorded (IMPORTED)",
     "training:sharing_reminder_ladder": "the organisation's reminder days",
     "training:sharing_material_open": "the reader opens a material of their own briefing",
+    "drills:programme": "organisations' planned and held drills, no one named",
+    "drills:templates": "scenarios offered as templates (content)",
+    "drills:programme_plan": "POST", "drills:programme_link": "POST",
+    "drills:programme_remove": "POST",
+    "drills:template_copy": "POST; the copy is recorded (ADMIN_CHANGED)",
+    "drills:template_offer": "POST; the offer is recorded (ADMIN_CHANGED)",
     "drills:list": "the drills", "drills:join": "the join form", "drills:trends":
     "scores per organisation and drill, no one named",
     "drills:play": "the participant's own console", "drills:play_state": "the same, polled",

@@ -312,6 +312,17 @@ class World:
         return make_quiz(self.city, "熊本市テスト", "熊本市の問題")
 
     @cached_property
+    def planned_drill(self):
+        """熊本県's drill planned for October of FY2026."""
+        from drills.programme import planned_drill_create
+
+        return planned_drill_create(
+            organisation=self.prefecture, fiscal_year=2026,
+            planned_month=datetime.date(2026, 10, 1), title="年次訓練",
+            by=self.coordinator, now=timezone.now(),
+        )
+
+    @cached_property
     def city_drill(self):
         """熊本市's own drill, running, the city operator playing 所属長."""
         from drills.models import Scenario
@@ -470,7 +481,8 @@ def fingerprint():
         training.TrainingSession: ["organisation", "title", "quiz"],
         training.Question: ["organisation", "text", "module"],
         training.Quiz: ["organisation", "title"],
-        drills.Scenario: ["organisation", "title"],
+        drills.Scenario: ["organisation", "title", "offered_as_template", "copied_from"],
+        drills.PlannedDrill: ["organisation", "fiscal_year", "planned_month", "drill"],
         drills.Drill: ["organisation", "scenario", "started_at", "ended_at"],
         drills.DrillObjective: ["drill", "retests"],
         drills.InjectRelease: ["inject"],
@@ -655,6 +667,11 @@ URLS = [
     Url("drills:improvement_status", pk("item"), methods=POST),
     Url("drills:improvement_edit", pk("item"), methods=POST),
     Url("drills:improvement_verify", pk("item"), methods=POST),
+    # The annual drill programme, and 熊本県's scenario (not offered as a template)
+    Url("drills:programme_link", pk("planned_drill"), methods=POST),
+    Url("drills:programme_remove", pk("planned_drill"), methods=POST),
+    Url("drills:template_copy", pk("scenario"), methods=POST),
+    Url("drills:template_offer", pk("scenario"), methods=POST),
     # Audit: 熊本県's access-log review
     Url("audit:review", pk("audit_review"), methods=BOTH, owner="coordinator"),
     # Wagtail admin: anonymising a leaver, for the coordinators of their organisation

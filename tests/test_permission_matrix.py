@@ -238,6 +238,16 @@ class World:
         )
 
     @cached_property
+    def planned_drill(self):
+        """熊本県's drill planned for October of FY2026."""
+        from drills.programme import planned_drill_create
+
+        return planned_drill_create(
+            organisation=self.prefecture, fiscal_year=2026, planned_month=datetime.date(2026, 10, 1),
+            title="年次訓練", by=self.coordinator, now=timezone.now(),
+        )
+
+    @cached_property
     def report_token(self):
         from drills.report import report_finalise
         from drills.report_links import share_link_create
@@ -494,6 +504,20 @@ MATRIX = {
     "drills:improvement_edit": Entry(item, only(COORDINATOR, outcome="400"), "post"),
     "drills:improvement_verify": Entry(item, only(COORDINATOR, outcome="refused"), "post"),
     "drills:trends": Entry(none, only({*COORDINATORS, "evaluator"})),
+    # The annual drill programme and the scenario templates: coordinators, each their own
+    # organisation's (a prefecture coordinator every one). An empty plan is refused (400);
+    # an empty link or copy names no drill or organisation (refused); an empty offer
+    # withdraws an offer there is not (ok). 熊本県's scenario is not offered: 404 to the city.
+    "drills:programme": Entry(none, only(COORDINATORS)),
+    "drills:programme_plan": Entry(none, only(COORDINATORS, outcome="400"), "post"),
+    "drills:programme_link": Entry(lambda w: {"pk": w.planned_drill.pk},
+                                   only(COORDINATOR, outcome="refused"), "post"),
+    # Removing needs the confirmation box: an empty POST is refused.
+    "drills:programme_remove": Entry(lambda w: {"pk": w.planned_drill.pk},
+                                     only(COORDINATOR, outcome="refused"), "post"),
+    "drills:templates": Entry(none, only(COORDINATORS)),
+    "drills:template_copy": Entry(scenario, only(COORDINATOR, outcome="refused"), "post"),
+    "drills:template_offer": Entry(scenario, only(COORDINATOR), "post"),
     # The audit trail: coordinators, each their own organisation's.
     "audit:trail": Entry(none, only(COORDINATORS)),
     "audit:trail_download": Entry(lambda w: {"file_format": "csv"}, only(COORDINATORS)),
@@ -702,7 +726,8 @@ LISTS = [
     "training:quiz_results", "training:certificates", "training:sharing",
     "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
     "overview:matrix", "overview:people", "overview:download",
-    "drills:my_improvements", "drills:trends", "audit:trail", "scenario:index", "question:index",
+    "drills:my_improvements", "drills:trends", "drills:programme", "drills:templates",
+    "audit:trail", "scenario:index", "question:index",
     "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
 ]
 
@@ -878,7 +903,11 @@ DRILL_MATRIX = {
 # its drill ended, the only time an item exists) and the shared report's, opened by its
 # token (only an ended drill's finalised report has one).
 NOT_ONE_DRILL = {"drills:improvement", "drills:improvement_status", "drills:improvement_edit",
-                 "drills:improvement_verify", "drills:shared_report", "drills:shared_report_pdf"}
+                 "drills:improvement_verify", "drills:shared_report", "drills:shared_report_pdf",
+                 # the programme and templates are about organisations and scenarios
+                 "drills:programme", "drills:programme_plan", "drills:programme_link",
+                 "drills:programme_remove",
+                 "drills:templates", "drills:template_copy", "drills:template_offer"}
 
 
 def test_every_drill_url_is_in_the_drill_matrix():

@@ -276,7 +276,9 @@ def test_the_demo_has_three_years_of_drills_and_one_to_come_once(seeded):
     assert drill_rows() == seeded.drill_rows
 
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's
-    ended = list(Drill.objects.filter(ended_at__isnull=False).order_by("started_at"))
+    # 熊本県's; 熊本市's contact-tree drills of its programme are tests/test_drill_programme's.
+    ended = list(Drill.objects.filter(ended_at__isnull=False, organisation__lg_code="430005")
+                 .order_by("started_at"))
     assert [fiscal_year_of_drill(drill).year for drill in ended] == [2024, 2025, 2026]
     latest = ended[-1].started_at.astimezone(JST).date()
     assert latest <= TODAY - datetime.timedelta(days=21)

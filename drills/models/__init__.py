@@ -12,6 +12,7 @@ every log entry, tick and rating.
 
 from drills.models.evaluation import ActionTick, HotWashAnswer, ObjectiveRating
 from drills.models.improvements import ImprovementItem, ImprovementReminder
+from drills.models.programme import PlannedDrill
 from drills.models.reports import (
     AfterActionReport,
     AfterActionReportQuerySet,
@@ -58,6 +59,7 @@ __all__ = [
     "LogEntry",
     "ObjectiveRating",
     "Participant",
+    "PlannedDrill",
     "ReportShareLink",
     "ReportShareLinkQuerySet",
     "Scenario",

@@ -24,11 +24,33 @@ class Scenario(models.Model):
     objectives = StreamField([("objective", ObjectiveBlock())], verbose_name=_("objectives"))
     timeline = StreamField([("inject", InjectBlock())], blank=True, verbose_name=_("timeline"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # A prefecture's scenario its municipalities may copy and adapt (drills.scenario_templates).
+    offered_as_template = models.BooleanField(
+        _("offered as a template"), default=False,
+        help_text=_("Municipalities see it among the templates and may copy it into their "
+                    "own organisation. Only a prefecture's scenarios are offered."),
+    )
+    # Where a copy of a template came from, when, and who copied it.
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies",
+        editable=False, verbose_name=_("copied from template"),
+    )
+    copied_at = models.DateTimeField(_("copied at"), null=True, blank=True, editable=False)
+    copied_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False, verbose_name=_("copied by"),
+    )
 
     class Meta:
         ordering = ["organisation__lg_code", "title"]
         verbose_name = _("scenario")
         verbose_name_plural = _("scenarios")
+        constraints = [
+            # One copy of a template per organisation: a second is refused with a message
+            # naming the first (drills.scenario_templates), and the database holds the line.
+            models.UniqueConstraint(fields=["organisation", "copied_from"],
+                                    name="one_copy_of_a_template_per_organisation"),
+        ]
 
     def __str__(self):
         return self.title

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cms.demo import demo_pages_seed
-from drills.demo import demo_drills_seed, demo_scenarios_seed
+from drills.demo import demo_drills_seed, demo_programme_seed, demo_scenarios_seed
 from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
@@ -51,6 +51,7 @@ class Command(BaseCommand):
         demo_sessions_seed(quiz=demo_quiz_seed(), now=timezone.now())
         demo_scenarios_seed()
         demo_drills_seed(now=timezone.now())
+        demo_programme_seed(now=timezone.now())
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
