@@ -18,7 +18,8 @@ whatever the size of the prefecture. The definitions are the rest of the site's:
   (training.sharing.sharings_with_counts);
 - the year's duties (reading, plan, session, briefing, quiz, certificate, annual drill)
   are the duty matrix's (reports.duties);
-- a drill was held in the fiscal year if it started in it and has ended; its score is
+- a drill was held in the fiscal year if it started in it and has ended, and planned
+  if the organisation's programme has it (drills.programme); its score is
   drills.scoring's overall score;
 - an access-log review belongs to the quarter its period starts in.
 """
@@ -33,7 +34,8 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditFinding, AuditReview
 from core.numbers import percent
-from drills.models import Drill, ImprovementItem
+from drills.models import ImprovementItem
+from drills.programme import annual_drill_status, fiscal_year_bounds, held_drills
 from drills.scoring import drill_scores
 from people.fiscal import FiscalYear
 from people.models import Department, Organisation, Person
@@ -88,7 +90,7 @@ def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime) -> Annual
         _sessions(organisations, fiscal_year, day),
         _sharing(fiscal_year, day),
         _duties(organisations, fiscal_year, day, now),
-        _drills(organisations, fiscal_year, day, now),
+        _drills(organisations, fiscal_year, now),
         _access_reviews(organisations, fiscal_year),
         _findings(fiscal_year),
     ]
@@ -229,13 +231,11 @@ def _duties(organisations, fiscal_year, day, now) -> FigureTable:
     return table
 
 
-def _drills(organisations, fiscal_year, day, now) -> FigureTable:
-    start = _midnight(fiscal_year.first_day)
-    end = _midnight(day + datetime.timedelta(days=1))
-    drills = list(
-        Drill.objects.filter(started_at__gte=start, started_at__lt=end, ended_at__isnull=False)
-        .order_by("started_at")
-    )
+def _drills(organisations, fiscal_year, now) -> FigureTable:
+    start, end = fiscal_year_bounds(fiscal_year)
+    drills = list(held_drills([organisation.pk for organisation in organisations],
+                              fiscal_year).order_by("started_at"))
+    programme = annual_drill_status(organisations, fiscal_year)
     scores = drill_scores(drills, now=now)
     in_year = Q(created_at__gte=start, created_at__lt=end)
     closed_in_year = Q(verified_at__gte=start, verified_at__lt=end)
@@ -251,8 +251,9 @@ def _drills(organisations, fiscal_year, day, now) -> FigureTable:
         by_organisation[drill.organisation_id].append(drill)
     table = FigureTable(
         "drills", _("Drills held, their scores and improvement items"),
-        [_("Organisation"), _("Drills held"), _("Dates"), _("Overall score"),
-         _("Improvement items opened"), _("closed (verified)"), _("not yet verified")],
+        [_("Organisation"), _("Drills planned"), _("Drills held"), _("Dates"),
+         _("Overall score"), _("Improvement items opened"), _("closed (verified)"),
+         _("not yet verified")],
         note=_("Overall score: 0 to 100, each drill's as on its score page."),
     )
     for organisation in organisations:
@@ -261,7 +262,7 @@ def _drills(organisations, fiscal_year, day, now) -> FigureTable:
         overall = [scores[drill.pk].overall for drill in held
                    if scores[drill.pk].overall is not None]
         table.rows.append([
-            organisation.name, len(held),
+            organisation.name, programme[organisation.pk][0], len(held),
             "、".join(f"{timezone.localtime(drill.started_at):%Y-%m-%d}" for drill in held),
             " / ".join(f"{score:.1f}" for score in overall) if overall else "—",
             row["opened"], row["closed"], row["still_open"],
@@ -314,7 +315,3 @@ def _findings(fiscal_year) -> FigureTable:
                            counts[department.pk]])
     table.total = [_("Total"), sum(counts.values())]
     return table
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
