@@ -20,7 +20,7 @@ from people.access import scope_for
 from people.fiscal import fiscal_year_of
 from training.models import BriefingObligation
 from training.reading import Reader, obligations_of
-from training.sharing import obligations_with_facts
+from training.sharing import obligations_with_facts, sharings_briefed_by, sharings_with_counts
 
 
 @login_required
@@ -44,6 +44,12 @@ def home(request):
                 person=scope.person, dropped_at__isnull=True, confirmation__isnull=True
             )
         ).select_related("sharing__session").order_by("due_on"))
+        # And briefings the person, having attended, still has to give: one query.
+        context["briefings_to_give"] = [
+            (sharing, sharing.to_brief - sharing.briefed)
+            for sharing in sharings_with_counts(sharings_briefed_by(scope.person), today=today)
+            if sharing.to_brief > sharing.briefed
+        ]
     if scope.is_supervisor:
         context["supervised_departments"] = _with_counts(
             scope.departments().filter(pk__in=scope.supervised_department_ids),
