@@ -1,11 +1,11 @@
 """Certificates of completion: issuing, revoking, their status, the PDF and the reminders.
 
 A person earns one certificate for a session by passing its quiz *and* attending it
-(present or late), whichever is recorded last; or, where the coordinator's course policy
-lets it count, by passing it after a briefing or as a mid-year ID holder, with the modules
-studied online (training.routes). The certificate records its route. The certificate carries a random code that
-anyone can check on the public verification page, so a printed certificate proves nothing
-by itself: the page says whether it is still valid.
+(present or late), whichever is recorded last; or, where the coordinator's course
+policy lets it count, by passing it after a briefing or as a mid-year ID holder, with the
+modules studied online (training.routes). The certificate records its route, and
+carries a random code that anyone can check on the public verification page, so a
+printed certificate proves nothing by itself: the page says whether it is still valid.
 """
 
 import datetime

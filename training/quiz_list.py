@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from core.numbers import percent
 from people.fiscal import fiscal_year_of
 from people.models import Person
-from training.models import Attempt, Attendance, Route, TrainingSession
 from training import routes
+from training.models import Attempt, Attendance, Route, TrainingSession
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from django.utils.translation import ngettext
 from core.params import as_id
 from people.models import Person
 from training.certificates import certificate_issue_if_earned
-from training.routes import route_for, route_refusal
 from training.models import (
     Attempt,
     AttemptQuestion,
@@ -44,6 +43,7 @@ from training.models import (
     Quiz,
     TrainingSession,
 )
+from training.routes import route_for, route_refusal
 
 ANSWER_FIELD_PREFIX = "answer-"
 ONE_ANSWER_KINDS = (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE)

@@ -104,15 +104,19 @@ def briefing_notify(*, briefing: Briefing, now: datetime.datetime) -> int:
                     sharing=sharing, message=message, sent_at=now, emailed_to=person.email,
                 )
                 if person.email:
-                    mail_write(keys=[key], to=person.email, **bilingual(
-                        subject=lambda: _("You were briefed on %(session)s")
-                        % {"session": sharing.session.title},
-                        body=lambda: render_to_string("training/sharing/briefing_email.txt", {
-                            "person": person, "briefing": briefing, "sharing": sharing,
-                            "obligation": obligation, "url": url,
-                        }),
-                    ))
+                    _briefing_mail_write(key, briefing=briefing, obligation=obligation, url=url)
         except IntegrityError:
             continue
         notified += 1
     return notified
+
+
+def _briefing_mail_write(key: str, *, briefing: Briefing, obligation, url: str) -> None:
+    person, sharing = obligation.person, briefing.sharing
+    mail_write(keys=[key], to=person.email, **bilingual(
+        subject=lambda: _("You were briefed on %(session)s") % {"session": sharing.session.title},
+        body=lambda: render_to_string("training/sharing/briefing_email.txt", {
+            "person": person, "briefing": briefing, "sharing": sharing,
+            "obligation": obligation, "url": url,
+        }),
+    ))
