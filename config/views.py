@@ -24,7 +24,7 @@ from reports.duties import matrix as duty_matrix
 from training.checklist import checklist_for
 from training.models import BriefingObligation
 from training.reading import Reader, obligations_of
-from training.sharing import obligations_with_facts
+from training.sharing import obligations_with_facts, sharings_briefed_by, sharings_with_counts
 
 WORST_ORGANISATIONS_SHOWN = 5
 # The home page's summary of the duty matrix is counted at most this often per scope: for
@@ -54,6 +54,12 @@ def home(request):
                 person=scope.person, dropped_at__isnull=True, confirmation__isnull=True
             )
         ).select_related("sharing__session").order_by("due_on"))
+        # And briefings the person, having attended, still has to give: one query.
+        context["briefings_to_give"] = [
+            (sharing, sharing.to_brief - sharing.briefed)
+            for sharing in sharings_with_counts(sharings_briefed_by(scope.person), today=today)
+            if sharing.to_brief > sharing.briefed
+        ]
         if scope.id_granted_on is not None:
             # An ID holder's next step: the first duty of the year's checklist still open.
             context["next_step"] = next((

@@ -39,6 +39,8 @@ class OutgoingMail(models.Model):
     subject = models.TextField(_("subject"))
     body = models.TextField(_("body"))
     headers = models.JSONField(_("headers"), default=dict)
+    # Text attachments (an invitation's .ics): [{"filename", "content", "mimetype"}].
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     created_at = models.DateTimeField(_("written at"))
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -59,6 +61,11 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+    @property
+    def attachment_names(self) -> str:
+        """The attachments' file names, for the outbox's inspect view."""
+        return ", ".join(attachment["filename"] for attachment in self.attachments) or "—"
 
     @property
     def status(self) -> str:

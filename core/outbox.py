@@ -26,6 +26,7 @@ import smtplib
 import uuid
 from contextvars import ContextVar
 from functools import wraps
+from typing import NamedTuple
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
@@ -56,18 +57,27 @@ MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                   smtplib.SMTPDataError)
 KEY_LENGTH = OutgoingMail._meta.get_field("key").max_length
 
+class Attachment(NamedTuple):
+    filename: str
+    content: str  # text only: what the platform attaches is text (iCalendar)
+    mimetype: str
+
+
 SWEEP = "outbox-sweep"
 schedules.register(name=SWEEP, func="core.outbox.send_pending",
                    schedule_type=Schedule.MINUTES, minutes=1)
 
-def mail_write(*, keys: list[str], to: str, subject: str, body: str) -> OutgoingMail:
+def mail_write(*, keys: list[str], to: str, subject: str, body: str,
+               attachments: list[Attachment] = ()) -> OutgoingMail:
     """Write one e-mail to the outbox, in the caller's transaction, and have it sent
     once that commits. `keys` are the unique keys the e-mail's business records are
-    recorded under; the same keys twice fail with an IntegrityError."""
+    recorded under; the same keys twice fail with an IntegrityError. `attachments` are
+    text files (an invitation's .ics), stored with the row so a retry sends the same."""
     now = timezone.now()
     mail = OutgoingMail.objects.create(
         key=_key(keys), to=to, subject=subject, body=body,
         headers={"Message-ID": message_id(keys)}, created_at=now, next_attempt_at=now,
+        attachments=[attachment._asdict() for attachment in attachments],
     )
     if _sending_deferred.get():
         return mail
@@ -138,8 +148,12 @@ def outbox_send(*, batch: int = BATCH) -> int:
     try:
         for number, mail in enumerate(claimed):
             try:
-                EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to],
-                             headers=mail.headers, connection=mail_connection).send()
+                message = EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to],
+                                       headers=mail.headers, connection=mail_connection)
+                for attachment in mail.attachments:
+                    message.attach(attachment["filename"], attachment["content"],
+                                   attachment["mimetype"])
+                message.send()
             except MESSAGE_ERRORS as error:
                 _failed([mail], token, error)
             except Exception as error:

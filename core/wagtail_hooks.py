@@ -47,7 +47,7 @@ class OutgoingMailViewSet(ModelViewSet):
         "next_attempt_at", "sent_at", "created_at",
     ]
     search_fields = ["to", "subject"]
-    inspect_view_fields = ["to", "subject", "body", "created_at", "attempts",
+    inspect_view_fields = ["to", "subject", "body", "attachment_names", "created_at", "attempts",
                            "last_attempt_at", "last_error", "next_attempt_at", "sent_at"]
     # Never edited here; ModelViewSet still wants a form for views it will not show.
     form_fields = []

@@ -31,7 +31,7 @@ NOT_PERSONAL = {
                     "reports:annual_xlsx", "reports:annual_finalise")},
     # Content: pages, plans, questions, quizzes, sessions, scenarios and their admin.
     **{f"{model}:{view}": "content, not anyone's records (the history names its editors)"
-       for model in ("question", "quiz", "trainingsession", "scenario")
+       for model in ("question", "quiz", "trainingsession", "scenario", "coursepolicy")
        for view in ("add", "edit", "delete", "history", "history_results", "index",
                     "index_results", "usage")
        if f"{model}:{view}" not in PAGES},
@@ -55,6 +55,7 @@ NOT_PERSONAL = {
     "training:session_calendar": "a session's date and place",
     "training:my_quizzes": "the reader's own attempts",
     "training:quiz_start": "the reader's own attempt", "training:attempt_take": "the same",
+    "training:module_study": "the reader opens a module of their own online study",
     "training:quiz_analysis": "answers counted per question and department, no one named",
     "training:quiz_analysis_export": "the same counts as a spreadsheet, no one named",
     "training:checkin": "the reader's own check-in",

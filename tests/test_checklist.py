@@ -63,17 +63,36 @@ def test_each_step_shows_its_date_once_done(clock, plan, operator, session, coor
     assert checklist["quiz"].done_on == datetime.date(2026, 6, 11)
     assert checklist["quiz"].detail == "90%"  # issue 15: not 90.00%
     assert checklist["certificate"].done_on == datetime.date(2026, 6, 11)
-    assert checklist["certificate"].detail == "2027年6月11日まで有効"
+    assert checklist["certificate"].detail == "研修会に出席・2027年6月11日まで有効"
 
 
-def test_an_invitation_without_attendance_says_so(clock, plan, operator, session):
+def test_a_past_invitation_without_attendance_shows_as_missed_not_invited(
+    clock, plan, operator, session
+):
+    # Issue 17: the session of 10 June was long past and the checklist still said "invited".
     Invitation.objects.create(session=session, person=operator,
                               invited_at=datetime.datetime(2026, 5, 1, tzinfo=JST))
     Attendance.objects.create(session=session, person=operator, status="absent",
                               method="roster", recorded_at=session.starts_at)
     checklist = items(operator)
     assert checklist["session"].done_on is None
-    assert checklist["session"].detail == "令和8年度 住基ネット担当者研修会 に招待されています"
+    assert checklist["session"].detail == "令和8年度 住基ネット担当者研修会（2026年6月10日）に欠席"
+
+
+def test_an_invitation_to_a_session_still_to_come_says_invited(
+    clock, plan, operator, session, prefecture
+):
+    Invitation.objects.create(session=session, person=operator,
+                              invited_at=datetime.datetime(2026, 5, 1, tzinfo=JST))
+    later = TrainingSession.objects.create(
+        organisation=prefecture, title="令和8年度 追加研修会",
+        starts_at=datetime.datetime(2026, 12, 10, 10, tzinfo=JST),
+        ends_at=datetime.datetime(2026, 12, 10, 12, tzinfo=JST), venue="県庁", capacity=10,
+    )
+    Invitation.objects.create(session=later, person=operator,
+                              invited_at=datetime.datetime(2026, 11, 1, tzinfo=JST))
+    # The one still to come is named, not the one missed in June.
+    assert items(operator)["session"].detail == "令和8年度 追加研修会（2026年12月10日）に招待されています"
 
 
 def test_last_years_session_does_not_count(clock, plan, operator, session):

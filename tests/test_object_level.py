@@ -40,11 +40,12 @@ wrong.
 | department              | training:department_reading, training:session_department (+mixed)                                    | improvement item `department`; session admin `departments`; dashboard `?organisation`, quiz analysis `?department` |
 | organisation            | training:sharing_reminder_ladder                                                                      | admin `organisation` (question, quiz, training session, scenario add and edit); dashboard `?organisation` |
 | plan / training page    | (training:reading, plan_pdf: BY_DESIGN)                                                               | department reading `page`; reading `revision`; briefing `materials`; improvement item `page`; contact-tree `plan`; session admin `modules`, question admin `module` |
-| training session        | session_calendar, session_manage, invitations_send, attendance_close, checkin_display, signin_sheet, attendance_export, attendance_import(+confirm), session_department, checkin_entry, checkin, quiz_start; admin trainingsession:* | certificates_issue_pending `session`                              |
+| training session        | session_calendar, session_manage, invitations_send, attendance_close, checkin_display, signin_sheet, attendance_export, attendance_import(+confirm), session_department, checkin_entry, checkin, quiz_start, module_study; admin trainingsession:* | certificates_issue_pending `session`                              |
 | attendance              | admin attendance:*                                                                                    | session roster rows, sign-in sheet rows                                    |
 | quiz / question / choice| quiz_analysis, quiz_analysis_export; admin quiz:*, question:*                                        | attempt answers `answer-<question>` = choice ids; results `?quiz`; session admin `quiz` |
 | attempt                 | attempt_review, attempt_take, attempt_submit; admin attempt:*                                         |                                                                            |
 | certificate             | certificate_manage, certificate_pdf                                                                   |                                                                            |
+| course policy           | admin coursepolicy:* (edit, delete, history, usage)                                                   |                                                                            |
 | department sharing      | sharing_department, sharing_briefing_new, sharing_obligation_add, sharing_department_confirm, sharing_report_submit, sharing_report_pdf |                                               |
 | briefing obligation     | sharing_obligation, sharing_obligation_confirm, sharing_material_open (+mixed page)                   | briefing `obligations`                                                     |
 | scenario                | admin scenario:* (edit, copy, delete, history, usage, timeline import/confirm/export)                 | drill scheduling `scenario`                                                |
@@ -610,6 +611,9 @@ URLS = [
     # Quizzes, attempts, certificates
     Url("training:quiz_start", lambda w: {"session_id": w.quiz_session.pk}, methods=BOTH,
         owner="operator"),
+    # Online study (issue 17): a route's module page, through the session's quiz gate.
+    Url("training:module_study",
+        lambda w: {"session_id": w.quiz_session.pk, "page_pk": w.material.pk}, owner="operator"),
     Url("training:attempt_review", pk("attempt"), owner="supervisor"),
     Url("training:attempt_take", pk("attempt"), owner="operator"),
     Url("training:attempt_submit", pk("attempt"), methods=POST),
@@ -700,6 +704,13 @@ def question_pk(w):
     return {"pk": Question.objects.get(text="照合IDを他人に貸してよいか").pk}
 
 
+def course_policy_pk(w):
+    from training.models import CoursePolicy
+
+    return {"pk": CoursePolicy.objects.get_or_create(organisation=w.prefecture,
+                                                     fiscal_year=2026)[0].pk}
+
+
 def attendance_pk(w):
     return {"pk": w.closed_session.attendances.get(person=w.operator).pk}
 
@@ -715,6 +726,8 @@ for model, of, views in [
                                                "usage"]),
     ("attempt", lambda w: {"pk": w.certificate.attempt_id}, ["inspect", "delete", "history",
                                                              "history_results", "usage"]),
+    ("coursepolicy", lambda w: course_policy_pk(w), ["edit", "delete", "history",
+                                                     "history_results", "usage"]),
 ]:
     URLS += [Url(f"{model}:{view}", of, CITY_COORDINATOR,
                  BOTH if view in ("edit", "delete") else GET, owner="coordinator")

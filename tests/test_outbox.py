@@ -105,6 +105,27 @@ def test_many_keys_make_one_row_whose_message_id_is_theirs(db):
     assert row.headers["Message-ID"] == message_id(list(reversed(keys)))
 
 
+def test_an_attachment_is_stored_with_the_row_and_sent_with_it_on_every_attempt(db, clock):
+    calendar = "BEGIN:VCALENDAR\r\nSUMMARY:研修\r\nEND:VCALENDAR\r\n"
+    mail_write(keys=["session-invitation:7"], to="a@example.lg.jp", subject="開催通知",
+               body="本文", attachments=[outbox.Attachment("session.ics", calendar,
+                                                          "text/calendar")])
+    row = OutgoingMail.objects.get()
+    assert row.attachment_names == "session.ics"
+    assert outbox_send() == 1
+    message = mail.outbox[0].message()
+    parts = [part for part in message.walk() if part.get_filename() == "session.ics"]
+    assert len(parts) == 1 and parts[0].get_content_type() == "text/calendar"
+    assert "SUMMARY:研修" in parts[0].get_payload(decode=True).decode()
+
+
+def test_a_mail_without_attachments_has_none(db):
+    write("certificate-reminder:9")
+    assert OutgoingMail.objects.get().attachments == []
+    assert outbox_send() == 1
+    assert mail.outbox[0].attachments == []
+
+
 def test_a_task_queue_that_is_down_does_not_fail_the_committed_work(
     db, monkeypatch, django_capture_on_commit_callbacks
 ):

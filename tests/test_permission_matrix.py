@@ -415,6 +415,11 @@ MATRIX = {
     "training:quiz_results": Entry(none, logged_in()),
     "training:quiz_start": Entry(lambda w: {"session_id": w.quiz_session.pk},
                                  only({"operator"})),
+    # Online study (issue 17) is for those with an online route: the operator, invited
+    # and present, has the attended route and is told so; nobody else is let in at all.
+    "training:module_study": Entry(
+        lambda w: {"session_id": w.quiz_session.pk, "page_pk": 999999},
+        only({"operator"}, outcome="refused")),
     "training:attempt_review": Entry(attempt, only(DEPARTMENT_A)),
     "training:attempt_take": Entry(attempt, only({"operator"})),
     "training:attempt_submit": Entry(attempt, only({"operator"}), "post"),
@@ -567,9 +572,17 @@ def question(w):
 
 # Wagtail admin: the question, quiz and training-session viewsets. The demo gives
 # coordinators no delete permission for these, so Wagtail turns them away from delete.
+def course_policy(w):
+    from training.models import CoursePolicy
+
+    return {"pk": CoursePolicy.objects.get_or_create(organisation=w.prefecture,
+                                                     fiscal_year=2026)[0].pk}
+
+
 for model, of in [("question", question),
                   ("quiz", lambda w: {"pk": w.quiz_session.quiz.pk}),
-                  ("trainingsession", session)]:
+                  ("trainingsession", session),
+                  ("coursepolicy", course_policy)]:
     MATRIX.update({
         f"{model}:index": Entry(none, admin(COORDINATORS)),
         f"{model}:index_results": Entry(none, admin(COORDINATORS)),
@@ -598,7 +611,7 @@ MATRIX.update({
     "attendance:index_results": Entry(none, admin(COORDINATORS)),
 })
 
-for model in ["question", "quiz", "trainingsession", "scenario"]:
+for model in ["question", "quiz", "trainingsession", "scenario", "coursepolicy"]:
     MATRIX[f"{model}:add"] = Entry(none, admin(COORDINATORS))
 MATRIX["attempt:add"] = Entry(none, admin(set()))
 

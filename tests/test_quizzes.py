@@ -848,8 +848,9 @@ def test_the_quiz_list_takes_a_constant_number_of_queries(
     attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
     client = login(taker)
     # session, user, scope (person, roles, ID grant); then the sessions with their quizzes,
-    # the attendances, the attempts and the ID grant
-    with django_assert_num_queries(9):
+    # the course policy (none here: no online route), the attendances, the attempts and
+    # the ID grant
+    with django_assert_num_queries(10):
         assert client.get(reverse("training:my_quizzes")).status_code == 200
 
 

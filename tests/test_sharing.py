@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cms.models import TrainingIndexPage, TrainingModulePage
 from people.models import IdGrant
@@ -296,6 +297,104 @@ def test_attending_a_covering_make_up_session_later_drops_the_obligation(
     obligations_sync(now=NOW + datetime.timedelta(days=6))
     assert obligation_of(colleague).dropped_reason == (
         BriefingObligation.Dropped.ATTENDED_ELSEWHERE
+    )
+
+
+def confirmed_briefing(session, briefer, colleague, supervisor, *, now=NOW):
+    """Brief the colleague on `session` and have their supervisor confirm it for them."""
+    sharing = session.sharings.get(department=colleague.department)
+    obligation = obligation_of(colleague, sharing=sharing, dropped_at__isnull=True)
+    briefing_record(
+        sharing=sharing,
+        form=BriefingForm(briefed_by=briefer, held_on=timezone.localdate(now),
+                          method=Briefing.Method.MEETING, obligation_ids=[obligation.pk],
+                          material_ids=[m.pk for m in session.modules.all()]),
+        may_brief_as_supervisor=False, recorded_by=briefer, now=now,
+    )
+    briefing_confirm(obligation=obligation, by=supervisor, on_behalf=True,
+                     note="紙の受講票に署名", now=now)
+    return obligation
+
+
+def test_a_colleague_briefed_and_confirmed_is_not_obliged_again_by_a_make_up_session(
+    clock, prefecture, department_a, operator, colleague, supervisor, modules
+):
+    """Issue 17: a make-up session closing later in the fiscal year gave the colleague a
+    new "not briefed" obligation although they had been briefed and had confirmed it."""
+    session = held_session(prefecture, modules=modules)
+    attend(session, operator)
+    attendance_close(session=session, now=NOW)
+    confirmed = confirmed_briefing(session, operator, colleague, supervisor)
+
+    make_up = held_session(prefecture, starts_at=NOW + datetime.timedelta(days=5), modules=modules)
+    result = attendance_close(session=make_up, now=NOW + datetime.timedelta(days=6))
+    # The operator attended a covering session and the colleague was briefed on it.
+    assert result.created == 0
+    assert list(BriefingObligation.objects.filter(person=colleague)) == [confirmed]
+    assert not make_up.sharings.get().obligations.filter(person=colleague).exists()
+    # And a later sync keeps it so.
+    obligations_sync(now=NOW + datetime.timedelta(days=7))
+    assert list(BriefingObligation.objects.filter(person=colleague)) == [confirmed]
+
+
+def test_a_briefing_not_yet_confirmed_does_not_spare_the_make_up_sessions_obligation(
+    clock, prefecture, department_a, operator, colleague, modules
+):
+    session = held_session(prefecture, modules=modules)
+    attend(session, operator)
+    attendance_close(session=session, now=NOW)
+    brief(session.sharings.get(), operator, colleague, materials=[m.pk for m in modules])
+    make_up = held_session(prefecture, starts_at=NOW + datetime.timedelta(days=5), modules=modules)
+    attendance_close(session=make_up, now=NOW + datetime.timedelta(days=6))
+    assert make_up.sharings.get().obligations.filter(person=colleague).exists()
+
+
+def test_confirming_after_the_make_up_closed_drops_its_obligation_at_the_next_sync(
+    clock, prefecture, department_a, operator, colleague, supervisor, modules
+):
+    session = held_session(prefecture, modules=modules)
+    attend(session, operator)
+    attendance_close(session=session, now=NOW)
+    make_up = held_session(prefecture, starts_at=NOW + datetime.timedelta(days=5), modules=modules)
+    attendance_close(session=make_up, now=NOW + datetime.timedelta(days=6))
+    confirmed_briefing(session, operator, colleague, supervisor,
+                       now=NOW + datetime.timedelta(days=7))
+    obligations_sync(now=NOW + datetime.timedelta(days=8))
+    later = make_up.sharings.get().obligations.get(person=colleague)
+    assert later.dropped_reason == BriefingObligation.Dropped.BRIEFED_ELSEWHERE
+
+
+def test_a_make_up_session_teaching_more_modules_still_obliges_the_briefed_colleague(
+    clock, prefecture, department_a, operator, colleague, supervisor, modules
+):
+    session = held_session(prefecture, modules=modules[:1])
+    attend(session, operator)
+    attendance_close(session=session, now=NOW)
+    confirmed_briefing(session, operator, colleague, supervisor)
+    make_up = held_session(prefecture, starts_at=NOW + datetime.timedelta(days=5), modules=modules)
+    attendance_close(session=make_up, now=NOW + datetime.timedelta(days=6))
+    assert make_up.sharings.get().obligations.filter(person=colleague).exists()
+
+
+def test_a_briefing_confirmed_in_march_does_not_spare_the_april_session(
+    clock, prefecture, department_a, operator, colleague, supervisor, modules
+):
+    """31 March → 1 April: a confirmation of fiscal year 2025 counts only in that year."""
+    march = datetime.datetime(2026, 3, 20, 13, 0, tzinfo=JST)
+    clock.move_to(march + datetime.timedelta(days=5))
+    session = held_session(prefecture, starts_at=march, modules=modules)
+    attend(session, operator)
+    attendance_close(session=session, now=march + datetime.timedelta(days=5))
+    confirmed_briefing(session, operator, colleague, supervisor,
+                       now=datetime.datetime(2026, 3, 31, 17, 0, tzinfo=JST))
+
+    april = datetime.datetime(2026, 4, 1, 13, 0, tzinfo=JST)
+    clock.move_to(april + datetime.timedelta(days=1))
+    new_year = held_session(prefecture, starts_at=april, modules=modules)
+    attend(new_year, operator)
+    attendance_close(session=new_year, now=april + datetime.timedelta(days=1))
+    assert obligation_of(colleague, sharing__session=new_year).origin == (
+        BriefingObligation.Origin.ABSENT
     )
 
 

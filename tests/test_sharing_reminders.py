@@ -301,7 +301,8 @@ def test_a_briefed_colleague_is_asked_to_confirm_and_nobody_to_brief_them(
     sharing = closed_session.sharings.get()
     brief(sharing, sharing.obligations.get(), by=operator)
     assert run_on(clock, datetime.date(2026, 12, 19)) == {(Kind.COLLEAGUE_BEFORE_DUE, "colleague")}
-    message = Notice.objects.get().message
+    # (Recording the briefing notified the colleague already: issue 17.)
+    message = Notice.objects.get(kind=Kind.COLLEAGUE_BEFORE_DUE).message
     assert "Please confirm on the training site that you received the briefing" in message
     assert "山田 花子" not in message  # nobody is named to brief them
 
@@ -329,7 +330,7 @@ def test_confirmed_colleagues_without_a_report_still_go_up_the_ladder(
                      now=timezone.now())
     assert run_on(clock, datetime.date(2026, 12, 19)) == set()
     assert run_on(clock, datetime.date(2026, 12, 26)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
-    message = Notice.objects.get().message
+    message = Notice.objects.get(kind=Kind.SUPERVISOR_DUE).message
     assert "The department report has not been submitted." in message
     assert "Not yet confirmed as briefed" not in message
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from people.access import get_overseen_department_for, scope_for
 from people.models import Department, Organisation, Person
@@ -17,12 +18,14 @@ from training.models import (
     Attendance,
     BriefingObligation,
     Certificate,
+    CoursePolicy,
     DepartmentSharing,
     Invitation,
     Question,
     Quiz,
     TrainingSession,
 )
+from training.routes import route_for
 
 # The path from each of training's rows that Wagtail logs to its organisation, for the
 # admin's site history (people.access.admin_records_for); TrainingConfig.ready registers it.
@@ -33,6 +36,7 @@ ADMIN_ORGANISATION_PATHS = {
     Quiz: "organisation",
     Attempt: "person__organisation",
     Certificate: "person__organisation",
+    CoursePolicy: "organisation",
 }
 
 
@@ -134,19 +138,24 @@ def get_quiz_taker(user) -> Person:
 
 
 def get_quiz_session_for(user, session_pk) -> TrainingSession:
-    """A session with a quiz that the user is invited to; 404 for anyone else.
+    """A session with a quiz that the user is invited to, or whose quiz is theirs by an
+    online route (training.routes: a confirmed briefing or a mid-year ID, where the
+    course policy lets it count); 404 for anyone else.
 
-    Being invited is the gate. Whether they attended is the services' rule
-    (training.quizzes), so that an invitee who has not attended learns why they may not
-    start yet.
+    Whether an invitee attended is the services' rule (training.quizzes), so that an
+    invitee who has not attended learns why they may not start yet.
     """
     person = get_quiz_taker(user)
     session = (
         TrainingSession.objects.select_related("quiz", "organisation")
-        .filter(pk=session_pk, quiz__isnull=False, invitations__person=person)
+        .filter(pk=session_pk, quiz__isnull=False)
         .first()
     )
     if session is None:
+        raise Http404
+    invited = Invitation.objects.filter(session=session, person=person).exists()
+    if not invited and route_for(session=session, person=person,
+                                 today=timezone.localdate()) is None:
         raise Http404
     return session
 

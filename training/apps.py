@@ -20,6 +20,7 @@ class TrainingConfig(AppConfig):
         # Coordinators run sessions and quizzes, and read the records they produce.
         register_coordinator_permissions("training", [
             f"{action}_{model}"
-            for model in ("trainingsession", "question", "choice", "quiz", "quizrule")
+            for model in ("trainingsession", "question", "choice", "quiz", "quizrule",
+                          "coursepolicy")
             for action in ("add", "change", "view")
         ] + [f"view_{model}" for model in ("attendance", "attempt", "certificate")])

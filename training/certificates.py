@@ -1,9 +1,11 @@
 """Certificates of completion: issuing, revoking, their status, the PDF and the reminders.
 
 A person earns one certificate for a session by passing its quiz *and* attending it
-(present or late), whichever is recorded last. The certificate carries a random code that
-anyone can check on the public verification page, so a printed certificate proves nothing
-by itself: the page says whether it is still valid.
+(present or late), whichever is recorded last; or, where the coordinator's course
+policy lets it count, by passing it after a briefing or as a mid-year ID holder, with the
+modules studied online (training.routes). The certificate records its route, and
+carries a random code that anyone can check on the public verification page, so a
+printed certificate proves nothing by itself: the page says whether it is still valid.
 """
 
 import datetime
@@ -32,6 +34,7 @@ from core.mail import bilingual
 from core.outbox import mail_write, sent_together
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
+from training.routes import route_for
 
 # No 0/O and no 1/I: a code is read off paper and typed in, and those pairs look alike.
 # 32 symbols and 12 places give 60 random bits, far beyond guessing.
@@ -152,11 +155,8 @@ def certificates_issue_pending(*, session: TrainingSession, today: datetime.date
 def _issue(*, attempt: Attempt, today: datetime.date) -> tuple[Certificate, bool]:
     if not attempt.passed:
         raise ValidationError(_("Only a passed attempt earns a certificate."))
-    attended = Attendance.objects.filter(
-        session_id=attempt.session_id, person_id=attempt.person_id,
-        status__in=Attendance.ATTENDED,
-    ).exists()
-    if not attended:
+    route = route_for(session=attempt.session, person=attempt.person, today=today)
+    if route is None:
         raise ValidationError(
             _("%(name)s has no recorded attendance at “%(session)s”. A certificate needs "
               "both attendance and a passed quiz.")
@@ -175,6 +175,7 @@ def _issue(*, attempt: Attempt, today: datetime.date) -> tuple[Certificate, bool
                         session_id=attempt.session_id,
                         attempt=attempt,
                         code=code_new(),
+                        route=route,
                         issued_on=today,
                         expires_on=today + datetime.timedelta(days=settings.CERTIFICATE_VALID_DAYS),
                     )
@@ -245,6 +246,7 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
         (_("Organisation"), person.organisation.name),
         (_("Course"), session.title),
         (_("Held on"), day(timezone.localtime(session.starts_at))),
+        (_("Route"), certificate.get_route_display()),
         (_("Issued on"), day(certificate.issued_on)),
         (_("Valid until"), day(certificate.expires_on)),
         (_("Verification code"), certificate.code),

@@ -3,8 +3,11 @@ theirs to take now, and why each one is on the list.
 
 The reasons are the records themselves: the session they attended (or are invited to and
 have not attended yet), that passing the quiz is an ID holder's duty for the fiscal year,
-and a pass already made. Four queries however many sessions: the sessions, the person's
-attendances and attempts at them, and their ID grant.
+and a pass already made; and the sessions whose quiz is theirs by an online route
+(training.routes.online_routes), where the coordinator's course policy lets one count.
+A fixed number of queries however many sessions: the course policy (and, where it opens
+an online route, the few that decide it), the sessions, the person's attendances and
+attempts at them, and their ID grant.
 """
 
 import datetime
@@ -17,7 +20,8 @@ from django.utils.translation import gettext as _
 from core.numbers import percent
 from people.fiscal import fiscal_year_of
 from people.models import Person
-from training.models import Attempt, Attendance, TrainingSession
+from training import routes
+from training.models import Attempt, Attendance, Route, TrainingSession
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ def quiz_offers_for(person: Person, *, today: datetime.date) -> list[QuizOffer]:
         .select_related("quiz")
         .order_by("-starts_at")
     )
+    online = routes.online_routes(person, today=today)
+    invited = {session.pk for session in sessions}
+    sessions = sorted(sessions + [session for session in online if session.pk not in invited],
+                      key=lambda session: session.starts_at, reverse=True)
+    online_route = {session.pk: route for session, route in online.items()}
     attended = set(
         Attendance.objects.filter(
             person=person, session__in=sessions, status__in=Attendance.ATTENDED
@@ -49,7 +58,9 @@ def quiz_offers_for(person: Person, *, today: datetime.date) -> list[QuizOffer]:
     for session in sessions:
         theirs = attempts.get(session.pk, [])
         passed = next((a for a in theirs if a.passed), None)
-        reasons = [_why_listed(session, session.pk in attended)]
+        route = online_route.get(session.pk)
+        reasons = [_why_online(session, route) if route else
+                   _why_listed(session, session.pk in attended)]
         in_year = timezone.localdate(session.starts_at) in this_year
         if holds_id and in_year and passed is None:
             reasons.append(_("Required: every operator ID holder passes the quiz of a "
@@ -62,13 +73,20 @@ def quiz_offers_for(person: Person, *, today: datetime.date) -> list[QuizOffer]:
         offers.append(QuizOffer(
             session=session,
             attempts=theirs,
-            to_take=(session.pk in attended and passed is None and (
+            to_take=((session.pk in attended or route is not None) and passed is None and (
                 len(theirs) < session.quiz.max_attempts
                 or any(a.submitted_at is None for a in theirs)  # the last one, still open
             )),
             reasons=reasons,
         ))
     return offers
+
+
+def _why_online(session: TrainingSession, route: str) -> str:
+    names = {"session": session.title, "day": date_format(timezone.localdate(session.starts_at)),
+             "route": Route(route).label}
+    return _("Online route (%(route)s) for %(session)s (%(day)s): study the modules, then "
+             "take the same quiz.") % names
 
 
 def _why_listed(session: TrainingSession, attended: bool) -> str:

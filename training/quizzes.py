@@ -1,7 +1,9 @@
 """Taking a session's quiz: starting (or resuming) an attempt and submitting it once.
 
-Who may start: an invitee of the session (an Invitation row; training.access turns away
-everyone else with a 404) whose attendance at it is recorded as present or late. Within
+Who may start: someone with a route to the session's certificate (training.routes):
+attendance recorded as present or late, or, where the coordinator's course policy lets it
+count, a confirmed briefing or a mid-year ID, with every module studied online.
+training.access turns away everyone else with a 404. Within
 one session a person has at most `quiz.max_attempts` attempts, waits
 `quiz.cooldown_minutes` after the end of their last attempt before the next, and has at
 most one attempt open at a time. Attempt numbers count per quiz and person across
@@ -35,13 +37,13 @@ from training.certificates import certificate_issue_if_earned
 from training.models import (
     Attempt,
     AttemptQuestion,
-    Attendance,
     Choice,
     Invitation,
     Question,
     Quiz,
     TrainingSession,
 )
+from training.routes import route_for, route_refusal
 
 ANSWER_FIELD_PREFIX = "answer-"
 ONE_ANSWER_KINDS = (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE)
@@ -86,15 +88,14 @@ def quiz_status(
 def _refusal(quiz, session, person, attempts, now) -> str | None:
     if session.quiz_id != quiz.pk:
         return _("This session has no such quiz.")
-    if not Invitation.objects.filter(session=session, person=person).exists():
+    today = timezone.localdate(now)
+    if not Invitation.objects.filter(session=session, person=person).exists() and (
+        route_for(session=session, person=person, today=today) is None
+    ):
         return _("You are not invited to this session.")
-    if not Attendance.objects.filter(
-        session=session, person=person, status__in=Attendance.ATTENDED
-    ).exists():
-        return _(
-            "You may take the quiz once your attendance at this session is recorded. "
-            "If you attended, ask the session's coordinator to record it."
-        )
+    refusal = route_refusal(session=session, person=person, today=today)
+    if refusal:
+        return refusal
     if len(attempts) >= quiz.max_attempts:
         return ngettext(
             "You have used your %(count)d attempt at this quiz.",

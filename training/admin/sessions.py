@@ -254,11 +254,15 @@ class AttendanceViewSet(ModelViewSet):
     export_filename = "attendance"
 
 
+# Course policies build on this module's permission policy, so are imported after it.
+from training.admin.policies import CoursePolicyViewSet  # noqa: E402
+
+
 class SessionsViewSetGroup(ModelViewSetGroup):
     menu_label = _("Training sessions")
     menu_icon = "date"
     menu_order = 270
-    items = (TrainingSessionViewSet, AttendanceViewSet)
+    items = (TrainingSessionViewSet, AttendanceViewSet, CoursePolicyViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -4,6 +4,7 @@ onward sharing."""
 from training.models.certificates import Certificate
 from training.models.quizzes import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizRule
 from training.models.reading import Acknowledgement
+from training.models.routes import CoursePolicy, ModuleStudy, Route
 from training.models.sessions import Attendance, Invitation, TrainingSession
 from training.models.sharing import (
     Briefing,
@@ -27,15 +28,18 @@ __all__ = [
     "BriefingObligation",
     "Certificate",
     "Choice",
+    "CoursePolicy",
     "DepartmentConfirmation",
     "DepartmentReport",
     "DepartmentSharing",
     "Invitation",
     "MaterialOpening",
+    "ModuleStudy",
     "Notice",
     "Question",
     "Quiz",
     "QuizRule",
     "ReminderLadder",
+    "Route",
     "TrainingSession",
 ]

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from training.models.routes import Route
+
 
 class Certificate(models.Model):
     person = models.ForeignKey(
@@ -18,6 +20,10 @@ class Certificate(models.Model):
         verbose_name=_("passing attempt"),
     )
     code = models.CharField(_("verification code"), max_length=20, unique=True)
+    # How it was earned; a route other than attendance only where the course policy of
+    # the session's organisation and fiscal year let it count (training.routes).
+    route = models.CharField(_("route"), max_length=20, choices=Route.choices,
+                             default=Route.ATTENDED)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

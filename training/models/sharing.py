@@ -57,6 +57,9 @@ class BriefingObligation(models.Model):
         ID_REVOKED = "id_revoked", _("No longer holds an ID")
         MOVED_OUT = "moved_out", _("Moved to another department")
         ATTENDED_ELSEWHERE = "attended_elsewhere", _("Attended a session covering the same modules")
+        BRIEFED_ELSEWHERE = "briefed_elsewhere", _(
+            "Briefed and confirmed on a session covering the same modules"
+        )
 
     sharing = models.ForeignKey(
         DepartmentSharing, on_delete=models.CASCADE, related_name="obligations",
@@ -290,6 +293,7 @@ class Notice(models.Model):
         BRIEFER_BEFORE_DUE = "briefer_before_due", _("Reminder to an attendee to brief colleagues")
         SUPERVISOR_DUE = "supervisor_due", _("Reminder to the supervisor at the due date")
         COORDINATOR_OVERDUE = "coordinator_overdue", _("Escalation to the coordinator")
+        BRIEFING_RECORDED = "briefing_recorded", _("A briefing was recorded for the colleague")
 
     key = models.CharField(max_length=120, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)

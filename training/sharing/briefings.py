@@ -20,6 +20,7 @@ from training.models import (
     DepartmentSharing,
     MaterialOpening,
 )
+from training.session_notices import briefing_notify
 from training.sharing.stages import obligations_with_facts
 
 
@@ -102,6 +103,8 @@ def briefing_record(
     )
     briefing.obligations.set(obligations)
     briefing.materials.set(form.material_ids)
+    # The colleagues hear of it in the same transaction: a notice each, once.
+    briefing_notify(briefing=briefing, now=now)
     return briefing
 
 

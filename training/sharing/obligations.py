@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from people.fiscal import fiscal_year_of
 from people.models import Person
-from training.models import Attendance, BriefingObligation, DepartmentSharing, TrainingSession
+from training.models import (
+    Attendance,
+    BriefingConfirmation,
+    BriefingObligation,
+    DepartmentSharing,
+    TrainingSession,
+)
 from training.sessions import invitees
 from training.sharing.stages import obligations_with_facts
 
@@ -68,6 +74,7 @@ def _sync_session(session: TrainingSession, *, now: datetime.datetime,
         return SyncResult()
     audience = dict(invitees(session=session, today=today).values_list("pk", "department_id"))
     covered = _attendees_covering(session)
+    briefed = _briefed_covering(session)
     obligations = list(
         obligations_with_facts(BriefingObligation.objects.filter(sharing__session=session))
         .select_related("sharing")
@@ -85,6 +92,8 @@ def _sync_session(session: TrainingSession, *, now: datetime.datetime,
             continue
         if obligation.person_id in covered:
             drops[Dropped.ATTENDED_ELSEWHERE].append(obligation.pk)
+        elif obligation.person_id in briefed:
+            drops[Dropped.BRIEFED_ELSEWHERE].append(obligation.pk)
         elif audience.get(obligation.person_id) != obligation.sharing.department_id:
             moved = obligation.person_id in audience or obligation.person_id in still_holders
             drops[Dropped.MOVED_OUT if moved else Dropped.ID_REVOKED].append(obligation.pk)
@@ -100,7 +109,7 @@ def _sync_session(session: TrainingSession, *, now: datetime.datetime,
     }
     needing = {
         person_id: department_id for person_id, department_id in audience.items()
-        if person_id not in covered and person_id not in settled
+        if person_id not in covered and person_id not in briefed and person_id not in settled
     }
     if not needing and session.sharings.exists():
         return SyncResult(dropped=len(dropped_now))
@@ -154,9 +163,30 @@ def _attendees_covering(session: TrainingSession) -> set[int]:
     attending it."""
     attended = Attendance.objects.filter(status__in=Attendance.ATTENDED)
     people = set(attended.filter(session=session).values_list("person_id", flat=True))
+    covering = sessions_covering(session)
+    people |= set(attended.filter(session__in=covering).values_list("person_id", flat=True))
+    return people
+
+
+def _briefed_covering(session: TrainingSession) -> set[int]:
+    """People briefed on another session of the fiscal year whose modules include all of
+    this one's, and who confirmed it: a make-up session later in the year does not oblige
+    them again (issue 17). Their own confirmed obligation stays where it was."""
+    covering = sessions_covering(session)
+    if not covering:
+        return set()
+    return set(
+        BriefingConfirmation.objects.filter(obligation__sharing__session__in=covering)
+        .values_list("obligation__person_id", flat=True)
+    )
+
+
+def sessions_covering(session: TrainingSession) -> list[int]:
+    """The other sessions of the fiscal year whose modules include all of this one's;
+    none for a session without modules (only attending it covers it)."""
     modules = set(session.modules.values_list("pk", flat=True))
     if not modules:
-        return people
+        return []
     fiscal_year = fiscal_year_of(timezone.localdate(session.starts_at))
     taught = defaultdict(set)
     for session_id, module_id in TrainingSession.modules.through.objects.filter(
@@ -165,10 +195,8 @@ def _attendees_covering(session: TrainingSession) -> set[int]:
         trainingmodulepage__in=modules,
     ).exclude(trainingsession=session).values_list("trainingsession_id", "trainingmodulepage_id"):
         taught[session_id].add(module_id)
-    covering = [session_id for session_id, taught_there in taught.items()
-                if taught_there >= modules]
-    people |= set(attended.filter(session__in=covering).values_list("person_id", flat=True))
-    return people
+    return [session_id for session_id, taught_there in taught.items()
+            if taught_there >= modules]
 
 
 def sharings_of_departments(department_ids) -> QuerySet:

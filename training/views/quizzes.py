@@ -1,12 +1,15 @@
 """Taking a session's quiz, reviewing attempts, results lists and item analysis."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -15,7 +18,7 @@ from audit import trail
 from audit.models import AuditEvent
 from core.exports import spreadsheet_response
 from core.params import as_id
-from training import analysis, analysis_report, quizzes
+from training import analysis, analysis_report, quizzes, routes
 from training.access import (
     attempts_visible_to,
     get_attempt_for,
@@ -25,7 +28,7 @@ from training.access import (
     get_quiz_taker,
     quiz_organisations_for,
 )
-from training.models import Quiz
+from training.models import Quiz, Route
 from training.quiz_list import quiz_offers_for
 
 RESULTS_PER_PAGE = 50
@@ -57,12 +60,36 @@ def quiz_start(request, session_id):
             return redirect("training:quiz_start", session_id=session.pk)
         return redirect("training:attempt_take", pk=attempt.pk)
 
+    route = routes.route_for(session=session, person=person, today=timezone.localdate(now))
+    online = route is not None and route != Route.ATTENDED
     return render(request, "training/quizzes/start.html", {
         "session": session,
         "quiz": session.quiz,
         "question_count": sum(rule.count for rule in session.quiz.rules.all()),
         "status": quizzes.quiz_status(quiz=session.quiz, session=session, person=person, now=now),
+        "route": Route(route) if route else None,
+        "modules": routes.modules_to_study(session=session, person=person) if online else [],
     })
+
+
+@login_required
+@require_safe
+def module_study(request, session_id, page_pk):
+    """Record that the learner opened a module of the session for online study, then show
+    the module, which links back to the quiz."""
+    session = get_quiz_session_for(request.user, session_id)
+    person = get_quiz_taker(request.user)
+    try:
+        page = routes.study_open(session=session, person=person, page_id=page_pk,
+                                 now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("training:quiz_start", session_id=session.pk)
+    url = page.get_url(request)
+    if url is None:
+        raise Http404
+    back = reverse("training:quiz_start", args=[session.pk])
+    return redirect(f"{url}?{urlencode({'from': back})}")
 
 
 @login_required
@@ -192,6 +219,8 @@ urlpatterns = [
     path("quizzes/", my_quizzes, name="my_quizzes"),
     path("quizzes/results/", quiz_results, name="quiz_results"),
     path("quizzes/sessions/<int:session_id>/", quiz_start, name="quiz_start"),
+    path("quizzes/sessions/<int:session_id>/modules/<int:page_pk>/", module_study,
+         name="module_study"),
     path("quizzes/attempts/<int:pk>/", attempt_review, name="attempt_review"),
     path("quizzes/attempts/<int:pk>/take/", attempt_take, name="attempt_take"),
     path("quizzes/attempts/<int:pk>/submit/", attempt_submit, name="attempt_submit"),

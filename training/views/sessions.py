@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,7 +32,7 @@ from core.imports.forms import SpreadsheetUploadForm
 from core.imports.steps import UPLOAD_FIELD, ImportPage, columns_step, confirm_step, upload_step
 from core.params import as_id
 from people.access import scope_for
-from training import session_documents
+from training import session_documents, session_notices
 from training import sessions as training_sessions
 from training import sharing as training_sharing
 from training.access import (
@@ -159,15 +160,24 @@ def session_manage(request, pk):
 def invitations_send(request, pk):
     session = get_managed_session_for(request.user, pk)
     try:
-        sent = training_sessions.invitations_send(session=session, today=timezone.localdate())
+        sent, emailed, no_address = session_notices.invitations_send_and_notify(
+            session=session, today=timezone.localdate(), now=timezone.now()
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("training:session_manage", pk=session.pk)
     messages.success(
         request,
-        _("Invitations sent: %(created)d new, %(total)d in all.")
-        % {"created": sent.created, "total": sent.total},
+        _("Invitations sent: %(created)d new, %(total)d in all; %(emailed)d notices of the "
+          "session e-mailed with its calendar entry.")
+        % {"created": sent.created, "total": sent.total, "emailed": emailed},
     )
+    if no_address:
+        messages.warning(request, ngettext(
+            "%(count)d invitee has no e-mail address: they see the invitation on their "
+            "sessions page.",
+            "%(count)d invitees have no e-mail address: they see the invitation on their "
+            "sessions page.", no_address) % {"count": no_address})
     if sent.over_capacity:
         messages.warning(
             request,
