@@ -120,7 +120,8 @@ def record_sections(record: PersonRecord) -> list[Section]:
                               str(attempt.score) if attempt.score is not None else "", result])
 
     certificates = Section(_("Certificates"),
-                           [_("Issued on"), _("Session"), _("Expires on"), _("Status")], [])
+                           [_("Issued on"), _("Session"), _("route"), _("Expires on"),
+                            _("Status")], [])
     for certificate in record.certificates:
         if certificate.revoked_at:
             status = _("revoked on %(date)s") % {"date": _day(certificate.revoked_at)}
@@ -129,6 +130,7 @@ def record_sections(record: PersonRecord) -> list[Section]:
         else:
             status = _("valid")
         certificates.rows.append([_day(certificate.issued_on), certificate.session.title,
+                                  certificate.get_route_display(),
                                   _day(certificate.expires_on), status])
 
     drills = Section(_("Drills taken part in"), [_("Date"), _("Drill"), _("Role")], [])

@@ -3,10 +3,13 @@ real browser on the real clock: the coordinator lets briefing + online study cou
 the fiscal year; the colleague, briefed by the operator who attended, confirms it, studies
 the session's module online, takes the session's own quiz, passes, and receives a
 certificate marked with its route, on the certificate list and the public verify page.
+The coordinator sees the duty matrix's certificate cell change, opens the people behind
+it and the colleague's record, then finalises the annual report and reads its PDF.
 """
 
 import datetime
 import shutil
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -91,6 +94,13 @@ def test_a_briefed_colleague_studies_online_passes_and_gets_a_certificate_marked
     expect(coordinator_page.locator("body")).to_contain_text("熊本県")
     assert CoursePolicy.objects.get().briefed_online_counts
 
+    # The duty matrix: department A's two ID holders, neither with a certificate yet.
+    coordinator_page.goto(f"{live_server.url}/training/overview/")
+    coordinator_page.locator(f"#organisation-{prefecture.pk}").evaluate("row => row.open = true")
+    certificate_cell = coordinator_page.locator(
+        f"#department-{department_a.pk} a[href*='duty=certificate']")
+    expect(certificate_cell).to_contain_text("0/2")
+
     # The colleague confirms the briefing, having opened its material.
     page = browser.new_context().new_page()
     log_in(page, live_server, "colleague")
@@ -130,3 +140,27 @@ def test_a_briefed_colleague_studies_online_passes_and_gets_a_certificate_marked
     public = browser.new_context().new_page()
     public.goto(f"{live_server.url}/verify/{certificate.code}/")
     expect(public.locator("body")).to_contain_text("伝達研修＋オンライン学習")
+
+    # The coordinator's matrix now counts the colleague's certificate; the cell leads to
+    # the people behind it, and a name to the person's record with the route.
+    coordinator_page.goto(f"{live_server.url}/training/overview/")
+    coordinator_page.locator(f"#organisation-{prefecture.pk}").evaluate("row => row.open = true")
+    expect(certificate_cell).to_contain_text("1/2")
+    certificate_cell.click()
+    coordinator_page.get_by_role("link", name=colleague.name).click()
+    expect(coordinator_page.locator("h1")).to_contain_text(colleague.name)
+    expect(coordinator_page.locator("#certificates")).to_contain_text("伝達研修＋オンライン学習")
+
+    # The annual report to the council: the draft, finalised once, and its PDF.
+    coordinator_page.get_by_role("link", name="年次報告").click()
+    expect(coordinator_page.locator("#table-duties")).to_contain_text("熊本県")
+    coordinator_page.locator("#finalise-confirm").check()
+    coordinator_page.locator("#finalise-button").click()
+    expect(coordinator_page.locator(".messages")).to_contain_text("年次報告を確定しました")
+    expect(coordinator_page.locator("#status")).to_contain_text("確定版")
+    year = fiscal_year_of(timezone.localdate()).year
+    pdf = coordinator_page.request.get(f"{live_server.url}/reports/annual/{year}/report.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.body(),
+                          capture_output=True, check=True).stdout.decode()
+    assert "個人情報保護審議会" in text and "熊本県" in text and "下書き" not in text
