@@ -82,6 +82,21 @@ class _Document(SimpleDocTemplate):
             self.notify("TOCEntry", (level, escape(flowable.getPlainText()), self.page))
 
 
+WATERMARK_GREY = 0.86
+
+
+def watermark(text: str):
+    """An `on_page` for render_pdf: `text` (a draft's mark) large, pale and diagonal
+    across each page, under the content."""
+    def draw(canvas, doc):
+        canvas.setFont(japanese_font(), 110)
+        canvas.setFillGray(WATERMARK_GREY)
+        canvas.translate(A4[0] / 2, A4[1] / 2)
+        canvas.rotate(45)
+        canvas.drawCentredString(0, -40, text)
+    return draw
+
+
 def render_pdf(story, *, title: str, footer: str = "", on_page=None) -> bytes:
     """Lay out platypus flowables on A4 pages with a page-numbered footer.
 

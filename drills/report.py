@@ -28,9 +28,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A4
 
-from core.pdf import japanese_font, render_pdf, styles
+from core.pdf import render_pdf, styles, watermark
 from drills import report_sections as sections
 from drills.clock import Clock
 from drills.freeze import current_report_of, refuse_when_final
@@ -52,7 +51,6 @@ from drills.scoring import drill_score
 
 MAX_FINDING_LENGTH = 4000
 MAX_REOPEN_REASON_LENGTH = 1000
-WATERMARK_GREY = 0.86
 
 
 # The overview, shared by the PDF and the shareable link's page
@@ -241,7 +239,7 @@ def after_action_report_pdf(drill: Drill, *, now: datetime.datetime, draft: bool
     ]
     return render_pdf(
         story, title=f"{title} {drill.title}", footer=f"{title} {drill.title}",
-        on_page=_watermark(_("Draft")) if draft else None,
+        on_page=watermark(_("Draft")) if draft else None,
     )
 
 
@@ -331,13 +329,3 @@ def frozen_reports_rewrite(person, *, label: str, quoted: list[str]) -> int:
         )
         rewritten += 1
     return rewritten
-
-
-def _watermark(text: str):
-    def draw(canvas, doc):
-        canvas.setFont(japanese_font(), 110)
-        canvas.setFillGray(WATERMARK_GREY)
-        canvas.translate(A4[0] / 2, A4[1] / 2)
-        canvas.rotate(45)
-        canvas.drawCentredString(0, -40, text)
-    return draw

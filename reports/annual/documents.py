@@ -12,11 +12,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.exports import xlsx_book_bytes
-from core.pdf import japanese_font, render_pdf, styles
+from core.pdf import render_pdf, styles, watermark
 from people.fiscal import FiscalYear
 from reports.annual.figures import AnnualFigures, FigureTable
-
-WATERMARK_GREY = 0.88
 
 
 def annual_report_title(fiscal_year: int) -> str:
@@ -49,7 +47,7 @@ def annual_report_pdf(figures: AnnualFigures, *, draft: bool,
                                _("final, printed %(moment)s")) % {
         "moment": date_format(printed_at, "SHORT_DATETIME_FORMAT")}
     return render_pdf(story, title=title, footer=footer,
-                      on_page=_watermark(_("DRAFT")) if draft else None)
+                      on_page=watermark(_("DRAFT")) if draft else None)
 
 
 def _table(table: FigureTable, style) -> list:
@@ -78,15 +76,6 @@ def _table(table: FigureTable, style) -> list:
         flowables.append(Paragraph(escape(table.note), style["Small"]))
     return flowables
 
-
-def _watermark(text: str):
-    def draw(canvas, doc):
-        canvas.setFont(japanese_font(), 110)
-        canvas.setFillGray(WATERMARK_GREY)
-        canvas.translate(A4[0] / 2, A4[1] / 2)
-        canvas.rotate(45)
-        canvas.drawCentredString(0, -40, text)
-    return draw
 
 
 def annual_report_workbook(figures: AnnualFigures) -> bytes:
