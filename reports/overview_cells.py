@@ -60,3 +60,19 @@ def table_rows(organisation, *, people_url: str, year_query: str) -> str:
             f'{_cells(department, f"{base}&amp;department={department.pk}")}</tr>'
         )
     return mark_safe("\n".join(lines))  # noqa: S308 (every name escaped above)
+
+
+def organisation_row(organisation, *, people_url: str, year_query: str) -> str:
+    """The organisation's line of the summary table above the departments: its cells, its
+    annual drill, and its name leading to its departments below."""
+    base = f"{people_url}?{year_query}"
+    drill = (escape(_("held (%(count)d)") % {"count": organisation.drills_held})
+             if organisation.drills_held else
+             f'<span class="level-behind">✕ {escape(_("not yet"))}</span>')
+    return mark_safe(  # noqa: S308 (every name escaped)
+        f'<tr id="summary-{organisation.pk}"><th scope="row">'
+        f'<a href="#organisation-{organisation.pk}">{escape(organisation.name)}</a></th>'
+        f'<td class="num">{organisation.id_holders} ({organisation.new_id_holders})</td>'
+        f'{_cells(organisation, f"{base}&amp;organisation={organisation.pk}")}'
+        f"<td>{drill}</td></tr>"
+    )

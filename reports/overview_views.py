@@ -21,7 +21,7 @@ from core.numbers import Percent
 from people.fiscal import FiscalYear, current_fiscal_year
 from reports.access import get_overview_scope_for
 from reports.duties import DUTIES, DUTY_KEYS, conditions, matrix, report_day
-from reports.overview_cells import table_rows
+from reports.overview_cells import organisation_row, table_rows
 
 PEOPLE_PAGE_SIZE = 100
 YEARS_OFFERED = 5
@@ -82,6 +82,8 @@ def overview(request):
     people_url = reverse("overview:people")
     for row in rows:
         row.table_rows = table_rows(row, people_url=people_url, year_query=_query(year))
+        row.summary_row = organisation_row(row, people_url=people_url,
+                                           year_query=_query(year))
     return render(request, "reports/overview.html", {
         "filters": filters,
         "fiscal_year": year,

@@ -243,6 +243,13 @@ def test_the_coordinator_sees_each_organisation_with_its_departments(
     assert (f'href="/training/overview/people/?fiscal_year=2026&amp;department={department_a.pk}'
             '&amp;duty=quiz">✕ 1/2 (50%)</a>') in body
     assert reverse("training:department_reading", args=[department_a.pk]) in body
+    # Each organisation's own cells at a glance, above its folded departments: the
+    # prefecture's two ID holders, one of whom passed the quiz.
+    summary = body[body.index(f'id="summary-{department_a.organisation_id}"'):]
+    summary = summary[:summary.index("</tr>")]
+    assert (f'href="/training/overview/people/?fiscal_year=2026&amp;organisation='
+            f'{department_a.organisation_id}&amp;duty=quiz">✕ 1/2 (50%)</a>') in summary
+    assert f'href="#organisation-{department_a.organisation_id}"' in summary
 
 
 def test_it_puts_the_worst_organisation_first(clock, login, coordinator, prefecture, city,
