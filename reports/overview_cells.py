@@ -68,7 +68,7 @@ def organisation_row(organisation, *, people_url: str, year_query: str) -> str:
     base = f"{people_url}?{year_query}"
     drill = (escape(_("held (%(count)d)") % {"count": organisation.drills_held})
              if organisation.drills_held else
-             f'<span class="level-behind">✕ {escape(_("not yet"))}</span>')
+             f'<span class="level-behind">✕ {escape(_("not held yet"))}</span>')
     return mark_safe(  # noqa: S308 (every name escaped)
         f'<tr id="summary-{organisation.pk}"><th scope="row">'
         f'<a href="#organisation-{organisation.pk}">{escape(organisation.name)}</a></th>'
