@@ -200,3 +200,40 @@ def test_the_queries_do_not_grow_with_the_people(reading, clock, prefecture, coo
         RoleAssignment.objects.create(person=boss, role="supervisor", department=department)
     run_on(clock, datetime.date(2027, 1, 6))
     assert count_on(datetime.date(2027, 1, 7)) == few
+
+
+def test_a_briefed_colleague_is_reminded_of_the_quiz_where_briefing_counts(
+    clock, closed_session, prefecture, operator, colleague, supervisor
+):
+    from training.models import BriefingObligation, CoursePolicy
+    from training.sharing import BriefingForm, briefing_confirm, briefing_record
+
+    closed_session.quiz = Quiz.objects.create(organisation=prefecture, title="確認テスト")
+    closed_session.save()
+    obligation = BriefingObligation.objects.get(person=colleague)
+    briefing_record(
+        sharing=obligation.sharing,
+        form=BriefingForm(briefed_by=operator, held_on=timezone.localdate(), method="meeting",
+                          obligation_ids=[obligation.pk], material_ids=[]),
+        may_brief_as_supervisor=False, recorded_by=operator, now=timezone.now(),
+    )
+    # Confirmed on 2026-11-26: due 2026-12-26, told from 2026-12-19. The operator, who
+    # attended on 2026-11-20, is due 2026-12-20 and told from 2026-12-13.
+    briefing_confirm(obligation=obligation, by=colleague, on_behalf=False, note="",
+                     now=timezone.now())
+    quiz = {(kind, who) for kind, who in run_on(clock, datetime.date(2026, 12, 19))
+            if kind == Kind.QUIZ_DUE}
+    assert quiz == {(Kind.QUIZ_DUE, "operator")}  # briefing does not count: no policy
+    CoursePolicy.objects.create(organisation=prefecture, fiscal_year=2026,
+                                briefed_online_counts=True)
+    assert (Kind.QUIZ_DUE, "colleague") in run_on(clock, datetime.date(2026, 12, 19))
+
+
+def test_an_anonymised_person_is_not_named_in_the_supervisors_notice(reading, clock,
+                                                                    operator, coordinator,
+                                                                    supervisor):
+    from people.lifecycle import person_anonymise
+
+    run_on(clock, datetime.date(2026, 12, 26))
+    person_anonymise(person=operator, by=coordinator, today=datetime.date(2026, 12, 26))
+    assert "山田 花子" not in Notice.objects.get(recipient=supervisor).message

@@ -1107,7 +1107,7 @@ FORMS = {
         "city_coordinator", path("overview:remind"),
         lambda w: {"duty": "attended", "fiscal_year": 2026, "person": [w.operator.pk],
                    "confirm": "on"},
-        own=lambda w: {"person": [w.city_operator.pk]}, **CITY_ACTOR),
+        own=lambda w: {"person": [w.outsider.pk]}, **CITY_ACTOR),
     "duty matrix export: ?organisation 熊本県": Form(
         "city_coordinator", path("overview:download", lambda w: "csv"),
         query("sharing", organisation=attr("prefecture", "pk")),
