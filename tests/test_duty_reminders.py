@@ -237,3 +237,22 @@ def test_an_anonymised_person_is_not_named_in_the_supervisors_notice(reading, cl
     run_on(clock, datetime.date(2026, 12, 26))
     person_anonymise(person=operator, by=coordinator, today=datetime.date(2026, 12, 26))
     assert "山田 花子" not in Notice.objects.get(recipient=supervisor).message
+
+
+def test_the_coordinator_sets_the_reading_and_quiz_days_on_the_same_ladder(
+    clock, login, coordinator, prefecture
+):
+    from django.urls import reverse
+
+    url = reverse("training:sharing_reminder_ladder", args=[prefecture.pk])
+    client = login(coordinator)
+    assert "必読の期限" in client.get(url).content.decode()
+    days = {"days_before_due": 7, "supervisor_days_after_due": 0,
+            "coordinator_days_after_due": 7}
+    client.post(url, {**days, "reading_days": 14, "quiz_days": 21})
+    ladder = ReminderLadder.objects.get(organisation=prefecture)
+    assert (ladder.reading_days, ladder.quiz_days) == (14, 21)
+    # A form without them (as before they existed) keeps them.
+    client.post(url, {**days, "days_before_due": 3})
+    ladder.refresh_from_db()
+    assert (ladder.days_before_due, ladder.reading_days, ladder.quiz_days) == (3, 14, 21)
