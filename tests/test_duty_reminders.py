@@ -179,7 +179,8 @@ def test_the_daily_task_sends_reading_and_quiz_reminders(reading, clock):
     assert tasks.send_sharing_reminders() == 0
 
 
-def test_the_queries_do_not_grow_with_the_people(reading, clock, prefecture, coordinator):
+def test_the_queries_do_not_grow_with_the_people(reading, clock, prefecture, coordinator,
+                                                 department_a, operator):
     def count_on(day):
         with CaptureQueriesContext(connection) as queries:
             clock.move_to(datetime.datetime(day.year, day.month, day.day, 7, 0, tzinfo=JST))
@@ -188,14 +189,19 @@ def test_the_queries_do_not_grow_with_the_people(reading, clock, prefecture, coo
                     if not q["sql"].lstrip().upper().startswith(("INSERT", "SAVEPOINT",
                                                                  "RELEASE"))])
 
+    # Reading and the quiz both outstanding, for more people the second time.
+    session = quiz_session(prefecture, department_a, attendees=[operator],
+                           held=datetime.datetime(2026, 11, 20, 13, 30, tzinfo=JST))
     # The run with nothing new to send: the reads only.
     run_on(clock, datetime.date(2027, 1, 5))
     few = count_on(datetime.date(2027, 1, 6))
     for n in range(3):
         department = Department.objects.create(organisation=prefecture, name=f"課{n}",
                                                code=f"9{n}")
-        make_person(f"holder{n}", department, name=f"職員 {n}",
-                    granted_on=datetime.date(2026, 4, 1))
+        holder = make_person(f"holder{n}", department, name=f"職員 {n}",
+                             granted_on=datetime.date(2026, 4, 1))
+        Attendance.objects.create(session=session, person=holder, status="present",
+                                  method="roster", recorded_at=session.ends_at)
         boss = make_person(f"boss{n}", department, name=f"所属長 {n}")
         RoleAssignment.objects.create(person=boss, role="supervisor", department=department)
     run_on(clock, datetime.date(2027, 1, 6))

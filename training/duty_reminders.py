@@ -110,7 +110,8 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
     )
     latest = {
         (row["person_id"], row["page_id"]): row["latest"]
-        for row in Acknowledgement.objects.filter(page_id__in=page_ids, person__in=people)
+        # By page only: a prefecture's ID holders are too many ids for one SQLite query.
+        for row in Acknowledgement.objects.filter(page_id__in=page_ids)
         .values("person_id", "page_id").annotate(latest=Max("revision_id"))
     }
     outstanding = []
@@ -206,7 +207,11 @@ def quiz_outstanding(*, today: datetime.date) -> list[Outstanding]:
         ):
             day = timezone.localdate(confirmed_at)
             since[person_id] = min(since.get(person_id, day), day)
-    people = Person.objects.filter(pk__in=since).select_related("department").order_by("pk")
+    ids = sorted(since)
+    people = []
+    for start in range(0, len(ids), 900):  # SQLite limits the parameters of one query
+        people += Person.objects.filter(pk__in=ids[start:start + 900]).select_related(
+            "department").order_by("pk")
     return [Outstanding(key=f"quiz:{year.year}:{person.pk}", person=person,
                         due_on=since[person.pk]) for person in people]
 
