@@ -262,3 +262,12 @@ def test_the_coordinator_sets_the_reading_and_quiz_days_on_the_same_ladder(
     client.post(url, {**days, "days_before_due": 3})
     ladder.refresh_from_db()
     assert (ladder.days_before_due, ladder.reading_days, ladder.quiz_days) == (3, 14, 21)
+
+
+def test_the_person_sees_the_notice_among_those_sent_to_them(reading, clock, login, operator):
+    from django.urls import reverse
+
+    run_on(clock, datetime.date(2026, 12, 19))
+    page = login(operator).get(reverse("training:sharing")).content.decode()
+    assert "必読ページの督促" in page  # the kind, readable
+    assert "「熊本県 緊急時対応計画書」を読み" in page
