@@ -63,6 +63,7 @@ class AuditEvent(models.Model):
         REVIEW_CONCLUDED = "review.concluded", _("Review outcome recorded")
         FINDING_RECORDED = "finding.recorded", _("Audit finding recorded")
         LIST_VIEWED = "records.listed", _("List of personal records viewed")
+        REMINDER_ROUND = "reminders.round", _("Reminder round sent")
 
     at = models.DateTimeField(_("when"), db_index=True)
     # PROTECT throughout: deleting what an event points at would have to change the event.

@@ -125,6 +125,21 @@ def get_overview_scope_for(user, *, organisation_pk=None, department_pk=None) ->
     return OverviewScope(scope, organisation, department)
 
 
+def get_reminder_round_for(user, *, person_pks, within, organisation_pk=None,
+                           department_pk=None) -> tuple[OverviewScope, list[Person]]:
+    """The people a reminder round from the duty matrix may go to: every one posted must
+    be in the user's matrix (narrowed as the page was) and match `within` (the duty's
+    population, a condition on Person); one outside, or none at all, refuses the whole
+    round with 404, so nothing is sent to anyone."""
+    overview = get_overview_scope_for(user, organisation_pk=organisation_pk,
+                                      department_pk=department_pk)
+    wanted = set(person_pks)
+    people = list(overview.people().filter(within, pk__in=wanted).order_by("pk"))
+    if not wanted or len(people) != len(wanted):
+        raise Http404
+    return overview, people
+
+
 def get_annual_report_scope_for(user) -> Scope:
     scope = scope_for(user)
     if not scope.sees_everything:

@@ -5,23 +5,29 @@ Mounted by config.urls under the "overview" namespace, ahead of training's own U
 
 import tablib
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from audit import trail
+from audit.models import AuditEvent
 from core.exports import spreadsheet_response
+from core.forms import confirmed
 from core.numbers import Percent
 from people.fiscal import FiscalYear, current_fiscal_year
-from reports.access import get_overview_scope_for
+from reports.access import get_overview_scope_for, get_reminder_round_for
 from reports.duties import DUTIES, DUTY_KEYS, conditions, matrix, report_day
 from reports.overview_cells import organisation_row, table_rows
+from reports.reminder_round import reminder_round_send
+from training.models import Notice
 
 PEOPLE_PAGE_SIZE = 100
 YEARS_OFFERED = 5
@@ -144,6 +150,56 @@ def people(request):
     })
 
 
+class RoundForm(forms.Form):
+    """What the reminder round posts besides the people: the page's own filters."""
+
+    duty = forms.ChoiceField(choices=[(duty.key, duty.key) for duty in DUTIES])
+    fiscal_year = forms.IntegerField()
+    organisation = forms.IntegerField(required=False)
+    department = forms.IntegerField(required=False)
+    person = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any whole number: reports.access refuses ids outside the user's matrix (404),
+        # where a choice list would quietly drop them.
+        self.fields["person"].valid_value = lambda value: str(value).isdigit()
+
+
+@login_required
+@require_POST
+def remind(request):
+    """Send a reminder round about one duty to the people ticked on the people page."""
+    form = RoundForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    duty = next(duty for duty in DUTIES if duty.key == data["duty"])
+    year = FiscalYear(data["fiscal_year"])
+    day = report_day(year, timezone.localdate())
+    rules = conditions(year, day)
+    overview, people = get_reminder_round_for(
+        request.user, person_pks=data["person"], within=rules.population(duty.population),
+        organisation_pk=data["organisation"], department_pk=data["department"],
+    )
+    back = reverse("overview:people") + "?" + _query(
+        year, duty=duty.key, organisation=data["organisation"], department=data["department"])
+    if not confirmed(request):
+        messages.error(request, _("Tick the box to confirm that the reminders are to be sent."))
+        return redirect(back)
+    result = reminder_round_send(by=overview.scope.person, people=people, duty=duty,
+                                 fiscal_year=year, day=timezone.localdate(), now=timezone.now())
+    trail.record(request, AuditEvent.Action.REMINDER_ROUND, Notice,
+                 organisation=overview.organisation, department=overview.department,
+                 detail=f"{duty.key} {year.year}: {result.sent} sent, {result.already} "
+                        f"already today, to {len(people)} selected")
+    messages.success(request, _(
+        "Reminders sent: %(sent)d (of which %(without)d without an e-mail address, who see "
+        "it on the site). Already reminded today: %(already)d."
+    ) % {"sent": result.sent, "without": result.without_email, "already": result.already})
+    return redirect(back)
+
+
 def matrix_dataset(rows, year: FiscalYear) -> tablib.Dataset:
     headers = [_("Organisation"), _("Department"), _("ID holders"), _("New ID holders")]
     for duty in DUTIES:
@@ -180,5 +236,6 @@ def download(request, file_format):
 urlpatterns = [
     path("", overview, name="matrix"),
     path("people/", people, name="people"),
+    path("people/remind/", remind, name="remind"),
     path("matrix.<str:file_format>", download, name="download"),
 ]

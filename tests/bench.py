@@ -703,13 +703,15 @@ def _obligation_count():
     return BriefingObligation.objects.filter(dropped_at__isnull=True).count()
 
 
-def _reminders_run():
-    """One run of the daily reminder job, e-mails to locmem: (seconds, notices sent)."""
+def _reminders_run(reminders_send=None):
+    """One run of a reminder job (the onward-sharing one unless told), e-mails to locmem:
+    (seconds, notices sent, e-mails)."""
     from django.core import mail
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from training.sharing_reminders import reminders_send
+    if reminders_send is None:
+        from training.sharing_reminders import reminders_send
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         mail.outbox = []
@@ -899,6 +901,19 @@ def sharing_reminders():
     yield "sharing_reminders_per_1000_obligations_ms", f"{slope:.1f}", "ms"
 
 
+def training_reminders():
+    """The whole daily run (training.duty_reminders): onward sharing, already sent above,
+    with required reading and the quiz of every ID holder."""
+    from training.duty_reminders import training_reminders_send
+
+    seconds, sent, emails = _reminders_run(training_reminders_send)
+    progress(f"training reminders (reading, quiz): {sent} notices, {emails} e-mails, "
+             f"{seconds:.2f} s")
+    yield "training_reminders_seconds", f"{seconds:.2f}", "s"
+    rerun_seconds, _sent, _emails = _reminders_run(training_reminders_send)
+    yield "training_reminders_rerun_seconds", f"{rerun_seconds:.2f}", "s"
+
+
 def duty_matrix():
     """The duty matrix for the prefecture coordinator (every organisation, department and
     ID holder), against the bare SQL of its one aggregate: what the page adds to the
@@ -975,6 +990,7 @@ MEASUREMENTS = [
     sharing_aggregate,
     sharing_sync,
     sharing_reminders,
+    training_reminders,
     person_record_page,
     duty_matrix,
     annual_report,

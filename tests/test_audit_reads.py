@@ -93,7 +93,7 @@ NOT_PERSONAL = {
         "drills:control_clock", "drills:improvement_edit", "drills:improvement_status",
         "drills:improvement_verify", "drills:rate", "drills:release_now",
         "drills:report_finalise", "drills:report_reopen", "drills:report_share", "drills:report_share_withdraw",
-        "drills:tick",
+        "drills:tick", "overview:remind",
     ], "POST only: an action, not a read"),
 }
 

@@ -479,6 +479,7 @@ def fingerprint():
         training.DepartmentConfirmation: ["sharing"],
         training.DepartmentReport: ["sharing"],
         training.ReminderLadder: ["organisation", "days_before_due"],
+        training.Notice: ["key", "recipient"],
         training.TrainingSession: ["organisation", "title", "quiz"],
         training.Question: ["organisation", "text", "module"],
         training.Quiz: ["organisation", "title"],
@@ -1101,6 +1102,12 @@ FORMS = {
         "city_coordinator", path("overview:people"),
         query("sharing", duty=lambda w: "briefed", department=attr("department_a", "pk")),
         expect=frozenset({"404"}), method="get", **CITY_ACTOR),
+    # A reminder round from the matrix naming a person of 熊本県: nobody is reminded.
+    "duty matrix reminder round: person of 熊本県": Form(
+        "city_coordinator", path("overview:remind"),
+        lambda w: {"duty": "attended", "fiscal_year": 2026, "person": [w.operator.pk],
+                   "confirm": "on"},
+        own=lambda w: {"person": [w.outsider.pk]}, **CITY_ACTOR),
     "duty matrix export: ?organisation 熊本県": Form(
         "city_coordinator", path("overview:download", lambda w: "csv"),
         query("sharing", organisation=attr("prefecture", "pk")),

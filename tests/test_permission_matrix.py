@@ -685,6 +685,12 @@ MATRIX.update({
     "reports:annual_finalise": Entry(lambda w: {"year": 2026},
                                      only(COORDINATOR, outcome="refused"), "post"),
 })
+# A reminder round from the duty matrix to the operator (熊本県 department A): their
+# supervisor and 熊本県's coordinators only; everyone else 404, nothing sent.
+MATRIX["overview:remind"] = Entry(
+    none, only(OVERSEERS), "post",
+    data=lambda w: {"duty": "attended", "fiscal_year": 2026, "person": [w.operator.pk],
+                    "confirm": "on"})
 
 
 # The views that answer both GET and POST are posted to as well, after the GETs, with the

@@ -30,6 +30,9 @@ def leavers_register() -> None:
     register_snapshot(CertificateReminder, person="certificate__person", address=("sent_to",))
 
     register_free_texts(Notice, "message", organisation="sharing__session__organisation")
+    # Reading, quiz and reminder-round notices concern no sharing: a supervisor's or
+    # coordinator's names the person, who is of the recipient's own organisation.
+    register_free_texts(Notice, "message", organisation="recipient__organisation")
     register_free_texts(Attendance, "note", organisation="session__organisation")
     register_free_texts(Acknowledgement, "note", organisation="person__organisation")
     register_free_texts(Briefing, "note", organisation="sharing__session__organisation")

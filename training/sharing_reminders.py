@@ -29,21 +29,16 @@ only the writes, one transaction per recipient, grow with the notices sent.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual, in_each_language
-from core.outbox import mail_write, sent_together
+from core.outbox import sent_together
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (
@@ -55,6 +50,7 @@ from training.models import (
     ReminderLadder,
     TrainingSession,
 )
+from training.reminders import SHARING, Reminder, by_recipient, ladders, notify, role_holders
 from training.sharing import obligations_with_facts
 
 Kind = Notice.Kind
@@ -85,21 +81,17 @@ class SharingFacts:
         return min((o.due_on for o in self.outstanding), default=self.sharing.due_on)
 
 
-@dataclass(frozen=True)
-class Reminder:
-    """A notice to send: `describe()` writes its text in the active language."""
-
-    key: str
-    kind: str
-    recipient: Person
-    sharing: DepartmentSharing
-    describe: Callable[[], str]
-
-
 @sent_together
 def reminders_send(*, now: datetime.datetime) -> int:
-    """Record every notice the ladders call for today that no one was sent yet, each
-    recipient's e-mail in the outbox; returns how many notices were recorded."""
+    """Record every onward-sharing notice the ladders call for today that no one was sent
+    yet, each recipient's e-mail in the outbox; returns how many notices were recorded.
+    (The daily job runs this source with the others: training.duty_reminders.)"""
+    reminders, already_sent = sharing_reminders(now=now)
+    return sum(notify(group, now=now) for group in by_recipient(reminders, already_sent))
+
+
+def sharing_reminders(*, now: datetime.datetime) -> tuple[list[Reminder], set[str]]:
+    """The onward-sharing reminders due today, and the keys of those already recorded."""
     today = timezone.localdate(now)
     fiscal_year = fiscal_year_of(today)
     # Like obligations_sync: a past year's sharings stay as they were at its end.
@@ -107,15 +99,9 @@ def reminders_send(*, now: datetime.datetime) -> int:
         attendance_closed_at__isnull=False,
         starts_at__date__gte=fiscal_year.first_day, starts_at__date__lte=fiscal_year.last_day,
     )
-    already_sent = _keys_sent(sessions)
-    by_recipient = defaultdict(dict)
-    for facts in _sharing_facts(sessions):
-        for reminder in _ladder(facts, today=today):
-            if reminder.key not in already_sent:
-                by_recipient[reminder.recipient.pk][reminder.key] = reminder
-
-    return sum(_notify(list(reminders.values()), now=now)
-               for reminders in by_recipient.values())
+    reminders = [reminder for facts in _sharing_facts(sessions)
+                 for reminder in _ladder(facts, today=today)]
+    return reminders, _keys_sent(sessions)
 
 
 # Reading the facts
@@ -159,28 +145,13 @@ def _sharing_facts(sessions) -> Iterator[SharingFacts]:
         )
     department_ids = {sharing.department_id for sharing in sharings}
     organisation_ids = {sharing.session.organisation_id for sharing in sharings}
-    supervisors, coordinators = defaultdict(list), defaultdict(list)
-    for role in (
-        RoleAssignment.objects.filter(
-            Q(role=Role.SUPERVISOR, department__in=department_ids)
-            | Q(role=Role.COORDINATOR, organisation__in=organisation_ids)
-        )
-        .select_related("person")
-        .order_by("person__kana", "person__employee_number")
-    ):
-        if role.role == Role.SUPERVISOR:
-            supervisors[role.department_id].append(role.person)
-        else:
-            coordinators[role.organisation_id].append(role.person)
-    ladders = {
-        ladder.organisation_id: ladder
-        for ladder in ReminderLadder.objects.filter(organisation__in=organisation_ids)
-    }
+    supervisors, coordinators = role_holders(department_ids, organisation_ids)
+    ladder_of = ladders(organisation_ids)
     for sharing in sharings:
         organisation_id = sharing.session.organisation_id
         yield SharingFacts(
             sharing=sharing,
-            ladder=ladders.get(organisation_id) or ReminderLadder(organisation_id=organisation_id),
+            ladder=ladder_of(organisation_id),
             outstanding=outstanding[sharing.pk],
             attendees=attendees[sharing.session_id, sharing.department_id],
             supervisors=supervisors[sharing.department_id],
@@ -203,7 +174,7 @@ def _colleague_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterat
         if today >= obligation.due_on - window:
             yield Reminder(
                 key=f"colleague:{obligation.pk}", kind=Kind.COLLEAGUE_BEFORE_DUE,
-                recipient=obligation.person, sharing=facts.sharing,
+                recipient=obligation.person, sharing=facts.sharing, topic=SHARING,
                 describe=partial(_colleague_text, facts, obligation),
             )
 
@@ -221,6 +192,7 @@ def _briefer_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterator
             yield Reminder(
                 key=f"briefer:{facts.sharing.pk}:{due_on.isoformat()}:{attendee.pk}",
                 kind=Kind.BRIEFER_BEFORE_DUE, recipient=attendee, sharing=facts.sharing,
+                topic=SHARING,
                 describe=partial(_briefer_text, facts, due_on, unbriefed),
             )
 
@@ -241,51 +213,9 @@ def _escalations(facts: SharingFacts, *, today: datetime.date) -> Iterator[Remin
         for person in recipients:
             yield Reminder(
                 key=f"{name}:{facts.sharing.pk}:{due_on.isoformat()}:{person.pk}",
-                kind=kind, recipient=person, sharing=facts.sharing,
+                kind=kind, recipient=person, sharing=facts.sharing, topic=SHARING,
                 describe=partial(text, facts, due_on),
             )
-
-
-# Sending
-
-
-def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
-    """Record one recipient's notices and write their e-mail to the outbox, unless
-    another worker got there first: then its insert fails on the unique key and this one
-    records nothing."""
-    recipient = reminders[0].recipient
-    texts = dict(zip(LANGUAGES, in_each_language(
-        lambda: [reminder.describe() for reminder in reminders]
-    ), strict=True))
-    notices = [
-        Notice(
-            key=reminder.key, kind=reminder.kind, recipient=recipient, sharing=reminder.sharing,
-            message=LANGUAGE_SEPARATOR.join(texts[language][i] for language in LANGUAGES),
-            sent_at=now, emailed_to=recipient.email,
-        )
-        for i, reminder in enumerate(reminders)
-    ]
-    try:
-        with transaction.atomic():
-            Notice.objects.bulk_create(notices)
-            if recipient.email:
-                _reminder_write(recipient, texts, [n.key for n in notices])
-    except IntegrityError:
-        return 0
-    return len(notices)
-
-
-def _reminder_write(recipient: Person, texts: dict[str, list[str]], keys: list[str]) -> None:
-    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("training:sharing")
-    count = len(texts[LANGUAGES[0]])
-    mail_write(keys=keys, to=recipient.email, **bilingual(
-        subject=lambda: ngettext("Onward sharing of training: %(count)d reminder",
-                                 "Onward sharing of training: %(count)d reminders", count)
-        % {"count": count},
-        body=lambda: render_to_string("training/sharing/reminder_email.txt", {
-            "recipient": recipient, "texts": texts[translation.get_language()], "url": url,
-        }),
-    ))
 
 
 # What each notice says, in the active language

@@ -1,6 +1,7 @@
 """django-q2 tasks. Each calls the services of one job and nothing more: the daily
-certificate reminders, and the daily onward-sharing reminders, which first bring the
-briefing obligations up to date so that nobody is reminded about a stale one.
+certificate reminders, and the daily training reminders (onward sharing, required reading,
+the quiz: training.duty_reminders), which first bring the briefing obligations up to date
+so that nobody is reminded about a stale one.
 
 Their schedules are registered with core.schedules when this module is imported
 (TrainingConfig.ready) and made by core.schedules.ensure_schedules(), which data migrations
@@ -12,8 +13,8 @@ from django_q.models import Schedule
 
 from core import schedules
 from training.certificates import certificates_remind
+from training.duty_reminders import training_reminders_send
 from training.sharing import obligations_sync
-from training.sharing_reminders import reminders_send
 
 CERTIFICATE_REMINDERS = "certificate-reminders"
 SHARING_REMINDERS = "sharing-reminders"
@@ -30,4 +31,4 @@ def send_certificate_reminders() -> int:
 
 def send_sharing_reminders() -> int:
     obligations_sync(now=timezone.now())
-    return reminders_send(now=timezone.now())
+    return training_reminders_send(now=timezone.now())

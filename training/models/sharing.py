@@ -251,7 +251,8 @@ class DepartmentReport(models.Model):
 
 
 class ReminderLadder(models.Model):
-    """When an organisation's onward-sharing reminders go out, relative to the due date."""
+    """When an organisation's reminders (onward sharing, required reading, the quiz) go
+    out, relative to their due date."""
 
     organisation = models.OneToOneField(
         "people.Organisation", on_delete=models.CASCADE, related_name="reminder_ladder",
@@ -265,6 +266,15 @@ class ReminderLadder(models.Model):
     )
     coordinator_days_after_due = models.PositiveIntegerField(
         _("escalate to the coordinators this many days after the due date"), default=7
+    )
+    # The same rungs serve required reading and the quiz; these say when each is due.
+    reading_days = models.PositiveIntegerField(
+        _("required reading is due this many days after the person became obliged"),
+        default=30,
+    )
+    quiz_days = models.PositiveIntegerField(
+        _("the quiz is due this many days after the session attended or the briefing "
+          "confirmed"), default=30,
     )
 
     class Meta:
@@ -294,6 +304,14 @@ class Notice(models.Model):
         SUPERVISOR_DUE = "supervisor_due", _("Reminder to the supervisor at the due date")
         COORDINATOR_OVERDUE = "coordinator_overdue", _("Escalation to the coordinator")
         BRIEFING_RECORDED = "briefing_recorded", _("A briefing was recorded for the colleague")
+        READING_DUE = "reading_due", _("Reminder to read a required page")
+        READING_SUPERVISOR = "reading_supervisor", _("Required reading overdue: to the supervisor")
+        READING_COORDINATOR = "reading_coordinator", _(
+            "Required reading overdue: escalation to the coordinator")
+        QUIZ_DUE = "quiz_due", _("Reminder to pass the quiz")
+        QUIZ_SUPERVISOR = "quiz_supervisor", _("Quiz not passed: to the supervisor")
+        QUIZ_COORDINATOR = "quiz_coordinator", _("Quiz not passed: escalation to the coordinator")
+        DUTY_ROUND = "duty_round", _("Reminder round from the duty matrix")
 
     key = models.CharField(max_length=120, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -301,9 +319,11 @@ class Notice(models.Model):
         "people.Person", on_delete=models.CASCADE, related_name="notices",
         verbose_name=_("recipient"),
     )
+    # Only the onward-sharing notices concern a sharing; reading, quiz and the matrix's
+    # reminder rounds concern the recipient's own duties.
     sharing = models.ForeignKey(
         DepartmentSharing, on_delete=models.CASCADE, related_name="notices",
-        verbose_name=_("department onward sharing"),
+        verbose_name=_("department onward sharing"), null=True, blank=True,
     )
     message = models.TextField(_("message"))
     sent_at = models.DateTimeField(_("sent at"))

@@ -422,10 +422,23 @@ def dashboard_download(request, file_format):
 class ReminderLadderForm(forms.ModelForm):
     class Meta:
         model = ReminderLadder
-        fields = ["days_before_due", "supervisor_days_after_due", "coordinator_days_after_due"]
+        fields = ["days_before_due", "supervisor_days_after_due", "coordinator_days_after_due",
+                  "reading_days", "quiz_days"]
+
+    # The same ladder carries required reading and the quiz (training.duty_reminders);
+    # left empty, their days stay as they were.
+    KEPT_WHEN_EMPTY = ("reading_days", "quiz_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEPT_WHEN_EMPTY:
+            self.fields[name].required = False
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.KEPT_WHEN_EMPTY:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
         supervisor = cleaned.get("supervisor_days_after_due")
         coordinator = cleaned.get("coordinator_days_after_due")
         if supervisor is not None and coordinator is not None and coordinator < supervisor:
