@@ -68,6 +68,19 @@ def page_figures(name, url, username="coordinator"):
     yield f"{name}_queries", len(queries), "queries"
 
 
+def bare_sql_ms(sql, params):
+    """Median time of the raw SQL over REPEATS runs after one that warms the cache, and
+    its rows: what a page is compared with."""
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEATS + 1):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings[1:]) * 1000, rows
+
+
 # The measuring functions, run in order. Each yields (name, value, unit) figures.
 
 
@@ -847,16 +860,9 @@ def sharing_aggregate():
 
     params = [timezone.localdate(), *map(str, Attendance.ATTENDED), midnight(year.first_day),
               midnight(year.last_day + datetime.timedelta(days=1))]
-    timings = []
-    with connection.cursor() as cursor:
-        for _ in range(REPEATS + 1):  # the first warms the cache
-            started = time.perf_counter()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            timings.append(time.perf_counter() - started)
+    aggregate_ms, rows = bare_sql_ms(sql, params)
     progress(f"sharing_aggregate: {len(rows)} departments, "
              f"{sum(row[2] for row in rows)} live obligations")
-    aggregate_ms = statistics.median(timings[1:]) * 1000
     yield "sharing_aggregate_ms", f"{aggregate_ms:.1f}", "ms"
     ratio = sharing_figures["sharing_dashboard_ms"] / aggregate_ms
     yield "sharing_dashboard_ratio", f"{ratio:.2f}", "x"
@@ -934,16 +940,9 @@ def duty_matrix():
     # The very SQL the page runs for the prefecture coordinator, who sees everyone
     # (reports.access.OverviewScope.people), without the page around it.
     sql, params = counts_query(Person.objects.all(), year, day)
-    timings = []
-    with connection.cursor() as cursor:
-        for _ in range(REPEATS + 1):  # the first warms the cache
-            started = time.perf_counter()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            timings.append(time.perf_counter() - started)
+    bare_ms, rows = bare_sql_ms(sql, params)
     progress(f"duty_matrix: {len(rows)} departments with ID holders, "
              f"{sum(row[1] for row in rows)} ID holders")
-    bare_ms = statistics.median(timings[1:]) * 1000
     yield "duty_matrix_bare_sql_ms", f"{bare_ms:.1f}", "ms"
     yield "duty_matrix_ratio", f"{float(figures['duty_matrix_ms']) / bare_ms:.2f}", "x"
 
