@@ -2,7 +2,8 @@
 
 Set in the embedded Japanese font (core.pdf), with a table of contents, the contact tree
 as a table, each procedure as a numbered table of steps with its time targets, and the
-plan's version and publication date in every page's footer.
+plan's edition and its date in every page's footer, and the revision history (制定・改定履歴)
+at the end (cms.editions).
 """
 
 import re
@@ -14,8 +15,8 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
-from wagtail.models import PageLogEntry
 
+from cms.editions import editions
 from core import pdf
 
 TABLE_STYLE = TableStyle([
@@ -25,18 +26,13 @@ TABLE_STYLE = TableStyle([
 ])
 
 
-def plan_version(plan) -> tuple[int, object]:
-    """The plan's version number (how many times it was published) and when it last was."""
-    published = PageLogEntry.objects.filter(page=plan, action="wagtail.publish")
-    return published.count(), plan.last_published_at
-
-
 def render_plan_pdf(plan) -> bytes:
     styles = pdf.styles()
-    version, published_at = plan_version(plan)
-    published = formats.date_format(timezone.localtime(published_at), "DATE_FORMAT")
-    footer = _("%(title)s — version %(version)s, published %(date)s") % {
-        "title": plan.title, "version": version, "date": published,
+    plan_editions = editions(plan)
+    current = plan_editions[-1] if plan_editions else None
+    footer = _("%(title)s — edition %(edition)s, %(date)s") % {
+        "title": plan.title, "edition": current.number if current else 1,
+        "date": _day(current.published_at if current else timezone.now()),
     }
 
     story = [
@@ -53,7 +49,23 @@ def render_plan_pdf(plan) -> bytes:
               pdf.table_of_contents(), PageBreak()]
     for block in plan.body:
         story += _flowables(block, styles)
+    if plan_editions:
+        story += _history(plan_editions, styles)
     return pdf.render_pdf(story, title=plan.title, footer=footer)
+
+
+def _day(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def _history(plan_editions, styles) -> list:
+    """The revision history (制定・改定履歴): when each edition was made, and why."""
+    rows = [[_("Edition %(number)s") % {"number": edition.number}, _day(edition.published_at),
+             edition.reason or _("Established")]
+            for edition in plan_editions]
+    return [Paragraph(_("Revision history"), styles["Heading1"]),
+            _table([_("Edition"), _("Date of edition"), _("Reason")], rows,
+                   [24 * mm, 40 * mm, 106 * mm], styles)]
 
 
 def _flowables(block, styles) -> list:
