@@ -83,6 +83,7 @@ class _Document(SimpleDocTemplate):
 
 
 WATERMARK_GREY = 0.86
+WATERMARK_FORM = "draft-mark"
 
 
 def watermark(text: str):
@@ -95,10 +96,17 @@ def watermark(text: str):
     def draw(canvas, doc):
         picture = _watermark_picture(text)
         if picture is not None:
-            width, height = picture.getSize()
-            scale = A4[0] * 0.8 / width
-            canvas.drawImage(picture, (A4[0] - width * scale) / 2, (A4[1] - height * scale) / 2,
-                             width * scale, height * scale, mask="auto")
+            # Drawn once per document as a form, which each page refers to: drawing the
+            # picture on each page would make reportlab fingerprint its pixels each time.
+            if not canvas.hasForm(WATERMARK_FORM):
+                canvas.beginForm(WATERMARK_FORM)
+                width, height = picture.getSize()
+                scale = A4[0] * 0.8 / width
+                canvas.drawImage(picture, (A4[0] - width * scale) / 2,
+                                 (A4[1] - height * scale) / 2, width * scale, height * scale,
+                                 mask="auto")
+                canvas.endForm()
+            canvas.doForm(WATERMARK_FORM)
         else:  # no TrueType font to draw it with: the mark as text, as before
             canvas.saveState()
             canvas.setFont(japanese_font(), 110)
@@ -119,7 +127,8 @@ def _watermark_picture(text: str):
     from reportlab.lib.utils import ImageReader
 
     try:
-        font = ImageFont.truetype(settings.PDF_FONT_PATH, 200)
+        # About one pixel per point at the size it is printed: a pale mark needs no more.
+        font = ImageFont.truetype(settings.PDF_FONT_PATH, 120)
     except OSError:
         return None
     left, top, right, bottom = font.getbbox(text)
