@@ -96,8 +96,10 @@ class Conditions:
         return self.population(duty.population) & getattr(self, key)
 
 
-def conditions(fiscal_year: FiscalYear, day: datetime.date) -> Conditions:
-    """Four queries (the required pages and their baselines); the rest is SQL to run."""
+def conditions(fiscal_year: FiscalYear, day: datetime.date,
+               pages: list[tuple[RequiredReading, int]] | None = None) -> Conditions:
+    """Four queries (the required pages and their baselines; one, the baselines, when the
+    caller has read `pages`, training.reading.required_pages()); the rest is SQL to run."""
     person = OuterRef("pk")
     grants = IdGrant.objects.filter(person=person).active_on(day)
     new = Q(Exists(grants.filter(granted_on__gte=fiscal_year.first_day,
@@ -107,7 +109,8 @@ def conditions(fiscal_year: FiscalYear, day: datetime.date) -> Conditions:
         for role in (RoleAssignment.Role.SUPERVISOR, RoleAssignment.Role.COORDINATOR)
     }
     audience = RequiredReading.Audience
-    pages = required_pages()
+    if pages is None:
+        pages = required_pages()
     baseline = baselines([page.pk for page, _organisation in pages])
     # Nobody, as a condition every database writes as a boolean (an empty `pk__in` would
     # become a bare 0 in a select list, which PostgreSQL refuses in CASE WHEN).
@@ -281,16 +284,19 @@ class OrganisationRow(Row):
 
 def matrix(organisations, departments, people, *, fiscal_year: FiscalYear,
            today: datetime.date | None = None, now: datetime.datetime | None = None,
-           sort: str = "worst") -> list[OrganisationRow]:
+           sort: str = "worst", pages: list[tuple[RequiredReading, int]] | None = None,
+           ) -> list[OrganisationRow]:
     """The matrix rows: `organisations` each with their `departments` (querysets already
-    scoped by the caller), counted over `people`. A constant number of queries.
+    scoped by the caller), counted over `people`. A constant number of queries; three
+    fewer when the caller passes the required `pages` it has read (conditions).
 
     `sort`: "worst" (the lowest share of any duty first), a duty's key (that duty's share,
     lowest first), or anything else for the order of `organisations` and `departments`.
     Sorting is stable, so equal rows keep the organisation code order."""
     now = now or timezone.now()
     day = report_day(fiscal_year, today or timezone.localdate(now))
-    by_department = counts_by_department(people, fiscal_year, day)
+    by_department = counts_by_department(people, fiscal_year, day,
+                                         conditions(fiscal_year, day, pages))
     organisations = list(organisations)
     held = held_drill_counts(organisations, fiscal_year, by=now)
     rows = {organisation.pk: OrganisationRow(organisation.pk, organisation.name, {},

@@ -363,7 +363,8 @@ def _more_of_everything(colleague_year, closed_session, operator, extra):
 #  the person whose record it is;
 #  ID grants, acknowledgements;
 #  the reading due today (this year only): the person with their grant, their roles,
-#  training indexes, required modules, required plans, the baselines, their
+#  training indexes, required modules and plans (their organisation's and those for
+#  every organisation: training.reading.required_pages), the baselines, their
 #  acknowledgements;
 #  invitations, attendance, briefing obligations, the
 #  briefings that discharged them, their briefers, briefings given, attempts,
