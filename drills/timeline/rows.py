@@ -5,7 +5,6 @@ empty); a file without the newer columns gets their defaults, and each row's not
 which. Every problem is put on its row, keyed to its column, so the preview can show it.
 """
 
-import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.imports.pipeline import ImportRow, Upload
+from core.text import fold_width
 from drills.blocks import CHANNELS, format_offset, parse_offset
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps
@@ -134,7 +134,7 @@ def timeline_check_rows(scenario, upload: Upload, result) -> None:
 
 
 def _normalised(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return fold_width(text).strip()
 
 
 def _inject_value(values, problem, errors: list) -> dict | None:
@@ -212,6 +212,8 @@ def _action_value(values, problem, notes, *, codes, plan_steps, addressee) -> di
         weight = DEFAULT_WEIGHT
         defaults.append(_("weight %(weight)d") % {"weight": weight})
     plan_step = values["plan_step"] or ""
+    if plan_step not in plan_steps:
+        plan_step = _normalised(plan_step)  # a step id typed with full-width letters
     if plan_step and plan_step not in plan_steps:
         problem("plan_step", _("“%(step)s” is not a step of the published plan of the "
                                "scenario's organisation.") % {"step": plan_step})
