@@ -94,22 +94,26 @@ def timeline_check_rows(scenario, upload: Upload, result) -> None:
 
     current = list(scenario.timeline.raw_data)
     blocks, earlier = timeline_blocks(list(injects.values()), current, result.mode)
-    subjects = defaultdict(int)
-    for block in blocks:
-        subjects[block["value"]["subject"]] += 1
+    # A wait names a subject as written or, failing that, with widths folded (第１報 for
+    # 第1報); it is stored as the subject is written, since the drill releases on it.
+    subjects = [block["value"]["subject"] for block in blocks]
     for read, block in zip(injects.values(), blocks[-len(injects):] if injects else [],
                            strict=True):
         waits_for = block["value"].get("after_acknowledgement_of", "")
         if not waits_for:
             continue
+        named = [subject for subject in subjects if subject == waits_for] or [
+            subject for subject in subjects if _normalised(subject) == _normalised(waits_for)]
         problem_text = None
-        if waits_for == block["value"]["subject"] and subjects[waits_for] == 1:
+        if named == [block["value"]["subject"]]:
             problem_text = _("An inject cannot wait for its own acknowledgement.")
-        elif subjects[waits_for] == 0:
+        elif not named:
             problem_text = _("No inject has the subject “%(subject)s”.") % {"subject": waits_for}
-        elif subjects[waits_for] > 1:
+        elif len(named) > 1:
             problem_text = _("Several injects have the subject “%(subject)s”: give them "
                              "different subjects.") % {"subject": waits_for}
+        else:
+            block["value"]["after_acknowledgement_of"] = named[0]
         if problem_text:
             read.errors.append((KEYS.index("after_acknowledgement_of"), _(
                 "%(column)s: %(problem)s") % {"column": headers["after_acknowledgement_of"],
