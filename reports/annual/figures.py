@@ -35,10 +35,10 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditFinding, AuditReview
 from core.numbers import percent
-from drills.models import ImprovementItem
-from drills.programme import annual_drill_status, fiscal_year_bounds, held_drills
+from drills.models import Drill, ImprovementItem
+from drills.programme import annual_drill_status
 from drills.scoring import drill_scores
-from people.fiscal import FiscalYear
+from people.fiscal import FiscalYear, fiscal_year_bounds
 from people.models import Department, Organisation, Person
 from reports.duties import DUTIES, matrix, report_day
 from training.models import Attendance, DepartmentSharing, TrainingSession
@@ -242,8 +242,8 @@ def _duties(organisations, fiscal_year, day, now) -> FigureTable:
 
 def _drills(organisations, fiscal_year, now) -> FigureTable:
     start, end = fiscal_year_bounds(fiscal_year)
-    drills = list(held_drills([organisation.pk for organisation in organisations],
-                              fiscal_year).order_by("started_at"))
+    drills = list(Drill.objects.filter(organisation__in=organisations).held_in(fiscal_year)
+                  .order_by("started_at"))
     programme = annual_drill_status(organisations, fiscal_year)
     scores = drill_scores(drills, now=now)
     in_year = Q(created_at__gte=start, created_at__lt=end)
