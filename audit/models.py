@@ -125,6 +125,16 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
+    @property
+    def detail_display(self) -> str:
+        """The detail as a person reads it: a change in the admin is stored as Wagtail's
+        action name ("wagtail.publish"), shown as Wagtail's own label for it (公開)."""
+        from wagtail.log_actions import registry
+
+        if self.action == self.Action.ADMIN_CHANGED and registry.action_exists(self.detail):
+            return str(registry.get_action_label(self.detail))
+        return self.detail
+
 
 class AuditChainHead(models.Model):
     """The end of the chain: one row, locked by every writer while it appends an event,

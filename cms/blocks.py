@@ -6,8 +6,8 @@ list item, which survives edits and reordering, so drills can point at "step X o
 plan" across revisions.
 """
 
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
@@ -114,6 +114,34 @@ INCIDENT_TYPES = [
 ]
 
 
+class ProcedureStepValue(blocks.StructValue):
+    """A step's time target as an office writes it: 直ちに rather than "within 0 min",
+    24時間以内 rather than "within 1440 min"."""
+
+    def time_target(self) -> str:
+        minutes = self.get("time_target_minutes")
+        if minutes is None:
+            return ""
+        if minutes == 0:
+            return gettext("immediately")
+        return gettext("within %(span)s") % {"span": _span(minutes)}
+
+    def time_target_from_discovery(self) -> str:
+        minutes = self.get("time_target_minutes")
+        if minutes is None:
+            return ""
+        if minutes == 0:
+            return gettext("immediately on discovery")
+        return gettext("within %(span)s of discovery") % {"span": _span(minutes)}
+
+
+def _span(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(hours)d hour", "%(hours)d hours", hours) % {"hours": hours}
+    return ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}
+
+
 class ProcedureStepBlock(blocks.StructBlock):
     action = blocks.TextBlock(label=_("action"))
     responsible_role = blocks.CharBlock(label=_("responsible role"), max_length=100)
@@ -125,6 +153,7 @@ class ProcedureStepBlock(blocks.StructBlock):
     class Meta:
         label = _("Step")
         summary_name = ("action",)
+        value_class = ProcedureStepValue
 
 
 class ProcedureBlock(blocks.StructBlock):

@@ -92,8 +92,7 @@ def _flowables(block, styles) -> list:
     if block.block_type == "procedure":
         steps = [
             [str(n), step["action"], step["responsible_role"],
-             _("within %(minutes)s min") % {"minutes": step["time_target_minutes"]}
-             if step["time_target_minutes"] is not None else "—"]
+             step.time_target() or "—"]
             for n, step in enumerate(value["steps"], start=1)
         ]
         flowables = [Paragraph(escape(value["title"]), styles["Heading2"])]

@@ -14,7 +14,15 @@ running it again changes nothing.
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from wagtail.models import Collection, CollectionViewRestriction, Page, PageViewRestriction, Site
+from wagtail.models import (
+    Collection,
+    CollectionViewRestriction,
+    Page,
+    PageViewRestriction,
+    Site,
+    Task,
+    Workflow,
+)
 
 from cms.models import EmergencyPlanPage, HomePage, OrganisationCollection, TrainingIndexPage
 from people.models import Organisation
@@ -38,7 +46,19 @@ def home_page_setup(*, hostname: str, port: int) -> HomePage:
         page=home, restriction_type=PageViewRestriction.LOGIN
     )
     documents_setup()
+    workflow_names_setup()
     return home
+
+
+# Wagtail's migration names its default moderation workflow and task in English, as data:
+# no catalogue translates them, so editors read "Moderators approval" beside Japanese.
+WORKFLOW_NAMES = {"Moderators approval": "所属長等の承認"}
+
+
+def workflow_names_setup() -> None:
+    for english, japanese in WORKFLOW_NAMES.items():
+        Workflow.objects.filter(name=english).update(name=japanese)
+        Task.objects.filter(name=english).update(name=japanese)
 
 
 def root_collection() -> Collection:

@@ -9,7 +9,9 @@ Each higher app adds the permissions on its own models from its AppConfig.ready(
 
 from django.contrib.auth.models import Group, Permission
 
-COORDINATORS_GROUP = "コーディネーター"
+COORDINATORS_GROUP = "取りまとめ担当"
+# Its name before the glossary (README): renamed in place, so its members stay in it.
+FORMER_NAMES = ["コーディネーター"]
 # Coordinators maintain the roster in the Wagtail admin; organisations are fixed.
 COORDINATOR_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -34,6 +36,8 @@ def register_coordinator_permissions(app_label: str, codenames) -> None:
 
 def coordinators_group() -> Group:
     """The coordinators' group, created or brought up to date."""
+    if not Group.objects.filter(name=COORDINATORS_GROUP).exists():
+        Group.objects.filter(name__in=FORMER_NAMES).update(name=COORDINATORS_GROUP)
     group = Group.objects.get_or_create(name=COORDINATORS_GROUP)[0]
     group.permissions.set(_coordinator_permissions())
     return group

@@ -204,7 +204,7 @@ def test_the_confirm_step_checks_the_file_again(clock, login, session, coordinat
     response = client.post(reverse("training:attendance_import_confirm", args=[session.pk]),
                            {"token": response.context["token"]})
     assert response.status_code == 400
-    assert "招待されていません" in response.content.decode()
+    assert "開催通知を受けていません" in response.content.decode()
     assert not Attendance.objects.exists()
 
 

@@ -427,3 +427,16 @@ def test_the_audit_pages_name_departments_with_their_organisation(
     assert f'<option value="{department_a.pk}">熊本県 県北広域本部福祉課</option>' in trail
     assert f'<option value="{department_a.pk}">熊本県 県北広域本部福祉課</option>' in findings
     assert "<td>熊本県 県北広域本部福祉課</td>" in findings
+
+
+def test_a_change_in_the_admin_reads_as_wagtail_names_it(coordinator, operator, login):
+    """The trail stores Wagtail's action name; a person reads its label (issue 18)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.trail import event
+
+    event(actor=coordinator.user, action=AuditEvent.Action.ADMIN_CHANGED,
+          content_type=ContentType.objects.get_for_model(operator), object_id=str(operator.pk),
+          subject=operator, detail="wagtail.publish")
+    body = login(coordinator).get(reverse("audit:trail")).content.decode()
+    assert "<small>公開</small>" in body and "wagtail.publish" not in body

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize(
     "who, section, heading",
     [
-        ("operator", "#my-id", "私の照合ID"),
+        ("operator", "#my-id", "照合ID"),
         ("supervisor", "#supervisor", "所管の所属"),
         ("coordinator", "#coordinator", "所管の団体"),
         ("evaluator", "#evaluator", "訓練"),

@@ -50,7 +50,7 @@ def test_reading_leads_to_the_next_item_and_a_briefing_material_back_to_the_brie
 
     # The operator reads the module, acknowledges it, and is offered the plan next.
     log_in(page, live_server, "operator")
-    page.get_by_role("navigation").get_by_role("link", name="私の研修").click()
+    page.get_by_role("navigation").get_by_role("link", name="受講状況").click()
     page.locator("#required-reading").get_by_role("link", name=module.title).click()
     page.get_by_role("button", name="確認しました").click()
     what_next = page.locator("#what-next")
@@ -60,7 +60,7 @@ def test_reading_leads_to_the_next_item_and_a_briefing_material_back_to_the_brie
     # Nothing left to read: the next open line of the checklist, and the way back to it.
     expect(what_next).to_contain_text("必読資料はすべて確認済みです")
     page.screenshot(path=str(shots / "reading-what-next.png"), full_page=True)
-    what_next.get_by_role("link", name="私の研修のチェックリストに戻る").click()
+    what_next.get_by_role("link", name="受講状況のチェックリストに戻る").click()
     expect(page.locator("#checklist tr[data-item='reading']")).to_contain_text("✓")
     page.go_back()
     # The operator attended the session: the quiz is next.

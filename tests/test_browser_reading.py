@@ -19,7 +19,7 @@ def test_operator_acknowledges_coordinator_revises_operator_sees_changes(
 
     operator_page = browser.new_page()
     log_in(operator_page, live_server, "operator")
-    operator_page.get_by_role("link", name="私の研修").first.click()
+    operator_page.get_by_role("link", name="受講状況").first.click()
     expect(operator_page.locator("#required-reading")).to_contain_text("未確認")
     operator_page.get_by_role("link", name="熊本県 緊急時対応計画書").click()
     expect(operator_page.locator(".procedure")).to_contain_text("発見から15分以内")

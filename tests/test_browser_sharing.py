@@ -54,7 +54,7 @@ def test_brief_confirm_report_and_see_it_complete(
     coordinator_page.goto(f"{live_server.url}/training/sessions/{session.pk}/manage/")
     # Irreversible: not closed until the box saying what follows is ticked (issue 15, 6).
     close = coordinator_page.locator("#attendance-close-form")
-    expect(close).to_contain_text("出欠が未記録の招待者1名は欠席として扱われます。")
+    expect(close).to_contain_text("出欠が未記録の通知対象者1名は欠席として扱われます。")
     close.get_by_role("button", name="出欠を締め切り、伝達研修を開始する").click()
     expect(coordinator_page.locator(".messages")).to_have_count(0)  # the browser refused
     coordinator_page.locator("#attendance-close-confirm").check()

@@ -92,7 +92,7 @@ def test_an_invitation_to_a_session_still_to_come_says_invited(
     Invitation.objects.create(session=later, person=operator,
                               invited_at=datetime.datetime(2026, 11, 1, tzinfo=JST))
     # The one still to come is named, not the one missed in June.
-    assert items(operator)["session"].detail == "令和8年度 追加研修会（2026年12月10日）に招待されています"
+    assert items(operator)["session"].detail == "令和8年度 追加研修会（2026年12月10日）の開催通知を受けています"
 
 
 def test_last_years_session_does_not_count(clock, plan, operator, session):

@@ -32,7 +32,7 @@ def test_closing_attendance_says_how_many_are_unrecorded_and_needs_the_box(
     client = login(coordinator)
     page = client.get(reverse("training:session_manage", args=[session.pk])).content.decode()
     assert 'id="attendance-close-confirm"' in page
-    assert "出欠が未記録の招待者1名は欠席として扱われます。" in page
+    assert "出欠が未記録の通知対象者1名は欠席として扱われます。" in page
     assert "30日以内に伝達を受けることになります" in page
 
     response = client.post(reverse("training:attendance_close", args=[session.pk]), follow=True)

@@ -69,7 +69,7 @@ def test_a_coordinator_links_a_login_account_and_grants_a_role(login, coordinato
 
 @pytest.mark.parametrize("role, scope, message", [
     ("supervisor", "organisation", "所属長は一つの所属を監督します"),
-    ("coordinator", "department", "コーディネーターと評価者は一つの団体に属します"),
+    ("coordinator", "department", "取りまとめ担当と評価者は一つの団体に属します"),
     ("supervisor", "city_department", "本人の団体の所属を選んでください"),
     ("evaluator", "city", "本人の団体を選んでください"),
 ])

@@ -62,3 +62,17 @@ def test_a_reader_asked_again_sees_why(clock, plan, login, operator):
     publish_revision(plan, requires_reacknowledgement=True, reason="初動の目標時間を短縮")
     html = client.get(page).content.decode()
     assert "第2版の改定理由：初動の目標時間を短縮" in html
+
+
+def test_time_targets_read_as_an_office_writes_them(db):
+    from cms.blocks import ProcedureStepBlock
+
+    def step(minutes):
+        return ProcedureStepBlock().to_python(
+            {"action": "報告する", "responsible_role": "所属長", "time_target_minutes": minutes})
+
+    assert step(0).time_target_from_discovery() == "発見後直ちに"
+    assert step(0).time_target() == "直ちに"
+    assert step(1440).time_target_from_discovery() == "発見から24時間以内"
+    assert step(90).time_target() == "90分以内"
+    assert step(None).time_target() == ""

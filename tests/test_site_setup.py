@@ -57,3 +57,29 @@ def test_running_it_again_changes_nothing(db, prefecture, city):
     set_up(prefecture, city)
     assert (Page.objects.count(), Group.objects.count(),
             GroupPagePermission.objects.count()) == before
+
+
+def test_the_group_under_its_former_name_is_renamed_with_its_members(db, coordinator):
+    from django.contrib.auth.models import Group
+
+    from people.groups import FORMER_NAMES, coordinators_group
+
+    former = Group.objects.create(name=FORMER_NAMES[0])
+    coordinator.user.groups.add(former)
+    group = coordinators_group()
+    assert group.pk == former.pk and group.name == "取りまとめ担当"
+    assert list(coordinator.user.groups.all()) == [group]
+    assert not Group.objects.filter(name__in=FORMER_NAMES).exists()
+
+
+def test_wagtail_s_default_workflow_gets_a_japanese_name(db):
+    from wagtail.models import Task, Workflow
+
+    from cms.site import workflow_names_setup
+
+    Workflow.objects.get_or_create(name="Moderators approval")
+    Task.objects.get_or_create(name="Moderators approval")
+    workflow_names_setup()
+    assert not Workflow.objects.filter(name="Moderators approval").exists()
+    assert not Task.objects.filter(name="Moderators approval").exists()
+    assert Workflow.objects.filter(name="所属長等の承認").exists()
