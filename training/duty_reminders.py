@@ -7,7 +7,11 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   day their current ID was granted and the day the baseline revision was published (the
   page's first publication when no revision asked for re-acknowledgement); it is due
   `ReminderLadder.reading_days` after that. A new baseline is a new duty (its key names
-  the revision), so a re-acknowledgement climbs the ladder again.
+  the revision), so a re-acknowledgement climbs the ladder again; so is a new ID grant
+  (the key names its day): someone given an ID again, in a later fiscal year, is a new
+  ID holder again and their reading starts a ladder of its own. Reading is not a duty of
+  the fiscal year, except through the audience "new ID holders of this fiscal year": on
+  1 April last year's new holders no longer must read it, and their ladder stops.
 - The quiz: someone who attended a session of this fiscal year with a quiz, or was
   briefed on one and confirmed it where the coordinator's course policy counts briefing
   plus online study (training.routes), and has passed no quiz of the fiscal year. It is
@@ -126,7 +130,8 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
             since = max(person.current_grant_on,
                         timezone.localdate(published_at) if published_at else today)
             outstanding.append((Outstanding(
-                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}", person=person,
+                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}:"
+                    f"{person.current_grant_on.isoformat()}", person=person,
                 due_on=since,  # the ladder's reading_days are added by reading_reminders
             ), page))
     return outstanding
