@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy
 
 from cms.models import EmergencyPlanPage
 from drills.models import (
@@ -301,6 +302,15 @@ def my_improvement_items_for(user) -> QuerySet[ImprovementItem]:
 
 
 # The annual drill programme
+
+
+# For a write that records who did it (a planned drill, a scheduled drill) by an account
+# no person stands behind: a superuser made by createsuperuser, before any roster.
+NO_PERSON = gettext_lazy(
+    "Your account is not linked to a person of the staff directory, and this records who "
+    "did it. Link the account to a person (Wagtail admin, People) and try again. Nothing "
+    "was saved."
+)
 
 
 def programme_organisations_for(user) -> QuerySet[Organisation]:

@@ -26,6 +26,7 @@ from core.forms import confirmed, within_supported_years
 from core.params import as_id
 from drills import consoles, freeze, runs
 from drills.access import (
+    NO_PERSON,
     controlled_drills_for,
     evaluated_drills_for,
     get_controlled_drill_for,
@@ -106,7 +107,9 @@ def drill_list(request):
             scenarios=Scenario.objects.filter(organisation__in=organisations),
             retestable_items=retestable_items(organisations),
         )
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and scope.person is None:
+            form.add_error(None, NO_PERSON)
+        elif request.method == "POST" and form.is_valid():
             try:
                 drill = runs.drill_schedule(
                     scenario=form.cleaned_data["scenario"],
