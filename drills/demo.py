@@ -459,7 +459,8 @@ def demo_programme_seed(*, now: datetime.datetime) -> list:
             day = recent if recent in year else None
         drill = None
         if day is not None and contact_tree is not None:
-            drill = _city_drill_held(contact_tree, title, day, by=city_coordinator)
+            drill = _city_drill_held(contact_tree, title, day, by=city_coordinator,
+                                     years_back=back)
         month = (day or datetime.date(year.year, CITY_DRILL_MONTH, 1)).replace(day=1)
         planned(city, title, month, by=city_coordinator, scenario=contact_tree, drill=drill)
     night = datetime.date(this_year.year + 1, CITY_NIGHT_MONTH, 1)
@@ -470,14 +471,24 @@ def demo_programme_seed(*, now: datetime.datetime) -> list:
 
 
 # How long each link of 熊本市's contact tree took to pick up, in minutes after its call
-# (the deadline is the scenario's minutes per link): most within it; one contact was out,
-# and the caller tried the backup number first, so that link is late and the evaluator
-# rates the first objective S rather than P. The pattern repeats along a longer tree.
-CITY_LINK_MINUTES = [3, 4, 2, 14, 5, 3]
+# (the deadline is the scenario's minutes per link), and the evaluator's ratings, by
+# fiscal years back: two years ago slow, with one contact out and no backup tried for a
+# while; since, quicker each year, one contact still out (the caller tried the backup
+# number). The pattern repeats along a longer tree.
+CITY_LINK_MINUTES = {2: [6, 12, 8, 22, 7, 9], 1: [4, 8, 3, 16, 6, 4], 0: [3, 4, 2, 14, 5, 3]}
+CITY_RATINGS = {
+    2: {"1": ("M", "不在の連絡先で止まり、予備の連絡先への切替えが遅れた。"),
+        "2": ("S", "最後まで届いたが、目標時間を大きく超えた。")},
+    1: {"1": ("S", "1か所で担当者が不在で、予備の連絡先への切替えに時間がかかった。"),
+        "2": ("S", "最後まで届いた。報告の時刻の記録が一部抜けていた。")},
+    0: {"1": ("S", "1か所で担当者が不在で、予備の連絡先への切替えに時間がかかった。"),
+        "2": ("P", "連絡網の最後まで途切れずに届いた。")},
+}
 CITY_BACKUP_NOTE = "不在のため予備の連絡先へ電話した。つながるまで時間がかかった。"
 
 
-def _city_drill_held(scenario: Scenario, title: str, day: datetime.date, *, by) -> Drill:
+def _city_drill_held(scenario: Scenario, title: str, day: datetime.date, *, by,
+                     years_back: int) -> Drill:
     """熊本市's contact-tree drill, held on `day` from 10:00: scheduled three weeks before;
     each contact (a guest under the plan's name for it) picks up their call, which calls
     the next; each logs the call they made and the coordinator, evaluating, ticks the
@@ -500,7 +511,8 @@ def _city_drill_held(scenario: Scenario, title: str, day: datetime.date, *, by) 
     injects = list(drill.injects.select_related("role").order_by("offset", "order"))
     for number, inject in enumerate(injects):
         inject = type(inject).objects.select_related("role", "release").get(pk=inject.pk)
-        delay = CITY_LINK_MINUTES[number % len(CITY_LINK_MINUTES)]
+        pattern = CITY_LINK_MINUTES[years_back]
+        delay = pattern[number % len(pattern)]
         moment = max(moment, inject.release.released_at) + delay * minute
         releases_record(drill=drill, now=moment)  # a late link: the next by the clock
         player = players[inject.role.name]
@@ -514,10 +526,8 @@ def _city_drill_held(scenario: Scenario, title: str, day: datetime.date, *, by) 
                         now=moment + minute)
     end = moment + 5 * minute
     drill = drill_end(drill=drill, now=end)
-    ratings = {"1": ("S", "1か所で担当者が不在で、予備の連絡先への切替えに時間がかかった。"),
-               "2": ("P", "連絡網の最後まで途切れずに届いた。")}
     for number, objective in enumerate(drill.objectives.all()):
-        rating, notes = ratings.get(objective.code, ("S", ""))
+        rating, notes = CITY_RATINGS[years_back].get(objective.code, ("S", ""))
         objective_rate(drill=drill, objective_id=objective.pk, rating=rating, notes=notes,
                        by=by, now=end + (10 + 3 * number) * minute)
     return Drill.objects.get(pk=drill.pk)
