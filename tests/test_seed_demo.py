@@ -421,3 +421,16 @@ def test_kumamoto_citys_drill_of_this_year_scores_believably(seeded):
     assert 60 <= score.overall <= 95
     assert [objective.rating.rating for objective in drill.objectives.order_by("code")] == [
         "S", "P"]
+
+
+def test_the_demo_names_the_fiscal_year_it_is_seeded_in(demo, db):
+    """Seeded a year later, the quiz and sessions are that year's (令和9年度), alongside."""
+    from training.models import Quiz, TrainingSession
+
+    with override_settings(DEBUG=True), time_machine.travel(
+            NOW + datetime.timedelta(days=365), tick=False):
+        seed_demo()
+    assert Quiz.objects.filter(title="令和9年度 住基ネット担当者研修 確認テスト").exists()
+    assert set(TrainingSession.objects.filter(title__startswith="令和9年度")
+               .values_list("title", flat=True)) == {
+        "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会"}

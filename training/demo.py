@@ -46,7 +46,8 @@ from training.sharing import (
 )
 from training.sharing_report import department_report_pdf
 
-QUIZ_TITLE = "令和8年度 住基ネット担当者研修 確認テスト"
+# Titles name the fiscal year of the day the demo is seeded (令和8年度 in 2026-27).
+QUIZ_TITLE = "{year} 住基ネット担当者研修 確認テスト"
 
 # Each question names the module it tests (`module`, a slug) and the section in it
 # (`section`, the index of its heading in the module's body).
@@ -56,8 +57,12 @@ QUESTIONS = json.loads(
 CATEGORY = {module["slug"]: module["title"] for module in TRAINING_MODULES}
 
 
+def titled(template: str, today: datetime.date) -> str:
+    return template.format(year=fiscal_year_of(today).japanese_era_label())
+
+
 @transaction.atomic
-def demo_quiz_seed() -> Quiz:
+def demo_quiz_seed(*, today: datetime.date) -> Quiz:
     prefecture = Organisation.objects.get(lg_code="430005")
     modules = {page.slug: page for page in TrainingModulePage.objects.all()}
     bodies = {module["slug"]: stream(module["body"], key=module["slug"])
@@ -79,7 +84,7 @@ def demo_quiz_seed() -> Quiz:
                 for order, choice in enumerate(spec["choices"])
             )
     quiz, created = Quiz.objects.get_or_create(
-        organisation=prefecture, title=QUIZ_TITLE,
+        organisation=prefecture, title=titled(QUIZ_TITLE, today),
         defaults={"time_limit_minutes": 20, "pass_mark_percent": 80, "max_attempts": 3,
                   "cooldown_minutes": 60},
     )
@@ -90,11 +95,11 @@ def demo_quiz_seed() -> Quiz:
     return quiz
 
 
-SESSION_TITLE = "令和8年度 住基ネット担当者研修会"
+SESSION_TITLE = "{year} 住基ネット担当者研修会"
 EXTRA_SESSION_TITLE = "追加研修会（新規ID付与者）"
 VENUE = "熊本県庁 行政棟本館5階 審議会室"
 CITY_LG_CODE = "431001"
-CITY_SESSION_TITLE = "令和8年度 熊本市 住基ネット担当者研修会"
+CITY_SESSION_TITLE = "{year} 熊本市 住基ネット担当者研修会"
 CITY_VENUE = "熊本市役所 本庁舎14階 大会議室"
 # About seven in ten attend: enough absent colleagues for onward sharing to have work.
 ATTENDANCE_SHARES = [("present", 66), ("late", 4), ("absent", 20), ("excused", 10)]
@@ -129,7 +134,7 @@ def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
     fiscal_year = fiscal_year_of(today)
     held_on = max(today - datetime.timedelta(days=14), fiscal_year.first_day)
     past, created = TrainingSession.objects.get_or_create(
-        organisation=prefecture, title=SESSION_TITLE,
+        organisation=prefecture, title=titled(SESSION_TITLE, today),
         defaults={"starts_at": _at(held_on, 13, 30), "ends_at": _at(held_on, 16, 30),
                   "venue": VENUE, "capacity": 120, "quiz": quiz},
     )
@@ -149,7 +154,8 @@ def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
 
     city_held_on = max(today - datetime.timedelta(days=42), fiscal_year.first_day)
     city_session, created = TrainingSession.objects.get_or_create(
-        organisation=Organisation.objects.get(lg_code=CITY_LG_CODE), title=CITY_SESSION_TITLE,
+        organisation=Organisation.objects.get(lg_code=CITY_LG_CODE),
+        title=titled(CITY_SESSION_TITLE, today),
         defaults={"starts_at": _at(city_held_on, 14, 0), "ends_at": _at(city_held_on, 16, 0),
                   "venue": CITY_VENUE, "capacity": 60},
     )

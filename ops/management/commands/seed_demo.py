@@ -53,7 +53,7 @@ class Command(BaseCommand):
         demo.demo_seed(today=today)
         # The one place the demo is put together, app by app in the direction data flows.
         demo_pages_seed()
-        demo_sessions_seed(quiz=demo_quiz_seed(), now=timezone.now())
+        demo_sessions_seed(quiz=demo_quiz_seed(today=today), now=timezone.now())
         demo_course_policy_seed(today=today)
         demo_reading_seed(now=timezone.now())
         demo_scenarios_seed()
