@@ -316,3 +316,13 @@ def test_across_1_april_last_years_new_holder_reading_stops_and_this_years_start
     # The supervisor's notice of 1 May names both new holders; each notice exists once.
     assert Notice.objects.filter(kind=Kind.READING_SUPERVISOR,
                                  sent_at__date__gte=datetime.date(2027, 4, 1)).count() == 2
+    # An ID granted again is named in the key; a first grant's key is as it always was,
+    # so that notices recorded before this rule are not sent again.
+    page, baseline = for_new_id_holders.pk, 0
+    april = Notice.objects.get(kind=Kind.READING_DUE, recipient__user__username="april")
+    assert april.key == f"reading-person:reading:{page}:{baseline}:{april.recipient_id}:" \
+                        f"{april.recipient_id}"
+    assert set(Notice.objects.filter(kind=Kind.READING_DUE, recipient=returner)
+               .values_list("key", flat=True)) == {
+        f"reading-person:reading:{page}:{baseline}:{returner.pk}:{returner.pk}",
+        f"reading-person:reading:{page}:{baseline}:{returner.pk}:2027-04-01:{returner.pk}"}

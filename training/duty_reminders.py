@@ -7,9 +7,10 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   day their current ID was granted and the day the baseline revision was published (the
   page's first publication when no revision asked for re-acknowledgement); it is due
   `ReminderLadder.reading_days` after that. A new baseline is a new duty (its key names
-  the revision), so a re-acknowledgement climbs the ladder again; so is a new ID grant
-  (the key names its day): someone given an ID again, in a later fiscal year, is a new
-  ID holder again and their reading starts a ladder of its own. Reading is not a duty of
+  the revision), so a re-acknowledgement climbs the ladder again; so is an ID granted
+  again (the key then names the grant's day; a first grant's key does not, as before):
+  someone given an ID again, in a later fiscal year, is a new ID holder again and their
+  reading starts a ladder of its own. Reading is not a duty of
   the fiscal year, except through the audience "new ID holders of this fiscal year": on
   1 April last year's new holders no longer must read it, and their ladder stops.
 - The quiz: someone who attended a session of this fiscal year with a quiz, was briefed
@@ -26,14 +27,14 @@ import datetime
 from collections.abc import Iterator
 from functools import partial
 
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from core.outbox import sent_together
 from people.fiscal import fiscal_year_of
-from people.models import Person
+from people.models import IdGrant, Person
 from training.models import (
     Acknowledgement,
     Notice,
@@ -113,9 +114,14 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
         for row in Acknowledgement.objects.filter(page_id__in=page_ids)
         .values("person_id", "page_id").annotate(latest=Max("revision_id"))
     }
+    # By person, over every grant: as the acknowledgements, too many ids for one query.
+    first_grant = dict(IdGrant.objects.values("person_id").annotate(first=Min("granted_on"))
+                       .values_list("person_id", "first"))
     outstanding = []
     for person in people:
         reader = Reader.of(person, today=today)
+        again = ("" if person.current_grant_on == first_grant.get(person.pk)
+                 else f":{person.current_grant_on.isoformat()}")
         for page, organisation_id in pages:
             if not reader.must_read(page, organisation_id):
                 continue
@@ -125,8 +131,7 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
             since = max(person.current_grant_on,
                         timezone.localdate(published_at) if published_at else today)
             outstanding.append((Outstanding(
-                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}:"
-                    f"{person.current_grant_on.isoformat()}", person=person,
+                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}{again}", person=person,
                 due_on=since,  # the ladder's reading_days are added by reading_reminders
             ), page))
     return outstanding

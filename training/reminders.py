@@ -83,7 +83,7 @@ class Reminder:
 class Outstanding:
     """One person's duty still open: what the rungs need to know about it."""
 
-    key: str  # names the duty and its subject, e.g. "reading:12:340:7:2026-04-10"
+    key: str  # names the duty and its subject, e.g. "reading:12:340:7"
     person: Person
     due_on: datetime.date
 
