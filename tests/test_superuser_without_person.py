@@ -32,3 +32,33 @@ def test_no_url_fails_for_a_superuser_without_a_person(world, superuser):  # noq
     assert not failures, "\n".join(failures)
 
 
+
+
+RECORDS_WHO_ACTS = [
+    "drills:release_now", "drills:tick", "drills:rate", "drills:report_finalise",
+    "drills:report_reopen", "drills:report_share", "drills:report_share_withdraw",
+    "drills:improvements", "drills:improvement_status", "drills:improvement_edit",
+    "drills:improvement_verify", "drills:template_copy",
+]
+
+
+def test_a_write_naming_who_did_it_is_refused_with_the_reason_and_nothing_saved(
+        world, superuser):  # noqa: F811
+    from django.apps import apps
+    from django.contrib.messages import get_messages
+
+    build_everything(world)
+    client = Client()
+    client.force_login(superuser)
+    # Each URL's objects first (the world makes them as they are asked for), then the count.
+    posts = [(name, reverse(name, kwargs=MATRIX[name].kwargs(world)),
+              MATRIX[name].data(world) if MATRIX[name].data else {})
+             for name in RECORDS_WHO_ACTS]
+    drills_rows = {model: model.objects.count() for model in apps.get_app_config("drills")
+                   .get_models()}
+    for name, url, data in posts:
+        response = client.post(url, data, HTTP_REFERER="http://testserver/drills/")
+        said = [str(message) for message in get_messages(response.wsgi_request)]
+        assert (response.status_code, response["Location"]) == (302, "http://testserver/drills/")
+        assert any("職員名簿の人物に結び付いていない" in text for text in said), name
+    assert {model: model.objects.count() for model in drills_rows} == drills_rows

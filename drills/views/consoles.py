@@ -32,6 +32,7 @@ from drills.access import (
     get_controlled_drill_for,
     get_evaluated_drill_for,
     get_player_access_for,
+    records_who_acts,
     remember_guest,
 )
 from drills.clock import format_drill_time
@@ -194,6 +195,7 @@ def control_clock(request, pk, action):
 
 @login_required
 @require_POST
+@records_who_acts
 def release_now(request, pk, inject_pk):
     drill = get_controlled_drill_for(request.user, pk)
     inject = (DrillInject.objects.filter(pk=inject_pk, drill=drill)
@@ -271,6 +273,7 @@ def _evaluation_answer(request, pk, *, saved: str | None = None, error: str | No
 
 @login_required
 @require_POST
+@records_who_acts
 def tick(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     now = timezone.now()
@@ -292,6 +295,7 @@ def tick(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def rate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     try:

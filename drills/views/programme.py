@@ -31,6 +31,7 @@ from drills.access import (
     get_scenario_for,
     get_scenario_template_for,
     programme_organisations_for,
+    records_who_acts,
     scenario_templates_for,
 )
 from drills.models import Drill, Scenario
@@ -266,6 +267,7 @@ def templates(request):
 
 @login_required
 @require_POST
+@records_who_acts
 def template_copy(request, pk):
     """Copy a template into one of the user's organisations, then open the copy in the
     admin to adapt it. Audited."""
