@@ -16,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cms.demo import demo_pages_seed
-from drills.demo import demo_drills_seed, demo_programme_seed, demo_scenarios_seed
+from drills.demo import demo_drills_seed, demo_scenarios_seed
+from drills.demo_programme import demo_programme_seed
 from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
