@@ -8,9 +8,15 @@ beside the models, so that people need not know drills exist.
 
 import datetime
 from dataclasses import dataclass
+from functools import wraps
 
+from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 from cms.models import EmergencyPlanPage
 from drills.models import (
@@ -301,6 +307,37 @@ def my_improvement_items_for(user) -> QuerySet[ImprovementItem]:
 
 
 # The annual drill programme
+
+
+# For a write that records who did it (a planned drill, a scheduled drill) by an account
+# no person stands behind: a superuser made by createsuperuser, before any roster.
+NO_PERSON = gettext_lazy(
+    "Your account is not linked to a person of the staff directory, and this records who "
+    "did it. Link the account to a person (Wagtail admin, People) and try again. Nothing "
+    "was saved."
+)
+
+
+def records_who_acts(view):
+    """For a view whose POST writes a record naming the person who did it (a tick, a
+    rating, a release, a report's finalisation, an improvement item, a copied scenario):
+    a superuser no person stands behind is sent back where they came from with NO_PERSON,
+    before anything is written, instead of failing on the missing person (a 500). Anyone
+    else without a person sees nothing anyway, and meets the view's own 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        scope = scope_for(request.user)
+        if request.method == "POST" and scope.person is None and scope.sees_everything:
+            messages.error(request, NO_PERSON)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = reverse("drills:list")
+            return redirect(back)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def programme_organisations_for(user) -> QuerySet[Organisation]:

@@ -11,7 +11,8 @@ Called by `seed_demo` after the plans exist. Scenarios are found again by organi
 and title, so a re-run neither duplicates them nor undoes a coordinator's edits.
 
 `demo_drills_seed` then runs the first scenario as three yearly drills, with what came
-of them, and schedules a contact-tree drill to come: see the comment above it.
+of them, and schedules a contact-tree drill to come: see the comment above it. The annual
+programme, and 熊本市's drills, are drills.demo_programme's.
 
 The scenarios and the drills' scripts are data, beside this module, in demo_data/:
 scenarios.json (each inject's expected actions name, as `step`, the index of the plan step
@@ -27,8 +28,7 @@ from django.utils import timezone
 
 from drills.hotwash import hot_wash_submit
 from drills.improvements import item_create, item_update, item_verify
-from drills.models import Drill, Participant, PlannedDrill, Scenario
-from drills.programme import planned_drill_create, planned_drill_link
+from drills.models import Drill, Participant, Scenario
 from drills.report import objective_findings_save, report_finalise
 from drills.runs import (
     action_tick,
@@ -44,14 +44,13 @@ from drills.runs import (
     participant_join,
     releases_record,
 )
-from drills.scenario_templates import scenario_template_offer
 from drills.scenarios import (
     contact_tree_scenario,
     contact_tree_title,
     live_plan_of,
     procedure_steps,
 )
-from people.fiscal import FiscalYear, fiscal_year_of
+from people.fiscal import fiscal_year_of
 from people.models import Organisation, Person
 
 PREFECTURE_LG_CODE = "430005"
@@ -390,91 +389,3 @@ def _person(username: str) -> Person:
 
 # The annual drill programme, and the templates offered to municipalities
 #
-# 熊本市 holds its contact-tree drill every year (the council minutes name its annual
-# emergency drill): in November of the two fiscal years before this one, held; in this
-# fiscal year, held six weeks before `now` when that day is in this year, else planned
-# for November; and a second drill outside office hours (夜間・休日) planned for February,
-# not yet scheduled, for the visitor to link once they schedule it. 熊本県's programme is
-# its yearly drills, each planned for the month it was held and linked to it, and the
-# contact-tree drill to come. The prefecture offers its first two scenarios to the
-# municipalities as templates. Keyed by the planned drills' titles: a re-run adds nothing.
-
-CITY_DRILL_MONTH, CITY_DRILL_DAY = 11, 12
-CITY_NIGHT_MONTH = 2
-CITY_RECENT_DAYS_AGO = 42
-TEMPLATES_OFFERED = 2
-
-
-@transaction.atomic
-def demo_programme_seed(*, now: datetime.datetime) -> list:
-    """The programme of 熊本市 and 熊本県 for this fiscal year and the two before, and the
-    templates offered; returns the planned drills created by this call."""
-    prefecture = Organisation.objects.get(lg_code=PREFECTURE_LG_CODE)
-    city = Organisation.objects.filter(lg_code=CITY_LG_CODE).first()
-    for scenario in Scenario.objects.filter(
-            organisation=prefecture, title__in=[s["title"] for s in SCENARIOS[:TEMPLATES_OFFERED]]):
-        scenario_template_offer(scenario=scenario, offered=True)
-    today = timezone.localdate(now)
-    this_year = fiscal_year_of(today)
-    created = []
-
-    def planned(organisation, title, month: datetime.date, *, by, scenario=None, drill=None,
-                note=""):
-        if PlannedDrill.objects.filter(organisation=organisation, title=title).exists():
-            return
-        year = fiscal_year_of(month)
-        entry = planned_drill_create(
-            organisation=organisation, fiscal_year=year.year, planned_month=month,
-            title=title, scenario=scenario, note=note, by=by,
-            now=min(_at(_working_day(year.first_day, 10), 9, 0), now),
-        )
-        if drill is not None:
-            entry = planned_drill_link(planned=entry, drill=drill)
-        created.append(entry)
-
-    # 熊本県: its yearly drills and the contact-tree drill to come.
-    coordinator = _person("coordinator")
-    for drill in Drill.objects.filter(organisation=prefecture).order_by("scheduled_for"):
-        day = timezone.localdate(drill.scheduled_for)
-        year = fiscal_year_of(day)
-        planned(prefecture, f"{drill.title}（{year.japanese_era_label()}）",
-                day.replace(day=1), by=coordinator, scenario=drill.scenario, drill=drill)
-
-    if city is None:
-        return created
-    city_coordinator = Person.objects.filter(organisation=city, roles__role="coordinator").first()
-    if city_coordinator is None:
-        return created
-    contact_tree = Scenario.objects.filter(organisation=city,
-                                           title=contact_tree_title(city)).first()
-    for back in (2, 1, 0):
-        year = FiscalYear(this_year.year - back)
-        title = f"緊急連絡網訓練（熊本市・勤務時間内・{year.japanese_era_label()}）"
-        if PlannedDrill.objects.filter(organisation=city, title=title).exists():
-            continue
-        day = _working_day(datetime.date(year.year, CITY_DRILL_MONTH, CITY_DRILL_DAY), 0)
-        if back == 0:
-            recent = _working_day(today - datetime.timedelta(days=CITY_RECENT_DAYS_AGO), 0)
-            day = recent if recent in year else None
-        drill = None
-        if day is not None and contact_tree is not None:
-            drill = _city_drill_held(contact_tree, title, day, by=city_coordinator)
-        month = (day or datetime.date(year.year, CITY_DRILL_MONTH, 1)).replace(day=1)
-        planned(city, title, month, by=city_coordinator, scenario=contact_tree, drill=drill)
-    night = datetime.date(this_year.year + 1, CITY_NIGHT_MONTH, 1)
-    planned(city, f"緊急連絡網訓練（熊本市・夜間休日・{this_year.japanese_era_label()}）", night,
-            by=city_coordinator, scenario=contact_tree,
-            note="夜間・休日の連絡網（予備の連絡先）を確かめる。日程は区政課で調整中。")
-    return created
-
-
-def _city_drill_held(scenario: Scenario, title: str, day: datetime.date, *, by) -> Drill:
-    """熊本市's contact-tree drill, held on `day` from 10:00 for an hour: scheduled three
-    weeks before, the links released as drill time reached them."""
-    start = _at(day, 10, 0)
-    drill = drill_schedule(scenario=scenario, scheduled_for=start, by=by,
-                           now=_at(_working_day(day, -15), 16, 0), title=title)
-    drill = drill_start(drill=drill, now=start)
-    end = start + datetime.timedelta(hours=1)
-    releases_record(drill=drill, now=end - datetime.timedelta(minutes=1))
-    return drill_end(drill=drill, now=end)

@@ -90,6 +90,7 @@ def seed():
     from people.fiscal import fiscal_year_of
     from people.models import Department, IdGrant, Organisation, Person
     from training.demo import QUIZ_TITLE as DEMO_QUIZ_TITLE
+    from training.demo import titled
     from training.models import (
         Attendance,
         Choice,
@@ -100,7 +101,8 @@ def seed():
     )
 
     prefecture = Organisation.objects.get(lg_code="430005")
-    demo_quiz = Quiz.objects.get(organisation=prefecture, title=DEMO_QUIZ_TITLE)
+    demo_quiz = Quiz.objects.get(organisation=prefecture,
+                                 title=titled(DEMO_QUIZ_TITLE, timezone.localdate()))
     quiz = Quiz.objects.create(
         organisation=prefecture, title=QUIZ_TITLE, time_limit_minutes=20,
         pass_mark_percent=80, max_attempts=1000, cooldown_minutes=0,

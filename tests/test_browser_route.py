@@ -4,7 +4,9 @@ the fiscal year; the colleague, briefed by the operator who attended, confirms i
 the session's module online, takes the session's own quiz, passes, and receives a
 certificate marked with its route, on the certificate list and the public verify page.
 The coordinator sees the duty matrix's certificate cell change, opens the people behind
-it and the colleague's record, then finalises the annual report and reads its PDF.
+it and the colleague's record, sends a reminder round to the one still without a
+certificate (and, on a phone, finds the confirm form within the screen and the round
+already sent today), then finalises the annual report and reads its PDF.
 """
 
 import datetime
@@ -17,6 +19,7 @@ from playwright.sync_api import expect
 from wagtail.models import Site
 
 from cms.models import TrainingIndexPage, TrainingModulePage
+from core.models import OutgoingMail
 from people.fiscal import fiscal_year_of
 from tests.conftest import log_in
 from tests.test_sessions import attend, make_session
@@ -26,6 +29,7 @@ from training.models import (
     Certificate,
     Choice,
     CoursePolicy,
+    Notice,
     Question,
     Quiz,
     QuizRule,
@@ -37,6 +41,9 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils"),
 ]
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def quiz_of_two(organisation):
@@ -55,6 +62,8 @@ def test_a_briefed_colleague_studies_online_passes_and_gets_a_certificate_marked
     browser, live_server, home_page, prefecture, department_a, coordinator, operator,
     colleague, supervisor,
 ):
+    operator.email = "operator@example.lg.jp"
+    operator.save()
     Site.objects.update_or_create(is_default_site=True, defaults={
         "hostname": "localhost", "root_page": home_page,
     })
@@ -150,6 +159,41 @@ def test_a_briefed_colleague_studies_online_passes_and_gets_a_certificate_marked
     coordinator_page.get_by_role("link", name=colleague.name).click()
     expect(coordinator_page.locator("h1")).to_contain_text(colleague.name)
     expect(coordinator_page.locator("#certificates")).to_contain_text("伝達研修＋オンライン学習")
+
+    # Back to the people behind the cell: the operator attended but has no certificate
+    # yet. The coordinator ticks them and sends a reminder round through the confirm form.
+    coordinator_page.go_back()
+    people_url = coordinator_page.url
+    round_mail = OutgoingMail.objects.filter(to=operator.email, subject__startswith="研修の督促")
+    assert not round_mail.exists()
+    coordinator_page.get_by_role("checkbox", name=operator.name).check()
+    coordinator_page.locator("#reminder-round-confirm").check()
+    coordinator_page.locator("#reminder-round-button").click()
+    expect(coordinator_page.locator(".messages")).to_contain_text("督促を1件送りました")
+    expect(coordinator_page.locator(".messages")).to_contain_text("本日すでに督促済み：0件")
+    [mail] = round_mail
+    assert mail.subject == "研修の督促：有効な修了証 / Training reminder: Certificate valid"
+    assert coordinator.name in mail.body
+    assert list(Notice.objects.filter(kind=Notice.Kind.DUTY_ROUND)
+                .values_list("recipient", flat=True)) == [operator.pk]
+
+    # On a phone the confirm form fits the screen (the table scrolls within itself) and
+    # works; the same round again the same day reminds nobody twice.
+    phone = browser.new_context(**PHONE).new_page()
+    log_in(phone, live_server, "coordinator")
+    phone.goto(people_url)
+    form = phone.locator("#reminder-round .irreversible")
+    form.scroll_into_view_if_needed()
+    box = form.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.get_by_role("checkbox", name=operator.name).check()
+    phone.locator("#reminder-round-confirm").check()
+    expect(phone.locator("#reminder-round-button")).to_be_in_viewport()
+    phone.locator("#reminder-round-button").click()
+    expect(phone.locator(".messages")).to_contain_text("督促を0件送りました")
+    expect(phone.locator(".messages")).to_contain_text("本日すでに督促済み：1件")
+    assert round_mail.count() == 1
 
     # The annual report to the council: the draft, finalised once, and its PDF.
     coordinator_page.get_by_role("link", name="年次報告").click()

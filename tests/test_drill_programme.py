@@ -354,9 +354,10 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
         django_assert_num_queries):
     client.force_login(coordinator.user)
     url = reverse("drills:programme") + "?year=2026"
-    # 10: the session, the user, the scope (person, roles, ID grant), the organisations,
+    # 11: the session, the user, the scope (person, roles, ID grant), the organisations,
     # the planned drills with their drills, the drills held without a plan, the
-    # scenarios for the form, the drills that may be linked.
+    # scenarios for the form, the organisations' emergency plans, the drills that may be
+    # linked.
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(url).status_code == 200
     for n in range(3):
@@ -370,7 +371,7 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
     assert text.count('class="programme-entry unplanned"') == 1 + 6 * 2  # legend, wide, narrow
 
 
-PAGE_QUERIES = 10
+PAGE_QUERIES = 11
 
 
 # The demo
@@ -394,3 +395,92 @@ def test_the_demo_carries_kumamoto_citys_programme(clock, settings, db):
     before = (PlannedDrill.objects.count(), Scenario.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (PlannedDrill.objects.count(), Scenario.objects.count()) == before
+
+
+# A superuser without a person; the organisations' plans beside the form; the audit trail
+
+
+def test_a_superuser_without_a_person_reads_the_programme_and_is_told_why_planning_fails(
+        clock, client, prefecture):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="root-password")
+    client.force_login(root)
+    assert client.get(reverse("drills:programme"), {"year": 2026}).status_code == 200
+    response = client.post(reverse("drills:programme_plan"), {
+        "fiscal_year": "2026", "organisation": prefecture.pk, "planned_month": "2026-12",
+        "title": "年次訓練"})
+    assert response.status_code == 400
+    assert "職員名簿の人物に結び付いていない" in response.content.decode()
+    assert not PlannedDrill.objects.exists()
+
+
+def test_a_superuser_without_a_person_is_told_why_scheduling_a_drill_fails(
+        clock, client, scenario):
+    from django.contrib.auth import get_user_model
+
+    from drills.models import Drill
+
+    root = get_user_model().objects.create_superuser("root", password="root-password")
+    client.force_login(root)
+    response = client.post(reverse("drills:list"), {
+        "scenario": scenario.pk, "scheduled_for": "2026-12-01T10:00", "title": "年次訓練"})
+    assert "職員名簿の人物に結び付いていない" in response.content.decode()
+    assert not Drill.objects.exists()
+
+
+def test_the_planning_form_offers_each_organisations_own_plan(clock, client, home_page,
+                                                               prefecture, city_coordinator,
+                                                               city):
+    from cms.models import EmergencyPlanPage
+
+    for organisation in (prefecture, city):
+        page = home_page.add_child(instance=EmergencyPlanPage(
+            title=f"{organisation.name} 緊急時対応計画書", slug=f"plan-{organisation.lg_code}",
+            organisation=organisation))
+        page.save_revision().publish()
+    city_plan = EmergencyPlanPage.objects.get(organisation=city)
+    client.force_login(city_coordinator.user)
+    page = client.get(reverse("drills:programme"), {"year": 2026}).content.decode()
+    plans = page[page.index('id="programme-plans"'):]
+    assert "熊本市 緊急時対応計画書" in plans and reverse("plan_pdf", args=[city_plan.pk]) in plans
+    assert "熊本県 緊急時対応計画書" not in plans  # the prefecture's is not the city's to drill
+
+
+def test_each_change_to_the_programme_is_in_the_audit_trail(clock, client, prefecture,
+                                                            coordinator, scenario):
+    from audit.models import AuditEvent
+
+    client.force_login(coordinator.user)
+    client.post(reverse("drills:programme_plan"), {
+        "fiscal_year": "2026", "organisation": prefecture.pk, "planned_month": "2027-02",
+        "title": "年次訓練"})
+    planned = PlannedDrill.objects.get()
+    drill = runs.drill_schedule(scenario=scenario, scheduled_for=at(2027, 2, 3), by=coordinator,
+                                now=at(2026, 12, 1))
+    client.post(reverse("drills:programme_link", args=[planned.pk]), {"drill": drill.pk})
+    other = plan(prefecture, coordinator, title="誤って登録した訓練")
+    client.post(reverse("drills:programme_remove", args=[other.pk]))  # box not ticked
+    client.post(reverse("drills:programme_remove", args=[other.pk]), {"confirm": "on"})
+    events = list(AuditEvent.objects.filter(action=AuditEvent.Action.ADMIN_CHANGED)
+                  .order_by("pk").values_list("object_id", "detail", "organisation",
+                                              "actor_person"))
+    assert events == [
+        (str(planned.pk), "planned drill added", prefecture.pk, coordinator.pk),
+        (str(planned.pk), f"planned drill linked to drill {drill.pk}", prefecture.pk,
+         coordinator.pk),
+        (str(other.pk), "planned drill removed: 誤って登録した訓練", prefecture.pk,
+         coordinator.pk),
+    ]
+
+
+def test_a_refused_change_writes_nothing_to_the_audit_trail(clock, client, prefecture,
+                                                           coordinator):
+    from audit.models import AuditEvent
+
+    client.force_login(coordinator.user)
+    client.post(reverse("drills:programme_plan"), {
+        "fiscal_year": "2026", "organisation": prefecture.pk, "planned_month": "2027-04",
+        "title": "年次訓練"})
+    assert not PlannedDrill.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ADMIN_CHANGED).exists()

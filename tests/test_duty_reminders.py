@@ -242,3 +242,58 @@ def test_the_person_sees_the_notice_among_those_sent_to_them(reading, clock, log
     page = login(operator).get(reverse("training:sharing")).content.decode()
     assert "必読ページの督促" in page  # the kind, readable
     assert "「熊本県 緊急時対応計画書」を読み" in page
+
+
+@pytest.fixture
+def for_new_id_holders(clock, home_page, prefecture):
+    """A module required of the fiscal year's new ID holders, published on 2026-11-26."""
+    from cms.models import TrainingIndexPage, TrainingModulePage
+
+    index = home_page.add_child(instance=TrainingIndexPage(
+        title="研修資料", slug="training", organisation=prefecture))
+    module = index.add_child(instance=TrainingModulePage(
+        title="新任者向け 住基ネットの基礎", slug="basics", body=[],
+        required_for="new_id_holders"))
+    module.save_revision().publish()
+    return module
+
+
+def test_across_1_april_last_years_new_holder_reading_stops_and_this_years_starts_its_own(
+    for_new_id_holders, clock, department_a, supervisor, coordinator,
+):
+    # Granted 2027-03-01 (new in fiscal 2026): due 03-31; the coordinators would hear 04-07.
+    make_person("march", department_a, name="三月 新任", granted_on=datetime.date(2027, 3, 1))
+    # New in fiscal 2026 from 2026-05-01, never read it (its ladder ran out by 2027-01-02),
+    # left in January and was given an ID again on 1 April: new again, a new duty.
+    returner = make_person("returner", department_a, name="再任 戻",
+                           granted_on=datetime.date(2026, 5, 1))
+    returner.id_grants.update(revoked_on=datetime.date(2027, 1, 31))
+    assert run_on(clock, datetime.date(2027, 1, 2)) == {
+        (Kind.READING_DUE, "returner"), (Kind.READING_SUPERVISOR, "supervisor"),
+        (Kind.READING_COORDINATOR, "coordinator")}
+    returner.id_grants.create(granted_on=datetime.date(2027, 4, 1))
+    # Granted on 1 April: new in fiscal 2027, due 05-01, told from 04-24.
+    make_person("april", department_a, name="四月 新任", granted_on=datetime.date(2027, 4, 1))
+
+    assert run_on(clock, datetime.date(2027, 3, 31)) == {
+        (Kind.READING_DUE, "march"), (Kind.READING_SUPERVISOR, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 4, 1)) == set()
+    assert run_on(clock, datetime.date(2027, 4, 7)) == set()  # no escalation about "march"
+    assert run_on(clock, datetime.date(2027, 4, 23)) == set()
+    assert run_on(clock, datetime.date(2027, 4, 24)) == {
+        (Kind.READING_DUE, "april"), (Kind.READING_DUE, "returner")}
+    assert run_on(clock, datetime.date(2027, 5, 1)) == {(Kind.READING_SUPERVISOR, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 5, 1)) == set()
+    # The supervisor's notice of 1 May names both new holders; each notice exists once.
+    assert Notice.objects.filter(kind=Kind.READING_SUPERVISOR,
+                                 sent_at__date__gte=datetime.date(2027, 4, 1)).count() == 2
+    # An ID granted again is named in the key; a first grant's key is as it always was,
+    # so that notices recorded before this rule are not sent again.
+    page, baseline = for_new_id_holders.pk, 0
+    april = Notice.objects.get(kind=Kind.READING_DUE, recipient__user__username="april")
+    assert april.key == f"reading-person:reading:{page}:{baseline}:{april.recipient_id}:" \
+                        f"{april.recipient_id}"
+    assert set(Notice.objects.filter(kind=Kind.READING_DUE, recipient=returner)
+               .values_list("key", flat=True)) == {
+        f"reading-person:reading:{page}:{baseline}:{returner.pk}:{returner.pk}",
+        f"reading-person:reading:{page}:{baseline}:{returner.pk}:2027-04-01:{returner.pk}"}

@@ -213,8 +213,9 @@ def test_my_training_uses_a_constant_number_of_queries(
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user, scope (person, roles, ID grant), training indexes, modules, plans,
     # baselines, acknowledgements; checklist: attendance, invitation, passed attempt,
-    # certificate, the briefing received (issue 17)
-    with django_assert_num_queries(15):
+    # certificate, the briefing received (issue 17); the quiz's due date (passed
+    # attempts, attendances, course policies: training.quiz_due)
+    with django_assert_num_queries(18):
         body = client.get(reverse("training:mine")).content.decode()
     assert body.count("確認済み") == modules
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from cms.models import TrainingIndexPage, TrainingModulePage
 from people.models import IdGrant
@@ -25,6 +26,7 @@ from tests.conftest import make_person
 from tests.test_quizzes import correct_answers, make_question
 from training.certificates import certificate_pdf
 from training.checklist import checklist_for
+from training.duty_reminders import training_reminders_send
 from training.models import (
     Attempt,
     Briefing,
@@ -32,10 +34,13 @@ from training.models import (
     Certificate,
     CoursePolicy,
     ModuleStudy,
+    Notice,
     Quiz,
     QuizRule,
+    ReminderLadder,
     Route,
 )
+from training.quiz_due import quiz_due_for
 from training.quiz_list import quiz_offers_for
 from training.quizzes import attempt_start, attempt_submit, quiz_status
 from training.reading import obligations_for
@@ -429,3 +434,63 @@ def test_a_grant_revoked_before_today_closes_the_online_only_route(clock, sessio
     assert route_for(session=session, person=mid_year, today=datetime.date(2026, 12, 5)) \
         == Route.ONLINE_ONLY
     assert route_for(session=session, person=mid_year, today=datetime.date(2026, 12, 11)) is None
+
+
+# The mid-year holder's quiz: due from the grant, on the checklist and the reminder ladder
+
+
+def quiz_notices_on(clock, day: datetime.date, person) -> list[str]:
+    clock.move_to(datetime.datetime(day.year, day.month, day.day, 7, 0, tzinfo=JST))
+    training_reminders_send(now=timezone.now())
+    return list(Notice.objects.filter(recipient=person, kind__startswith="quiz")
+                .values_list("kind", flat=True))
+
+
+def test_a_mid_year_holders_quiz_is_due_the_ladders_days_after_the_grant(
+    clock, session, mid_year, supervisor, prefecture
+):
+    # Granted 2026-11-24, after the session of 11-20: due 12-24 (30 days), told 12-17.
+    policy(prefecture, online=True)
+    assert items(mid_year)["quiz"].detail == "期限：2026年12月24日"
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 16), mid_year) == []
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 17), mid_year) == [
+        Notice.Kind.QUIZ_DUE]
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 17), mid_year) == [
+        Notice.Kind.QUIZ_DUE]
+    assert Notice.objects.filter(recipient=supervisor, kind=Notice.Kind.QUIZ_SUPERVISOR,
+                                 message__contains="岡本 若菜").count() == 0
+    quiz_notices_on(clock, datetime.date(2026, 12, 24), mid_year)
+    assert Notice.objects.filter(recipient=supervisor, kind=Notice.Kind.QUIZ_SUPERVISOR,
+                                 message__contains="岡本 若菜").count() == 1
+
+
+def test_the_organisations_own_quiz_days_count_and_passing_ends_the_duty(
+    clock, session, mid_year, prefecture, module
+):
+    policy(prefecture, online=True)
+    ReminderLadder.objects.create(organisation=prefecture, quiz_days=14)
+    assert quiz_due_for(mid_year, today=TODAY) == datetime.date(2026, 12, 8)
+    study_open(session=session, person=mid_year, page_id=module.pk, now=NOW)
+    pass_quiz(session, mid_year)
+    assert quiz_due_for(mid_year, today=TODAY) is None
+    assert items(mid_year)["quiz"].detail == "100%"
+
+
+def test_without_the_online_only_policy_a_mid_year_holder_has_no_quiz_due(
+    clock, session, mid_year
+):
+    assert items(mid_year)["quiz"].detail == ""
+    assert quiz_notices_on(clock, datetime.date(2027, 1, 31), mid_year) == []
+
+
+def test_a_grant_in_march_makes_the_quiz_due_by_the_fiscal_years_end(
+    clock, session, prefecture, department_a
+):
+    policy(prefecture, online=True)
+    march = make_person("march", department_a, name="三月 太郎",
+                        granted_on=datetime.date(2027, 3, 20))
+    clock.move_to(datetime.datetime(2027, 3, 21, 9, tzinfo=JST))
+    assert quiz_due_for(march, today=datetime.date(2027, 3, 21)) == datetime.date(2027, 3, 31)
+    assert "2027年3月31日" in items(march, today=datetime.date(2027, 3, 21))["quiz"].detail
+    # On 1 April it is the year before's quiz: nobody's duty any longer.
+    assert quiz_due_for(march, today=datetime.date(2027, 4, 1)) is None

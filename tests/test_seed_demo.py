@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.test import override_settings
 
@@ -67,8 +67,11 @@ def seeded(demo, clock, db):
 
 
 def row_counts():
-    models = [Organisation, Department, Person, IdGrant, RoleAssignment, get_user_model(), Group]
-    return {model.__name__: model.objects.count() for model in models}
+    from training.models import Acknowledgement, CoursePolicy
+
+    counted = [Organisation, Department, Person, IdGrant, RoleAssignment, get_user_model(),
+               Group, Acknowledgement, CoursePolicy]
+    return {model.__name__: model.objects.count() for model in counted}
 
 
 def test_running_it_twice_leaves_the_same_rows(seeded):
@@ -369,3 +372,65 @@ def test_everything_in_the_demo_drills_happened_in_order_and_in_the_past(seeded)
         assert bytes(report.pdf).startswith(b"%PDF")
         assert report.finalised_at.astimezone(JST).strftime("D:%Y%m%d%H%M").encode() in bytes(
             report.pdf)
+
+
+def test_the_demo_lets_briefing_and_online_study_count_this_fiscal_year(seeded):
+    from training.models import CoursePolicy
+
+    assert set(CoursePolicy.objects.values_list(
+        "organisation__lg_code", "fiscal_year", "briefed_online_counts", "online_only_counts",
+    )) == {("430005", 2026, True, True), ("431001", 2026, True, True)}
+
+
+def test_most_required_reading_is_acknowledged_some_not_a_few_on_someones_behalf(seeded):
+    from reports.duties import conditions
+    from training.models import Acknowledgement
+
+    rules = conditions(FiscalYear(2026), TODAY)
+    holders = Person.objects.filter(rules.holder)
+    for duty in ("reading", "plan"):
+        due = holders.filter(rules.population(f"{duty}_due")).count()
+        done = holders.filter(rules.done(duty)).count()
+        assert due and 0.6 <= done / due <= 0.95, (duty, done, due)
+    on_behalf = Acknowledgement.objects.exclude(recorded_by=None)
+    assert 1 <= on_behalf.count() <= Acknowledgement.objects.count() * 0.1
+    assert not on_behalf.filter(note="").exists()
+    assert not on_behalf.filter(recorded_by=models.F("person")).exists()
+    # Left for the visitor to try.
+    assert not Acknowledgement.objects.filter(
+        person__user__username__in=["operator", "colleague"]).exists()
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
+    for acknowledgement in Acknowledgement.objects.select_related("person"):
+        assert acknowledgement.acknowledged_at <= now
+
+
+def test_kumamoto_citys_drill_of_this_year_scores_believably(seeded):
+    from drills.models import ActionTick, Drill, LogEntry
+    from drills.scoring import drill_score
+    from drills.trends import fiscal_year_of_drill
+
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
+    ended = [drill for drill in Drill.objects.filter(organisation__lg_code="431001",
+                                                     ended_at__isnull=False)
+             if fiscal_year_of_drill(drill).year == 2026]
+    assert len(ended) == 1
+    [drill] = ended
+    assert LogEntry.objects.filter(drill=drill).count() == drill.injects.count()
+    assert ActionTick.objects.filter(action__drill=drill).count() == drill.actions.count()
+    score = drill_score(drill, now=now)
+    assert 60 <= score.overall <= 95
+    assert [objective.rating.rating for objective in drill.objectives.order_by("code")] == [
+        "S", "P"]
+
+
+def test_the_demo_names_the_fiscal_year_it_is_seeded_in(demo, db):
+    """Seeded a year later, the quiz and sessions are that year's (令和9年度), alongside."""
+    from training.models import Quiz, TrainingSession
+
+    with override_settings(DEBUG=True), time_machine.travel(
+            NOW + datetime.timedelta(days=365), tick=False):
+        seed_demo()
+    assert Quiz.objects.filter(title="令和9年度 住基ネット担当者研修 確認テスト").exists()
+    assert set(TrainingSession.objects.filter(title__startswith="令和9年度")
+               .values_list("title", flat=True)) == {
+        "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会"}

@@ -1,7 +1,8 @@
 """The fiscal year's checklist on "my training": one line per thing an ID holder must do.
 
 Required reading, the plan, the session, the briefing (for those who missed the session),
-the quiz and the certificate, each with the date it was done or what is still open.
+the quiz and the certificate, each with the date it was done or what is still open (the
+quiz's due date as its reminders count it, training.quiz_due).
 Everything is derived from the records themselves. A certificate counts when its route
 (attended, briefed + online, online only) is one the coordinator's course policy for its
 session's fiscal year lets count; an invitation to a session that is over and was not
@@ -29,6 +30,7 @@ from training.models import (
     Invitation,
     Route,
 )
+from training.quiz_due import quiz_due_for
 from training.reading import Obligation
 from training.routes import session_policy
 
@@ -102,7 +104,7 @@ def checklist_for(
         ChecklistItem(
             "quiz", _("Quiz passed"),
             passed.submitted_at.date() if passed else None,
-            percent(passed.score_percent) if passed else "",
+            percent(passed.score_percent) if passed else _quiz_due_detail(person, today),
             url_name="training:my_quizzes",
         ),
         ChecklistItem(
@@ -118,6 +120,11 @@ def checklist_for(
             url_name="training:certificates",
         ),
     ]
+
+
+def _quiz_due_detail(person: Person, today: datetime.date) -> str:
+    due_on = quiz_due_for(person, today=today)
+    return _("Due by %(day)s") % {"day": date_format(due_on)} if due_on else ""
 
 
 def _reading_item(key, label, obligations: list[Obligation]) -> ChecklistItem:

@@ -7,14 +7,18 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   day their current ID was granted and the day the baseline revision was published (the
   page's first publication when no revision asked for re-acknowledgement); it is due
   `ReminderLadder.reading_days` after that. A new baseline is a new duty (its key names
-  the revision), so a re-acknowledgement climbs the ladder again.
-- The quiz: someone who attended a session of this fiscal year with a quiz, or was
-  briefed on one and confirmed it where the coordinator's course policy counts briefing
-  plus online study (training.routes), and has passed no quiz of the fiscal year. It is
-  due `ReminderLadder.quiz_days` after the earliest such session or confirmation. The key
-  names the fiscal year: on 1 April last year's quiz is no longer anyone's duty.
-  (Mid-year ID holders on the online-only route are not reminded: their duty has no
-  event to count from other than the grant, which the reading already reminds them of.)
+  the revision), so a re-acknowledgement climbs the ladder again; so is an ID granted
+  again (the key then names the grant's day; a first grant's key does not, as before):
+  someone given an ID again, in a later fiscal year, is a new ID holder again and their
+  reading starts a ladder of its own. Reading is not a duty of
+  the fiscal year, except through the audience "new ID holders of this fiscal year": on
+  1 April last year's new holders no longer must read it, and their ladder stops.
+- The quiz: someone who attended a session of this fiscal year with a quiz, was briefed
+  on one and confirmed it, or was given their ID after one (the last two where the
+  coordinator's course policy lets that route count), and has passed no quiz of the
+  fiscal year. Due `ReminderLadder.quiz_days` after the earliest such day, by the year's
+  end at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
+  year's quiz is no longer anyone's duty.
 
 Both are read in a fixed number of queries however many people there are.
 """
@@ -23,23 +27,19 @@ import datetime
 from collections.abc import Iterator
 from functools import partial
 
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from core.outbox import sent_together
 from people.fiscal import fiscal_year_of
-from people.models import Person
+from people.models import IdGrant, Person
 from training.models import (
     Acknowledgement,
-    Attempt,
-    Attendance,
-    BriefingConfirmation,
-    CoursePolicy,
     Notice,
-    TrainingSession,
 )
+from training.quiz_due import quiz_due_on, quiz_duty_starts
 from training.reading import Reader, baselines, readers, required_pages
 from training.reminders import (
     QUIZ,
@@ -114,9 +114,14 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
         for row in Acknowledgement.objects.filter(page_id__in=page_ids)
         .values("person_id", "page_id").annotate(latest=Max("revision_id"))
     }
+    # By person, over every grant: as the acknowledgements, too many ids for one query.
+    first_grant = dict(IdGrant.objects.values("person_id").annotate(first=Min("granted_on"))
+                       .values_list("person_id", "first"))
     outstanding = []
     for person in people:
         reader = Reader.of(person, today=today)
+        again = ("" if person.current_grant_on == first_grant.get(person.pk)
+                 else f":{person.current_grant_on.isoformat()}")
         for page, organisation_id in pages:
             if not reader.must_read(page, organisation_id):
                 continue
@@ -126,7 +131,7 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
             since = max(person.current_grant_on,
                         timezone.localdate(published_at) if published_at else today)
             outstanding.append((Outstanding(
-                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}", person=person,
+                key=f"reading:{page.pk}:{baseline[page.pk]}:{person.pk}{again}", person=person,
                 due_on=since,  # the ladder's reading_days are added by reading_reminders
             ), page))
     return outstanding
@@ -178,35 +183,10 @@ def _reading_text(template, item: Outstanding, page) -> str:
 
 
 def quiz_outstanding(*, today: datetime.date) -> list[Outstanding]:
-    """Whoever may take a quiz of this fiscal year and has passed none, with the day the
-    ladder's quiz_days count from (not yet added)."""
+    """Whoever the quiz of this fiscal year is a duty of and has passed none, with the day
+    it became their duty (training.quiz_due; the ladder's quiz_days not yet added)."""
     year = fiscal_year_of(today)
-    in_year = {"starts_at__date__gte": year.first_day, "starts_at__date__lte": year.last_day}
-    sessions = TrainingSession.objects.filter(quiz__isnull=False, **in_year)
-    passed = set(Attempt.objects.filter(session__in=sessions, passed=True)
-                 .values_list("person_id", flat=True))
-    since = {}
-    for person_id, starts_at in (
-        Attendance.objects.filter(session__in=sessions, status__in=Attendance.ATTENDED,
-                                  session__starts_at__date__lte=today)
-        .exclude(person_id__in=passed).values_list("person_id", "session__starts_at")
-    ):
-        day = timezone.localdate(starts_at)
-        since[person_id] = min(since.get(person_id, day), day)
-    briefing_counts = set(CoursePolicy.objects.filter(
-        fiscal_year=year.year, briefed_online_counts=True
-    ).values_list("organisation_id", flat=True))
-    if briefing_counts:
-        for person_id, confirmed_at in (
-            BriefingConfirmation.objects.filter(
-                obligation__sharing__session__in=sessions,
-                obligation__sharing__session__organisation__in=briefing_counts,
-                obligation__dropped_at__isnull=True,
-            ).exclude(obligation__person_id__in=passed)
-            .values_list("obligation__person_id", "confirmed_at")
-        ):
-            day = timezone.localdate(confirmed_at)
-            since[person_id] = min(since.get(person_id, day), day)
+    since = quiz_duty_starts(today=today)
     ids = sorted(since)
     people = []
     for start in range(0, len(ids), 900):  # SQLite limits the parameters of one query
@@ -220,8 +200,8 @@ def quiz_reminders(*, today: datetime.date) -> list[Reminder]:
     items = quiz_outstanding(today=today)
     ladder_of = ladders({item.person.organisation_id for item in items})
     due = [
-        Outstanding(key=item.key, person=item.person, due_on=item.due_on + datetime.timedelta(
-            days=ladder_of(item.person.organisation_id).quiz_days))
+        Outstanding(key=item.key, person=item.person, due_on=quiz_due_on(
+            item.due_on, quiz_days=ladder_of(item.person.organisation_id).quiz_days))
         for item in items
     ]
 

@@ -26,11 +26,13 @@ from core.forms import confirmed, within_supported_years
 from core.params import as_id
 from drills import consoles, freeze, runs
 from drills.access import (
+    NO_PERSON,
     controlled_drills_for,
     evaluated_drills_for,
     get_controlled_drill_for,
     get_evaluated_drill_for,
     get_player_access_for,
+    records_who_acts,
     remember_guest,
 )
 from drills.clock import format_drill_time
@@ -106,7 +108,9 @@ def drill_list(request):
             scenarios=Scenario.objects.filter(organisation__in=organisations),
             retestable_items=retestable_items(organisations),
         )
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and scope.person is None:
+            form.add_error(None, NO_PERSON)
+        elif request.method == "POST" and form.is_valid():
             try:
                 drill = runs.drill_schedule(
                     scenario=form.cleaned_data["scenario"],
@@ -191,6 +195,7 @@ def control_clock(request, pk, action):
 
 @login_required
 @require_POST
+@records_who_acts
 def release_now(request, pk, inject_pk):
     drill = get_controlled_drill_for(request.user, pk)
     inject = (DrillInject.objects.filter(pk=inject_pk, drill=drill)
@@ -268,6 +273,7 @@ def _evaluation_answer(request, pk, *, saved: str | None = None, error: str | No
 
 @login_required
 @require_POST
+@records_who_acts
 def tick(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     now = timezone.now()
@@ -289,6 +295,7 @@ def tick(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def rate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     try:

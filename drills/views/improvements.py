@@ -26,6 +26,7 @@ from drills.access import (
     get_controlled_drill_for,
     get_improvement_for,
     my_improvement_items_for,
+    records_who_acts,
 )
 from drills.models import DrillObjective, ImprovementItem
 from people.access import scope_for
@@ -88,6 +89,7 @@ class ImprovementItemForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@records_who_acts
 def improvement_plan(request, pk):
     """A drill's improvement plan, for its controllers: the items, and adding one."""
     drill = get_controlled_drill_for(request.user, pk)
@@ -137,6 +139,7 @@ def _item_page(request, access, *, edit_form=None, status=200):
 
 @login_required
 @require_POST
+@records_who_acts
 def improvement_status(request, pk):
     access = get_improvement_for(request.user, pk)
     try:
@@ -151,6 +154,7 @@ def improvement_status(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def improvement_edit(request, pk):
     access = get_improvement_for(request.user, pk)
     if not access.may_edit:
@@ -170,6 +174,7 @@ def improvement_edit(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def improvement_verify(request, pk):
     access = get_improvement_for(request.user, pk)
     if not access.may_edit:

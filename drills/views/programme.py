@@ -22,13 +22,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit import trail
 from audit.models import AuditEvent
+from cms.models import EmergencyPlanPage
 from core.forms import confirmed
 from core.params import as_id
 from drills.access import (
+    NO_PERSON,
     get_planned_drill_for,
     get_scenario_for,
     get_scenario_template_for,
     programme_organisations_for,
+    records_who_acts,
     scenario_templates_for,
 )
 from drills.models import Drill, Scenario
@@ -78,6 +81,13 @@ class PlannedDrillForm(forms.Form):
         ]
 
 
+def _audit(request, planned, detail: str) -> None:
+    """A change to an organisation's programme, in the audit trail of that organisation,
+    in the transaction of the change (a refused change records nothing)."""
+    trail.record(request, AuditEvent.Action.ADMIN_CHANGED, planned,
+                 organisation=planned.organisation, detail=detail)
+
+
 def _chosen_year(request) -> tuple[YearForm, FiscalYear | None]:
     form = YearForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -91,7 +101,8 @@ def _chosen_year(request) -> tuple[YearForm, FiscalYear | None]:
 def programme(request):
     """The calendar across organisations. Queries, whatever the number of organisations
     and drills: the scope (people.access), the organisations, the planned drills with
-    their drills, the drills held without a plan, the linkable drills, the scenarios."""
+    their drills, the drills held without a plan, the organisations' plans, the linkable
+    drills, the scenarios."""
     organisations = list(programme_organisations_for(request.user).order_by("lg_code"))
     year_form, year = _chosen_year(request)
     if year is None:
@@ -112,6 +123,11 @@ def _programme_page(request, organisations, year, *, form=None, status=200):
             "organisation": scope_for(request.user).person.organisation_id
             if scope_for(request.user).person else None,
         })
+    # Each organisation's own live plan, to draw the drill from: one query.
+    plans = list(EmergencyPlanPage.objects.live().filter(organisation__in=ids)
+                 .select_related("organisation").only("pk", "title", "organisation__name",
+                                                      "organisation__lg_code")
+                 .order_by("organisation__lg_code", "pk"))
     linkable = linkable_drills(ids, year)
     link_forms = [(row.organisation, entry, linkable[row.organisation.pk])
                   for row in calendar.rows for entry in row.entries
@@ -123,7 +139,7 @@ def _programme_page(request, organisations, year, *, form=None, status=200):
         "removable": removable, "year": year, "year_form": YearForm(initial={"year": year.year}),
         "calendar": calendar, "form": form, "link_forms": link_forms,
         "previous_year": year.year - 1, "next_year": year.year + 1,
-        "status_labels": STATUS_LABELS,
+        "status_labels": STATUS_LABELS, "plans": plans,
     }, status=status)
 
 
@@ -145,16 +161,23 @@ def programme_plan(request):
         return _programme_page(request, organisations, current_fiscal_year(), form=form,
                                status=400)
     year = FiscalYear(chosen_year)
-    if form.is_valid():
+    person = scope_for(request.user).person
+    if form.is_valid() and person is None:
+        # A superuser made by createsuperuser, before any roster: the programme records
+        # who planned each drill, and nobody is behind this account.
+        form.add_error(None, NO_PERSON)
+    elif form.is_valid():
         chosen = form.cleaned_data
         scenario = next((s for s in scenarios if s.pk == chosen["scenario"]), None)
         try:
-            planned = planned_drill_create(
-                organisation=by_pk[chosen["organisation"]], fiscal_year=year.year,
-                planned_month=chosen["planned_month"], planned_on=chosen["planned_on"],
-                title=chosen["title"], scenario=scenario, note=chosen["note"],
-                by=scope_for(request.user).person, now=timezone.now(),
-            )
+            with transaction.atomic():
+                planned = planned_drill_create(
+                    organisation=by_pk[chosen["organisation"]], fiscal_year=year.year,
+                    planned_month=chosen["planned_month"], planned_on=chosen["planned_on"],
+                    title=chosen["title"], scenario=scenario, note=chosen["note"],
+                    by=person, now=timezone.now(),
+                )
+                _audit(request, planned, "planned drill added")
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -176,7 +199,9 @@ def programme_link(request, pk):
         messages.error(request, _("Choose one of the organisation's drills."))
         return redirect(back)
     try:
-        planned_drill_link(planned=planned, drill=drill)
+        with transaction.atomic():
+            planned_drill_link(planned=planned, drill=drill)
+            _audit(request, planned, f"planned drill linked to drill {drill.pk}")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -196,7 +221,10 @@ def programme_remove(request, pk):
                                   "removed. Nothing has been removed."))
         return redirect(back)
     try:
-        planned_drill_remove(planned=planned)
+        with transaction.atomic():
+            # Recorded first: the row (and its id) is gone after.
+            _audit(request, planned, f"planned drill removed: {planned.title}"[:200])
+            planned_drill_remove(planned=planned)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -239,6 +267,7 @@ def templates(request):
 
 @login_required
 @require_POST
+@records_who_acts
 def template_copy(request, pk):
     """Copy a template into one of the user's organisations, then open the copy in the
     admin to adapt it. Audited."""

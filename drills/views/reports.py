@@ -32,6 +32,7 @@ from drills.access import (
     get_report_reader_drill_for,
     get_report_writer_drill_for,
     get_shared_report,
+    records_who_acts,
 )
 from drills.clock import Clock
 from drills.freeze import current_report_of
@@ -96,6 +97,7 @@ def report(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def finalise(request, pk):
     drill = get_report_writer_drill_for(request.user, pk)
     if not confirmed(request):
@@ -124,6 +126,7 @@ def finalise(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def reopen(request, pk):
     """Reopen the final report, with a reason, after the writer confirmed: the version is
     superseded for good and the next finalise makes a new one."""
@@ -155,6 +158,7 @@ def reopen(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def share(request, pk):
     """Make the final report's shareable link: for how many days, and whether it names
     people (unticked, it names them by their part in the drill)."""
@@ -183,6 +187,7 @@ def share(request, pk):
 
 @login_required
 @require_POST
+@records_who_acts
 def share_withdraw(request, pk):
     """Withdraw the open shareable link, after the writer confirmed: it cannot be undone."""
     drill = get_report_writer_drill_for(request.user, pk)

@@ -16,11 +16,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cms.demo import demo_pages_seed
-from drills.demo import demo_drills_seed, demo_programme_seed, demo_scenarios_seed
+from drills.demo import demo_drills_seed, demo_scenarios_seed
+from drills.demo_programme import demo_programme_seed
 from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
-from training.demo import demo_quiz_seed, demo_sessions_seed
+from training.demo import (
+    demo_course_policy_seed,
+    demo_quiz_seed,
+    demo_reading_seed,
+    demo_sessions_seed,
+)
 
 
 class Command(BaseCommand):
@@ -48,7 +54,9 @@ class Command(BaseCommand):
         demo.demo_seed(today=today)
         # The one place the demo is put together, app by app in the direction data flows.
         demo_pages_seed()
-        demo_sessions_seed(quiz=demo_quiz_seed(), now=timezone.now())
+        demo_sessions_seed(quiz=demo_quiz_seed(today=today), now=timezone.now())
+        demo_course_policy_seed(today=today)
+        demo_reading_seed(now=timezone.now())
         demo_scenarios_seed()
         demo_drills_seed(now=timezone.now())
         demo_programme_seed(now=timezone.now())
