@@ -7,7 +7,6 @@ plan's version and publication date in every page's footer.
 
 import re
 
-from django.utils import formats, timezone
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -17,6 +16,7 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from wagtail.models import PageLogEntry
 
 from core import pdf
+from core.dates import document_date
 
 TABLE_STYLE = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a96a3")),
@@ -34,7 +34,7 @@ def plan_version(plan) -> tuple[int, object]:
 def render_plan_pdf(plan) -> bytes:
     styles = pdf.styles()
     version, published_at = plan_version(plan)
-    published = formats.date_format(timezone.localtime(published_at), "DATE_FORMAT")
+    published = document_date(published_at)
     footer = _("%(title)s — version %(version)s, published %(date)s") % {
         "title": plan.title, "version": version, "date": published,
     }

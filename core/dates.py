@@ -83,14 +83,14 @@ def document_date(day: datetime.date | datetime.datetime | None) -> str:
 
 
 def document_datetime(moment: datetime.datetime | None) -> str:
-    """A moment on a paper: 令和8年11月23日 14:05 in Japanese, the Western form otherwise."""
+    """A moment on a paper: 令和8年11月23日 9:05 in Japanese, the Western form otherwise."""
     if moment is None:
         return ""
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
     if not in_japanese():
         return formats.date_format(moment, "DATETIME_FORMAT")
-    return f"{wareki(moment.date())} {moment:%H:%M}"
+    return f"{wareki(moment.date())} {moment.hour}:{moment:%M}"
 
 
 def fiscal_year_label(year: int) -> str:

@@ -2,17 +2,18 @@
 (core.exports): both print the same sections, in the same words, as `record_sections`
 lays them out."""
 
+import datetime
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import tablib
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_date, document_datetime
 from core.pdf import japanese_font, render_pdf, styles
 from reports.person_record import PersonRecord
 
@@ -25,12 +26,9 @@ class Section:
 
 
 def _day(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
-        return date_format(value, "DATETIME_FORMAT")
-    return date_format(value, "DATE_FORMAT")
+    if isinstance(value, datetime.datetime):
+        return document_datetime(value)
+    return document_date(value)
 
 
 def _name(person) -> str:
@@ -208,6 +206,6 @@ def person_record_pdf(record: PersonRecord) -> bytes:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]))
             story.append(table)
-    printed = date_format(timezone.localtime(), "DATETIME_FORMAT")
+    printed = document_datetime(timezone.now())
     return render_pdf(story, title=_title(record),
                       footer=_("Printed %(when)s") % {"when": printed})

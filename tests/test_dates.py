@@ -39,7 +39,7 @@ def test_a_moment_is_dated_by_its_day_in_japan():
     moment = datetime.datetime(2019, 4, 30, 15, 30, tzinfo=datetime.UTC)
     assert wareki(moment) == "令和元年5月1日"
     with translation.override("ja"):
-        assert document_datetime(moment) == "令和元年5月1日 00:30"
+        assert document_datetime(moment) == "令和元年5月1日 0:30"
 
 
 def test_a_document_date_is_wareki_in_japanese_and_western_in_english():

@@ -40,7 +40,7 @@ def test_the_plan_prints_with_contents_contacts_procedures_and_version(tmp_path,
     assert "静脈認証装置の紛失" in text
     assert "所属長へ報告する" in text and "15分以内" in text and "30分以内" in text
     assert "096-000-1001" in text and "課長補佐 096-000-1002" in text
-    assert "第2版" in text and "2026年11月26日" in text  # published twice, footer on each page
+    assert "第2版" in text and "令和8年11月26日" in text  # published twice, footer on each page
     assert any("IPAexGothic" in line and " yes " in line for line in fonts.splitlines())
 
 
