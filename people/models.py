@@ -50,7 +50,7 @@ class Organisation(models.Model):
     closed_at_new_year = models.BooleanField(
         _("closed at the New Year"), default=True,
         help_text=_("Offices close from 29 December to 3 January (年末年始): due dates and "
-                    "reminders skip those days (people.calendar)."),
+                    "reminders skip those days."),
     )
 
     class Meta:

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from drills.consoles import in_office_hours
 from people.calendar import OfficeCalendar, office_calendar, office_calendars
 from people.models import ClosedDay
 
@@ -78,3 +79,20 @@ def test_an_organisations_own_closed_day_counts_for_it_alone(prefecture, city):
     assert calendars[prefecture.pk].due_date(D(2026, 11, 12), 1) == D(2026, 11, 16)
     assert office_calendar(prefecture.pk) == calendars[prefecture.pk]
     assert office_calendars([]) == {}
+
+
+JST = datetime.timezone(datetime.timedelta(hours=9))
+
+
+@pytest.mark.parametrize(
+    "moment, inside",
+    [
+        (datetime.datetime(2026, 5, 1, 10, 0, tzinfo=JST), True),  # the Friday in Golden Week
+        (datetime.datetime(2026, 5, 6, 10, 0, tzinfo=JST), False),  # 振替休日
+        (datetime.datetime(2026, 5, 1, 17, 15, tzinfo=JST), False),  # after 17:15
+        (datetime.datetime(2026, 12, 28, 17, 0, tzinfo=JST), True),
+        (datetime.datetime(2026, 12, 29, 10, 0, tzinfo=JST), False),  # 年末年始, a Tuesday
+    ],
+)
+def test_a_contact_tree_drill_is_in_office_hours_only_on_a_working_day(prefecture, moment, inside):
+    assert in_office_hours(moment, prefecture.pk) is inside

@@ -113,7 +113,7 @@ def test_the_submitted_report_lists_each_colleague_the_briefing_and_the_confirma
     assert "県北広域本部福祉課" in text
     assert "令和8年度 住基ネット担当者研修" in text
     assert "令和8年11月20日 13:30–16:30" in text  # held on
-    assert "令和8年12月26日" in text  # due on
+    assert "令和8年12月28日" in text  # due on
     assert "山田 花子" in text  # attended, and briefed the colleague
     assert "佐藤 次郎" in text
     assert one_line(_("%(day)s by %(name)s (%(method)s)") % {
@@ -199,7 +199,7 @@ def test_the_dashboard_export_has_the_counts_and_status_of_each_department(
             "Report submitted at", "Status",
         ]
         assert before[0] == (
-            "熊本県", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修", "2026-12-26",
+            "熊本県", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修", "2026-12-28",
             1, 1, 1, 1, 0, 1, "2026-12-01 17:00", "", "In progress",
         )
     submitted_report(clock, confirmed, supervisor)
@@ -219,9 +219,9 @@ def test_the_dashboard_export_has_the_counts_and_status_of_each_department(
 
 
 def test_a_department_past_its_due_date_without_a_report_is_overdue(clock, sharing):
-    clock.move_to(datetime.datetime(2026, 12, 27, 9, 0, tzinfo=TOKYO))
+    clock.move_to(datetime.datetime(2026, 12, 29, 9, 0, tzinfo=TOKYO))
     rows = sharings_with_counts(DepartmentSharing.objects.filter(pk=sharing.pk),
-                                today=datetime.date(2026, 12, 27))
+                                today=datetime.date(2026, 12, 29))
     with translation.override("en"):
         row = dashboard_export(rows)[0]
 

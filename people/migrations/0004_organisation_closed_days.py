@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='closed_at_new_year',
-            field=models.BooleanField(default=True, help_text='Offices close from 29 December to 3 January (年末年始): due dates and reminders skip those days (people.calendar).', verbose_name='closed at the New Year'),
+            field=models.BooleanField(default=True, help_text='Offices close from 29 December to 3 January (年末年始): due dates and reminders skip those days.', verbose_name='closed at the New Year'),
         ),
         migrations.CreateModel(
             name='ClosedDay',
