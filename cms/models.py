@@ -20,6 +20,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock, PlanStreamBlock
+from cms.editions import editions
 from people.access import scope_for
 
 
@@ -63,6 +64,16 @@ class RequiredReadingForm(OrganisationPageForm):
         # Each publication decides afresh: a tick must not carry over from the last one,
         # or every later correction would send everyone back to re-read.
         self.initial["requires_reacknowledgement"] = False
+        self.initial["edition_reason"] = ""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("requires_reacknowledgement") and not cleaned_data.get(
+                "edition_reason", "").strip():
+            self.add_error("edition_reason", _(
+                "Give the reason for the new edition: it is printed in the revision "
+                "history, and readers see it when asked to read the page again."))
+        return cleaned_data
 
 
 class RequiredReading(models.Model):
@@ -86,13 +97,20 @@ class RequiredReading(models.Model):
     reach = models.CharField(
         _("in"), max_length=10, choices=Reach.choices, default=Reach.OWN_ORGANISATION
     )
+    # A new edition (改定) rather than a correction (訂正): cms.editions.
     requires_reacknowledgement = models.BooleanField(
-        _("requires re-acknowledgement"),
+        _("new edition: everyone must read it again"),
         default=False,
         help_text=_(
-            "Tick when publishing a change everyone it applies to must read again. "
-            "They will see what changed since the revision they last acknowledged."
+            "Tick when publishing a revision (改定) everyone it applies to must read again: "
+            "it becomes the next edition, and they will see what changed since the edition "
+            "they last acknowledged. Leave it unticked for a correction (訂正), such as a "
+            "typo: the edition stays the same and nobody is asked again."
         ),
+    )
+    edition_reason = models.CharField(
+        _("reason for the new edition"), max_length=200, blank=True,
+        help_text=_("Printed in the revision history (改定履歴) of the plan."),
     )
 
     base_form_class = RequiredReadingForm
@@ -103,6 +121,7 @@ class RequiredReading(models.Model):
                 FieldPanel("required_for"),
                 FieldPanel("reach"),
                 FieldPanel("requires_reacknowledgement"),
+                FieldPanel("edition_reason"),
             ],
             heading=_("Required reading"),
         )
@@ -114,6 +133,7 @@ class RequiredReading(models.Model):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["return_to"] = return_path(request)
+        context["editions"] = editions(self)
         return context
 
 

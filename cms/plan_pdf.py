@@ -2,19 +2,21 @@
 
 Set in the embedded Japanese font (core.pdf), with a table of contents, the contact tree
 as a table, each procedure as a numbered table of steps with its time targets, and the
-plan's version and publication date in every page's footer.
+plan's edition and its date in every page's footer, and the revision history (制定・改定履歴)
+at the end (cms.editions).
 """
 
 import re
 
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
-from wagtail.models import PageLogEntry
 
+from cms.editions import editions
 from core import pdf
 from core.dates import document_date
 
@@ -25,18 +27,13 @@ TABLE_STYLE = TableStyle([
 ])
 
 
-def plan_version(plan) -> tuple[int, object]:
-    """The plan's version number (how many times it was published) and when it last was."""
-    published = PageLogEntry.objects.filter(page=plan, action="wagtail.publish")
-    return published.count(), plan.last_published_at
-
-
 def render_plan_pdf(plan) -> bytes:
     styles = pdf.styles()
-    version, published_at = plan_version(plan)
-    published = document_date(published_at)
-    footer = _("%(title)s — version %(version)s, published %(date)s") % {
-        "title": plan.title, "version": version, "date": published,
+    plan_editions = editions(plan)
+    current = plan_editions[-1] if plan_editions else None
+    footer = _("%(title)s — edition %(edition)s, %(date)s") % {
+        "title": plan.title, "edition": current.number if current else 1,
+        "date": document_date(current.published_at if current else timezone.now()),
     }
 
     story = [
@@ -53,7 +50,19 @@ def render_plan_pdf(plan) -> bytes:
               pdf.table_of_contents(), PageBreak()]
     for block in plan.body:
         story += _flowables(block, styles)
+    if plan_editions:
+        story += _history(plan_editions, styles)
     return pdf.render_pdf(story, title=plan.title, footer=footer)
+
+
+def _history(plan_editions, styles) -> list:
+    """The revision history (制定・改定履歴): when each edition was made, and why."""
+    rows = [[_("Edition %(number)s") % {"number": edition.number},
+             document_date(edition.published_at), edition.reason or _("Established")]
+            for edition in plan_editions]
+    return [Paragraph(_("Revision history"), styles["Heading1"]),
+            _table([_("Edition"), _("Date of edition"), _("Reason")], rows,
+                   [24 * mm, 40 * mm, 106 * mm], styles)]
 
 
 def _flowables(block, styles) -> list:

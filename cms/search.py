@@ -11,6 +11,10 @@ scores 10, in the body 1. Other queries go to full-text search unchanged, so Eng
 keeps its ranking (and stemming, on PostgreSQL; SQLite's FTS5 table does not stem).
 The CJK path scans the index table: fine for a few thousand pages.
 
+Character widths are folded on both sides (core.text.fold_width, issue 18 point 9): the
+query, and the plain text the index stores, so that ﾊﾟｽﾜｰﾄﾞ and 照合ＩＤ find what パスワード
+and 照合ID find, and a page written with either width is found by both.
+
 On the CJK path `fields=` only narrows the search to the title when it names nothing
 else; the body column mixes all other fields, so they cannot be told apart.
 """
@@ -23,9 +27,11 @@ from django.db.models import Case, F, FloatField, OuterRef, Q, Subquery, TextFie
 from django.db.models.functions import Cast
 from modelsearch.conf import get_app_config
 from modelsearch.query import Phrase, PlainText
-from modelsearch.utils import get_descendants_content_types_pks
+from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 from wagtail.search.backends.database import SearchBackend as database_backend
 from wagtail.search.backends.database.fallback import DatabaseSearchBackend
+
+from core.text import fold_width
 
 # CJK symbols (incl. the full-width space), kana, kanji, full- and half-width forms.
 CJK = re.compile(
@@ -35,8 +41,19 @@ CJK = re.compile(
 
 
 class CJKQueryCompilerMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        query = self.query
+        if isinstance(query, PlainText):
+            self.query = PlainText(fold_width(query.query_string), operator=query.operator,
+                                   boost=query.boost)
+        elif isinstance(query, Phrase):
+            self.query = Phrase(fold_width(query.query_string))
+
     def search(self, config, start, stop, score_field=None, **kwargs):
         query = self.query
+        if isinstance(query, (PlainText, Phrase)) and not query.query_string.strip():
+            return self.queryset.none()  # e.g. a full-width space alone, once folded
         if not isinstance(query, (PlainText, Phrase)) or not CJK.search(query.query_string):
             return super().search(config, start, stop, score_field=score_field, **kwargs)
         phrase = isinstance(query, Phrase)
@@ -74,10 +91,31 @@ class CJKQueryCompilerMixin:
         return queryset[start:stop]
 
 
+class FoldedIndexMixin:
+    """Stores the plain text of each entry with its widths folded, after the database's
+    own index has written it (on SQLite a trigger copies it to the full-text table)."""
+
+    def add_items(self, model, objs):
+        objs = list(objs)
+        super().add_items(model, objs)
+        entry = get_app_config().get_model("IndexEntry")
+        columns = (["title_text", "body_text"] if hasattr(entry, "title_text")
+                   else ["title", "body", "autocomplete"])
+        entries = entry._default_manager.filter(
+            content_type_id=get_content_type_pk(model),
+            object_id__in=[str(obj.pk) for obj in objs],
+        )
+        for pk, *texts in entries.values_list("pk", *columns):
+            folded = [fold_width(text) for text in texts]
+            if folded != texts:
+                entry._default_manager.filter(pk=pk).update(**dict(zip(columns, folded,
+                                                                       strict=True)))
+
+
 @cache
 def with_cjk(backend_class):
     """The backend class with CJK matching in both its search and its autocomplete
-    (which the Wagtail admin's page search uses)."""
+    (which the Wagtail admin's page search uses), and widths folded in its index."""
 
     def mixed(compiler):
         return type(f"CJK{compiler.__name__}", (CJKQueryCompilerMixin, compiler), {})
@@ -87,6 +125,8 @@ def with_cjk(backend_class):
         "autocomplete_query_compiler_class": mixed(
             backend_class.autocomplete_query_compiler_class
         ),
+        "index_class": type(f"Folded{backend_class.index_class.__name__}",
+                            (FoldedIndexMixin, backend_class.index_class), {}),
     }
     return type(f"CJK{backend_class.__name__}", (backend_class,), attrs)
 

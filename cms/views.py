@@ -13,6 +13,7 @@ from wagtail.models import Page
 
 from cms.access import get_printable_plan_for
 from cms.plan_pdf import render_plan_pdf
+from core.text import fold_width
 
 PAGE_SIZE = 20
 WORD = re.compile(r"\w+")
@@ -26,7 +27,8 @@ def search(request):
     # Only the words are searched: punctuation finds nothing, and some of it (quotes,
     # brackets, "<") is query syntax to SQLite's full-text index, which then fails. The
     # first few words are enough; thousands would nest the query past Python's limit.
-    words = " ".join(WORD.findall(query)[:MAX_WORDS])
+    # Widths are folded first, so that a half-width word (ﾊﾟｽﾜｰﾄﾞ) stays one word.
+    words = " ".join(WORD.findall(fold_width(query))[:MAX_WORDS])
     results = Page.objects.none()
     if words:
         # depth > 1 leaves out Wagtail's invisible root page.

@@ -23,7 +23,7 @@ from reports.access import OverviewScope
 from reports.duties import matrix as duty_matrix
 from training.checklist import checklist_for
 from training.models import BriefingObligation
-from training.reading import Reader, obligations_of
+from training.reading import Reader, obligations_of, required_pages
 from training.sharing import obligations_with_facts, sharings_briefed_by, sharings_with_counts
 
 WORST_ORGANISATIONS_SHOWN = 5
@@ -39,9 +39,13 @@ def home(request):
     today = timezone.localdate()
     fiscal_year = fiscal_year_of(today)
     context = {"today": today, "fiscal_year": fiscal_year}
+    shows_duties = scope.is_supervisor or scope.is_coordinator
+    # The duty matrix needs every organisation's required pages, the reading summary only
+    # the person's: when the page shows both, the pages are read once, for both.
+    pages = required_pages() if shows_duties else None
 
     if scope.person is not None:
-        obligations = obligations_of(Reader.of_scope(scope, today=today))
+        obligations = obligations_of(Reader.of_scope(scope, today=today), pages=pages)
         context["open_reading"] = sum(not obligation.is_done for obligation in obligations)
         context["reading_count"] = len(obligations)
         context["plan"] = EmergencyPlanPage.objects.live().filter(
@@ -66,14 +70,15 @@ def home(request):
                 item for item in checklist_for(scope.person, obligations, today=today)
                 if item.required and not item.is_done
             ), None)
-    if scope.is_supervisor or scope.is_coordinator:
+    if shows_duties:
         # The duty matrix of what the user answers for, worst first: the supervisor's
         # departments with a duty still open, the coordinator's worst organisations.
         overview = OverviewScope(scope)
         rows, context["duties_counted_at"] = cache.get_or_set(
             f"home-duties:{overview.cache_key}:{today.isoformat()}",
             lambda: (duty_matrix(overview.organisations(), overview.departments(),
-                                 overview.people(), fiscal_year=fiscal_year, today=today),
+                                 overview.people(), fiscal_year=fiscal_year, today=today,
+                                 pages=pages),
                      timezone.now()),
             HOME_DUTIES_SECONDS,
         )

@@ -9,6 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django_q.signals import post_spawn
+
         # Their schedules: the outbox's sweep, the removal of abandoned uploads.
-        from core import outbox  # noqa: F401
+        from core import outbox
         from core.imports import store  # noqa: F401
+
+        post_spawn.connect(outbox.sending_resume, dispatch_uid="core.outbox.sending_resume")

@@ -16,7 +16,7 @@ XLSX: it reads as the pages show it and still adds up.
 
 Every export comes here: pages through `spreadsheet_response`, the timeline through
 `csv_bytes` / `xlsx_bytes`, and the Wagtail admin's list and report downloads through
-`guard_wagtail_exports` (installed at start-up by ops.apps).
+core.wagtail_exports (installed at start-up by ops.apps).
 """
 
 import csv
@@ -44,13 +44,23 @@ def is_formula_like(value) -> bool:
 
 def neutralised(value):
     """A value for a CSV cell: text a spreadsheet would take for a formula gets a
-    leading apostrophe; numbers, dates and empty cells are left alone."""
+    leading apostrophe, and a code with leading zeros is kept as text; numbers, dates
+    and empty cells are left alone."""
     if value is None or isinstance(value, NOT_TEXT):
         return value
     if isinstance(value, Percent):
         return str(value)
     text = str(value)
+    if is_zero_led_code(text):
+        # Excel reads a CSV cell 0300 as the number 300: a department code, an employee
+        # number or an LG code loses its zeros. ="0300" is the one CSV cell it keeps as
+        # the text 0300; core.spreadsheets.restored reads it back as 0300.
+        return f'="{text}"'
     return QUOTE + text if is_formula_like(text) else text
+
+
+def is_zero_led_code(text: str) -> bool:
+    return len(text) > 1 and text[0] == "0" and text.isascii() and text.isdigit()
 
 
 def xlsx_value(value):
@@ -125,51 +135,3 @@ def spreadsheet_response(dataset, *, file_format: str, file_stem: str) -> HttpRe
     response = HttpResponse(exported, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{file_stem}.{file_format}"'
     return response
-
-
-def guard_wagtail_exports() -> None:
-    """Every Wagtail admin download (our ModelViewSets' list_export, and Wagtail's own
-    reports such as the site history) goes through SpreadsheetExportMixin: its CSV rows
-    get `neutralised` cells, its XLSX cells `guard_xlsx_cell`. Wagtail already writes
-    "=..." as a string cell in XLSX but neither marks it nor guards CSV at all; patching
-    the mixin once reaches the views Wagtail registers itself, which no subclass of ours
-    would."""
-    from wagtail.admin.views.mixins import SpreadsheetExportMixin
-
-    if getattr(SpreadsheetExportMixin, "guarded_against_formulas", False):
-        return
-    preprocess = SpreadsheetExportMixin.preprocess_field_value
-    xlsx_row = SpreadsheetExportMixin.generate_xlsx_row
-
-    def to_row_dict(self, item):
-        # A dotted path through an empty relation (a role for a department has no
-        # organisation) is an empty cell: Wagtail raises, and a streamed CSV then ends
-        # half-way with no error the user can see.
-        return {field: _through_relations(item, field) for field in self.list_export}
-
-    def preprocess_field_value(self, field, value, export_format):
-        if isinstance(value, Percent):
-            return neutralised(value) if export_format == self.FORMAT_CSV else xlsx_value(value)
-        value = preprocess(self, field, value, export_format)
-        return neutralised(value) if export_format == self.FORMAT_CSV else value
-
-    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
-        cells = xlsx_row(self, worksheet, row_dict, date_format=date_format)
-        for cell, value in zip(cells, row_dict.values(), strict=True):
-            yield guard_xlsx_cell(cell, value)
-
-    SpreadsheetExportMixin.to_row_dict = to_row_dict
-    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
-    SpreadsheetExportMixin.generate_xlsx_row = generate_xlsx_row
-    SpreadsheetExportMixin.guarded_against_formulas = True
-
-
-def _through_relations(item, path: str):
-    from wagtail.coreutils import multigetattr
-
-    current = item
-    for part in path.split("."):
-        if current is None:
-            return None
-        current = multigetattr(current, part)
-    return current

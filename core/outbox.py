@@ -14,9 +14,16 @@ killed).
 Claiming: one conditional UPDATE sets a sender's token on rows that are due and held by
 no one, so two workers never send the same row; on PostgreSQL the candidates are first
 locked with SKIP LOCKED so that concurrent senders take different rows instead of
-waiting on each other. A sender killed between the mail server's acceptance and marking
-the row sent loses its claim after CLAIM_SECONDS and the row goes again, with the same
-Message-ID, by which servers and clients drop the copy.
+waiting on each other. The claim is short, because it is also how long a row stays stuck
+when its sender dies (a worker killed mid-conversation with the mail server): it need
+cover only one step, opening the connection or one message, each bounded by
+EMAIL_TIMEOUT, since the sender renews it before each message of its batch. A sender
+whose renewal finds the claim gone (it was slower than its claim and another sender took
+the rows) stops rather than send them too. A sender killed between the mail server's
+acceptance and marking the row sent loses its claim and the row goes again, with the same
+Message-ID, by which servers and clients drop the copy. A worker that starts queues a
+sending task at once (sending_resume), so that what a dead sender held goes when a worker
+is back, not at the next sweep, if its claim has lapsed by then.
 """
 
 import datetime
@@ -28,6 +35,7 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import F
@@ -46,8 +54,16 @@ logger = logging.getLogger(__name__)
 _sending_deferred = ContextVar("outbox_sending_deferred", default=False)
 
 BATCH = 50
-# How long a claim holds: far beyond a batch's sending (one connection, EMAIL_TIMEOUT).
-CLAIM_SECONDS = 600
+# A claim covers one step of a batch: opening the connection, or one message (the sender
+# renews it before each). A step is a few exchanges with the mail server, each given up
+# after EMAIL_TIMEOUT; the claim allows two of them at that limit, plus a margin for the
+# database writes between steps and for hosts' clocks a little apart. A server slower
+# than that outlasts the claim, and the row may then go twice, under one Message-ID, as
+# after a sender killed at the wrong moment.
+CLAIM_MARGIN_SECONDS = 5
+# A backend without a timeout (console, file; SMTP left at Django's default, which waits
+# for ever) is given config.settings' default.
+UNTIMED_BACKEND_SECONDS = 10
 # The wait before the next attempt after the n-th failure: 1, 2, 4 … minutes, at most 2 h.
 FIRST_RETRY_SECONDS = 60
 LAST_RETRY_SECONDS = 2 * 3600
@@ -118,6 +134,20 @@ def _queue_sending() -> None:
     async_task("core.outbox.send_pending")
 
 
+def sending_resume(sender=None, **kwargs) -> None:
+    """A worker has started (django_q's post_spawn, connected in CoreConfig.ready): if
+    anything is due, such as rows whose dead sender's claim lapsed while no worker ran,
+    queue a sending task now rather than leave it to the sweep. Runs in the new worker
+    before it takes a task; a failure is logged, never raised, for it would kill the
+    worker."""
+    try:
+        if OutgoingMail.objects.due(timezone.now()).exists():
+            _queue_sending()
+    except Exception:
+        logger.exception("Could not queue the outbox's sending on a worker's start; the "
+                         "sweep will")
+
+
 def send_pending() -> int:
     """The django-q2 task: send what is due, a batch (one connection) at a time, for as
     long as whole batches go out; a batch cut short by failures leaves the rest to their
@@ -147,6 +177,11 @@ def outbox_send(*, batch: int = BATCH) -> int:
         return 0
     try:
         for number, mail in enumerate(claimed):
+            if not _renew(claimed[number:], token):
+                logger.warning("An outbox claim was lost after %d of %d messages; the "
+                               "sender that took it sends the rest", number, len(claimed))
+                _release(claimed[number:], token)
+                break
             try:
                 message = EmailMessage(subject=mail.subject, body=mail.body, to=[mail.to],
                                        headers=mail.headers, connection=mail_connection)
@@ -172,6 +207,11 @@ def outbox_send(*, batch: int = BATCH) -> int:
     return sent
 
 
+def claim_duration() -> datetime.timedelta:
+    timeout = settings.EMAIL_TIMEOUT or UNTIMED_BACKEND_SECONDS
+    return datetime.timedelta(seconds=2 * timeout + CLAIM_MARGIN_SECONDS)
+
+
 def _claim(token: str, *, batch: int) -> list[OutgoingMail]:
     now = timezone.now()
     with transaction.atomic():
@@ -181,9 +221,27 @@ def _claim(token: str, *, batch: int) -> list[OutgoingMail]:
         ids = list(candidates.values_list("pk", flat=True)[:batch])
         # Conditional: a row another sender claimed since it was read is not taken.
         OutgoingMail.objects.due(now).filter(pk__in=ids).update(
-            claimed_by=token, claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+            claimed_by=token, claimed_until=now + claim_duration(),
         )
     return list(OutgoingMail.objects.filter(claimed_by=token).order_by("next_attempt_at", "pk"))
+
+
+def _renew(mails: list[OutgoingMail], token: str) -> bool:
+    """Hold `mails` (the rest of a batch) for another step; False if this sender no
+    longer holds them all. Keyed by the token alone: a lapsed claim no one has taken yet
+    is still this sender's, and one another sender took is not, whichever UPDATE is
+    first."""
+    renewed = OutgoingMail.objects.filter(
+        pk__in=[mail.pk for mail in mails], claimed_by=token,
+    ).update(claimed_until=timezone.now() + claim_duration())
+    return renewed == len(mails)
+
+
+def _release(mails: list[OutgoingMail], token: str) -> None:
+    """Let go of what this sender still holds of `mails`, untried, for the next sender."""
+    OutgoingMail.objects.filter(pk__in=[mail.pk for mail in mails], claimed_by=token).update(
+        claimed_by="", claimed_until=None,
+    )
 
 
 def _sent(mail: OutgoingMail, token: str) -> None:

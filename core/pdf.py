@@ -83,18 +83,60 @@ class _Document(SimpleDocTemplate):
 
 
 WATERMARK_GREY = 0.86
+WATERMARK_FORM = "draft-mark"
 
 
 def watermark(text: str):
     """An `on_page` for render_pdf: `text` (a draft's mark) large, pale and diagonal
-    across each page, under the content."""
+    across each page, under the content, and in words at the head of the page.
+
+    The large mark is a picture, not text: as text, anything that reads the page out
+    (pdftotext, copy and paste, a screen reader) got its characters mixed into the lines
+    it crosses. The words at the head are the mark such readers get."""
     def draw(canvas, doc):
-        canvas.setFont(japanese_font(), 110)
-        canvas.setFillGray(WATERMARK_GREY)
-        canvas.translate(A4[0] / 2, A4[1] / 2)
-        canvas.rotate(45)
-        canvas.drawCentredString(0, -40, text)
+        picture = _watermark_picture(text)
+        if picture is not None:
+            # Drawn once per document as a form, which each page refers to: drawing the
+            # picture on each page would make reportlab fingerprint its pixels each time.
+            if not canvas.hasForm(WATERMARK_FORM):
+                canvas.beginForm(WATERMARK_FORM)
+                width, height = picture.getSize()
+                scale = A4[0] * 0.8 / width
+                canvas.drawImage(picture, (A4[0] - width * scale) / 2,
+                                 (A4[1] - height * scale) / 2, width * scale, height * scale,
+                                 mask="auto")
+                canvas.endForm()
+            canvas.doForm(WATERMARK_FORM)
+        else:  # no TrueType font to draw it with: the mark as text, as before
+            canvas.saveState()
+            canvas.setFont(japanese_font(), 110)
+            canvas.setFillGray(WATERMARK_GREY)
+            canvas.translate(A4[0] / 2, A4[1] / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, -40, text)
+            canvas.restoreState()
+        canvas.setFont(japanese_font(), 9)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, f"【{text}】")
     return draw
+
+
+@cache
+def _watermark_picture(text: str):
+    """`text` drawn pale grey on a transparent ground, turned 45 degrees."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        # About one pixel per point at the size it is printed: a pale mark needs no more.
+        font = ImageFont.truetype(settings.PDF_FONT_PATH, 120)
+    except OSError:
+        return None
+    left, top, right, bottom = font.getbbox(text)
+    picture = Image.new("RGBA", (right - left + 20, bottom - top + 20), (255, 255, 255, 0))
+    grey = round(WATERMARK_GREY * 255)
+    ImageDraw.Draw(picture).text((10 - left, 10 - top), text, font=font,
+                                 fill=(grey, grey, grey, 255))
+    return ImageReader(picture.rotate(45, expand=True, resample=Image.Resampling.BICUBIC))
 
 
 def render_pdf(story, *, title: str, footer: str = "", on_page=None) -> bytes:

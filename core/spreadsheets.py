@@ -21,7 +21,7 @@ import zipfile
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from core.exports import FORMULA_STARTS, QUOTE
+from core.exports import FORMULA_STARTS, QUOTE, is_zero_led_code
 
 
 class SpreadsheetRefused(Exception):
@@ -140,9 +140,13 @@ def worksheet_rows(worksheet, *, row_limit: int | None = None):
 
 
 def restored(value):
-    """A cell as core.exports.neutralised found it: '=SUM(A1) is read as =SUM(A1)."""
+    """A cell as core.exports.neutralised found it: '=SUM(A1) is read as =SUM(A1), and
+    ="0300" as 0300."""
     if isinstance(value, str) and value[:1] == QUOTE and value[1:2] in FORMULA_STARTS:
         return value[1:]
+    if isinstance(value, str) and value[:2] == '="' and value[-1:] == '"' \
+            and is_zero_led_code(value[2:-1]):
+        return value[2:-1]
     return value
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from audit import trail
 from audit.models import AuditEvent
 from core.params import as_id
+from core.text import fold_width
 from people.access import get_person_for, may_anonymise, scope_for
 from people.fiscal import fiscal_year_of
 from people.models import Department
@@ -44,8 +45,12 @@ def directory(request):
         department_id = ""
     query = request.GET.get("q", "").strip()
     if query:
+        # Kana and employee numbers are stored folded (the roster import folds them);
+        # names as written, so a name is also matched as typed.
+        folded = fold_width(query)
         people = people.filter(
-            Q(name__icontains=query) | Q(kana__icontains=query) | Q(employee_number=query)
+            Q(name__icontains=query) | Q(name__icontains=folded) | Q(kana__icontains=folded)
+            | Q(employee_number=folded)
         )
     holders_only = request.GET.get("holders") == "1"
     if holders_only:

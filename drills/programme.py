@@ -9,8 +9,8 @@ duty is that each organisation holds its drill in the year, whether or not it pl
 `annual_drill_status` is what the duty matrix reads (issue 17, point 2): planned and held
 per organisation in two queries, however many organisations.
 
-Every date is decided by people.fiscal; a drill is held in the fiscal year of the day it
-started (local time), as drills.trends counts it.
+Every date is decided by people.fiscal; which drills were held in a fiscal year, by
+Drill.objects.held_in (started in it, local time, and ended), as everywhere else.
 """
 
 import datetime
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from drills.models import Drill, PlannedDrill, Scenario
-from people.fiscal import FiscalYear, fiscal_year_of
+from people.fiscal import FiscalYear, fiscal_year_bounds, fiscal_year_of
 from people.models import Organisation, Person
 
 PLANNED, SCHEDULED, HELD = "planned", "scheduled", "held"
@@ -39,19 +39,14 @@ STATUS_LABELS = {
 }
 
 
-def fiscal_year_bounds(year: FiscalYear) -> tuple[datetime.datetime, datetime.datetime]:
-    """The first moment of the fiscal year and of the next, in local time."""
-    start = timezone.make_aware(datetime.datetime.combine(year.first_day, datetime.time()))
-    end = timezone.make_aware(datetime.datetime.combine(
-        year.last_day + datetime.timedelta(days=1), datetime.time()))
-    return start, end
-
-
-def held_drills(organisation_ids, year: FiscalYear) -> QuerySet[Drill]:
-    """The drills of those organisations that started in the fiscal year and have ended."""
-    start, end = fiscal_year_bounds(year)
-    return Drill.objects.filter(organisation__in=organisation_ids, started_at__gte=start,
-                                started_at__lt=end, ended_at__isnull=False)
+def held_drill_counts(organisations, year: FiscalYear, *,
+                      by: datetime.datetime | None = None) -> dict[int, int]:
+    """{organisation id: drills held in the fiscal year (Drill.objects.held_in)} for the
+    organisations that held any: one query."""
+    return dict(
+        Drill.objects.filter(organisation__in=organisations).held_in(year, by=by)
+        .values_list("organisation").annotate(n=Count("pk")).order_by()
+    )
 
 
 def annual_drill_status(organisations, fiscal_year) -> dict[int, tuple[int, int]]:
@@ -65,9 +60,7 @@ def annual_drill_status(organisations, fiscal_year) -> dict[int, tuple[int, int]
         PlannedDrill.objects.filter(organisation__in=ids, fiscal_year=year.year)
         .values_list("organisation").annotate(n=Count("pk")).order_by()
     )
-    held = dict(
-        held_drills(ids, year).values_list("organisation").annotate(n=Count("pk")).order_by()
-    )
+    held = held_drill_counts(ids, year)
     return {pk: (planned.get(pk, 0), held.get(pk, 0)) for pk in ids}
 
 
@@ -161,7 +154,7 @@ def programme_calendar(organisations, year: FiscalYear, *, today: datetime.date)
         # Shown in the month it was held, or else the month it is planned for.
         month_day = held_on if in_year else plan.planned_month
         place(row, CalendarEntry(plan.title, status, day, plan, drill), month_day)
-    for drill in held_drills(ids, year).order_by("started_at"):
+    for drill in Drill.objects.filter(organisation__in=ids).held_in(year).order_by("started_at"):
         if drill.pk in linked:
             continue
         held_on = timezone.localdate(drill.started_at)

@@ -188,48 +188,41 @@ def timeline_section(drill: Drill, now: datetime.datetime, style, naming: Naming
 
 
 def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming = BY_NAME) -> Table:
-    """Each released inject, followed by the log entries in response to it or, if they
-    answer none, logged after it and before the next one."""
+    """The action log in drill-time order: each released inject (a shaded row) and each
+    log entry at its own time, an entry that answers an inject saying which. (Grouped
+    under the inject it answered, a reply logged at +0:24 came before an entry at +0:10.)"""
     small = style["Small"]
-    groups = {inject.pk: [] for _at, inject in released}
-    before_any = []
-    for entry in entries:
-        if entry.inject_id in groups:
-            groups[entry.inject_id].append(entry)
-            continue
-        earlier = [inject for at, inject in released if at <= entry.drill_time]
-        (groups[earlier[-1].pk] if earlier else before_any).append(entry)
-
+    subjects = {inject.pk: inject.subject for _at, inject in released}
+    # At the same minute the inject comes first: what was done answers it.
+    rows = sorted(
+        [(at, 0, index, inject) for index, (at, inject) in enumerate(released)]
+        + [(entry.drill_time, 1, index, entry) for index, entry in enumerate(entries)],
+        key=lambda row: row[:3],
+    )
     header = [Paragraph(escape(text), small)
               for text in (_("Drill time"), _("Who"), _("Inject, or what was done"))]
     body, group_rows, spanned_rows = [], [], []
-
-    def log_rows(group):
-        for entry in group:
-            achieved = [_("Achieved: %(action)s") % {"action": description}
-                        for description in achieved_by_entry.get(entry.pk, [])]
+    for at, kind, _index, item in rows:
+        if kind == 0:
+            group_rows.append(len(body) + 1)
             body.append([
-                Paragraph(escape(format_drill_time(entry.drill_time)), small),
-                Paragraph(naming.text(naming.person(
-                    f"{entry.participant.display_name}（{entry.participant.role.name}）",
-                    entry.participant.role.name,
-                )), small),
-                Paragraph(naming.lines(entry.text, *achieved), small),
+                Paragraph(escape(format_drill_time(at)), small),
+                Paragraph(naming.text(item.role.name), small),
+                Paragraph(f"<b>{naming.text(item.subject)}</b>", small),
             ])
-
-    if before_any:
-        group_rows.append(len(body) + 1)
-        spanned_rows.append(len(body) + 1)
-        body.append([Paragraph(escape(_("Before the first inject")), small), "", ""])
-        log_rows(before_any)
-    for at, inject in released:
-        group_rows.append(len(body) + 1)
+            continue
+        notes = [_("Achieved: %(action)s") % {"action": description}
+                 for description in achieved_by_entry.get(item.pk, [])]
+        if item.inject_id in subjects:
+            notes.insert(0, _("In response to: %(inject)s") % {"inject": subjects[item.inject_id]})
         body.append([
             Paragraph(escape(format_drill_time(at)), small),
-            Paragraph(naming.text(inject.role.name), small),
-            Paragraph(f"<b>{naming.text(inject.subject)}</b>", small),
+            Paragraph(naming.text(naming.person(
+                f"{item.participant.display_name}（{item.participant.role.name}）",
+                item.participant.role.name,
+            )), small),
+            Paragraph(naming.lines(item.text, *notes), small),
         ])
-        log_rows(groups[inject.pk])
     if not body:
         spanned_rows.append(1)
         body.append([Paragraph(escape(_("No inject was released.")), small), "", ""])
@@ -334,8 +327,8 @@ def hot_wash_section(summary, style, naming: Naming = BY_NAME) -> list:
     header = [Paragraph(escape(text), small) for text in
               (_("Name"), _("What went well"), _("What to improve"), _("Confidence"))]
     rows = [
-        [Paragraph(naming.text(naming.person(answer.name, answer.role) if answer.name else ""),
-                   small),
+        [Paragraph(naming.text(naming.person(answer.name, answer.role)) if answer.name
+                   else escape(_("Anonymous")), small),
          Paragraph(naming.text(answer.went_well), small),
          Paragraph(naming.text(answer.to_improve), small),
          Paragraph(str(answer.confidence), small)]

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.outbox import mail_write
+from core.text import typed_code
 from drills.blocks import parse_offset
 from drills.clock import Clock, is_released
 from drills.freeze import refuse_when_final
@@ -294,8 +295,7 @@ def _notify(inject: DrillInject) -> None:
 
 def drill_for_join_code(code: str, *, now: datetime.datetime) -> Drill:
     """The drill a join code opens; refused once the drill has ended."""
-    normalised = "".join(character for character in (code or "").upper() if character.isalnum())
-    drill = Drill.objects.filter(join_code=normalised).first()
+    drill = Drill.objects.filter(join_code=typed_code(code)).first()
     if drill is None:
         raise ValidationError(_("No drill has this join code. Check the code and try again."))
     if _state(drill, now) == "ended":

@@ -103,24 +103,16 @@ def fiscal_year_of_drill(drill: Drill) -> FiscalYear:
 def ended_drills(organisations, *, now: datetime.datetime, fiscal_year: FiscalYear | None = None,
                  scenario_id: int | None = None, incident_type: str | None = None):
     drills = (
-        Drill.objects.filter(organisation__in=organisations, started_at__isnull=False,
-                             ended_at__isnull=False, ended_at__lte=now)
+        Drill.objects.filter(organisation__in=organisations)
         .select_related("organisation", "scenario")
         .order_by("started_at", "pk")
     )
-    if fiscal_year is not None:
-        drills = drills.filter(started_at__gte=_local_midnight(fiscal_year.first_day),
-                               started_at__lt=_local_midnight(fiscal_year.last_day
-                                                              + datetime.timedelta(days=1)))
+    drills = drills.ended(by=now) if fiscal_year is None else drills.held_in(fiscal_year, by=now)
     if scenario_id is not None:
         drills = drills.filter(scenario=scenario_id)
     if incident_type:
         drills = drills.filter(incident_type=incident_type)
     return drills
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 def is_evaluated(score: DrillScore) -> bool:
@@ -292,8 +284,7 @@ def trend_chart(trends: list[GroupTrend]) -> TrendChart | None:
     return TrendChart(
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
-        # Translators: a fiscal year on the chart's axis, short; e.g. FY2026.
-        x_ticks=[(x_of[year], _("FY%(year)d") % {"year": year.year}) for year in years],
+        x_ticks=[(x_of[year], year.label()) for year in years],  # 令和8年度, FY2026
         y_ticks=[(_y_of(score), str(score)) for score in (0, 25, 50, 75, 100)],
         lines=lines,
         left_out=len(drawn) - len(shown),

@@ -22,10 +22,11 @@ class OpsConfig(AppConfig):
 
         user_logged_in.connect(SessionRenewalMiddleware.renewed_on_login,
                                dispatch_uid="ops.session_renewed_on_login")
-        # Wagtail's admin downloads, its own reports included, write no formula cells.
-        from core.exports import guard_wagtail_exports
+        # Wagtail's admin downloads, its own reports included, write no formula cells and
+        # open in Japanese Excel.
+        from core.wagtail_exports import prepare_wagtail_exports
 
-        guard_wagtail_exports()
+        prepare_wagtail_exports()
         if settings.DEBUG and not settings.DEBUG_PAGES:
             from core.error_pages import use_site_error_pages
 

@@ -45,3 +45,12 @@ def fiscal_year_of(day: datetime.date) -> FiscalYear:
 
 def current_fiscal_year() -> FiscalYear:
     return fiscal_year_of(timezone.localdate())
+
+
+def fiscal_year_bounds(year: FiscalYear) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of the fiscal year and of the next, in local time: [start, end).
+    Timestamps are compared with these; dates with the year's first and last day."""
+    start = timezone.make_aware(datetime.datetime.combine(year.first_day, datetime.time()))
+    end = timezone.make_aware(datetime.datetime.combine(
+        year.last_day + datetime.timedelta(days=1), datetime.time()))
+    return start, end

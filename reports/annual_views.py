@@ -18,10 +18,10 @@ from core.exports import CONTENT_TYPES
 from core.forms import confirmed
 from people.fiscal import FiscalYear, current_fiscal_year
 from reports.access import get_annual_report_scope_for
-from reports.annual import annual_report_finalise, figures_of
+from reports.annual import annual_report_finalise, drafts, figures_of
 from reports.annual.documents import annual_report_pdf, annual_report_workbook
 from reports.annual.figures import annual_figures
-from reports.models import AnnualReport
+from reports.models import AnnualDraft, AnnualReport
 
 # Years before the platform, or far ahead, are not reports anyone asks for: a typo.
 FIRST_YEAR = 2000
@@ -33,13 +33,20 @@ def _fiscal_year(year: int) -> FiscalYear:
     return FiscalYear(year)
 
 
+def _final(fiscal_year: FiscalYear) -> AnnualReport | None:
+    return (AnnualReport.objects.filter(fiscal_year=fiscal_year.year)
+            .select_related("finalised_by").defer("pdf").first())
+
+
 def _figures(fiscal_year: FiscalYear):
-    """The final report's frozen figures, or the draft's as of now."""
-    final = AnnualReport.objects.filter(fiscal_year=fiscal_year.year).select_related(
-        "finalised_by").defer("pdf").first()
+    """The final report's frozen figures, or the draft's (counted afresh if they are
+    still being counted: a file must be served)."""
+    final = _final(fiscal_year)
     if final is not None:
         return final, figures_of(final)
-    return None, annual_figures(fiscal_year, now=timezone.now())
+    now = timezone.now()
+    figures = drafts.draft_figures(drafts.draft_for(fiscal_year, now=now))
+    return None, figures or annual_figures(fiscal_year, now=now)
 
 
 @login_required
@@ -54,9 +61,16 @@ def annual_current(request):
 def annual(request, year):
     get_annual_report_scope_for(request.user)
     fiscal_year = _fiscal_year(year)
-    final, figures = _figures(fiscal_year)
+    final = _final(fiscal_year)
+    draft = None
+    if final is not None:
+        figures = figures_of(final)
+    else:
+        draft = drafts.draft_for(fiscal_year, now=timezone.now())
+        figures = drafts.draft_figures(draft)
     return render(request, "reports/annual.html", {
-        "fiscal_year": fiscal_year, "final": final, "figures": figures,
+        "fiscal_year": fiscal_year, "final": final, "figures": figures, "draft": draft,
+        "counting": draft is not None and drafts.is_counting(draft, now=timezone.now()),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < current_fiscal_year().year else None,
     })
@@ -71,8 +85,8 @@ def annual_pdf(request, year):
     if final is not None:
         content = bytes(final.pdf)
     else:
-        content = annual_report_pdf(annual_figures(fiscal_year, now=timezone.now()),
-                                    draft=True, printed_at=timezone.now())
+        _final_none, figures = _figures(fiscal_year)
+        content = annual_report_pdf(figures, draft=True, printed_at=timezone.now())
     response = HttpResponse(content, content_type="application/pdf")
     kind = "final" if final is not None else "draft"
     response["Content-Disposition"] = f'inline; filename="annual-report-{year}-{kind}.pdf"'
@@ -92,17 +106,35 @@ def annual_xlsx(request, year):
 
 @login_required
 @require_POST
+def annual_recount(request, year):
+    get_annual_report_scope_for(request.user)
+    fiscal_year = _fiscal_year(year)
+    if _final(fiscal_year) is None:
+        draft, _created = AnnualDraft.objects.get_or_create(fiscal_year=year)
+        drafts.draft_count(draft, now=timezone.now())
+    return redirect("reports:annual", year=year)
+
+
+@login_required
+@require_POST
 def annual_finalise(request, year):
     scope = get_annual_report_scope_for(request.user)
-    fiscal_year = _fiscal_year(year)
+    _fiscal_year(year)
     if not confirmed(request):
         messages.error(request, _("Tick the box to confirm that the figures are ready to "
                                   "finalise."))
         return redirect("reports:annual", year=year)
+    # The figures finalised are the draft the coordinator read: the form names the
+    # moment it was counted, and a draft counted again since must be read again.
+    draft = AnnualDraft.objects.filter(fiscal_year=year).first()
+    figures = drafts.draft_figures(draft) if draft is not None else None
+    if figures is None or request.POST.get("counted_at") != draft.counted_at.isoformat():
+        messages.error(request, _("The figures were counted again after you opened the page. "
+                                  "Check them and finalise again."))
+        return redirect("reports:annual", year=year)
     try:
         with transaction.atomic():
-            final = annual_report_finalise(fiscal_year=fiscal_year, by=scope.person,
-                                           now=timezone.now())
+            final = annual_report_finalise(figures=figures, by=scope.person, now=timezone.now())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
                          organisation=scope.person.organisation if scope.person else None,
                          detail=f"annual report {year}")
@@ -119,5 +151,6 @@ urlpatterns = [
     path("annual/<int:year>/", annual, name="annual"),
     path("annual/<int:year>/report.pdf", annual_pdf, name="annual_pdf"),
     path("annual/<int:year>/report.xlsx", annual_xlsx, name="annual_xlsx"),
+    path("annual/<int:year>/recount/", annual_recount, name="annual_recount"),
     path("annual/<int:year>/finalise/", annual_finalise, name="annual_finalise"),
 ]

@@ -10,8 +10,8 @@ a person so that a whole prefecture is counted in one query:
   fiscal year attended, a passed attempt at one, a certificate neither revoked nor expired);
 - briefed, for ID holders who attended no session: a live onward-sharing obligation of a
   session of the year, confirmed (training.sharing.stages: Stage.CONFIRMED);
-- per organisation, the annual drill: an ended drill started in the year
-  (drills.trends.ended_drills).
+- per organisation, the annual drill: a drill held in the year, ended by the report's
+  moment (Drill.objects.held_in, counted by drills.programme.held_drill_counts).
 
 Everyone is counted once, in the department they belong to at the report date (the day
 asked for, or the fiscal year's last day once it is over): Person.department is where
@@ -22,12 +22,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import EmergencyPlanPage, RequiredReading
-from drills.trends import ended_drills
+from drills.programme import held_drill_counts
 from people.fiscal import FiscalYear
 from people.models import IdGrant, RoleAssignment
 from training.models import Acknowledgement, Attempt, Attendance, BriefingObligation, Certificate
@@ -96,8 +96,10 @@ class Conditions:
         return self.population(duty.population) & getattr(self, key)
 
 
-def conditions(fiscal_year: FiscalYear, day: datetime.date) -> Conditions:
-    """Four queries (the required pages and their baselines); the rest is SQL to run."""
+def conditions(fiscal_year: FiscalYear, day: datetime.date,
+               pages: list[tuple[RequiredReading, int]] | None = None) -> Conditions:
+    """Four queries (the required pages and their baselines; one, the baselines, when the
+    caller has read `pages`, training.reading.required_pages()); the rest is SQL to run."""
     person = OuterRef("pk")
     grants = IdGrant.objects.filter(person=person).active_on(day)
     new = Q(Exists(grants.filter(granted_on__gte=fiscal_year.first_day,
@@ -107,7 +109,8 @@ def conditions(fiscal_year: FiscalYear, day: datetime.date) -> Conditions:
         for role in (RoleAssignment.Role.SUPERVISOR, RoleAssignment.Role.COORDINATOR)
     }
     audience = RequiredReading.Audience
-    pages = required_pages()
+    if pages is None:
+        pages = required_pages()
     baseline = baselines([page.pk for page, _organisation in pages])
     # Nobody, as a condition every database writes as a boolean (an empty `pk__in` would
     # become a bare 0 in a select list, which PostgreSQL refuses in CASE WHEN).
@@ -209,15 +212,6 @@ def counts_by_department(people, fiscal_year: FiscalYear, day: datetime.date,
             for row in rows}
 
 
-def drills_held(organisations, fiscal_year: FiscalYear, *, now: datetime.datetime) -> dict:
-    """{organisation id: drills ended in the year}, one query."""
-    return dict(
-        ended_drills(organisations, now=now, fiscal_year=fiscal_year)
-        .order_by().values("organisation_id").annotate(n=Count("pk"))
-        .values_list("organisation_id", "n")
-    )
-
-
 # What the page shows: a cell per duty, rows per department and organisation
 
 
@@ -290,18 +284,21 @@ class OrganisationRow(Row):
 
 def matrix(organisations, departments, people, *, fiscal_year: FiscalYear,
            today: datetime.date | None = None, now: datetime.datetime | None = None,
-           sort: str = "worst") -> list[OrganisationRow]:
+           sort: str = "worst", pages: list[tuple[RequiredReading, int]] | None = None,
+           ) -> list[OrganisationRow]:
     """The matrix rows: `organisations` each with their `departments` (querysets already
-    scoped by the caller), counted over `people`. A constant number of queries.
+    scoped by the caller), counted over `people`. A constant number of queries; three
+    fewer when the caller passes the required `pages` it has read (conditions).
 
     `sort`: "worst" (the lowest share of any duty first), a duty's key (that duty's share,
     lowest first), or anything else for the order of `organisations` and `departments`.
     Sorting is stable, so equal rows keep the organisation code order."""
     now = now or timezone.now()
     day = report_day(fiscal_year, today or timezone.localdate(now))
-    by_department = counts_by_department(people, fiscal_year, day)
+    by_department = counts_by_department(people, fiscal_year, day,
+                                         conditions(fiscal_year, day, pages))
     organisations = list(organisations)
-    held = drills_held(organisations, fiscal_year, now=now)
+    held = held_drill_counts(organisations, fiscal_year, by=now)
     rows = {organisation.pk: OrganisationRow(organisation.pk, organisation.name, {},
                                              drills_held=held.get(organisation.pk, 0))
             for organisation in organisations}

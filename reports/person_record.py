@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from drills.models import ImprovementItem, Participant
-from people.fiscal import FiscalYear, fiscal_year_of
+from people.fiscal import FiscalYear, fiscal_year_bounds, fiscal_year_of
 from people.models import IdGrant, Person
 from training.models import (
     Acknowledgement,
@@ -110,17 +110,6 @@ def fiscal_year_or_none(year: int) -> FiscalYear | None:
     return FiscalYear(year) if FIRST_YEAR <= year <= LAST_YEAR else None
 
 
-def year_bounds(fiscal_year: FiscalYear) -> tuple[datetime.datetime, datetime.datetime]:
-    """The year as aware datetimes in local time, [start, end): timestamps are compared
-    with these, dates with the year's first and last day."""
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(fiscal_year.first_day, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(
-        fiscal_year.last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-    )
-    return start, end
-
-
 def switcher_years(record: PersonRecord, current: FiscalYear) -> list[int]:
     """The years offered by the page's switcher, latest first: the current year back to
     the year of the person's first grant (at least five years), and the year shown."""
@@ -140,7 +129,7 @@ def person_record_build(*, person: Person, year: int, today: datetime.date) -> P
     if fiscal_year is None:
         return record
     first, last = fiscal_year.first_day, fiscal_year.last_day
-    start, end = year_bounds(fiscal_year)
+    start, end = fiscal_year_bounds(fiscal_year)
     in_year = {"__gte": start, "__lt": end}
 
     def when(path):

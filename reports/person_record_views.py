@@ -14,6 +14,7 @@ from people.fiscal import current_fiscal_year
 from reports.access import get_person_record_for
 from reports.person_record import person_record_build, switcher_years
 from reports.person_record_export import person_record_dataset, person_record_pdf
+from reports.person_record_sections import record_sections
 
 
 def _record_for(request, pk, fiscal_year):
@@ -28,6 +29,7 @@ def person_record(request, pk, fiscal_year):
     return render(request, "reports/person_record.html", {
         "record": record,
         "person": record.person,
+        "sections": record_sections(record) if record.has_records else [],
         "years": switcher_years(record, current),
         "current_year": current.year,
     })

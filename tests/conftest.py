@@ -315,12 +315,14 @@ def plan(home_page, prefecture):
     return page
 
 
-def publish_revision(page, *, requires_reacknowledgement, change=None):
-    """Publish a new revision of `page`, optionally editing its body first."""
+def publish_revision(page, *, requires_reacknowledgement, change=None, reason=""):
+    """Publish a new revision of `page`, optionally editing its body first; with
+    `requires_reacknowledgement` it is a new edition, for `reason`."""
     page = page.specific_class.objects.get(pk=page.pk)
     if change:
         change(page)
     page.requires_reacknowledgement = requires_reacknowledgement
+    page.edition_reason = reason
     revision = page.save_revision()
     revision.publish()
     page.refresh_from_db()

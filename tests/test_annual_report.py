@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from people.fiscal import FiscalYear
 from people.models import IdGrant
 from reports.annual.figures import annual_figures
-from reports.models import AnnualReport
+from reports.models import AnnualDraft, AnnualReport
 from tests.conftest import make_person
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
@@ -107,15 +107,23 @@ def test_a_year_with_no_records_says_so_and_cannot_be_finalised(clock, coordinat
     assert response.status_code == 200
     assert "この年度の記録はありません" in response.content.decode()
     assert "id=\"finalise-button\"" not in response.content.decode()
-    response = client.post(reverse("reports:annual_finalise", args=[2025]), {"confirm": "on"},
-                           follow=True)
+    response = finalise(client, 2025)
     assert "報告するものがありません" in response.content.decode()
     assert not AnnualReport.objects.exists()
+
+
+def finalise(client, year, **form):
+    """Post the finalise form as the page renders it: with the moment its draft was
+    counted."""
+    counted_at = AnnualDraft.objects.get(fiscal_year=year).counted_at.isoformat()
+    return client.post(reverse("reports:annual_finalise", args=[year]),
+                       {"confirm": "on", "counted_at": counted_at, **form}, follow=True)
 
 
 def test_finalising_freezes_the_figures_and_the_pdf_once(year, coordinator, login,
                                                          department_a):
     client = login(coordinator)
+    assert 'name="counted_at"' in client.get(reverse("reports:annual", args=[2026])).content.decode()
     draft = client.get(reverse("reports:annual_pdf", args=[2026]))
     assert draft["Content-Type"] == "application/pdf"
     assert "下書き" in pdf_text(draft.content)
@@ -123,7 +131,7 @@ def test_finalising_freezes_the_figures_and_the_pdf_once(year, coordinator, logi
     refused = client.post(reverse("reports:annual_finalise", args=[2026]), follow=True)
     assert "チェック" in refused.content.decode() and not AnnualReport.objects.exists()
 
-    client.post(reverse("reports:annual_finalise", args=[2026]), {"confirm": "on"})
+    finalise(client, 2026)
     final = AnnualReport.objects.get(fiscal_year=2026)
     assert final.finalised_by == coordinator
     event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_FINALISED)
@@ -143,8 +151,7 @@ def test_finalising_freezes_the_figures_and_the_pdf_once(year, coordinator, logi
     first = workbook.worksheets[0]
     assert [cell.value for cell in first[2]][:3] == ["熊本県", 2, 1]  # frozen: not 3
 
-    again = client.post(reverse("reports:annual_finalise", args=[2026]), {"confirm": "on"},
-                        follow=True)
+    again = finalise(client, 2026)
     assert "すでに確定" in again.content.decode()
     assert AnnualReport.objects.count() == 1
 
@@ -159,9 +166,11 @@ def test_anyone_but_a_prefecture_coordinator_is_answered_404(year, url, city_coo
                                                              supervisor, login):
     for person in (city_coordinator, supervisor):
         assert login(person).get(url).status_code == 404
-    response = login(city_coordinator).post(reverse("reports:annual_finalise", args=[2026]),
-                                            {"confirm": "on"})
-    assert response.status_code == 404 and not AnnualReport.objects.exists()
+    for action in ("annual_finalise", "annual_recount"):
+        response = login(city_coordinator).post(reverse(f"reports:{action}", args=[2026]),
+                                                {"confirm": "on"})
+        assert response.status_code == 404
+    assert not AnnualReport.objects.exists() and not AnnualDraft.objects.exists()
 
 
 @pytest.mark.parametrize("year_asked", [1999, 2027])

@@ -28,7 +28,8 @@ Action = AuditEvent.Action
 NOT_PERSONAL = {
     **{name: "the council's figures: counts by organisation and department, no one's records"
        for name in ("reports:annual_current", "reports:annual", "reports:annual_pdf",
-                    "reports:annual_xlsx", "reports:annual_finalise")},
+                    "reports:annual_xlsx", "reports:annual_finalise",
+                    "reports:annual_recount")},
     # Content: pages, plans, questions, quizzes, sessions, scenarios and their admin.
     **{f"{model}:{view}": "content, not anyone's records (the history names its editors)"
        for model in ("question", "quiz", "trainingsession", "scenario", "coursepolicy")

@@ -36,6 +36,12 @@ def test_operator_acknowledges_coordinator_revises_operator_sees_changes(
     admin.locator('input[name="requires_reacknowledgement"]').check()
     admin.locator("footer [data-w-dropdown-target='toggle']").first.click()
     admin.locator('button[name="action-publish"]').click()
+    # A new edition needs its reason, for the revision history: refused without one.
+    expect(admin.locator("body")).to_contain_text("改定理由を入力してください")
+    admin.locator('input[name="requires_reacknowledgement"]').check()
+    admin.locator('input[name="edition_reason"]').fill("初動の目標時間を短縮")
+    admin.locator("footer [data-w-dropdown-target='toggle']").first.click()
+    admin.locator('button[name="action-publish"]').click()
     expect(admin.locator(".messages")).to_contain_text(re.compile("公開"))
 
     operator_page.goto(f"{live_server.url}/training/")
@@ -43,6 +49,7 @@ def test_operator_acknowledges_coordinator_revises_operator_sees_changes(
     operator_page.get_by_role("link", name="熊本県 緊急時対応計画書").click()
     changes = operator_page.locator("#changes")
     expect(changes).to_contain_text("前回確認した版からの変更点")
+    expect(changes).to_contain_text("第2版の改定理由：初動の目標時間を短縮")
     expect(changes).to_contain_text("静脈認証装置の紛失")
     expect(changes).to_contain_text("手順 1（所属長へ報告する）の目標時間（分）：15 → 10")
     expect(changes).not_to_contain_text("目的")  # untouched sections are not listed

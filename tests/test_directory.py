@@ -64,3 +64,12 @@ def test_the_directory_uses_a_constant_number_of_queries(
     # lock and clock, the insert, the head's hash, release.
     with django_assert_num_queries(13):
         assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["ﾔﾏﾀﾞ", "ヤマダ", "ｏｐｅｒａｔｏｒ"])
+def test_the_search_folds_widths_as_japanese_input_varies_them(
+    clock, login, coordinator, operator, colleague, typed
+):
+    # The operator's kana is ヤマダ ハナコ and employee number "operator".
+    body = login(coordinator).get(URL, {"q": typed}).content.decode()
+    assert "山田 花子" in body and "佐藤 次郎" not in body

@@ -224,6 +224,26 @@ def test_a_drill_is_held_in_the_fiscal_year_of_the_day_it_started(clock, prefect
     assert annual_drill_status([prefecture], 2026) == {prefecture.pk: (0, 1)}
 
 
+def test_the_programme_trends_and_duty_matrix_count_the_same_drills_as_held(
+        clock, prefecture, coordinator, scenario):
+    from drills.trends import ended_drills
+    from people.models import Department, Person
+    from reports.duties import matrix
+
+    before = held(scenario, coordinator, datetime.datetime(2026, 3, 31, 23, 50, tzinfo=TOKYO))
+    first = held(scenario, coordinator, datetime.datetime(2026, 4, 1, 0, 0, tzinfo=TOKYO))
+    last = held(scenario, coordinator, datetime.datetime(2027, 3, 31, 23, 50, tzinfo=TOKYO))
+    runs.drill_start(drill=runs.drill_schedule(scenario=scenario, scheduled_for=at(2026, 11, 1),
+                                               by=coordinator, now=at(2026, 10, 1)),
+                     now=at(2026, 11, 1))  # running, not held
+    year, now = FiscalYear(2026), at(2027, 4, 2)
+    assert annual_drill_status([prefecture], year) == {prefecture.pk: (0, 2)}
+    assert set(ended_drills([prefecture], now=now, fiscal_year=year)) == {first, last}
+    assert matrix([prefecture], Department.objects.all(), Person.objects.all(),
+                  fiscal_year=year, now=now)[0].drills_held == 2
+    assert set(ended_drills([prefecture], now=now, fiscal_year=FiscalYear(2025))) == {before}
+
+
 def test_the_calendar_shows_a_drill_held_without_a_plan(clock, prefecture, coordinator, scenario):
     held(scenario, coordinator, at(2027, 3, 31, 9))
     row = programme_calendar([prefecture], FiscalYear(2026), today=datetime.date(2027, 4, 1)).rows[0]

@@ -17,7 +17,14 @@ from drills import report as reports
 from drills import runs
 from drills.hotwash import hot_wash_submit
 from drills.improvements import item_create
-from drills.models import AfterActionReport, Drill, LogEntry, ObjectiveRating, Participant
+from drills.models import (
+    AfterActionReport,
+    Drill,
+    DrillInject,
+    LogEntry,
+    ObjectiveRating,
+    Participant,
+)
 from drills.report import after_action_report_pdf, report_finalise
 from drills.report_links import share_link_create
 from tests.test_drill_clock import at
@@ -175,6 +182,22 @@ def test_the_draft_is_marked_on_every_page_and_the_final_report_is_not(ended):
     assert all(one_line(_("Draft")) in one_line(page) for page in draft)
     assert one_line(_("Draft")) not in one_line(final)
     assert LOGGED_ACTION in one_line(final)
+
+    # Read out as a reader reads it (pdftotext's layout), the draft is the final report
+    # plus its marks: the large diagonal mark is a picture, so none of its characters
+    # fall between the lines it crosses.
+    mark = f"【{_('Draft')}】"
+    as_laid_out = pdf_text(after_action_report_pdf(ended, now=at(40)))
+    final_laid_out = pdf_text(after_action_report_pdf(ended, now=at(40), draft=False))
+
+    def lines(text, status):
+        """The lines, without the marks and the title block's status line."""
+        prefix = _(status).split("%(when)s")[0]
+        return [line.strip() for line in text.splitlines()
+                if line.strip() and line.strip() != mark and not line.strip().startswith(prefix)]
+
+    assert lines(as_laid_out, "Draft as of %(when)s") == lines(
+        final_laid_out, "Final report, %(when)s")
 
 
 def test_the_report_reads_the_same_number_of_rows_however_long_the_log(ended):
@@ -364,3 +387,37 @@ def test_without_logging_in_the_report_pages_ask_for_a_login(ended, client):
         response = getattr(client, method)(url, {"confirm": "on"})
         assert response.status_code == 302 and "/login/" in response["Location"], url
     assert not AfterActionReport.objects.exists()
+
+
+def test_the_action_log_reads_in_drill_time_order(ended):
+    """A reply to the first inject logged at +0:24 comes after what was logged at +0:10
+    in answer to nothing, and says which inject it answered."""
+    first = DrillInject.objects.get(drill=ended, subject="監視センターからの通報")
+    player = Participant.objects.get(person__isnull=False)
+    for minutes, text, inject in [(24, "遅れて第一報を送った", first), (10, "状況を記録した", None)]:
+        LogEntry.objects.create(drill=ended, participant=player, text=text, inject=inject,
+                                logged_at=at(minutes),
+                                drill_time=datetime.timedelta(minutes=minutes))
+    timeline = section(one_line(pdf_text(after_action_report_pdf(ended, now=at(40)))),
+                       "Timeline")
+    assert (timeline.find("状況を記録した") < timeline.find("追加の照会記録")
+            < timeline.find("遅れて第一報を送った"))
+    assert one_line(_("In response to: %(inject)s") % {"inject": "監視センターからの通報"}) in timeline
+
+
+def test_an_anonymous_hot_wash_answer_is_marked_so(ended):
+    guest = Participant.objects.get(person__isnull=True)
+    hot_wash_submit(participant=guest, went_well="役割が明確だった", to_improve="",
+                    confidence=3, anonymous=True, now=at(36))
+    hot_wash = section(one_line(pdf_text(after_action_report_pdf(ended, now=at(40)))),
+                       "Hot wash")
+    assert "匿名役割が明確だった" in hot_wash
+
+
+def test_a_drill_not_yet_held_prints_no_report(drill, clock, coordinator, login):
+    client = login(coordinator)
+    page = client.get(reverse("drills:report", args=[drill.pk])).content.decode()
+    assert 'id="report-not-held"' in page and 'id="report-pdf-link"' not in page
+    response = client.get(reverse("drills:report_pdf", args=[drill.pk]), follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "まだ実施されていません" in response.content.decode()

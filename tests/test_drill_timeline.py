@@ -374,6 +374,14 @@ def test_append_adds_the_files_injects_after_the_current_ones(lookup):
     assert after[3]["subject"] == "第四報" and after[3]["after_acknowledgement_of"] == "停止の確認"
 
 
+def test_an_inject_waits_for_a_subject_typed_in_other_widths_as_the_subject_is_written(
+        lookup):
+    content = csv_file([HEADERS, full_row("1", "第1報（ID）"),
+                        full_row("2", "第2報", after="第１報（ＩＤ）")])
+    assert import_(lookup, content).written
+    assert injects(lookup)[1]["after_acknowledgement_of"] == "第1報（ID）"
+
+
 def test_full_width_digits_and_english_headers_are_read(lookup):
     content = csv_file([
         [h.upper() for h in ENGLISH_HEADERS],

@@ -174,6 +174,13 @@ def test_a_guest_joins_with_the_code_and_sees_their_console(client, clock, start
     assert client.get(reverse("drills:play_state", args=[started.pk])).status_code == 200
 
 
+def test_a_join_code_typed_in_full_width_finds_the_drill(client, clock, started):
+    full_width = "".join(chr(ord(character) + 0xFEE0) for character in started.join_code.lower())
+    response = client.post(reverse("drills:join"), {"code": f"{full_width[:4]}－{full_width[4:]}",
+                                                    "display_name": "応援職員"})
+    assert response.status_code == 200 and "広報" in response.content.decode()
+
+
 def test_a_join_code_for_an_ended_drill_is_refused(client, clock, started):
     runs.drill_end(drill=started, now=at(0))
     response = client.post(reverse("drills:join"), {"code": started.join_code,

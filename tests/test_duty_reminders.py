@@ -11,7 +11,7 @@ reading and quiz due 30 days after):
 """
 
 import datetime
-from zoneinfo import ZoneInfo
+import functools
 
 import pytest
 from django.core import mail
@@ -19,9 +19,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.outbox import outbox_send
-from people.models import Department, RoleAssignment
+from tests import reminders
 from tests.conftest import make_person
+from tests.reminders import JST, department_with_staff, session_held, with_email
 from training import tasks
 from training.duty_reminders import training_reminders_send
 from training.models import (
@@ -31,41 +31,17 @@ from training.models import (
     Notice,
     Quiz,
     ReminderLadder,
-    TrainingSession,
 )
 
-JST = ZoneInfo("Asia/Tokyo")
 Kind = Notice.Kind
 
 
-def run_on(clock, day: datetime.date) -> set[tuple[str, str]]:
-    """Run the daily job at 07:00 on `day`; the (kind, username) of each notice it sent."""
-    clock.move_to(datetime.datetime(day.year, day.month, day.day, 7, 0, tzinfo=JST))
-    before = set(Notice.objects.values_list("pk", flat=True))
-    sent = training_reminders_send(now=timezone.now())
-    outbox_send()
-    new = Notice.objects.exclude(pk__in=before).select_related("recipient__user")
-    assert sent == len(new)
-    return {(notice.kind, notice.recipient.user.username) for notice in new}
-
-
-def with_email(*people):
-    for person in people:
-        person.email = f"{person.user.username}@example.lg.jp"
-        person.save()
+run_on = functools.partial(reminders.run_on, job=training_reminders_send)
 
 
 def quiz_session(prefecture, department, *, held: datetime.datetime, attendees):
-    quiz = Quiz.objects.create(organisation=prefecture, title="確認テスト")
-    session = TrainingSession.objects.create(
-        organisation=prefecture, title="住基ネット研修", starts_at=held,
-        ends_at=held + datetime.timedelta(hours=2), venue="県庁本館", capacity=50, quiz=quiz,
-    )
-    session.departments.set([department])
-    for person in attendees:
-        Attendance.objects.create(session=session, person=person, status="present",
-                                  method="roster", recorded_at=session.ends_at)
-    return session
+    return session_held([department], starts_at=held, attendees=attendees,
+                        quiz=Quiz.objects.create(organisation=prefecture, title="確認テスト"))
 
 
 @pytest.fixture
@@ -199,14 +175,9 @@ def test_the_queries_do_not_grow_with_the_people(reading, clock, prefecture, coo
     run_on(clock, datetime.date(2027, 1, 5))
     few = count_on(datetime.date(2027, 1, 6))
     for n in range(3):
-        department = Department.objects.create(organisation=prefecture, name=f"課{n}",
-                                               code=f"9{n}")
-        holder = make_person(f"holder{n}", department, name=f"職員 {n}",
-                             granted_on=datetime.date(2026, 4, 1))
-        Attendance.objects.create(session=session, person=holder, status="present",
+        _department, attendee = department_with_staff(prefecture, f"9{n}")
+        Attendance.objects.create(session=session, person=attendee, status="present",
                                   method="roster", recorded_at=session.ends_at)
-        boss = make_person(f"boss{n}", department, name=f"所属長 {n}")
-        RoleAssignment.objects.create(person=boss, role="supervisor", department=department)
     run_on(clock, datetime.date(2027, 1, 6))
     assert count_on(datetime.date(2027, 1, 7)) == few
 

@@ -6,7 +6,9 @@ database (tests.test_faults_worker's processes and settings):
 - the mail server refusing connections: releases are recorded on time, their notices
   wait with the failure recorded, and once the server is back each is sent exactly once;
 - a mail server that accepts and hangs: the send gives up after EMAIL_TIMEOUT, the
-  release is recorded on time, and the notice goes out once at its retry.
+  release is recorded on time, and the notice goes out once at its retry;
+- a worker killed while the mail server holds the conversation: its claim on the notice
+  is short, and once it has lapsed a returning worker sends the notice at once, once.
 
 The mail server is a small SMTP sink in this process (no dependency). Times are the
 database's records; the waits poll for an effect and give up after a timeout.
@@ -20,6 +22,7 @@ import threading
 import time
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
@@ -27,6 +30,7 @@ from django_q.tasks import async_task
 
 from tests import test_faults_worker
 from tests.test_faults_worker import (
+    WAIT_SECONDS,
     free_port,
     kill_group,
     qcluster,
@@ -42,12 +46,16 @@ ON_TIME = datetime.timedelta(seconds=2)
 
 class SmtpSink:
     """An SMTP server on 127.0.0.1:`port` that keeps what it receives, or (`hang`)
-    accepts connections and never answers."""
+    accepts connections and never answers, or (`stall_on_data`) converses until a DATA
+    command and leaves it unanswered (`stalled` is set then) until told to answer()."""
 
-    def __init__(self, port, *, hang=False):
+    def __init__(self, port, *, hang=False, stall_on_data=False):
         self.port, self.hang = port, hang
         self.messages, self.sessions_with_mail = [], 0
         self.stopping = threading.Event()
+        self.stalled, self.answering = threading.Event(), threading.Event()
+        if not stall_on_data:
+            self.answering.set()
         sink = self
 
         class Session(socketserver.StreamRequestHandler):
@@ -77,6 +85,10 @@ class SmtpSink:
                 say(b"250-sink")
                 say(b"250 8BITMIME")
             elif command == b"DATA":
+                if not self.answering.is_set():
+                    self.stalled.set()
+                    self.answering.wait()
+                    break  # its sender is gone by then
                 say(b"354 go on")
                 lines = []
                 while (data := rfile.readline()) not in (b".\r\n", b""):
@@ -94,8 +106,13 @@ class SmtpSink:
     def message_ids(self):
         return [message["Message-ID"] for message in self.messages]
 
+    def answer(self):
+        """Answer every conversation from now on."""
+        self.answering.set()
+
     def stop(self):
         self.stopping.set()
+        self.answering.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -175,12 +192,12 @@ LOGGING = {**LOGGING, "formatters": {"stamped": {"format": "%(created).3f %(mess
 '''
 
 
-def smtp_env(make_environment, port, tmp_path):
+def smtp_env(make_environment, port, tmp_path, *, email_timeout=1):
     """A worker's environment: two workers (one may be in a clock task, the other sends),
-    SMTP to the test's port, EMAIL_TIMEOUT 1 s, stamped logs."""
+    SMTP to the test's port, EMAIL_TIMEOUT `email_timeout` s, stamped logs."""
     (tmp_path / "kunren_faults_stamped.py").write_text(STAMPED_SETTINGS)
     env = make_environment(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port), EMAIL_USE_TLS="false",
-                           EMAIL_TIMEOUT="1", Q_WORKERS="2")
+                           EMAIL_TIMEOUT=str(email_timeout), Q_WORKERS="2")
     return {**env, "DJANGO_SETTINGS_MODULE": "kunren_faults_stamped"}, tmp_path / "qcluster.log"
 
 
@@ -296,3 +313,49 @@ def test_a_hanging_mail_server_is_given_up_after_the_timeout_and_the_notice_goes
 
     assert sorted(sink.message_ids()) == sorted(row.headers["Message-ID"] for row in notices())
     assert len(set(sink.message_ids())) == 2
+
+
+# Long enough for the test to kill the worker before its send gives up.
+STALL_TIMEOUT = 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_whose_sender_was_killed_mid_conversation_goes_once_on_a_return_after_its_claim(
+    tmp_path, worker_environment, mail_port, monkeypatch, settings
+):
+    from core import outbox
+    from core.models import OutgoingMail
+
+    settings.EMAIL_TIMEOUT = STALL_TIMEOUT  # the worker's, for its claim's duration
+    port, sinks = mail_port
+    sink = SmtpSink(port, stall_on_data=True)
+    sinks.append(sink)
+    env, log = smtp_env(worker_environment, port, tmp_path, email_timeout=STALL_TIMEOUT)
+    monkeypatch.setattr(outbox, "_queue_sending", lambda: queue("core.outbox.send_pending"))
+
+    with qcluster(env, log) as cluster:
+        wait_for(lambda: ready_for_work_after(log), "the cluster to be ready", log=log)
+        with transaction.atomic():
+            outbox.mail_write(keys=["fault:1"], to="operator@example.lg.jp",
+                              subject="訓練の通知", body="本文")
+        assert sink.stalled.wait(WAIT_SECONDS), log.read_text()[-3000:]
+        kill_group(cluster)  # in the middle of the conversation
+    killed_at = timezone.now()
+    row = OutgoingMail.objects.get()
+    assert (row.sent_at, row.attempts, row.last_error) == (None, 0, "")  # no give-up first
+    assert row.claimed_by and killed_at < row.claimed_until  # a live claim died with it
+    # Short: renewed before the message, it lasts no longer than one claim from then.
+    assert row.claimed_until <= killed_at + outbox.claim_duration()
+
+    sink.answer()  # the mail server answers again
+    wait_for(lambda: timezone.now() > row.claimed_until, "the dead sender's claim to lapse")
+    back_at = timezone.now()
+    with qcluster(env, log):
+        ready = wait_for(lambda: ready_for_work_after(log, back_at), "the worker's return",
+                         log=log)
+        wait_for(lambda: OutgoingMail.objects.get().sent_at, "the notice to go", log=log)
+    row.refresh_from_db()
+    # Sent on the return (the starting worker's task), not at a sweep a minute later.
+    assert row.sent_at.timestamp() - ready < 5, (row.sent_at.timestamp() - ready)
+    assert sink.message_ids() == [row.headers["Message-ID"]]  # once, under its own ID
+    assert (row.attempts, row.claimed_by) == (1, "")

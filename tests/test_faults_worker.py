@@ -319,7 +319,7 @@ def run_until_held(mail_run, broker, when, clusters):
 
 
 def claims_run_out():
-    """As CLAIM_SECONDS after the sender died: its rows are due again."""
+    """As a claim's duration after the sender died: its rows are due again."""
     from core.models import OutgoingMail
 
     OutgoingMail.objects.filter(sent_at__isnull=True).update(

@@ -1,9 +1,10 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
-from people.fiscal import FiscalYear, fiscal_year_of
+from people.fiscal import FiscalYear, fiscal_year_bounds, fiscal_year_of
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,15 @@ def test_a_fiscal_year_runs_from_april_first_to_march_thirty_first():
     assert datetime.date(2027, 3, 31) in fy
     assert datetime.date(2027, 4, 1) not in fy
     assert datetime.date(2026, 3, 31) not in fy
+
+
+def test_its_bounds_are_local_midnights_of_april_first_this_year_and_next():
+    start, end = fiscal_year_bounds(FiscalYear(2026))
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert start == datetime.datetime(2026, 4, 1, 0, 0, tzinfo=tokyo)
+    assert end == datetime.datetime(2027, 4, 1, 0, 0, tzinfo=tokyo)
+    # 15:00 UTC on 31 March is already 1 April in Japan.
+    assert start == datetime.datetime(2026, 3, 31, 15, 0, tzinfo=datetime.UTC)
 
 
 def test_the_last_day_of_a_year_before_a_leap_february_is_still_march_31():

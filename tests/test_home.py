@@ -61,13 +61,37 @@ def test_the_coordinator_home_uses_a_constant_number_of_queries(
     client = login(coordinator)
     # Besides the session's renewal on the way out (savepoint, update, release):
     # session, user, scope (person, roles, ID grant), required reading (training
-    # indexes, modules, plans; no pages so no baselines or acknowledgements), own plan,
-    # briefings waiting for the person, briefings the person has still to give (one
-    # query with the counts), counts, organisations; then the duty matrix
-    # (reports.duties): organisations, required pages again (indexes, modules, plans),
-    # counts per department, drills held, departments
-    with django_assert_num_queries(20):
+    # indexes, modules, plans, read once for the person and the duty matrix; no pages so
+    # no baselines or acknowledgements), own plan, briefings waiting for the person,
+    # briefings the person has still to give (one query with the counts), counts,
+    # organisations; then the duty matrix (reports.duties): organisations, counts per
+    # department, drills held, departments
+    with django_assert_num_queries(17):
         assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("people_in_department", [0, 12])
+def test_the_supervisor_home_reads_the_required_pages_once(
+    clock, login, plan, supervisor, operator, department_a, people_in_department,
+    django_assert_num_queries,
+):
+    from tests.conftest import make_person
+
+    for n in range(people_in_department):
+        make_person(f"staff-{n}", department_a, name=f"職員{n}", granted_on="2026-05-01")
+    client = login(supervisor)
+    # Session, user, scope (person, roles, ID grant), required reading (training
+    # indexes, modules, plans, read once for the person and the duty matrix; none is the
+    # supervisor's, so no baselines or acknowledgements of theirs), own plan, briefings
+    # waiting, briefings to give; the duty matrix: the pages' baselines, counts per
+    # department, organisations, drills held, departments; the supervised departments
+    # and their counts
+    with django_assert_num_queries(18) as captured:
+        assert client.get(reverse("home")).status_code == 200
+    reads_of_plans = [query for query in captured.captured_queries
+                      if 'FROM "cms_emergencyplanpage"' in query["sql"]
+                      and "'nobody'" in query["sql"]]
+    assert len(reads_of_plans) == 1
 
 
 def test_the_site_is_japanese_even_for_an_english_browser(clock, login, operator):

@@ -776,7 +776,7 @@ BY_DESIGN = {
     **{name: "the number is a fiscal year, not an object's id; the report covers every "
              "organisation, so only a prefecture's coordinators see it (reports.access)"
        for name in ("reports:annual", "reports:annual_pdf", "reports:annual_xlsx",
-                    "reports:annual_finalise")},
+                    "reports:annual_finalise", "reports:annual_recount")},
 }
 
 

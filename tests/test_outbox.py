@@ -233,11 +233,100 @@ def test_a_claimed_row_is_left_to_its_sender_until_the_claim_runs_out(db, clock)
     write("certificate-reminder:1")
     [claimed] = outbox._claim("another-worker", batch=10)
     assert outbox_send() == 0 and mail.outbox == []  # another sender holds it
-    clock.shift(datetime.timedelta(seconds=outbox.CLAIM_SECONDS + 1))  # that sender died
+    clock.shift(outbox.claim_duration() + datetime.timedelta(seconds=1))  # that sender died
     assert outbox_send() == 1
     # The dead sender cannot mark it afterwards: its claim is gone.
     outbox._failed([claimed], "another-worker", OSError("late"))
     assert OutgoingMail.objects.get().last_error == ""
+
+
+def test_a_claim_lasts_two_mail_server_timeouts_and_a_margin(settings):
+    settings.EMAIL_TIMEOUT = 10
+    assert outbox.claim_duration() == datetime.timedelta(seconds=25)
+    settings.EMAIL_TIMEOUT = None  # a backend that never times out: the default's
+    assert outbox.claim_duration() == datetime.timedelta(seconds=25)
+    settings.EMAIL_TIMEOUT = 1
+    assert outbox.claim_duration() == datetime.timedelta(seconds=7)
+
+
+def test_the_sender_renews_its_claim_before_each_message(db, clock, monkeypatch):
+    # Each message may take the whole claim: without the renewals, a batch whose sending
+    # outlasts one claim would be taken and sent again by the next sender.
+    claim = outbox.claim_duration()
+    send = mail.EmailMessage.send
+    held = []
+
+    def slow_server(message, *args, **kwargs):
+        held.append(OutgoingMail.objects.get(to=message.to[0]).claimed_until)
+        later = OutgoingMail.objects.filter(to__gt=message.to[0])
+        assert all(row.claimed_until == timezone.now() + claim for row in later)
+        assert not outbox._claim("another-worker", batch=10)  # none to take
+        sent = send(message, *args, **kwargs)
+        clock.shift(claim - datetime.timedelta(seconds=1))  # nearly a claim per message
+        return sent
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", slow_server)
+    for number in range(3):
+        write(f"certificate-reminder:{number}", to=f"p{number}@example.lg.jp")
+    started = timezone.now()
+    assert outbox_send() == 3
+    step = claim - datetime.timedelta(seconds=1)
+    assert held == [started + claim, started + step + claim, started + 2 * step + claim]
+    assert len(mail.outbox) == 3
+    assert not OutgoingMail.objects.exclude(claimed_by="").exists()
+
+
+def test_a_sender_whose_claim_was_taken_stops_sending_its_batch(db, clock, monkeypatch):
+    send = mail.EmailMessage.send
+    taken = []
+
+    def stalling_server(message, *args, **kwargs):
+        sent = send(message, *args, **kwargs)
+        if not taken:  # it stalls past its claim, and another sender takes two rows
+            clock.shift(outbox.claim_duration() + datetime.timedelta(seconds=1))
+            taken.extend(outbox._claim("another-worker", batch=2))
+        return sent
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", stalling_server)
+    for number in range(3):
+        write(f"certificate-reminder:{number}", to=f"p{number}@example.lg.jp")
+        clock.shift(datetime.timedelta(seconds=1))  # sent in the order written
+    assert outbox_send() == 1  # the first; the second is another sender's now
+    assert [message.to for message in mail.outbox] == [["p0@example.lg.jp"]]
+    rows = {row.to: row for row in OutgoingMail.objects.all()}
+    # The one it was sending goes again, under the same Message-ID (it was not marked).
+    assert [row.to for row in taken] == ["p0@example.lg.jp", "p1@example.lg.jp"]
+    assert {rows[to].claimed_by for to in ("p0@example.lg.jp", "p1@example.lg.jp")} == {
+        "another-worker"}
+    # What it still held goes to the next sender at once, untried.
+    third = rows["p2@example.lg.jp"]
+    assert (third.claimed_by, third.claimed_until, third.attempts) == ("", None, 0)
+    assert outbox_send() == 1 and mail.outbox[-1].to == ["p2@example.lg.jp"]
+
+
+def test_a_starting_worker_queues_a_sending_task_only_if_something_is_due(
+    db, clock, queued
+):
+    outbox.sending_resume()
+    assert queued == []  # nothing in the outbox
+    write("certificate-reminder:1")
+    outbox._claim("a-dead-worker", batch=10)
+    queued.clear()
+    outbox.sending_resume()
+    assert queued == []  # its sender may be alive yet
+    clock.shift(outbox.claim_duration() + datetime.timedelta(seconds=1))
+    outbox.sending_resume()
+    assert queued == [("core.outbox.send_pending",)]
+
+
+def test_a_starting_worker_is_not_killed_by_a_task_queue_that_is_down(db, monkeypatch):
+    def queue_down(*args):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(outbox, "async_task", queue_down)
+    write("certificate-reminder:1")
+    outbox.sending_resume()  # logged, not raised
+    assert OutgoingMail.objects.filter(sent_at__isnull=True).count() == 1  # for the sweep
 
 
 # The schedules

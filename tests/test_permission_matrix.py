@@ -693,6 +693,7 @@ MATRIX.update({
        for name in ("reports:annual", "reports:annual_pdf", "reports:annual_xlsx")},
     "reports:annual_finalise": Entry(lambda w: {"year": 2026},
                                      only(COORDINATOR, outcome="refused"), "post"),
+    "reports:annual_recount": Entry(lambda w: {"year": 2026}, only(COORDINATOR), "post"),
 })
 # A reminder round from the duty matrix to the operator (熊本県 department A): their
 # supervisor and 熊本県's coordinators only; everyone else 404, nothing sent.

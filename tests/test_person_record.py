@@ -283,6 +283,29 @@ def test_the_csv_lists_each_record_with_its_section(login, supervisor, colleague
     assert [row[4].split(" / ")[-1] for row in attempts] == ["不合格", "合格"]
 
 
+def test_the_page_and_the_csv_show_the_same_sections_with_the_same_columns(
+        login, clock, supervisor, colleague_year):
+    from django.utils import timezone, translation
+
+    from reports.person_record import person_record_build
+    from reports.person_record_sections import record_sections
+
+    client = login(supervisor)
+    page = client.get(url(colleague_year, 2026)).content.decode()
+    rows = list(csv.reader(io.StringIO(
+        client.get(url(colleague_year, 2026, "csv")).content.decode("utf-8-sig"))))
+    with translation.override("ja"):
+        sections = record_sections(person_record_build(
+            person=colleague_year, year=2026, today=timezone.localdate()))
+    assert len(sections) == 10 and page.count("<table>") == 10
+    for section in sections:
+        shown = page.split(f'id="{section.key}"')[1].split("</section>")[0]
+        assert f"<h2>{section.title}</h2>" in shown
+        assert "".join(f"<th>{header}</th>" for header in section.headers) in shown
+        assert shown.count("<tr>") == 1 + max(len(section.rows), 1)
+        assert sum(row[0] == section.title for row in rows) == len(section.rows)
+
+
 def test_the_csv_of_a_year_without_data_says_so(login, supervisor, colleague):
     response = login(supervisor).get(url(colleague, 2019, "csv"))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -363,7 +386,8 @@ def _more_of_everything(colleague_year, closed_session, operator, extra):
 #  the person whose record it is;
 #  ID grants, acknowledgements;
 #  the reading due today (this year only): the person with their grant, their roles,
-#  training indexes, required modules, required plans, the baselines, their
+#  training indexes, required modules and plans (their organisation's and those for
+#  every organisation: training.reading.required_pages), the baselines, their
 #  acknowledgements;
 #  invitations, attendance, briefing obligations, the
 #  briefings that discharged them, their briefers, briefings given, attempts,

@@ -238,3 +238,36 @@ def test_the_department_page_leaves_out_pages_nobody_there_must_read(
 def test_every_section_of_the_reading_page_has_an_anchor(clock, login, plan, operator):
     body = login(operator).get(reverse("training:reading", args=[plan.pk])).content.decode()
     assert 'id="block-h-intro"' in body and 'id="block-proc-lost"' in body
+
+
+def test_an_organisations_required_pages_are_its_own_and_those_for_every_organisation(
+    plan, home_page, prefecture, city
+):
+    from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
+    from training.reading import required_pages
+
+    def publish(parent, page):
+        page = parent.add_child(instance=page)
+        page.save_revision().publish()
+        return page
+
+    city_index = home_page.add_child(instance=TrainingIndexPage(
+        title="熊本市 研修資料", slug="training-431001", organisation=city))
+    city_module = publish(city_index, TrainingModulePage(
+        title="熊本市の手順", slug="city-steps", body=[], required_for="id_holders"))
+    city_for_all = publish(city_index, TrainingModulePage(
+        title="全団体向け", slug="city-for-all", body=[], required_for="id_holders",
+        reach="all"))
+    city_plan = publish(home_page, EmergencyPlanPage(
+        title="熊本市 緊急時対応計画書", slug="plan-431001", organisation=city,
+        required_for="id_holders", body=[]))
+
+    def titles(pages):
+        return {(page.title, organisation_id) for page, organisation_id in pages}
+
+    every = {(plan.title, prefecture.pk), (city_module.title, city.pk),
+             (city_for_all.title, city.pk), (city_plan.title, city.pk)}
+    assert titles(required_pages()) == every
+    assert titles(required_pages(prefecture.pk)) == {(plan.title, prefecture.pk),
+                                                    (city_for_all.title, city.pk)}
+    assert titles(required_pages(city.pk)) == every - {(plan.title, prefecture.pk)}

@@ -119,6 +119,23 @@ def test_a_shift_jis_file_imports_with_automatic_encoding(coordinator, departmen
     assert person.organisation == department_a.organisation
 
 
+def test_codes_stored_in_other_widths_match_the_files_codes(coordinator, department_a):
+    from tests.conftest import make_person
+
+    # A department code and an employee number typed with full-width characters elsewhere
+    # (the admin): the file's A01 and 1002 are the same codes (core.text.fold_width).
+    Department.objects.filter(pk=department_a.pk).update(code="Ａ０１")
+    existing = make_person("kimura", department_a, name="木村 拓也", number="１００２")
+
+    result = run(csv_file(people_rows(staff("1001"), staff("1002"))), by=coordinator)
+
+    assert errors(result) == {} and result.written
+    assert actions(result) == [(2, RowAction.NEW), (3, RowAction.UPDATE)]
+    assert Person.objects.get(employee_number="1001").department_id == department_a.pk
+    assert Person.objects.filter(name="木村 拓也").count() == 2  # 1001, and the one updated
+    assert Person.objects.get(pk=existing.pk).email == "1002@pref.example.jp"
+
+
 def test_a_utf8_file_with_a_byte_order_mark_imports(coordinator, department_a):
     content = csv_file(people_rows(staff("1001")), encoding="utf-8-sig")
     assert content.startswith(b"\xef\xbb\xbf")

@@ -154,3 +154,55 @@ def test_anonymous_users_are_sent_to_log_in(client, db):
 def test_the_admins_autocomplete_finds_japanese_titles(pages):
     # The Wagtail admin's page search autocompletes on titles.
     assert [page.pk for page in Page.objects.live().autocomplete("点検")] == [pages["audit"].pk]
+
+
+# Character widths (issue 18, point 9): half-width katakana and full-width letters are
+# folded (core.text.fold_width) in the query and in the index alike.
+
+
+@pytest.fixture
+def widths(prefecture):
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="研修ポータル", slug="widths"))
+    index = home.add_child(
+        instance=TrainingIndexPage(title="熊本県の研修", slug="kumamoto", organisation=prefecture)
+    )
+    created = {
+        # Written with the usual widths…
+        "usual": module(index, "パスワードの管理", "usual", "照合IDとパスワードは本人だけが使う。"),
+        # …and as pasted from an old half-width system and typed with full-width letters.
+        "varied": module(index, "照合ＩＤの貸与", "varied", "ﾊﾟｽﾜｰﾄﾞを他人に教えない。"),
+        "other": module(index, "記録の管理", "other", "アクセスログを点検する。"),
+    }
+    call_command("update_index", stdout=StringIO(), stderr=StringIO())
+    return created
+
+
+@pytest.mark.parametrize(("typed", "usual"), [("ﾊﾟｽﾜｰﾄﾞ", "パスワード"), ("照合ＩＤ", "照合ID")])
+def test_a_query_in_other_widths_finds_what_the_usual_form_finds(widths, typed, usual):
+    assert found(typed) == found(usual)
+    assert set(found(typed)) == {widths["usual"].pk, widths["varied"].pk}
+
+
+def test_the_index_stores_the_text_folded_and_the_title_still_ranks_first(widths):
+    from modelsearch.conf import get_app_config
+
+    entry = get_app_config().get_model("IndexEntry")
+    title, body = ("title_text", "body_text") if hasattr(entry, "title_text") else ("title", "body")
+    stored = entry._default_manager.filter(object_id=str(widths["varied"].pk)).values(title, body)
+    assert [(row[title], "パスワード" in row[body]) for row in stored] == [("照合IDの貸与", True)]
+    # 照合ID is in the varied page's title (written 照合ＩＤ) and the usual page's body.
+    assert found("照合ID") == [widths["varied"].pk, widths["usual"].pk]
+    assert found("パスワード") == [widths["usual"].pk, widths["varied"].pk]
+
+
+def test_the_admins_autocomplete_folds_widths(widths):
+    assert [page.pk for page in Page.objects.live().autocomplete("照合ＩＤ")] == [
+        widths["varied"].pk, widths["usual"].pk]
+
+
+def test_the_search_page_folds_half_width_katakana(widths, operator, login):
+    response = login(operator).get("/search/", {"q": "ﾊﾟｽﾜｰﾄﾞ"})
+    assert {page.pk for page in response.context["page"]} == {widths["usual"].pk,
+                                                              widths["varied"].pk}
+    assert response.context["query"] == "ﾊﾟｽﾜｰﾄﾞ"  # shown back as typed

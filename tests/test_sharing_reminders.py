@@ -9,9 +9,9 @@ the colleague and the operator (who attended) on 2026-12-21, the supervisor on
 """
 
 import datetime
+import functools
 import importlib
 import smtplib
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -23,8 +23,10 @@ from django_q.models import Schedule
 from core.models import OutgoingMail
 from core.outbox import outbox_send
 from core.schedules import ensure_schedules
-from people.models import Department, IdGrant, RoleAssignment
+from people.models import IdGrant
+from tests import reminders
 from tests.conftest import make_person
+from tests.reminders import JST, department_with_staff, session_held, with_email
 from training import sharing_reminders
 from training.models import (
     Attendance,
@@ -45,53 +47,18 @@ from training.sharing import (
 )
 from training.sharing_reminders import reminders_send
 
-JST = ZoneInfo("Asia/Tokyo")
 Kind = Notice.Kind
 
 
-def run_on(clock, day: datetime.date) -> set[tuple[str, str]]:
-    """Run the job at 07:00 on `day`; the (kind, username) of each notice it sent."""
-    clock.move_to(datetime.datetime(day.year, day.month, day.day, 7, 0, tzinfo=JST))
-    before = set(Notice.objects.values_list("pk", flat=True))
-    sent = reminders_send(now=timezone.now())
-    outbox_send()  # what the outbox's task does once the run has committed
-    new = Notice.objects.exclude(pk__in=before).select_related("recipient__user")
-    assert sent == len(new)
-    return {(notice.kind, notice.recipient.user.username) for notice in new}
-
-
-def with_email(*people):
-    for person in people:
-        person.email = f"{person.user.username}@example.lg.jp"
-        person.save()
+run_on = functools.partial(reminders.run_on, job=reminders_send)
 
 
 def closed_session_for(departments, *, attendees, title="令和8年度 追加研修", day=21):
     """Another session held on 2026-11-`day` for `departments`, closed now."""
-    starts_at = datetime.datetime(2026, 11, day, 13, 30, tzinfo=JST)
-    session = TrainingSession.objects.create(
-        organisation=departments[0].organisation, title=title, starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(hours=2), venue="県庁本館", capacity=50,
-    )
-    session.departments.set(departments)
-    for person in attendees:
-        Attendance.objects.create(session=session, person=person, status="present",
-                                  method="roster", recorded_at=session.ends_at)
+    session = session_held(departments, attendees=attendees, title=title,
+                           starts_at=datetime.datetime(2026, 11, day, 13, 30, tzinfo=JST))
     attendance_close(session=session, now=timezone.now())
     return session
-
-
-def department_with_staff(organisation, code):
-    """A department with an attendee-to-be, a colleague who holds an ID and a supervisor."""
-    department = Department.objects.create(organisation=organisation, code=code,
-                                           name=f"課{code}")
-    attendee = make_person(f"attendee{code}", department, name=f"出席 {code}",
-                           granted_on=datetime.date(2025, 4, 1))
-    make_person(f"colleague{code}", department, name=f"同僚 {code}",
-                granted_on=datetime.date(2025, 4, 1))
-    supervisor = make_person(f"supervisor{code}", department, name=f"所属長 {code}")
-    RoleAssignment.objects.create(person=supervisor, role="supervisor", department=department)
-    return department, attendee
 
 
 def brief(sharing, obligation, *, by):

@@ -33,6 +33,7 @@ from core import pdf
 from core.dates import document_date
 from core.mail import bilingual
 from core.outbox import mail_write, sent_together
+from core.text import fold_width
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 from training.routes import route_for
@@ -69,7 +70,7 @@ def code_normalise(typed: str) -> str | None:
 
     Accepts lower case, full-width characters, spaces and dashes anywhere.
     """
-    text = unicodedata.normalize("NFKC", typed).upper()
+    text = fold_width(typed).upper()
     raw = "".join(
         char for char in text
         if not (char.isspace() or unicodedata.category(char) == "Pd" or char in CODE_SEPARATORS)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page, PageLogEntry, Revision
@@ -91,13 +91,24 @@ class Obligation:
         return self.acknowledgement is not None and not self.is_done
 
 
-def required_pages() -> list[tuple[RequiredReading, int]]:
-    """Every live page that is someone's required reading, with its organisation's id."""
+def required_pages(organisation_id: int | None = None) -> list[tuple[RequiredReading, int]]:
+    """Every live page that is someone's required reading, with its organisation's id.
+
+    With `organisation_id`, only the pages that can apply to that organisation's people
+    (Reader.must_read): its own, and those required in every organisation."""
     index_organisations = dict(TrainingIndexPage.objects.values_list("path", "organisation_id"))
     modules = TrainingModulePage.objects.live().exclude(
         required_for=RequiredReading.Audience.NOBODY
     )
     plans = EmergencyPlanPage.objects.live().exclude(required_for=RequiredReading.Audience.NOBODY)
+    if organisation_id is not None:
+        everywhere = Q(reach=RequiredReading.Reach.ALL_ORGANISATIONS)
+        own_modules = Q(pk__in=[])  # a module is a child of its organisation's index
+        for path, owner in index_organisations.items():
+            if owner == organisation_id:
+                own_modules |= Q(path__startswith=path)
+        modules = modules.filter(everywhere | own_modules)
+        plans = plans.filter(everywhere | Q(organisation_id=organisation_id))
     return [
         (module, index_organisations[module.path[: -module.steplen]]) for module in modules
     ] + [(plan, plan.organisation_id) for plan in plans]
@@ -125,9 +136,13 @@ def obligations_for(person: Person, *, today: datetime.date) -> list[Obligation]
     return obligations_of(Reader.of(person, today=today))
 
 
-def obligations_of(reader: Reader) -> list[Obligation]:
-    pages = [page for page, organisation_id in required_pages()
-             if reader.must_read(page, organisation_id)]
+def obligations_of(reader: Reader, *, pages: list[tuple[RequiredReading, int]] | None = None
+                   ) -> list[Obligation]:
+    """The reader's required reading. `pages` are required_pages(), when the caller has
+    read them already; otherwise those of the reader's organisation are read."""
+    if pages is None:
+        pages = required_pages(reader.person.organisation_id)
+    pages = [page for page, organisation_id in pages if reader.must_read(page, organisation_id)]
     baseline = baselines([page.pk for page in pages])
     latest = {}
     for acknowledgement in Acknowledgement.objects.filter(
@@ -144,7 +159,8 @@ def acknowledgement_record(
     """Record that `person` read `revision_id` of `page`: only the live revision, once."""
     page = page.specific
     organisation_id = next(
-        (org for required, org in required_pages() if required.pk == page.pk), None
+        (org for required, org in required_pages(person.organisation_id)
+         if required.pk == page.pk), None
     )
     reader = Reader.of(readers(Person.objects.filter(pk=person.pk), today=today).get(), today=today)
     if organisation_id is None or not reader.must_read(page, organisation_id):

@@ -16,7 +16,6 @@ import base64
 import datetime
 import hashlib
 import hmac
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from core.imports.pipeline import (
     checked_write,
     read_upload,
 )
+from core.text import typed_code
 from people.fiscal import fiscal_year_of
 from people.models import Department, Person
 from training.models import Attendance, Invitation, TrainingSession
@@ -140,8 +140,7 @@ def _code_for_window(session: TrainingSession, window: int) -> str:
 
 def normalised_code(raw: str) -> str:
     """A code as typed on a phone: full-width, lower case, with spaces or hyphens."""
-    text = unicodedata.normalize("NFKC", raw or "").upper()
-    return "".join(character for character in text if character.isalnum())
+    return typed_code(raw)
 
 
 def checkin_code_is_valid(*, session: TrainingSession, code: str, now: datetime.datetime) -> bool:

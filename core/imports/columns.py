@@ -7,7 +7,6 @@ of import by the headings it named (core.models.ColumnMapping), so the next file
 the same way goes straight to the preview.
 """
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import ColumnMapping
+from core.text import fold_width
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Column:
 
 def heading_key(text) -> str:
     """Headings as typed: full-width or half-width, any case, any spacing."""
-    text = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    text = fold_width(text)
     return " ".join(text.casefold().replace("_", " ").split())
 
 

@@ -12,7 +12,6 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core import spreadsheets
 from core.dates import parse_era_date
+from core.text import fold_width
 
 XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
 XLS_SIGNATURE = b"\xd0\xcf\x11\xe0"  # the Excel 97-2003 format, which we do not read
@@ -49,7 +49,7 @@ def cell_text(value) -> str:
 def normalised_text(value) -> str:
     """Codes and kana as typed in Japanese Excel: full-width digits and half-width
     katakana become their usual forms (NFKC)."""
-    return unicodedata.normalize("NFKC", cell_text(value)).strip()
+    return fold_width(cell_text(value)).strip()
 
 
 def parse_date(value) -> datetime.date | None:

@@ -34,6 +34,7 @@ from drills.models.scenarios import (
     DrillAction,
     DrillInject,
     DrillObjective,
+    DrillQuerySet,
     DrillRole,
     Scenario,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "DrillInject",
     "DrillObjective",
     "DrillPause",
+    "DrillQuerySet",
     "DrillRole",
     "HotWashAnswer",
     "ImprovementItem",

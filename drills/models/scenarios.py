@@ -1,6 +1,8 @@
 """What a drill is made of: the scenario authored in the admin, and the drill scheduled
 from it with its own copy of the roles, objectives, injects and expected actions."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,7 @@ from wagtail.fields import StreamField
 
 from cms.blocks import INCIDENT_TYPES
 from drills.blocks import CHANNELS, InjectBlock, ObjectiveBlock
+from people.fiscal import FiscalYear, fiscal_year_bounds
 
 CONTACT_TREE = "contact_tree"
 SCENARIO_TYPES = [*INCIDENT_TYPES, (CONTACT_TREE, _("Contact-tree drill"))]
@@ -56,6 +59,20 @@ class Scenario(models.Model):
         return self.title
 
 
+class DrillQuerySet(models.QuerySet):
+    def ended(self, *, by: datetime.datetime | None = None):
+        """The drills that have ended; by `by` when given, for figures as of that moment."""
+        drills = self.filter(ended_at__isnull=False)
+        return drills if by is None else drills.filter(ended_at__lte=by)
+
+    def held_in(self, fiscal_year: FiscalYear, *, by: datetime.datetime | None = None):
+        """The drills held in the fiscal year: those that started in it (local time) and
+        have ended. The one definition of a held drill: the programme, the trends, the duty
+        matrix and the annual report all count these."""
+        start, end = fiscal_year_bounds(fiscal_year)
+        return self.ended(by=by).filter(started_at__gte=start, started_at__lt=end)
+
+
 class Drill(models.Model):
     organisation = models.ForeignKey(
         "people.Organisation", on_delete=models.PROTECT, related_name="drills",
@@ -84,6 +101,8 @@ class Drill(models.Model):
     # The lease of the worker task recording releases (drills.tasks): at most one holds it.
     clock_token = models.CharField(max_length=32, blank=True, editable=False)
     clock_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = DrillQuerySet.as_manager()
 
     class Meta:
         ordering = ["-scheduled_for"]

@@ -5,7 +5,6 @@ empty); a file without the newer columns gets their defaults, and each row's not
 which. Every problem is put on its row, keyed to its column, so the preview can show it.
 """
 
-import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.imports.pipeline import ImportRow, Upload
+from core.text import fold_width
 from drills.blocks import CHANNELS, format_offset, parse_offset
 from drills.models import Scenario
 from drills.scenarios import live_plan_of, procedure_steps
@@ -94,22 +94,26 @@ def timeline_check_rows(scenario, upload: Upload, result) -> None:
 
     current = list(scenario.timeline.raw_data)
     blocks, earlier = timeline_blocks(list(injects.values()), current, result.mode)
-    subjects = defaultdict(int)
-    for block in blocks:
-        subjects[block["value"]["subject"]] += 1
+    # A wait names a subject as written or, failing that, with widths folded (第１報 for
+    # 第1報); it is stored as the subject is written, since the drill releases on it.
+    subjects = [block["value"]["subject"] for block in blocks]
     for read, block in zip(injects.values(), blocks[-len(injects):] if injects else [],
                            strict=True):
         waits_for = block["value"].get("after_acknowledgement_of", "")
         if not waits_for:
             continue
+        named = [subject for subject in subjects if subject == waits_for] or [
+            subject for subject in subjects if _normalised(subject) == _normalised(waits_for)]
         problem_text = None
-        if waits_for == block["value"]["subject"] and subjects[waits_for] == 1:
+        if named == [block["value"]["subject"]]:
             problem_text = _("An inject cannot wait for its own acknowledgement.")
-        elif subjects[waits_for] == 0:
+        elif not named:
             problem_text = _("No inject has the subject “%(subject)s”.") % {"subject": waits_for}
-        elif subjects[waits_for] > 1:
+        elif len(named) > 1:
             problem_text = _("Several injects have the subject “%(subject)s”: give them "
                              "different subjects.") % {"subject": waits_for}
+        else:
+            block["value"]["after_acknowledgement_of"] = named[0]
         if problem_text:
             read.errors.append((KEYS.index("after_acknowledgement_of"), _(
                 "%(column)s: %(problem)s") % {"column": headers["after_acknowledgement_of"],
@@ -134,7 +138,7 @@ def timeline_check_rows(scenario, upload: Upload, result) -> None:
 
 
 def _normalised(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return fold_width(text).strip()
 
 
 def _inject_value(values, problem, errors: list) -> dict | None:
@@ -212,6 +216,8 @@ def _action_value(values, problem, notes, *, codes, plan_steps, addressee) -> di
         weight = DEFAULT_WEIGHT
         defaults.append(_("weight %(weight)d") % {"weight": weight})
     plan_step = values["plan_step"] or ""
+    if plan_step not in plan_steps:
+        plan_step = _normalised(plan_step)  # a step id typed with full-width letters
     if plan_step and plan_step not in plan_steps:
         problem("plan_step", _("“%(step)s” is not a step of the published plan of the "
                                "scenario's organisation.") % {"step": plan_step})

@@ -272,6 +272,11 @@ def report_pdf(request, pk):
             raise Http404
     else:
         final = versions.current().first()
+    if final is None and drill.started_at is None:
+        # Nothing has happened to report: a draft would be pages of empty sections.
+        messages.info(request, _("This drill has not been held yet: its report can be read "
+                                 "once it has started."))
+        return redirect("drills:list")
     # The report names the participants: downloading it is recorded.
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, drill,
                  organisation=drill.organisation, detail="after-action report")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from core.imports.files import cell_text, normalised_text, parse_date
+from core.text import fold_width
 from people.access import Scope
 from people.models import Department, IdGrant, Organisation, Person
 
@@ -62,10 +63,11 @@ class RosterIndex:
         named = self.organisations.values()
         if departments:
             for department in Department.objects.filter(organisation__in=named):
-                self.departments[department.organisation_id, department.code] = department
+                self.departments[department.organisation_id, fold_width(department.code)] = (
+                    department)
         if people:
             for person in Person.objects.filter(organisation__in=named):
-                self.people[person.organisation_id, person.employee_number] = person
+                self.people[person.organisation_id, fold_width(person.employee_number)] = person
         if id_grants:
             for grant in IdGrant.objects.filter(person__organisation__in=named):
                 self.id_grants[grant.person_id, grant.granted_on] = grant

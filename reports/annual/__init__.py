@@ -1,5 +1,6 @@
-"""The annual report to the protection council: its figures (figures.py), its paper and
-workbook (documents.py), and finalising it, which freezes both."""
+"""The annual report to the protection council: its figures (figures.py), the draft
+that counts them (drafts.py), its paper and workbook (documents.py), and finalising it,
+which freezes both."""
 
 import datetime
 
@@ -8,21 +9,19 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from people.fiscal import FiscalYear
 from reports.annual.documents import annual_report_pdf
-from reports.annual.figures import AnnualFigures, annual_figures
+from reports.annual.figures import AnnualFigures
 from reports.models import AnnualReport
 
 
-def annual_report_finalise(*, fiscal_year: FiscalYear, by, now: datetime.datetime) -> AnnualReport:
-    """Freeze the year's figures and their PDF as they stand. Once only: a second
-    finalise, even one racing the first, is refused with who finalised it and when. A
-    year that has not ended can be finalised too (the council may meet before 31 March);
-    its figures are those of `now`."""
-    existing = AnnualReport.objects.filter(fiscal_year=fiscal_year.year).first()
+def annual_report_finalise(*, figures: AnnualFigures, by, now: datetime.datetime) -> AnnualReport:
+    """Freeze a year's figures (the draft's, as the coordinator read them) and their
+    PDF. Once only: a second finalise, even one racing the first, is refused with who
+    finalised it and when. A year that has not ended can be finalised too (the council
+    may meet before 31 March)."""
+    existing = AnnualReport.objects.filter(fiscal_year=figures.fiscal_year).first()
     if existing is not None:
         raise _already_finalised(existing)
-    figures = annual_figures(fiscal_year, now=now)
     if not figures.has_records:
         raise ValidationError(_("There are no records for this fiscal year: there is "
                                 "nothing to report."))
@@ -30,11 +29,11 @@ def annual_report_finalise(*, fiscal_year: FiscalYear, by, now: datetime.datetim
     try:
         with transaction.atomic():
             return AnnualReport.objects.create(
-                fiscal_year=fiscal_year.year, figures=figures.as_json(), pdf=content,
+                fiscal_year=figures.fiscal_year, figures=figures.as_json(), pdf=content,
                 finalised_at=now, finalised_by=by,
             )
     except IntegrityError:
-        existing = AnnualReport.objects.filter(fiscal_year=fiscal_year.year).first()
+        existing = AnnualReport.objects.filter(fiscal_year=figures.fiscal_year).first()
         if existing is None:
             raise
         raise _already_finalised(existing) from None

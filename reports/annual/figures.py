@@ -26,6 +26,7 @@ whatever the size of the prefecture. The definitions are the rest of the site's:
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q
@@ -34,10 +35,10 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditFinding, AuditReview
 from core.numbers import percent
-from drills.models import ImprovementItem
-from drills.programme import annual_drill_status, fiscal_year_bounds, held_drills
+from drills.models import Drill, ImprovementItem
+from drills.programme import annual_drill_status
 from drills.scoring import drill_scores
-from people.fiscal import FiscalYear
+from people.fiscal import FiscalYear, fiscal_year_bounds
 from people.models import Department, Organisation, Person
 from reports.duties import DUTIES, matrix, report_day
 from training.models import Attendance, DepartmentSharing, TrainingSession
@@ -78,22 +79,30 @@ class AnnualFigures:
         )
 
 
-def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime) -> AnnualFigures:
+def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime,
+                   progress: Callable[[int, int], None] | None = None) -> AnnualFigures:
+    """The year's figures as of `now`. `progress(done, total)` is told after each table:
+    a build at a prefecture's size takes seconds, and the page shows how far it is."""
     today = timezone.localdate(now)
     day = report_day(fiscal_year, today)
     previous = FiscalYear(fiscal_year.year - 1)
     organisations = sorted(Organisation.objects.all(),
                            key=lambda organisation: (not organisation.is_prefecture,
                                                      organisation.lg_code))
-    tables = [
-        _id_holders(organisations, fiscal_year, day, previous),
-        _sessions(organisations, fiscal_year, day),
-        _sharing(fiscal_year, day),
-        _duties(organisations, fiscal_year, day, now),
-        _drills(organisations, fiscal_year, now),
-        _access_reviews(organisations, fiscal_year),
-        _findings(fiscal_year),
+    builders = [
+        lambda: _id_holders(organisations, fiscal_year, day, previous),
+        lambda: _sessions(organisations, fiscal_year, day),
+        lambda: _sharing(fiscal_year, day),
+        lambda: _duties(organisations, fiscal_year, day, now),
+        lambda: _drills(organisations, fiscal_year, now),
+        lambda: _access_reviews(organisations, fiscal_year),
+        lambda: _findings(fiscal_year),
     ]
+    tables = []
+    for build in builders:
+        tables.append(build())
+        if progress is not None:
+            progress(len(tables), len(builders))
     has_records = any(table.rows and any(_has_figures(row) for row in table.rows)
                       for table in tables)
     return AnnualFigures(fiscal_year.year, day, tables, has_records)
@@ -233,8 +242,8 @@ def _duties(organisations, fiscal_year, day, now) -> FigureTable:
 
 def _drills(organisations, fiscal_year, now) -> FigureTable:
     start, end = fiscal_year_bounds(fiscal_year)
-    drills = list(held_drills([organisation.pk for organisation in organisations],
-                              fiscal_year).order_by("started_at"))
+    drills = list(Drill.objects.filter(organisation__in=organisations).held_in(fiscal_year)
+                  .order_by("started_at"))
     programme = annual_drill_status(organisations, fiscal_year)
     scores = drill_scores(drills, now=now)
     in_year = Q(created_at__gte=start, created_at__lt=end)

@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from audit import trail
 from audit.models import AuditEvent
+from cms.editions import editions
 from core.params import as_id
 from people.access import get_overseen_department_for, scope_for
 from people.fiscal import fiscal_year_of
@@ -64,11 +65,12 @@ def reading(request, page_id):
         required_reading.Reader.of_scope(scope, today=today)
     ) if person else []
     obligation = next((o for o in obligations if o.page.pk == page.pk), None)
-    changes = None
+    changes = edition = None
     if obligation and obligation.needs_reacknowledgement:
         changes = required_reading.changes_since(obligation.acknowledgement, page)
+        edition = editions(page)[-1]
     return render(request, "training/reading.html", {
-        "page": page, "obligation": obligation, "changes": changes,
+        "page": page, "obligation": obligation, "changes": changes, "edition": edition,
         **(_what_next(person, obligations, page, today)
            if obligation and obligation.is_done else {}),
     })
