@@ -8,7 +8,7 @@ at the end (cms.editions).
 
 import re
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -18,6 +18,7 @@ from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from cms.editions import editions
 from core import pdf
+from core.dates import document_date
 
 TABLE_STYLE = TableStyle([
     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#8a96a3")),
@@ -32,7 +33,7 @@ def render_plan_pdf(plan) -> bytes:
     current = plan_editions[-1] if plan_editions else None
     footer = _("%(title)s — edition %(edition)s, %(date)s") % {
         "title": plan.title, "edition": current.number if current else 1,
-        "date": _day(current.published_at if current else timezone.now()),
+        "date": document_date(current.published_at if current else timezone.now()),
     }
 
     story = [
@@ -54,14 +55,10 @@ def render_plan_pdf(plan) -> bytes:
     return pdf.render_pdf(story, title=plan.title, footer=footer)
 
 
-def _day(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
-
-
 def _history(plan_editions, styles) -> list:
     """The revision history (制定・改定履歴): when each edition was made, and why."""
-    rows = [[_("Edition %(number)s") % {"number": edition.number}, _day(edition.published_at),
-             edition.reason or _("Established")]
+    rows = [[_("Edition %(number)s") % {"number": edition.number},
+             document_date(edition.published_at), edition.reason or _("Established")]
             for edition in plan_editions]
     return [Paragraph(_("Revision history"), styles["Heading1"]),
             _table([_("Edition"), _("Date of edition"), _("Reason")], rows,

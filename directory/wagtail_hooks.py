@@ -25,7 +25,7 @@ from audit.admin_exports import AuditedExportMixin
 from audit.models import AuditEvent
 from directory import admin_views
 from people.access import scope_for
-from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+from people.models import ClosedDay, Department, IdGrant, Organisation, Person, RoleAssignment
 from people.record_links import person_record_url
 
 
@@ -64,7 +64,7 @@ class PrefectureWidePermissionPolicy(ModelPermissionPolicy):
         )
 
 
-for model in (Organisation, Department, Person, IdGrant, RoleAssignment):
+for model in (Organisation, ClosedDay, Department, Person, IdGrant, RoleAssignment):
     register_permission_policy(model, PrefectureWidePermissionPolicy(model))
 
 
@@ -81,7 +81,23 @@ class OrganisationViewSet(ModelViewSet):
     search_fields = ["name", "lg_code"]
     list_export = ["lg_code", "name", "kind"]
     export_filename = "organisations"
-    form_fields = ["name", "kind", "lg_code"]
+    form_fields = ["name", "kind", "lg_code", "closed_at_new_year"]
+
+
+class ClosedDayViewSet(ModelViewSet):
+    """An organisation's own closed days, which every due date skips (people.calendar)."""
+
+    model = ClosedDay
+    icon = "date"
+    list_display = ["day", "organisation", "name"]
+    list_filter = ["organisation"]
+    search_fields = ["name"]
+    form_fields = ["organisation", "day", "name"]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=ClosedDay.objects.select_related("organisation"), **kwargs
+        )
 
 
 class DepartmentViewSet(ModelViewSet):
@@ -247,8 +263,8 @@ class PeopleViewSetGroup(ModelViewSetGroup):
     menu_label = _("People")
     menu_icon = "group"
     menu_order = 260
-    items = (OrganisationViewSet, DepartmentViewSet, PersonViewSet, IdGrantViewSet,
-             RoleAssignmentViewSet)
+    items = (OrganisationViewSet, ClosedDayViewSet, DepartmentViewSet, PersonViewSet,
+             IdGrantViewSet, RoleAssignmentViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -24,6 +24,7 @@ from drills.models import (
     LogEntry,
     Participant,
 )
+from people.calendar import office_calendar
 
 # A console polls this often; an inject appears within one poll of its time.
 POLL_SECONDS = 1
@@ -260,11 +261,13 @@ def _between(start, end):
     return end - start if start and end else None
 
 
-def in_office_hours(moment: datetime.datetime | None) -> bool | None:
+def in_office_hours(moment: datetime.datetime | None, organisation_id: int) -> bool | None:
+    """Whether `moment` falls in 執務時間 on one of the organisation's working days."""
     if moment is None:
         return None
     local = timezone.localtime(moment)
-    return local.weekday() < 5 and OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1]
+    return (office_calendar(organisation_id).is_working_day(local.date())
+            and OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1])
 
 
 def join_qr_svg(url: str) -> str:

@@ -15,11 +15,12 @@ ended, has ended, and rated P or S an objective that re-tested the item
 
 Reminders (daily, by django-q2: drills.tasks) go out while an item is open or in
 progress: from 7 days before its due date, and again from the due date, to the
-responsible department's supervisors and the point of contact; from 7 days after the due
-date to the coordinators of the drill's organisation. Each ImprovementReminder's key names
-the rung, the item, its due date and the recipient, so running the job again sends
-nothing twice, and moving the due date starts the ladder again. A recipient's e-mail is
-written to the outbox (core.outbox) in the transaction that records their reminders.
+responsible department's supervisors and the point of contact; from 5 working days after
+the due date (people.calendar) to the coordinators of the drill's organisation. Each
+ImprovementReminder's key names the rung, the item, its due date and the recipient, so
+running the job again sends nothing twice, and moving the due date starts the ladder
+again. A recipient's e-mail is written to the outbox (core.outbox) in the transaction
+that records their reminders.
 """
 
 import datetime
@@ -42,6 +43,7 @@ from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
 from core.mail import bilingual
 from core.outbox import mail_write, sent_together
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
+from people.calendar import OfficeCalendar, office_calendars
 from people.models import Person, RoleAssignment
 from training.reading import baselines
 
@@ -58,7 +60,8 @@ EDITABLE_FIELDS = (
     "start_on", "due_on", "page",
 )
 REMINDER_DAYS_BEFORE_DUE = 7
-COORDINATOR_DAYS_AFTER_DUE = 7
+# Counted in the drill's organisation's working days (people.calendar): a week of them.
+COORDINATOR_WORKING_DAYS_AFTER_DUE = 5
 
 
 # What an item may say
@@ -309,7 +312,7 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
     """Record every reminder the ladder calls for today that no one was sent yet, each
     recipient's e-mail in the outbox; returns how many were recorded.
 
-    Three queries read everything, however many items; only the writes, one transaction
+    Five queries read everything, however many items; only the writes, one transaction
     per recipient, grow with the reminders sent.
     """
     today = timezone.localdate(now)
@@ -324,10 +327,12 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
     already_sent = set(ImprovementReminder.objects.filter(item__in=due_soon)
                        .values_list("key", flat=True))
     supervisors, coordinators = _responsible(items)
+    calendars = office_calendars({item.drill.organisation_id for item in items})
     by_recipient = defaultdict(dict)
     for item in items:
         for reminder in _ladder(item, today=today, supervisors=supervisors[item.department_id],
-                                coordinators=coordinators[item.drill.organisation_id]):
+                                coordinators=coordinators[item.drill.organisation_id],
+                                calendar=calendars[item.drill.organisation_id]):
             if reminder.key not in already_sent:
                 by_recipient[reminder.recipient.pk][reminder.key] = reminder
 
@@ -357,7 +362,7 @@ def _responsible(items) -> tuple[dict, dict]:
 
 
 def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Person],
-            coordinators: list[Person]):
+            coordinators: list[Person], calendar: OfficeCalendar):
     due_on = item.due_on
     owners = [*supervisors, *([item.point_of_contact] if item.point_of_contact else [])]
     if due_on - datetime.timedelta(days=REMINDER_DAYS_BEFORE_DUE) <= today < due_on:
@@ -368,7 +373,7 @@ def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Pe
         return
     for person in recipients:
         yield Reminder(f"{rung}:{item.pk}:{due_on.isoformat()}:{person.pk}", rung, item, person)
-    if today >= due_on + datetime.timedelta(days=COORDINATOR_DAYS_AFTER_DUE):
+    if today >= calendar.add_working_days(due_on, COORDINATOR_WORKING_DAYS_AFTER_DUE):
         for person in coordinators:
             yield Reminder(f"overdue:{item.pk}:{due_on.isoformat()}:{person.pk}", "overdue",
                            item, person)

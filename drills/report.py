@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import document_date, document_datetime
 from core.pdf import render_pdf, styles, watermark
 from drills import report_sections as sections
 from drills.clock import Clock
@@ -46,7 +47,7 @@ from drills.models import (
     ObjectiveRating,
     Participant,
 )
-from drills.report_sections import BY_NAME, Naming, day, moment
+from drills.report_sections import BY_NAME, Naming
 from drills.scoring import drill_score
 
 MAX_FINDING_LENGTH = 4000
@@ -91,14 +92,14 @@ def exercise_overview(drill: Drill, naming: Naming = BY_NAME) -> ExerciseOvervie
 
 def _held(drill: Drill) -> str:
     if drill.started_at is None:
-        return _("%(when)s (scheduled)") % {"when": moment(drill.scheduled_for)}
+        return _("%(when)s (scheduled)") % {"when": document_datetime(drill.scheduled_for)}
     started = timezone.localtime(drill.started_at)
     if drill.ended_at is None:
-        return _("from %(when)s (not ended)") % {"when": moment(started)}
+        return _("from %(when)s (not ended)") % {"when": document_datetime(started)}
     ended = timezone.localtime(drill.ended_at)
     if ended.date() == started.date():
-        return f"{day(started)} {started:%H:%M}–{ended:%H:%M}"
-    return f"{moment(started)} – {moment(ended)}"
+        return f"{document_date(started)} {started:%H:%M}–{ended:%H:%M}"
+    return f"{document_datetime(started)} – {document_datetime(ended)}"
 
 
 # The coordinator's findings
@@ -181,7 +182,7 @@ def _evaluation_as_it_stands(drill: Drill) -> tuple:
 def _already_finalised(report: AfterActionReport) -> ValidationError:
     return ValidationError(
         _("This report was already finalised by %(name)s on %(when)s.")
-        % {"name": report.finalised_by.name, "when": moment(report.finalised_at)}
+        % {"name": report.finalised_by.name, "when": document_datetime(report.finalised_at)}
     )
 
 

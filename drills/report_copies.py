@@ -22,12 +22,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, Spacer
 
+from core.dates import document_date, document_datetime
 from core.pdf import japanese_font, render_pdf, styles
 from drills import report_sections as sections
 from drills.improvements import items_of_drill
 from drills.models import AfterActionReport
 from drills.report import after_action_report_pdf, naming_by_part
-from drills.report_sections import BY_NAME, day, moment
+from drills.report_sections import BY_NAME
 
 
 def addendum_items(final: AfterActionReport):
@@ -46,7 +47,8 @@ def superseded_label(final: AfterActionReport) -> str:
     replaced = (_("Version %(version)d replaces it.") % {"version": newer} if newer
                 else _("The new version is being prepared."))
     return _("This version has been revised: the report was reopened on %(when)s. "
-             "%(replaced)s") % {"when": moment(final.superseded_at), "replaced": replaced}
+             "%(replaced)s") % {"when": document_datetime(final.superseded_at),
+                                "replaced": replaced}
 
 
 def served_copy(final: AfterActionReport, *, names_shown: bool = True) -> bytes:
@@ -85,11 +87,11 @@ def addendum_pdf(final: AfterActionReport, items, *, naming=BY_NAME) -> bytes:
         Paragraph(escape(_("Addendum as of %(when)s to version %(version)d, finalised on "
                            "%(finalised)s: improvement items added to the plan after the "
                            "report was finalised.")
-                         % {"when": moment(latest), "version": final.version,
-                            "finalised": moment(final.finalised_at)}), style["Normal"]),
+                         % {"when": document_datetime(latest), "version": final.version,
+                            "finalised": document_datetime(final.finalised_at)}), style["Normal"]),
         Spacer(1, 4 * mm),
         *[Paragraph(naming.text(_("Added on %(day)s: %(issue)s")
-                                % {"day": day(_local_date(item.created_at)),
+                                % {"day": document_date(_local_date(item.created_at)),
                                    "issue": item.issue}), style["Normal"])
           for item in items],
         *sections.improvement_section(items, style, naming),

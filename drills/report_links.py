@@ -24,10 +24,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.dates import document_datetime
 from drills.models import AfterActionReport, ReportShareLink
 from drills.report import after_action_report_pdf, naming_by_part
 from drills.report_copies import served_copy
-from drills.report_sections import moment
 
 DEFAULT_DAYS = 30
 MIN_DAYS = 1
@@ -84,7 +84,7 @@ def share_link_create(*, report: AfterActionReport, by, days: int, names_shown: 
     if current is not None:
         raise ValidationError(
             _("This report already has a shareable link, open until %(when)s. Withdraw it "
-              "before making another.") % {"when": moment(current.expires_at)}
+              "before making another.") % {"when": document_datetime(current.expires_at)}
         )
     if not names_shown and report.pdf_by_role is None:
         AfterActionReport.objects.filter(pk=report.pk).update(pdf_by_role=after_action_report_pdf(

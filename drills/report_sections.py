@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -20,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_date, document_datetime
 from core.numbers import percent
 from core.pdf import japanese_font
 from drills.clock import format_drill_time
@@ -72,7 +72,7 @@ BY_NAME = Naming()
 def title_block(title: str, drill: Drill, *, now: datetime.datetime, draft: bool,
                 style, naming: Naming = BY_NAME) -> list:
     status = (_("Draft as of %(when)s") if draft else _("Final report, %(when)s")) % {
-        "when": moment(now)
+        "when": document_datetime(now)
     }
     return [
         Paragraph(escape(title), style["Title"]),
@@ -352,8 +352,8 @@ def improvement_section(items, style, naming: Naming = BY_NAME) -> list:
          Paragraph(_text(item.department.name), small),
          Paragraph(naming.text(naming.person(item.point_of_contact.name, _("Designated contact"))
                                if item.point_of_contact else "—"), small),
-         Paragraph(escape(day(item.start_on)), small),
-         Paragraph(escape(day(item.due_on)), small)]
+         Paragraph(escape(document_date(item.start_on)), small),
+         Paragraph(escape(document_date(item.due_on)), small)]
         for item in items
     ]
     heading = _section(_("Improvement plan"), style)
@@ -401,14 +401,6 @@ def _lines(*lines) -> str:
     return "<br/>".join(_text(line) for line in lines if line)
 
 
-def day(value) -> str:
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def moment(value: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 def _score(value: float | None) -> str:

@@ -284,8 +284,7 @@ def trend_chart(trends: list[GroupTrend]) -> TrendChart | None:
     return TrendChart(
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
-        # Translators: a fiscal year on the chart's axis, short; e.g. FY2026.
-        x_ticks=[(x_of[year], _("FY%(year)d") % {"year": year.year}) for year in years],
+        x_ticks=[(x_of[year], year.label()) for year in years],  # 令和8年度, FY2026
         y_ticks=[(_y_of(score), str(score)) for score in (0, 25, 50, 75, 100)],
         lines=lines,
         left_out=len(drawn) - len(shown),

@@ -8,13 +8,10 @@ import datetime
 from typing import NamedTuple
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from core.dates import fiscal_year_label, wareki_fiscal_year
 
 FISCAL_YEAR_START_MONTH = 4
-
-# (first fiscal year of the era, name). An era that starts mid-year (Reiwa began on
-# 2019-05-01) names the whole fiscal year by convention: 2019年度 is 令和元年度.
-ERAS = [(2019, "令和"), (1989, "平成")]
 
 
 class FiscalYear(NamedTuple):
@@ -32,15 +29,11 @@ class FiscalYear(NamedTuple):
         return self.first_day <= day <= self.last_day
 
     def japanese_era_label(self) -> str:
-        for first_year, era in ERAS:
-            if self.year >= first_year:
-                number = self.year - first_year + 1
-                return f"{era}{'元' if number == 1 else number}年度"
-        return f"{self.year}年度"
+        return wareki_fiscal_year(self.year)
 
     def label(self) -> str:
-        # Translators: a fiscal year; {year} is e.g. 2026 and {era} e.g. 令和8年度.
-        return _("FY{year} ({era})").format(year=self.year, era=self.japanese_era_label())
+        """令和8年度 in Japanese, FY2026 in English (core.dates)."""
+        return fiscal_year_label(self.year)
 
     def __str__(self) -> str:
         return self.label()

@@ -21,6 +21,8 @@ COORDINATOR_PERMISSIONS = [
         for model in ("department", "person", "idgrant")
         for action in ("add", "change", "view")
     ),
+    # An organisation's own closed days (people.calendar); a wrong one is deleted.
+    *(("people", f"{action}_closedday") for action in ("add", "change", "view", "delete")),
     # A role ends by deleting it.
     *(("people", f"{action}_roleassignment") for action in ("add", "change", "view", "delete")),
     # The outbox's listing (core.wagtail_hooks), to see whose e-mail did not go out.

@@ -47,6 +47,11 @@ class Organisation(models.Model):
         validators=[validate_local_government_code],
         help_text=_("The six-digit national local-government code, e.g. 430005 for Kumamoto."),
     )
+    closed_at_new_year = models.BooleanField(
+        _("closed at the New Year"), default=True,
+        help_text=_("Offices close from 29 December to 3 January (年末年始): due dates and "
+                    "reminders skip those days."),
+    )
 
     class Meta:
         ordering = ["lg_code"]
@@ -59,6 +64,28 @@ class Organisation(models.Model):
     @property
     def is_prefecture(self):
         return self.kind == self.Kind.PREFECTURE
+
+
+class ClosedDay(models.Model):
+    """A day an organisation's offices are closed besides weekends, public holidays and
+    the New Year (a prefecture's own day, an office move): people.calendar counts it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="closed_days",
+        verbose_name=_("organisation"),
+    )
+    day = models.DateField(_("day"))
+    name = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "day"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["organisation", "day"],
+                                               name="one_closed_day_per_organisation_and_day")]
+
+    def __str__(self):
+        return f"{self.organisation} {self.day:%Y-%m-%d} {self.name}".rstrip()
 
 
 class Department(models.Model):

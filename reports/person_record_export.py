@@ -6,12 +6,12 @@ from xml.sax.saxutils import escape
 
 import tablib
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_datetime
 from core.pdf import japanese_font, render_pdf, styles
 from reports.person_record import PersonRecord
 from reports.person_record_sections import day, record_sections
@@ -77,6 +77,6 @@ def person_record_pdf(record: PersonRecord) -> bytes:
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]))
             story.append(table)
-    printed = date_format(timezone.localtime(), "DATETIME_FORMAT")
+    printed = document_datetime(timezone.now())
     return render_pdf(story, title=_title(record),
                       footer=_("Printed %(when)s") % {"when": printed})

@@ -7,13 +7,11 @@ shows as a badge, or a note the page starts on a line of its own. The PDF and th
 print the cell's text: its parts joined, a note after "、"; the page shows "—" for an
 empty cell, where the PDF and CSV leave it empty."""
 
-import datetime
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.dates import document_date, document_datetime
 from people.models import Person
 from reports.person_record import PersonRecord
 
@@ -63,16 +61,8 @@ def cell(*parts) -> Cell:
                       for part in parts if part is not None and part != ""))
 
 
-def day(value: datetime.date | datetime.datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return date_format(value, "DATE_FORMAT")
-
-
-def moment(value: datetime.datetime | None) -> str:
-    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
+day = document_date  # 和暦 in Japanese (core.dates), on the page, the PDF and the CSV
+moment = document_datetime
 
 
 def _badge(text: str, *, new: bool = False) -> Part:

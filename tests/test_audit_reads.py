@@ -40,10 +40,11 @@ NOT_PERSONAL = {
     "scenario:contact_tree": "writes a scenario from a plan's contact tree (roles, not people)",
     "scenario:timeline_import": "a scenario's timeline", "scenario:timeline_confirm": "POST",
     "scenario:timeline_export": "a scenario's timeline",
-    **{f"{model}:{view}": "the organisations and departments themselves"
-       for model in ("organisation", "department")
+    **{f"{model}:{view}": "the organisations, their closed days and departments themselves"
+       for model in ("organisation", "closedday", "department")
        for view in ("add", "edit", "delete", "copy", "history", "history_results", "index",
                     "index_results")},
+    "closedday:usage": "what refers to a closed day: nothing",
     **{f"{model}:add": "an empty form"
        for model in ("person", "idgrant", "roleassignment", "attempt", "attendance")},
     **{f"outbox:{view}": "refused to everyone: the outbox is read-only"

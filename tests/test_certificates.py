@@ -287,9 +287,9 @@ def test_the_pdf_says_who_what_when_and_how_to_verify(tmp_path, clock, session, 
     assert content.startswith(b"%PDF")
     for expected in [
         "修了証", "山田 花子", "県北広域本部福祉課", "熊本県", "令和8年度 住基ネット担当者研修会",
-        "2026年11月20日",  # held on
-        "2026年11月26日",  # issued on
-        "2027年11月26日",  # valid until
+        "令和8年11月20日",  # held on
+        "令和8年11月26日",  # issued on
+        "令和9年11月26日",  # valid until
         certificate.code, "検証コード", "有効期限",
     ]:
         assert expected in text, expected
@@ -302,7 +302,7 @@ def test_the_pdf_of_a_revoked_certificate_says_so(tmp_path, clock, session, oper
     certificate = certified(operator, session)
     certificate_revoke(certificate=certificate, by=coordinator, reason="誤登録", now=timezone.now())
     text, _fonts = pdf_text_and_fonts(tmp_path, certificate_pdf(certificate, base_url="http://x/"))
-    assert "この修了証は2026年11月26日に失効しました" in text
+    assert "この修了証は令和8年11月26日に失効しました" in text
     assert "誤登録" not in text
 
 
@@ -641,7 +641,7 @@ def test_anyone_can_verify_a_valid_certificate_and_sees_only_what_they_need(
     page = response.content.decode()
     assert re.search(r'id="certificate-status"[^>]*>\s*<strong>\s*この修了証は有効です', page)
     for shown in ["山田 花子", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修会",
-                  "2026年11月20日", "2026年11月26日", "2027年11月26日", certificate.code]:
+                  "令和8年11月20日", "令和8年11月26日", "令和9年11月26日", certificate.code]:
         assert shown in page, shown
     for hidden in ["E-20261", "hanako@example.lg.jp", "ヤマダ"]:
         assert hidden not in page, hidden

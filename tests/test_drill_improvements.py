@@ -559,9 +559,10 @@ def test_each_rung_goes_out_on_its_day_once(clock, item, supervisor, colleague, 
     assert run_on(clock, day(2026, 12, 19)) == set()  # again the same day
     assert run_on(clock, day(2026, 12, 25)) == set()
     assert run_on(clock, day(2026, 12, 26)) == {("due", "supervisor"), ("due", "colleague")}
-    assert run_on(clock, day(2027, 1, 1)) == set()
-    assert run_on(clock, day(2027, 1, 2)) == {("overdue", "coordinator")}
-    assert run_on(clock, day(2027, 1, 3)) == set()
+    # 5 working days after Saturday 12-26, over 年末年始: 12-28, 1-4, 1-5, 1-6, 1-7.
+    assert run_on(clock, day(2027, 1, 6)) == set()
+    assert run_on(clock, day(2027, 1, 7)) == {("overdue", "coordinator")}
+    assert run_on(clock, day(2027, 1, 8)) == set()
     assert set(ImprovementReminder.objects.values_list("key", flat=True)) == {
         f"{rung}:{item.pk}:2026-12-26:{person.pk}"
         for rung, person in [("before_due", supervisor), ("before_due", colleague),
@@ -570,7 +571,7 @@ def test_each_rung_goes_out_on_its_day_once(clock, item, supervisor, colleague, 
 
 
 def test_a_job_that_missed_days_sends_what_is_due_but_not_the_advance_notice(clock, item):
-    assert run_on(clock, datetime.date(2027, 1, 5)) == {
+    assert run_on(clock, datetime.date(2027, 1, 7)) == {
         ("due", "supervisor"), ("due", "colleague"), ("overdue", "coordinator")
     }
 
@@ -633,12 +634,13 @@ def test_the_reminders_read_a_constant_number_of_queries(clock, item, ended, coo
         boss = make_person(f"boss{code}", department, name=f"所属長{code}")
         boss.roles.create(role="supervisor", department=department)
         item_create(drill=ended, by=coordinator, now=at(50), **fields(department))
-    clock.move_to(datetime.datetime(2027, 1, 2, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2027, 1, 7, 7, 0, tzinfo=JST))
     with CaptureQueriesContext(connection) as captured:
         sent = improvement_reminders_send(now=timezone.now())
     reads = [query for query in captured if query["sql"].lstrip().upper().startswith("SELECT")]
-    # the items, the reminders already sent, the supervisors and coordinators
-    assert len(reads) == 3
+    # the items, the reminders already sent, the supervisors and coordinators, the
+    # organisations' calendars and their closed days
+    assert len(reads) == 5
     assert sent == 5 + 1 + 5  # due: 5 supervisors and the colleague; overdue: 5 items
 
 

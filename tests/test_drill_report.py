@@ -108,7 +108,7 @@ def test_the_draft_has_every_section_in_order_with_the_drill_s_facts(ended):
         position = flat.find(one_line(_(heading)), position)
         assert position != -1, heading
     # The overview: name, date, scope, objective, scenario, departments, point of contact.
-    for fact in ("不正照会の疑い", "2026年11月26日10:00–10:30", "熊本県", "1.初動報告",
+    for fact in ("不正照会の疑い", "令和8年11月26日10:00–10:30", "熊本県", "1.初動報告",
                  "著名人の本人確認情報が照会された。", "県北広域本部福祉課", "高橋恵（市町村課）"):
         assert fact in flat, fact
     assert one_line(_("Guests without an account: %(count)d") % {"count": 1}) in flat
@@ -119,7 +119,7 @@ def test_the_draft_has_every_section_in_order_with_the_drill_s_facts(ended):
     assert LOGGED_ACTION in flat
     assert "連絡が早かった" in flat and "様式を用意する" in flat
     assert ISSUE in flat and "計画に第一報の様式を追加する" in flat
-    assert "2027年1月29日" in flat and "田中一郎" in flat
+    assert "令和9年1月29日" in flat and "田中一郎" in flat
 
 
 def test_the_timeline_puts_each_log_entry_under_the_inject_it_followed(ended):
@@ -240,7 +240,7 @@ def test_finalising_stores_the_final_pdf_and_only_once(ended, coordinator, city_
     with pytest.raises(ValidationError) as refused:
         report_finalise(drill=ended, by=coordinator, now=at(50))
     message = " ".join(refused.value.messages)
-    assert "高橋 恵" in message and "2026年11月26日10:40" in one_line(message)
+    assert "高橋 恵" in message and "令和8年11月26日10:40" in one_line(message)
     assert AfterActionReport.objects.get() == final
     assert AfterActionReport.objects.get().finalised_at == at(40)
 

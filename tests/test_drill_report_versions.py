@@ -142,7 +142,7 @@ def test_reopening_asks_first_needs_a_reason_is_audited_and_makes_version_2(
 
     # The link made for version 1 shows version 1, marked revised with the date.
     shared = client.get(reverse("drills:shared_report", args=[link.token])).content.decode()
-    assert REVISED in shared and "2026年11月26日10:50" in one_line(shared)
+    assert REVISED in shared and "令和8年11月26日10:50" in one_line(shared)
     shared_pdf = one_line(pdf_text(
         client.get(reverse("drills:shared_report_pdf", args=[link.token])).content))
     assert REVISED in shared_pdf and one_line(str(ObjectiveRating.Rating.S.label)) in shared_pdf
@@ -211,7 +211,7 @@ def test_items_added_after_finalising_go_into_a_dated_addendum(
     assert "report-addendum" in page and LATE_ISSUE in page and "2026年11月28日" in page
     text = one_line(pdf_text(client.get(reverse("drills:report_pdf", args=[ended.pk])).content))
     addendum = text[text.index(one_line(_("Addendum to the after-action report"))):]
-    assert LATE_ISSUE in addendum and "2026年11月28日" in addendum
+    assert LATE_ISSUE in addendum and "令和8年11月28日" in addendum
     assert ISSUE in text[:text.index(addendum)]  # the item before finalising stays in the body
     assert bytes(AfterActionReport.objects.get().pdf) == stored  # the stored copy as finalised
 

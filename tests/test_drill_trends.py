@@ -146,7 +146,7 @@ def test_the_chart_draws_a_line_per_organisation(login, history, coordinator):
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert svg.count('class="trend-line"') == 2
     assert svg.index("熊本市") < svg.index("熊本県")  # by name
-    assert "FY2025" in svg or "2025年度" in svg
+    assert "令和7年度" in svg
     assert "<script" not in page
 
 
@@ -257,8 +257,7 @@ def test_the_chart_places_scores_on_a_0_to_100_scale():
     (line,) = chart.lines
     assert [point.y for point in line.points] == [PLOT_BOTTOM, (PLOT_TOP + PLOT_BOTTOM) / 2,
                                                    PLOT_TOP]
-    assert [label for _x, label in chart.x_ticks] in (
-        ["FY2024", "FY2025", "FY2026"], ["2024年度", "2025年度", "2026年度"])
+    assert [label for _x, label in chart.x_ticks] == ["令和6年度", "令和7年度", "令和8年度"]
     assert len(line.segments) == 1
 
 

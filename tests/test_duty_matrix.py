@@ -198,14 +198,14 @@ def test_the_fiscal_year_turns_on_the_first_of_april(
 
     clock.move_to(datetime.datetime(2026, 3, 31, 23, 59, tzinfo=JST))
     body = client.get(OVERVIEW).content.decode()
-    assert "2025年度" in body
+    assert "令和7年度" in body
     row = shown(department_counts(department_a, fiscal_year=FiscalYear(2025),
                                   today=datetime.date(2026, 3, 31)))
     assert row["holders"] == (1, 1) and row["attended"] == (1, 1)
 
     clock.move_to(datetime.datetime(2026, 4, 1, 0, 0, tzinfo=JST))
     body = client.get(OVERVIEW).content.decode()
-    assert "2026年度" in body
+    assert "令和8年度" in body
     row = shown(department_counts(department_a, fiscal_year=FiscalYear(2026),
                                   today=datetime.date(2026, 4, 1)))
     assert row["holders"] == (1, 0) and row["attended"] == (0, 1)
@@ -276,7 +276,7 @@ def test_it_filters_by_organisation_and_fiscal_year(year_of_work, login, coordin
     assert f'id="department-{city_department.pk}"' in body
     assert f'id="department-{department_a.pk}"' not in body
     body = client.get(OVERVIEW, {"fiscal_year": 2025}).content.decode()
-    assert "2025年度" in body
+    assert "令和7年度" in body
     assert client.get(OVERVIEW, {"fiscal_year": 2031}).status_code == 404  # not offered
 
 

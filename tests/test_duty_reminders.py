@@ -5,8 +5,9 @@ for everything, and the fiscal-year boundary.
 Worked dates, default ladder (7 days before, supervisor at due, coordinators 7 days after;
 reading and quiz due 30 days after):
 - the plan is published on 2026-11-26 (the clock); the operator's ID dates from
-  2026-04-10, so they are obliged from 2026-11-26 and it is due 2026-12-26: the operator
-  hears on 2026-12-19, the supervisor on 2026-12-26, the coordinator on 2027-01-02.
+  2026-04-10, so they are obliged from 2026-11-26 and it is due 2026-12-28 (30 days on is
+  Saturday 12-26: the next working day, people.calendar): the operator hears on
+  2026-12-21, the supervisor on 2026-12-28, the coordinator on 2027-01-04.
 """
 
 import datetime
@@ -49,12 +50,12 @@ def reading(clock, plan, operator, supervisor, coordinator):
 
 
 def test_each_reading_rung_goes_out_on_its_day_and_not_the_day_before(reading, clock):
-    assert run_on(clock, datetime.date(2026, 12, 18)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 19)) == {(Kind.READING_DUE, "operator")}
-    assert run_on(clock, datetime.date(2026, 12, 25)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 26)) == {(Kind.READING_SUPERVISOR, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 1)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 2)) == {
+    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 21)) == {(Kind.READING_DUE, "operator")}
+    assert run_on(clock, datetime.date(2026, 12, 27)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.READING_SUPERVISOR, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 1, 3)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 4)) == {
         (Kind.READING_COORDINATOR, "coordinator")}
 
 
@@ -69,10 +70,11 @@ def test_running_twice_records_each_notice_once(reading, clock):
 
 
 def test_a_later_id_grant_counts_from_the_grant(clock, plan, supervisor, department_a):
-    # Granted on 2026-12-10, after the plan was published: due 2027-01-09, told 2027-01-02.
+    # Granted on 2026-12-10, after the plan was published: 30 days on is Saturday 2027-01-09,
+    # and Monday 01-11 is 成人の日, so due 2027-01-12, told 2027-01-05.
     make_person("newcomer", department_a, name="木村 陽", granted_on=datetime.date(2026, 12, 10))
-    assert run_on(clock, datetime.date(2027, 1, 1)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 2)) == {(Kind.READING_DUE, "newcomer")}
+    assert run_on(clock, datetime.date(2027, 1, 4)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 5)) == {(Kind.READING_DUE, "newcomer")}
 
 
 def test_an_acknowledged_plan_reminds_nobody(reading, clock, operator):
@@ -85,27 +87,27 @@ def test_an_acknowledged_plan_reminds_nobody(reading, clock, operator):
 def test_an_organisations_own_ladder_decides_the_reading_dates(reading, clock, prefecture):
     ReminderLadder.objects.create(organisation=prefecture, days_before_due=0, reading_days=10,
                                   supervisor_days_after_due=3, coordinator_days_after_due=5)
-    # Due 2026-12-06.
-    assert run_on(clock, datetime.date(2026, 12, 5)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 6)) == {(Kind.READING_DUE, "operator")}
-    assert run_on(clock, datetime.date(2026, 12, 9)) == {(Kind.READING_SUPERVISOR, "supervisor")}
+    # 10 days on is Sunday 2026-12-06: due Monday 12-07.
+    assert run_on(clock, datetime.date(2026, 12, 6)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 7)) == {(Kind.READING_DUE, "operator")}
+    assert run_on(clock, datetime.date(2026, 12, 10)) == {(Kind.READING_SUPERVISOR, "supervisor")}
 
 
 def test_the_supervisor_is_told_who_and_what(reading, clock, supervisor):
-    run_on(clock, datetime.date(2026, 12, 26))
+    run_on(clock, datetime.date(2026, 12, 28))
     notice = Notice.objects.get(recipient=supervisor)
     assert notice.sharing is None
     assert "山田 花子" in notice.message and "熊本県 緊急時対応計画書" in notice.message
-    assert "2026年12月26日" in notice.message
+    assert "2026年12月28日" in notice.message
 
 
 def test_an_attendee_who_has_not_passed_is_reminded_of_the_quiz(clock, prefecture,
                                                                department_a, operator):
-    # Held 2026-11-20: due 2026-12-20, told from 2026-12-13.
+    # Held 2026-11-20: 30 days on is Sunday 12-20, so due 2026-12-21, told from 2026-12-14.
     quiz_session(prefecture, department_a, attendees=[operator],
                  held=datetime.datetime(2026, 11, 20, 13, 30, tzinfo=JST))
-    assert run_on(clock, datetime.date(2026, 12, 12)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 13)) == {(Kind.QUIZ_DUE, "operator")}
+    assert run_on(clock, datetime.date(2026, 12, 13)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 14)) == {(Kind.QUIZ_DUE, "operator")}
 
 
 def test_a_passed_quiz_reminds_nobody(clock, prefecture, department_a, operator, supervisor):
@@ -136,9 +138,10 @@ def test_on_1_april_last_years_quiz_is_no_longer_a_duty(clock, prefecture, depar
 def test_one_e_mail_for_reading_and_quiz_together(reading, clock, prefecture, department_a,
                                                  operator):
     with_email(operator)
+    # Held 2026-11-24: the quiz is due 2026-12-24, so on 12-21 its supervisor rung waits.
     quiz_session(prefecture, department_a, attendees=[operator],
-                 held=datetime.datetime(2026, 11, 20, 13, 30, tzinfo=JST))
-    assert run_on(clock, datetime.date(2026, 12, 19)) == {
+                 held=datetime.datetime(2026, 11, 24, 13, 30, tzinfo=JST))
+    assert run_on(clock, datetime.date(2026, 12, 21)) == {
         (Kind.READING_DUE, "operator"), (Kind.QUIZ_DUE, "operator")}
     [message] = mail.outbox
     assert message.to == ["operator@example.lg.jp"]
@@ -150,7 +153,7 @@ def test_one_e_mail_for_reading_and_quiz_together(reading, clock, prefecture, de
 
 
 def test_the_daily_task_sends_reading_and_quiz_reminders(reading, clock):
-    clock.move_to(datetime.datetime(2026, 12, 19, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 21, 7, 0, tzinfo=JST))
     assert tasks.send_sharing_reminders() == 1
     assert tasks.send_sharing_reminders() == 0
 
@@ -194,16 +197,17 @@ def test_a_briefed_colleague_is_reminded_of_the_quiz_where_briefing_counts(
                           obligation_ids=[obligation.pk], material_ids=[]),
         may_brief_as_supervisor=False, recorded_by=operator, now=timezone.now(),
     )
-    # Confirmed on 2026-11-26: due 2026-12-26, told from 2026-12-19. The operator, who
-    # attended on 2026-11-20, is due 2026-12-20 and told from 2026-12-13.
+    # Confirmed on 2026-11-26: 30 days on is Saturday 12-26, so due 2026-12-28, told from
+    # 2026-12-21. The operator, who attended on 2026-11-20, is due Monday 2026-12-21 (30
+    # days on is a Sunday) and told from 2026-12-14.
     briefing_confirm(obligation=obligation, by=colleague, on_behalf=False, note="",
                      now=timezone.now())
-    quiz = {(kind, who) for kind, who in run_on(clock, datetime.date(2026, 12, 19))
+    quiz = {(kind, who) for kind, who in run_on(clock, datetime.date(2026, 12, 21))
             if kind == Kind.QUIZ_DUE}
     assert quiz == {(Kind.QUIZ_DUE, "operator")}  # briefing does not count: no policy
     CoursePolicy.objects.create(organisation=prefecture, fiscal_year=2026,
                                 briefed_online_counts=True)
-    assert (Kind.QUIZ_DUE, "colleague") in run_on(clock, datetime.date(2026, 12, 19))
+    assert (Kind.QUIZ_DUE, "colleague") in run_on(clock, datetime.date(2026, 12, 21))
 
 
 def test_an_anonymised_person_is_not_named_in_the_supervisors_notice(reading, clock,
@@ -211,8 +215,8 @@ def test_an_anonymised_person_is_not_named_in_the_supervisors_notice(reading, cl
                                                                     supervisor):
     from people.lifecycle import person_anonymise
 
-    run_on(clock, datetime.date(2026, 12, 26))
-    person_anonymise(person=operator, by=coordinator, today=datetime.date(2026, 12, 26))
+    run_on(clock, datetime.date(2026, 12, 28))
+    person_anonymise(person=operator, by=coordinator, today=datetime.date(2026, 12, 28))
     assert "山田 花子" not in Notice.objects.get(recipient=supervisor).message
 
 
@@ -238,7 +242,7 @@ def test_the_coordinator_sets_the_reading_and_quiz_days_on_the_same_ladder(
 def test_the_person_sees_the_notice_among_those_sent_to_them(reading, clock, login, operator):
     from django.urls import reverse
 
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     page = login(operator).get(reverse("training:sharing")).content.decode()
     assert "必読ページの督促" in page  # the kind, readable
     assert "「熊本県 緊急時対応計画書」を読み" in page

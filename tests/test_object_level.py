@@ -57,7 +57,7 @@ wrong.
 | improvement item        | improvement, improvement_status, improvement_edit, improvement_verify                                 | drill scheduling `retest_items`                                            |
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
-| people admin            | admin organisation:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
+| people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page
 permissions, and not one of our viewsets. The shared after-action report is addressed by
@@ -83,7 +83,7 @@ from django.utils import timezone
 from people import groups
 from people.models import Department, RoleAssignment
 from tests.conftest import DRILL_T0, inject, make_person
-from tests.test_permission_matrix import discovered_url_names
+from tests.test_permission_matrix import closed_day, discovered_url_names
 
 JST = DRILL_T0.tzinfo
 CITY = frozenset({"city_operator", "city_supervisor", "city_coordinator", "city_evaluator"})
@@ -738,6 +738,7 @@ URLS.append(Url("attempt:edit", lambda w: {"pk": w.certificate.attempt_id}, CITY
 URLS += [Url(f"attendance:{view}", attendance_pk, CITY_COORDINATOR, GET, expect="denied")
          for view in ["edit", "delete", "history", "history_results", "usage"]]
 for model, of in [("organisation", pk("prefecture")), ("department", pk("department_a")),
+                  ("closedday", lambda w: {"pk": closed_day(w)}),
                   ("person", pk("operator")),
                   ("idgrant", lambda w: {"pk": w.operator.id_grants.get().pk}),
                   ("roleassignment", lambda w: {"pk": w.supervisor.roles.get().pk})]:

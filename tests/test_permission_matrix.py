@@ -627,9 +627,10 @@ for view in ["edit", "delete", "history", "history_results", "usage"]:
 # Wagtail admin: the people viewsets span every organisation, so only prefecture-wide
 # users may use them (directory.wagtail_hooks.PrefectureWidePermissionPolicy), with the
 # permissions the demo gives coordinators: organisations are fixed (view only), and
-# nobody deletes but a role, which ends that way.
+# nobody deletes but a role, which ends that way, and a closed day entered by mistake.
 PEOPLE_OBJECTS = {
     "organisation": lambda w: {"pk": w.prefecture.pk},
+    "closedday": lambda w: {"pk": closed_day(w)},
     "department": lambda w: {"pk": w.department_a.pk},
     "person": lambda w: {"pk": w.operator.pk},
     "idgrant": lambda w: {"pk": w.operator.id_grants.get().pk},
@@ -643,11 +644,19 @@ for model, of in PEOPLE_OBJECTS.items():
         f"{model}:add": Entry(none, admin(may_change)),
         f"{model}:edit": Entry(of, admin(may_change)),
         f"{model}:copy": Entry(of, admin(may_change)),
-        f"{model}:delete": Entry(of, admin(COORDINATOR if model == "roleassignment" else set())),
+        f"{model}:delete": Entry(of, admin(COORDINATOR if model in ("roleassignment", "closedday")
+                                           else set())),
         f"{model}:history": Entry(of, admin(may_change)),
         f"{model}:history_results": Entry(of, admin(may_change)),
         f"{model}:usage": Entry(of, admin(may_change)),
     })
+
+
+def closed_day(w) -> int:
+    from people.models import ClosedDay
+
+    return ClosedDay.objects.get_or_create(organisation=w.prefecture,
+                                           day=datetime.date(2026, 11, 13))[0].pk
 
 
 def outgoing_mail(w):

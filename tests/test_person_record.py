@@ -96,7 +96,7 @@ def test_it_shows_every_section_of_the_fiscal_year(login, supervisor, colleague_
     page = response.content.decode()
     for expected in [
         "佐藤 次郎",  # whose record
-        "2023年4月1日",  # the ID grant held this year
+        "令和5年4月1日",  # the ID grant held this year
         "熊本県 緊急時対応計画書", "紙の確認票",  # the plan, acknowledged on paper…
         "田中 一郎",  # …recorded by the supervisor on their behalf
         "現在の必読資料",  # what they must read today: the plan, acknowledged
@@ -104,7 +104,7 @@ def test_it_shows_every_section_of_the_fiscal_year(login, supervisor, colleague_
         "山田 花子",  # who briefed them
         "紙の確認票に署名",  # the confirmation on their behalf
         "確認テスト", "90%", "60%",  # both attempts
-        "2027年11月21日",  # the certificate's expiry
+        "令和9年11月21日",  # the certificate's expiry
         "所属長",  # the drill role
         "第一報が遅れた",  # the improvement item
     ]:
@@ -131,7 +131,7 @@ def test_the_attendee_sees_the_briefing_they_gave(login, operator, colleague_yea
     page = login(operator).get(url(operator, 2026)).content.decode()
     assert 'id="briefings-given"' in page
     given = page.split('id="briefings-given"')[1].split("</section>")[0]
-    assert "2026年11月25日" in given and "県北広域本部福祉課" in given
+    assert "令和8年11月25日" in given and "県北広域本部福祉課" in given
     assert "<td>1</td>" in given  # one colleague briefed
 
 
@@ -160,7 +160,7 @@ def test_an_id_revoked_mid_year_is_shown_with_its_date(login, supervisor, collea
     IdGrant.objects.filter(person=colleague).update(revoked_on=datetime.date(2026, 9, 30))
     page = login(supervisor).get(url(colleague, 2026)).content.decode()
     grants = page.split('id="id-grants"')[1].split("</section>")[0]
-    assert "2026年9月30日" in grants
+    assert "令和8年9月30日" in grants
     assert "年度中に取消" in grants
 
 
@@ -187,7 +187,7 @@ def test_a_grant_on_1_april_is_new_in_that_year_and_absent_from_the_year_before(
     client = login(coordinator)
     assert "この年度の記録はありません" in client.get(url(newcomer, 2026)).content.decode()
     page = client.get(url(newcomer, 2027)).content.decode()
-    assert "2027年4月1日" in page and "今年度新規" in page
+    assert "令和9年4月1日" in page and "今年度新規" in page
 
 
 def test_an_id_revoked_on_1_april_was_held_for_none_of_the_new_year(
@@ -197,7 +197,7 @@ def test_an_id_revoked_on_1_april_was_held_for_none_of_the_new_year(
     client = login(coordinator)
     assert "この年度の記録はありません" in client.get(url(colleague, 2027)).content.decode()
     page = client.get(url(colleague, 2026)).content.decode()
-    assert "2027年4月1日" in page and "年度中に取消" in page
+    assert "令和9年4月1日" in page and "年度中に取消" in page
 
 
 def test_an_id_revoked_on_31_march_is_revoked_in_that_year_not_the_next(
@@ -206,7 +206,7 @@ def test_an_id_revoked_on_31_march_is_revoked_in_that_year_not_the_next(
     IdGrant.objects.filter(person=colleague).update(revoked_on=datetime.date(2027, 3, 31))
     client = login(coordinator)
     page = client.get(url(colleague, 2026)).content.decode()
-    assert "2027年3月31日" in page and "年度中に取消" in page
+    assert "令和9年3月31日" in page and "年度中に取消" in page
     # Revoked at the end of 31 March: held for none of FY2027.
     assert "この年度の記録はありません" in client.get(url(colleague, 2027)).content.decode()
 

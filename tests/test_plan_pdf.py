@@ -41,7 +41,7 @@ def test_the_plan_prints_with_contents_contacts_procedures_and_version(tmp_path,
     assert "所属長へ報告する" in text and "15分以内" in text and "30分以内" in text
     assert "096-000-1001" in text and "課長補佐 096-000-1002" in text
     # Published twice, the second a correction: still the first edition, on each page.
-    assert "第1版（2026年11月26日）" in text and "第2版" not in text
+    assert "第1版（令和8年11月26日）" in text and "第2版" not in text
     assert any("IPAexGothic" in line and " yes " in line for line in fonts.splitlines())
 
 

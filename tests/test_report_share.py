@@ -66,7 +66,7 @@ def test_a_link_lasts_30_days_unless_its_creator_chooses(clock, final, login, cl
     assert link.expires_at == at(40) + 30 * DAY and not link.names_shown
     # The report page says until when, and offers to withdraw it.
     html = page.content.decode()
-    assert "2026年12月26日10:40まで" in one_line(html) and link.token in html
+    assert "令和8年12月26日10:40まで" in one_line(html) and link.token in html
     assert "share-withdraw-confirm" in html and "share-form" not in html
 
     clock.move_to(at(40) + 30 * DAY - datetime.timedelta(seconds=1))
@@ -278,7 +278,7 @@ def test_anonymising_a_leaver_removes_their_name_from_every_served_copy(
     # The rest is intact: the same text, word for word, with the label for the name.
     after = one_line(pdf_text(served["final"]))
     assert after == before.replace(NAMES["operator"], label)
-    assert NAMES["coordinator"] in after and "2026年11月26日10:40" in after
+    assert NAMES["coordinator"] in after and "令和8年11月26日10:40" in after
 
 
 def test_a_drill_the_leaver_took_no_part_in_is_not_rendered_again(clock, final, colleague,

@@ -288,7 +288,13 @@ def test_an_unknown_organisation_is_a_bad_row(coordinator, department_a):
     [
         ("2026/02/30", "付与日: 2026/02/30 is not a real date."),
         ("2026/13/1", "付与日: 2026/13/1 is not a real date."),
-        ("4月1日", "付与日: “4月1日” is not a date. Write dates as 2026-04-01 or 2026/4/1."),
+        ("4月1日", "付与日: “4月1日” is not a date. Write dates as 2026-04-01, 2026/4/1, "
+                   "令和8年4月1日 or R8.4.1."),
+        ("平成32年1月1日", "付与日: 平成32年1月1日 is not a date of 平成, which ran from "
+                          "平成元年1月8日 to 平成31年4月30日."),
+        ("令和0年1月1日", "付与日: 令和0年1月1日 is not a date of 令和, which began on 令和元年5月1日."),
+        ("R8.2.30", "付与日: R8.2.30 is not a real date."),
+        ("Ｒ８．２．３０", "付与日: R8.2.30 is not a real date."),  # named as read, width folded
     ],
 )
 def test_a_malformed_or_impossible_date_is_a_bad_row(coordinator, operator, granted_on, message):
@@ -298,6 +304,25 @@ def test_a_malformed_or_impossible_date_is_a_bad_row(coordinator, operator, gran
 
     assert errors(result) == {2: message}
     assert not result.written
+
+
+def test_era_dates_import_as_offices_type_them(coordinator, operator):
+    content = csv_file([
+        GRANT_HEADER,
+        [PREFECTURE, "operator", "H31.4.1", "平成31年4月30日", "その他"],
+        [PREFECTURE, "operator", "令和元年5月1日", "R2/3/31", "その他"],
+        [PREFECTURE, "operator", "R2.4.1", "令和３年３月３１日", "その他"],  # full-width digits
+    ])
+
+    result = run(content, by=coordinator, kind="id_grants")
+
+    assert errors(result) == {} and result.written
+    assert list(IdGrant.objects.filter(person=operator, granted_on__lt=datetime.date(2022, 1, 1))
+                .order_by("granted_on").values_list("granted_on", "revoked_on")) == [
+        (datetime.date(2019, 4, 1), datetime.date(2019, 4, 30)),
+        (datetime.date(2019, 5, 1), datetime.date(2020, 3, 31)),
+        (datetime.date(2020, 4, 1), datetime.date(2021, 3, 31)),
+    ]
 
 
 def test_a_grant_revoked_before_it_was_granted_is_a_bad_row(coordinator, operator):

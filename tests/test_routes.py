@@ -337,7 +337,7 @@ def test_the_checklist_shows_who_briefed_the_colleague_when_and_the_confirmation
 ):
     checklist = items(colleague)
     assert checklist["briefing"].done_on is None
-    assert "2026年12月26日" in checklist["briefing"].detail  # to be briefed by
+    assert "2026年12月28日" in checklist["briefing"].detail  # to be briefed by (12-26 a Saturday)
     obligation = BriefingObligation.objects.get(person=colleague)
     briefing_record(
         sharing=obligation.sharing,

@@ -432,7 +432,7 @@ def test_the_sign_in_sheet_lists_every_invitee_with_a_signature_column(
     response = login(coordinator).get(reverse("training:signin_sheet", args=[session.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = pdf_pages(response.content)[0]
-    for expected in ("受付簿", TITLE, "県庁本館 地下大会議室", "2026年11月26日 10:00–12:00",
+    for expected in ("受付簿", TITLE, "県庁本館 地下大会議室", "令和8年11月26日 10:00–12:00",
                      "所属", "氏名", "フリガナ", "職員番号", "署名",
                      operator.name, operator.kana, colleague.name, holder_b.name, "holder_b",
                      "県北広域本部福祉課", "球磨地域振興局用地課"):

@@ -108,8 +108,9 @@ def test_closing_lists_each_absent_id_holder_due_after_the_sessions_days(
     obligation = obligation_of(colleague)
     assert obligation.sharing == sharing
     assert obligation.origin == BriefingObligation.Origin.ABSENT
-    assert obligation.due_on == datetime.date(2026, 12, 26)
-    assert sharing.due_on == datetime.date(2026, 12, 26)
+    # 30 days after the close is Saturday 2026-12-26: due the next working day.
+    assert obligation.due_on == datetime.date(2026, 12, 28)
+    assert sharing.due_on == datetime.date(2026, 12, 28)
     # The operator attended; the supervisor holds no ID.
     assert not BriefingObligation.objects.filter(person__in=[operator, supervisor]).exists()
     closed_session.refresh_from_db()
@@ -227,6 +228,18 @@ def test_attendance_cannot_change_once_closed(closed_session, colleague, coordin
 # Keeping the list in step
 
 
+def test_a_due_date_in_golden_week_moves_to_the_first_working_day_after_it(
+    clock, prefecture, department_a, operator, colleague
+):
+    held = datetime.datetime(2026, 4, 2, 13, 0, tzinfo=JST)
+    clock.move_to(held + datetime.timedelta(hours=5))
+    session = held_session(prefecture, starts_at=held)
+    attend(session, operator)
+    attendance_close(session=session, now=timezone.now())
+    # 30 days on is Saturday 2026-05-02; 5-3 to 5-6 are holidays (5-6 a substitute one).
+    assert obligation_of(colleague).due_on == datetime.date(2026, 5, 7)
+
+
 def test_a_new_id_holder_after_the_close_is_added_due_from_the_day_they_are_found(
     closed_session, clock, department_a
 ):
@@ -236,7 +249,7 @@ def test_a_new_id_holder_after_the_close_is_added_due_from_the_day_they_are_foun
     assert (result.created, result.dropped) == (1, 0)
     obligation = obligation_of(newcomer)
     assert obligation.origin == BriefingObligation.Origin.NEW_ID_HOLDER
-    assert obligation.due_on == datetime.date(2027, 1, 1)
+    assert obligation.due_on == datetime.date(2027, 1, 4)  # 30 days on is 元日, in 年末年始
     # Running again changes nothing.
     assert obligations_sync(now=datetime.datetime(2026, 12, 2, 8, 0, tzinfo=JST)) == type(result)()
 
@@ -411,13 +424,13 @@ def test_a_past_fiscal_years_session_is_left_as_it_was(closed_session, clock, de
 
 def test_the_stage_follows_the_records(closed_session, sharing, operator, colleague, modules):
     assert stage_of(colleague) == Stage.TO_BRIEF
-    assert stage_of(colleague, today=datetime.date(2026, 12, 27)) == Stage.OVERDUE
+    assert stage_of(colleague, today=datetime.date(2026, 12, 29)) == Stage.OVERDUE
     brief(sharing, operator, colleague)
     assert stage_of(colleague) == Stage.BRIEFED
-    assert stage_of(colleague, today=datetime.date(2026, 12, 27)) == Stage.OVERDUE
+    assert stage_of(colleague, today=datetime.date(2026, 12, 29)) == Stage.OVERDUE
     briefing_confirm(obligation=obligation_of(colleague), by=colleague, on_behalf=False,
                      note="", now=NOW)
-    assert stage_of(colleague, today=datetime.date(2026, 12, 27)) == Stage.CONFIRMED
+    assert stage_of(colleague, today=datetime.date(2026, 12, 29)) == Stage.CONFIRMED
 
 
 def test_the_dashboard_counts_match_the_stages(closed_session, sharing, operator, colleague,
@@ -434,7 +447,7 @@ def test_the_dashboard_counts_match_the_stages(closed_session, sharing, operator
     assert not row.is_overdue
     late = sharings_with_counts(DepartmentSharing.objects.all(),
                                 today=datetime.date(2027, 1, 2)).get()
-    assert (late.overdue, late.is_overdue) == (1, True)  # `second` is due 2026-12-26
+    assert (late.overdue, late.is_overdue) == (1, True)  # `second` is due 2026-12-28
 
 
 # Briefings and confirmations

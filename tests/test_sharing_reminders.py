@@ -1,10 +1,11 @@
 """Onward-sharing reminders: the ladder's timing, once only, one e-mail per person, and a
 fixed number of queries however many departments there are.
 
-The `closed_session` fixture's colleague is due on 2026-12-26. With the default ladder
-(7 days before, the supervisor at the due date, the coordinators 7 days after) that is:
-the colleague and the operator (who attended) on 2026-12-19, the supervisor on
-2026-12-26, the coordinator on 2027-01-02.
+The `closed_session` fixture's colleague is due on 2026-12-28 (30 days after the close is
+Saturday 12-26, so the next working day: people.calendar). With the default ladder (7 days
+before, the supervisor at the due date, the coordinators 7 days after) that is:
+the colleague and the operator (who attended) on 2026-12-21, the supervisor on
+2026-12-28, the coordinator on 2027-01-04.
 """
 
 import datetime
@@ -75,22 +76,22 @@ def brief(sharing, obligation, *, by):
 def test_each_rung_goes_out_on_its_day_and_not_the_day_before(
     clock, closed_session, operator, supervisor, coordinator
 ):
-    assert run_on(clock, datetime.date(2026, 12, 18)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 19)) == {
+    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 21)) == {
         (Kind.COLLEAGUE_BEFORE_DUE, "colleague"), (Kind.BRIEFER_BEFORE_DUE, "operator"),
     }
-    assert run_on(clock, datetime.date(2026, 12, 25)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 26)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 1)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 2)) == {
+    assert run_on(clock, datetime.date(2026, 12, 27)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 1, 3)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 4)) == {
         (Kind.COORDINATOR_OVERDUE, "coordinator")
     }
     sharing = closed_session.sharings.get()
     assert set(Notice.objects.values_list("key", flat=True)) == {
         f"colleague:{sharing.obligations.get().pk}",
-        f"briefer:{sharing.pk}:2026-12-26:{operator.pk}",
-        f"supervisor:{sharing.pk}:2026-12-26:{supervisor.pk}",
-        f"coordinator:{sharing.pk}:2026-12-26:{coordinator.pk}",
+        f"briefer:{sharing.pk}:2026-12-28:{operator.pk}",
+        f"supervisor:{sharing.pk}:2026-12-28:{supervisor.pk}",
+        f"coordinator:{sharing.pk}:2026-12-28:{coordinator.pk}",
     }
 
 
@@ -98,24 +99,24 @@ def test_an_organisations_own_ladder_moves_every_rung(clock, closed_session, pre
                                                      coordinator):
     ReminderLadder.objects.create(organisation=prefecture, days_before_due=14,
                                   supervisor_days_after_due=3, coordinator_days_after_due=10)
-    # Due 2026-12-26: 14 days before is 12-12; 3 days after is 12-29; 10 after is 2027-01-05.
-    assert run_on(clock, datetime.date(2026, 12, 11)) == set()
-    assert {kind for kind, _who in run_on(clock, datetime.date(2026, 12, 12))} == {
+    # Due 2026-12-28: 14 days before is 12-14; 3 days after is 12-31; 10 after is 2027-01-07.
+    assert run_on(clock, datetime.date(2026, 12, 13)) == set()
+    assert {kind for kind, _who in run_on(clock, datetime.date(2026, 12, 14))} == {
         Kind.COLLEAGUE_BEFORE_DUE, Kind.BRIEFER_BEFORE_DUE,
     }
-    assert run_on(clock, datetime.date(2026, 12, 28)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 29)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 4)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 5)) == {(Kind.COORDINATOR_OVERDUE, "coordinator")}
+    assert run_on(clock, datetime.date(2026, 12, 30)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 31)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 1, 6)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 7)) == {(Kind.COORDINATOR_OVERDUE, "coordinator")}
 
 
 def test_another_organisations_ladder_changes_nothing_here(clock, closed_session, city):
     ReminderLadder.objects.create(organisation=city, days_before_due=30)
-    assert run_on(clock, datetime.date(2026, 12, 18)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
 
 
 def test_a_job_that_missed_days_sends_every_rung_that_is_due(clock, closed_session, coordinator):
-    assert run_on(clock, datetime.date(2027, 1, 2)) == {
+    assert run_on(clock, datetime.date(2027, 1, 4)) == {
         (Kind.COLLEAGUE_BEFORE_DUE, "colleague"), (Kind.BRIEFER_BEFORE_DUE, "operator"),
         (Kind.SUPERVISOR_DUE, "supervisor"), (Kind.COORDINATOR_OVERDUE, "coordinator"),
     }
@@ -127,10 +128,10 @@ def test_a_job_that_missed_days_sends_every_rung_that_is_due(clock, closed_sessi
 def test_running_again_sends_nothing_twice(clock, closed_session, operator, colleague,
                                            supervisor, coordinator):
     with_email(operator, colleague, supervisor, coordinator)
-    assert len(run_on(clock, datetime.date(2027, 1, 2))) == 4
+    assert len(run_on(clock, datetime.date(2027, 1, 4))) == 4
     assert len(mail.outbox) == 4
     assert reminders_send(now=timezone.now()) == 0
-    clock.move_to(datetime.datetime(2027, 1, 3, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2027, 1, 5, 7, 0, tzinfo=JST))
     assert reminders_send(now=timezone.now()) == 0
     assert outbox_send() == 0
     assert Notice.objects.count() == 4 and len(mail.outbox) == 4
@@ -140,7 +141,7 @@ def test_a_notice_another_worker_recorded_first_is_not_sent_again(
     monkeypatch, clock, closed_session, operator, colleague
 ):
     with_email(operator, colleague)
-    assert len(run_on(clock, datetime.date(2026, 12, 19))) == 2
+    assert len(run_on(clock, datetime.date(2026, 12, 21))) == 2
     # As if a second worker read the notices sent before the first one committed them.
     monkeypatch.setattr(sharing_reminders, "_keys_sent", lambda sessions: set())
     assert reminders_send(now=timezone.now()) == 0
@@ -155,7 +156,7 @@ def test_a_message_sent_again_after_its_sender_died_keeps_its_message_id(
     marked them sent: once its claim runs out they go again under the same Message-IDs,
     by which the copy can be dropped (core.mail)."""
     with_email(operator, colleague)
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     first = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}
     OutgoingMail.objects.update(sent_at=None)
     assert reminders_send(now=timezone.now()) == 0  # the notices stand: nothing new
@@ -169,7 +170,7 @@ def test_one_e_mail_per_person_however_many_notices(clock, closed_session, depar
                                                     operator, colleague):
     with_email(operator, colleague)
     closed_session_for([department_a], attendees=[operator])
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     assert Notice.objects.filter(recipient=operator).count() == 2
     assert Notice.objects.filter(recipient=colleague).count() == 2
     assert sorted(message.to[0] for message in mail.outbox) == [
@@ -185,30 +186,30 @@ def test_the_message_is_in_japanese_then_english_and_links_to_the_site(
     clock, closed_session, operator, colleague
 ):
     with_email(colleague)
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     message = mail.outbox[0]
     assert message.to == ["colleague@example.lg.jp"]
     japanese, english = message.body.split("-" * 40)
-    assert "佐藤 次郎 様" in japanese and "2026年12月26日" in japanese
+    assert "佐藤 次郎 様" in japanese and "2026年12月28日" in japanese
     assert "- 山田 花子" in japanese  # the attendee who can brief them
-    assert "Dear 佐藤 次郎," in english and "by Dec. 26, 2026" in english
+    assert "Dear 佐藤 次郎," in english and "by Dec. 28, 2026" in english
     assert "- 山田 花子" in english
     assert "http://127.0.0.1:8000/training/sharing/" in english
     notice = Notice.objects.get(recipient=colleague)
     assert notice.sent_at == timezone.now() and notice.emailed_to == "colleague@example.lg.jp"
-    assert notice.message.index("2026年12月26日") < notice.message.index("Dec. 26, 2026")
+    assert notice.message.index("2026年12月28日") < notice.message.index("Dec. 28, 2026")
 
 
 def test_the_briefer_is_told_who_is_still_to_be_briefed(clock, closed_session, operator):
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     message = Notice.objects.get(recipient=operator).message
-    assert "- 佐藤 次郎" in message and "Dec. 26, 2026" in message
+    assert "- 佐藤 次郎" in message and "Dec. 28, 2026" in message
 
 
 def test_someone_without_an_e_mail_address_still_gets_the_notice(clock, closed_session,
                                                                    operator, colleague):
     with_email(operator)
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 21))
     assert Notice.objects.get(recipient=colleague).emailed_to == ""
     assert Notice.objects.get(recipient=operator).emailed_to == "operator@example.lg.jp"
     assert [message.to for message in mail.outbox] == [["operator@example.lg.jp"]]
@@ -218,7 +219,7 @@ def test_a_failed_send_keeps_the_notices_and_the_retry_sends_them(
     monkeypatch, clock, closed_session, operator, colleague
 ):
     with_email(operator, colleague)
-    clock.move_to(datetime.datetime(2026, 12, 19, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 21, 7, 0, tzinfo=JST))
 
     def refuse(message, *args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
@@ -241,7 +242,7 @@ def test_one_refused_address_does_not_keep_the_others_from_being_reminded(
     monkeypatch, clock, closed_session, operator, colleague
 ):
     with_email(operator, colleague)
-    clock.move_to(datetime.datetime(2026, 12, 19, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 21, 7, 0, tzinfo=JST))
     send = mail.EmailMessage.send
 
     def refuse_the_colleague(message, *args, **kwargs):
@@ -267,7 +268,7 @@ def test_a_briefed_colleague_is_asked_to_confirm_and_nobody_to_brief_them(
 ):
     sharing = closed_session.sharings.get()
     brief(sharing, sharing.obligations.get(), by=operator)
-    assert run_on(clock, datetime.date(2026, 12, 19)) == {(Kind.COLLEAGUE_BEFORE_DUE, "colleague")}
+    assert run_on(clock, datetime.date(2026, 12, 21)) == {(Kind.COLLEAGUE_BEFORE_DUE, "colleague")}
     # (Recording the briefing notified the colleague already: issue 17.)
     message = Notice.objects.get(kind=Kind.COLLEAGUE_BEFORE_DUE).message
     assert "Please confirm on the training site that you received the briefing" in message
@@ -284,7 +285,7 @@ def test_a_complete_department_hears_nothing(clock, closed_session, operator, su
     department_confirm(sharing=sharing, by=supervisor, now=timezone.now())
     report_submit(sharing=sharing, by=supervisor, now=timezone.now(),
                   render_pdf=lambda status, **kwargs: b"%PDF")
-    assert run_on(clock, datetime.date(2027, 1, 2)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 4)) == set()
 
 
 def test_confirmed_colleagues_without_a_report_still_go_up_the_ladder(
@@ -295,8 +296,8 @@ def test_confirmed_colleagues_without_a_report_still_go_up_the_ladder(
     brief(sharing, obligation, by=operator)
     briefing_confirm(obligation=obligation, by=supervisor, on_behalf=True, note="紙で確認",
                      now=timezone.now())
-    assert run_on(clock, datetime.date(2026, 12, 19)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 26)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2026, 12, 21)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
     message = Notice.objects.get(kind=Kind.SUPERVISOR_DUE).message
     assert "The department report has not been submitted." in message
     assert "Not yet confirmed as briefed" not in message
@@ -309,9 +310,9 @@ def test_a_dropped_colleague_gets_no_notice_and_nobody_is_told_to_brief_them(
     clock.move_to(datetime.datetime(2026, 11, 28, 7, 0, tzinfo=JST))
     obligations_sync(now=timezone.now())
     assert BriefingObligation.objects.get().dropped_reason == "id_revoked"
-    assert run_on(clock, datetime.date(2026, 12, 19)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 21)) == set()
     # The report is still missing, so the supervisor hears of it at the due date.
-    assert run_on(clock, datetime.date(2026, 12, 26)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
 
 
 def test_a_past_fiscal_years_sharing_is_left_alone(clock, closed_session, coordinator):
@@ -332,15 +333,15 @@ def test_a_colleague_who_joins_after_the_report_starts_the_ladder_again(
                   render_pdf=lambda status, **kwargs: b"%PDF")
     clock.move_to(datetime.datetime(2026, 12, 1, 7, 0, tzinfo=JST))
     make_person("newcomer", department_a, name="新人 太郎", granted_on=datetime.date(2026, 12, 1))
-    obligations_sync(now=timezone.now())  # due 30 days on: 2026-12-31
-    assert run_on(clock, datetime.date(2026, 12, 23)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 24)) == {
+    obligations_sync(now=timezone.now())  # 30 days on is 12-31, in 年末年始: due 2027-01-04
+    assert run_on(clock, datetime.date(2026, 12, 27)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 28)) == {
         (Kind.COLLEAGUE_BEFORE_DUE, "newcomer"), (Kind.BRIEFER_BEFORE_DUE, "operator"),
     }
-    assert run_on(clock, datetime.date(2026, 12, 30)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 31)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 1, 3)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 4)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
     assert Notice.objects.get(kind=Kind.SUPERVISOR_DUE).key.endswith(
-        f":2026-12-31:{supervisor.pk}"
+        f":2027-01-04:{supervisor.pk}"
     )
 
 

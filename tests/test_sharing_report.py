@@ -112,18 +112,18 @@ def test_the_submitted_report_lists_each_colleague_the_briefing_and_the_confirma
     assert "熊本県" in text
     assert "県北広域本部福祉課" in text
     assert "令和8年度 住基ネット担当者研修" in text
-    assert "2026年11月20日 13:30–16:30" in text  # held on
-    assert "2026年12月26日" in text  # due on
+    assert "令和8年11月20日 13:30–16:30" in text  # held on
+    assert "令和8年12月28日" in text  # due on
     assert "山田 花子" in text  # attended, and briefed the colleague
     assert "佐藤 次郎" in text
     assert one_line(_("%(day)s by %(name)s (%(method)s)") % {
-        "day": "2026年11月27日", "name": "山田 花子", "method": _("Meeting"),
+        "day": "令和8年11月27日", "name": "山田 花子", "method": _("Meeting"),
     }) in one_line(cells)
     assert ON_BEHALF_NOTE in text and BRIEFING_NOTE in text  # escaped, so printed as typed
     assert one_line(_("On the colleague's behalf by %(name)s") % {"name": "田中 一郎"}) in (
         one_line(cells)
     )
-    assert "2026年11月30日9:15" in text  # confirmed for the colleague
+    assert "令和8年11月30日 9:15" in text  # confirmed for the colleague
     # The leaver dropped out, with the reason.
     assert "木村 四郎" in text
     assert one_line(_("No longer holds an ID")) in one_line(text)
@@ -136,9 +136,9 @@ def test_the_submitted_report_lists_each_colleague_the_briefing_and_the_confirma
         one_line(text)
     )
     assert one_line(_("Confirmed by %(name)s on %(when)s.") % {
-        "name": "田中 一郎", "when": "2026年12月1日17:00"}) in one_line(text)
+        "name": "田中 一郎", "when": "令和8年12月1日17:00"}) in one_line(text)
     assert one_line(_("Submitted by %(name)s on %(when)s.") % {
-        "name": "田中 一郎", "when": "2026年12月2日9:30"}) in one_line(text)
+        "name": "田中 一郎", "when": "令和8年12月2日9:30"}) in one_line(text)
     assert _("Draft") not in text
     assert one_line(_("Not yet submitted.")) not in one_line(text)
     ipaex = [line for line in fonts.splitlines() if "IPAexGothic" in line]
@@ -199,7 +199,7 @@ def test_the_dashboard_export_has_the_counts_and_status_of_each_department(
             "Report submitted at", "Status",
         ]
         assert before[0] == (
-            "熊本県", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修", "2026-12-26",
+            "熊本県", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修", "2026-12-28",
             1, 1, 1, 1, 0, 1, "2026-12-01 17:00", "", "In progress",
         )
     submitted_report(clock, confirmed, supervisor)
@@ -219,9 +219,9 @@ def test_the_dashboard_export_has_the_counts_and_status_of_each_department(
 
 
 def test_a_department_past_its_due_date_without_a_report_is_overdue(clock, sharing):
-    clock.move_to(datetime.datetime(2026, 12, 27, 9, 0, tzinfo=TOKYO))
+    clock.move_to(datetime.datetime(2026, 12, 29, 9, 0, tzinfo=TOKYO))
     rows = sharings_with_counts(DepartmentSharing.objects.filter(pk=sharing.pk),
-                                today=datetime.date(2026, 12, 27))
+                                today=datetime.date(2026, 12, 29))
     with translation.override("en"):
         row = dashboard_export(rows)[0]
 

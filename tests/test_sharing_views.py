@@ -318,7 +318,7 @@ def test_overdue_departments_come_first_and_the_filter_narrows(
     login, clock, closed_session, prefecture, sharing, coordinator
 ):
     add_departments(closed_session, prefecture, 2, 1)
-    clock.move_to(datetime.datetime(2026, 12, 27, 9, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 29, 9, 0, tzinfo=JST))
     # Another department's obligation is due later, so only the first ones are overdue.
     late = BriefingObligation.objects.filter(sharing__department__code="X001")
     late.update(due_on=datetime.date(2027, 1, 31))

@@ -30,6 +30,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core import pdf
+from core.dates import document_date
 from core.mail import bilingual
 from core.outbox import mail_write, sent_together
 from core.text import fold_width
@@ -232,9 +233,6 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
     person, session = certificate.person, certificate.session
     url = verification_url(certificate, base_url=base_url)
 
-    def day(value):
-        return formats.date_format(value, "DATE_FORMAT")
-
     title = _("Certificate of completion")
     big_title = ParagraphStyle("certificate-title", parent=styles["Title"], fontSize=32,
                                leading=40, spaceAfter=12 * mm)
@@ -246,10 +244,10 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
         (_("Department"), person.department.name),
         (_("Organisation"), person.organisation.name),
         (_("Course"), session.title),
-        (_("Held on"), day(timezone.localtime(session.starts_at))),
+        (_("Held on"), document_date(timezone.localtime(session.starts_at))),
         (_("Route"), certificate.get_route_display()),
-        (_("Issued on"), day(certificate.issued_on)),
-        (_("Valid until"), day(certificate.expires_on)),
+        (_("Issued on"), document_date(certificate.issued_on)),
+        (_("Valid until"), document_date(certificate.expires_on)),
         (_("Verification code"), certificate.code),
     ]
     facts = Table(
@@ -283,7 +281,7 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
                                  textColor=colors.HexColor("#a40000"))
         story.append(Paragraph(escape(
             _("This certificate was revoked on %(day)s.")
-            % {"day": day(timezone.localtime(certificate.revoked_at))}
+            % {"day": document_date(timezone.localtime(certificate.revoked_at))}
         ), revoked))
     story += [
         Spacer(1, 10 * mm),

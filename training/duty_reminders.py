@@ -20,6 +20,9 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   end at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
   year's quiz is no longer anyone's duty.
 
+A due date that falls on a day the person's organisation is closed moves to its next
+working day (people.calendar), as the onward-sharing due dates do.
+
 Both are read in a fixed number of queries however many people there are.
 """
 
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import PageLogEntry
 
 from core.outbox import sent_together
+from people.calendar import office_calendars
 from people.fiscal import fiscal_year_of
 from people.models import IdGrant, Person
 from training.models import (
@@ -139,11 +143,13 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
 
 def reading_reminders(*, today: datetime.date) -> list[Reminder]:
     items = reading_outstanding(today=today)
-    ladder_of = ladders({item.person.organisation_id for item, _page in items})
+    organisation_ids = {item.person.organisation_id for item, _page in items}
+    ladder_of, calendars = ladders(organisation_ids), office_calendars(organisation_ids)
     pages = {item.key: page for item, page in items}
     due = [
-        Outstanding(key=item.key, person=item.person, due_on=item.due_on + datetime.timedelta(
-            days=ladder_of(item.person.organisation_id).reading_days))
+        Outstanding(key=item.key, person=item.person,
+                    due_on=calendars[item.person.organisation_id].due_date(
+                        item.due_on, ladder_of(item.person.organisation_id).reading_days))
         for item, _page in items
     ]
 
@@ -198,10 +204,12 @@ def quiz_outstanding(*, today: datetime.date) -> list[Outstanding]:
 
 def quiz_reminders(*, today: datetime.date) -> list[Reminder]:
     items = quiz_outstanding(today=today)
-    ladder_of = ladders({item.person.organisation_id for item in items})
+    organisation_ids = {item.person.organisation_id for item in items}
+    ladder_of, calendars = ladders(organisation_ids), office_calendars(organisation_ids)
     due = [
         Outstanding(key=item.key, person=item.person, due_on=quiz_due_on(
-            item.due_on, quiz_days=ladder_of(item.person.organisation_id).quiz_days))
+            item.due_on, quiz_days=ladder_of(item.person.organisation_id).quiz_days,
+            calendar=calendars[item.person.organisation_id]))
         for item in items
     ]
 

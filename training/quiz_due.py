@@ -20,6 +20,7 @@ import datetime
 from django.db.models import Min
 from django.utils import timezone
 
+from people.calendar import office_calendar
 from people.fiscal import fiscal_year_of
 from people.models import IdGrant
 from training.models import (
@@ -87,9 +88,13 @@ def quiz_duty_starts(*, today: datetime.date, person_ids=None) -> dict[int, date
     return since
 
 
-def quiz_due_on(started_on: datetime.date, *, quiz_days: int) -> datetime.date:
-    return min(started_on + datetime.timedelta(days=quiz_days),
-               fiscal_year_of(started_on).last_day)
+def quiz_due_on(started_on: datetime.date, *, quiz_days: int, calendar=None) -> datetime.date:
+    """`quiz_days` after the duty started, moved off a day the office is closed (with the
+    organisation's people.calendar), and by the end of the fiscal year at the latest."""
+    due = started_on + datetime.timedelta(days=quiz_days)
+    if calendar is not None:
+        due = calendar.working_day_on_or_after(due)
+    return min(due, fiscal_year_of(started_on).last_day)
 
 
 def quiz_due_for(person, *, today: datetime.date) -> datetime.date | None:
@@ -98,4 +103,4 @@ def quiz_due_for(person, *, today: datetime.date) -> datetime.date | None:
     if started_on is None:
         return None
     return quiz_due_on(started_on, quiz_days=ladders([person.organisation_id])(
-        person.organisation_id).quiz_days)
+        person.organisation_id).quiz_days, calendar=office_calendar(person.organisation_id))

@@ -8,7 +8,7 @@ import datetime
 from xml.sax.saxutils import escape
 
 import tablib
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_date
 from core.pdf import japanese_font, render_pdf, styles
 from training.models import TrainingSession
 from training.sessions import ATTENDANCE, EMPLOYEE_NUMBER, NOTE, STATUS_WORDS, roster_rows
@@ -84,7 +85,7 @@ def signin_sheet_pdf(*, session: TrainingSession) -> bytes:
     column; the header row repeats and every page is numbered."""
     style = styles()
     starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
-    when = f"{formats.date_format(starts, 'DATE_FORMAT')} {starts:%H:%M}–{ends:%H:%M}"
+    when = f"{document_date(starts)} {starts:%H:%M}–{ends:%H:%M}"
 
     def cell(text):
         return Paragraph(escape(str(text)), style["Small"])

@@ -8,13 +8,14 @@ import datetime
 from xml.sax.saxutils import escape
 
 import tablib
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_date, document_datetime
 from core.pdf import japanese_font, render_pdf, styles
 from training.models import DepartmentReport
 from training.sharing import DepartmentStatus, Stage, StatusRow
@@ -25,16 +26,6 @@ TABLE_STYLE = [
 ]
 HEADER_ROW = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4eaf0"))]
 DRAFT_RED = colors.HexColor("#a40000")
-
-
-def _day(value: datetime.date | datetime.datetime) -> str:
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def _moment(value: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 def _text(text) -> str:
@@ -62,7 +53,7 @@ def department_report_pdf(status: DepartmentStatus, *, submitted_by=None,
     title = _("Onward sharing report")
     draft = submitted_at is None
     starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
-    held = f"{_day(starts)} {starts:%H:%M}–{ends:%H:%M}"
+    held = f"{document_date(starts)} {starts:%H:%M}–{ends:%H:%M}"
 
     story = []
     if draft:
@@ -74,7 +65,7 @@ def department_report_pdf(status: DepartmentStatus, *, submitted_by=None,
             (_("Department"), sharing.department.name),
             (_("Session"), session.title),
             (_("Held on"), held),
-            (_("Report due on"), _day(sharing.due_on)),
+            (_("Report due on"), document_date(sharing.due_on)),
         ], style),
         Spacer(1, 4 * mm),
         Paragraph(escape(_("Counts")), style["Heading2"]),
@@ -107,7 +98,7 @@ def department_report_pdf(status: DepartmentStatus, *, submitted_by=None,
         Paragraph(escape(
             _("Not yet submitted.") if draft
             else _("Submitted by %(name)s on %(when)s.")
-            % {"name": getattr(submitted_by, "name", ""), "when": _moment(submitted_at)}
+            % {"name": getattr(submitted_by, "name", ""), "when": document_datetime(submitted_at)}
         ), style["Normal"]),
     ]
 
@@ -179,7 +170,7 @@ def _colleagues_table(rows: list[StatusRow], due_on: datetime.date, style) -> Ta
         obligation = row.obligation
         stage = [str(row.stage_label)]
         if obligation.due_on != due_on:
-            stage.append(_("due %(day)s") % {"day": _day(obligation.due_on)})
+            stage.append(_("due %(day)s") % {"day": document_date(obligation.due_on)})
         body.append([
             cell(_lines(row.person.name, obligation.get_origin_display())),
             cell(_lines(*stage)),
@@ -196,7 +187,7 @@ def _colleagues_table(rows: list[StatusRow], due_on: datetime.date, style) -> Ta
 def _briefing(briefing) -> str:
     return _lines(
         _("%(day)s by %(name)s (%(method)s)") % {
-            "day": _day(briefing.held_on), "name": briefing.briefed_by.name,
+            "day": document_date(briefing.held_on), "name": briefing.briefed_by.name,
             "method": briefing.get_method_display(),
         },
         briefing.note,
@@ -213,7 +204,7 @@ def _confirmation_of(row: StatusRow) -> str:
         }
     else:
         who = _("By the colleague")
-    return _lines(_moment(confirmation.confirmed_at), who, confirmation.note)
+    return _lines(document_datetime(confirmation.confirmed_at), who, confirmation.note)
 
 
 def _dropped_table(rows: list[StatusRow], style) -> Table:
@@ -223,7 +214,7 @@ def _dropped_table(rows: list[StatusRow], style) -> Table:
     body = [
         [Paragraph(_text(row.person.name), small),
          Paragraph(escape(row.obligation.get_dropped_reason_display()), small),
-         Paragraph(escape(_day(row.obligation.dropped_at)), small)]
+         Paragraph(escape(document_date(row.obligation.dropped_at)), small)]
         for row in rows
     ]
     table = Table([header, *body], repeatRows=1, colWidths=[50 * mm, 80 * mm, 40 * mm])
@@ -240,7 +231,8 @@ def _confirmation(status: DepartmentStatus, style) -> list:
         Paragraph(escape(_("I confirm that I checked that each colleague above was briefed.")),
                   style["Normal"]),
         Paragraph(escape(_("Confirmed by %(name)s on %(when)s.") % {
-            "name": confirmation.confirmed_by.name, "when": _moment(confirmation.confirmed_at),
+            "name": confirmation.confirmed_by.name,
+            "when": document_datetime(confirmation.confirmed_at),
         }), style["Normal"]),
     ]
     if not status.confirmation_is_current:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core import spreadsheets
+from core.dates import parse_era_date
 from core.text import fold_width
 
 XLSX_SIGNATURE = b"PK\x03\x04"  # an XLSX workbook is a zip archive
@@ -52,16 +53,20 @@ def normalised_text(value) -> str:
 
 
 def parse_date(value) -> datetime.date | None:
-    """A date as offices write it: 2026-04-01, 2026/4/1, or an Excel date cell."""
+    """A date as offices write it: 2026-04-01, 2026/4/1, an era date (令和8年6月1日,
+    R8.6.1: core.dates), or an Excel date cell."""
     if isinstance(value, datetime.date):
         return value
     text = normalised_text(value)
     if not text:
         return None
+    if (era_date := parse_era_date(text)) is not None:
+        return era_date
     match = DATE.fullmatch(text)
     if match is None:
         raise ValueError(
-            _("“%(value)s” is not a date. Write dates as 2026-04-01 or 2026/4/1.")
+            _("“%(value)s” is not a date. Write dates as 2026-04-01, 2026/4/1, "
+              "令和8年4月1日 or R8.4.1.")
             % {"value": text}
         )
     try:

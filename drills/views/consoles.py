@@ -159,7 +159,7 @@ def control(request, pk):
         "contact_tree": drill.incident_type == CONTACT_TREE,
         "timings": consoles.contact_tree_timings(drill, now)
         if drill.incident_type == CONTACT_TREE else [],
-        "office_hours": consoles.in_office_hours(drill.started_at),
+        "office_hours": consoles.in_office_hours(drill.started_at, drill.organisation_id),
         "poll_seconds": consoles.POLL_SECONDS,
     })
 

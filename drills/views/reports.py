@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import trail
 from audit.models import AuditEvent
+from core.dates import document_datetime
 from core.forms import confirmed
 from core.params import as_id
 from drills import report as reports
@@ -181,7 +182,7 @@ def share(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Shareable link made. It opens the report until %(when)s.")
-                         % {"when": reports.moment(link.expires_at)})
+                         % {"when": document_datetime(link.expires_at)})
     return redirect("drills:report", pk=pk)
 
 

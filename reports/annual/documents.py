@@ -3,7 +3,6 @@
 import datetime
 
 import tablib
-from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -11,6 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core.dates import document_date, document_datetime
 from core.exports import xlsx_book_bytes
 from core.pdf import render_pdf, styles, watermark
 from people.fiscal import FiscalYear
@@ -29,7 +29,7 @@ def annual_report_pdf(figures: AnnualFigures, *, draft: bool,
     story = [
         Paragraph(escape(title), style["Title"]),
         Paragraph(escape(_("Figures as of %(day)s.") % {
-            "day": date_format(figures.report_date)}), style["Normal"]),
+            "day": document_date(figures.report_date)}), style["Normal"]),
     ]
     if draft:
         story.append(Paragraph(escape(_(
@@ -45,7 +45,7 @@ def annual_report_pdf(figures: AnnualFigures, *, draft: bool,
             story.extend(_table(table, style))
     footer = f"{title} — " + (_("draft printed %(moment)s") if draft else
                                _("final, printed %(moment)s")) % {
-        "moment": date_format(printed_at, "SHORT_DATETIME_FORMAT")}
+        "moment": document_datetime(printed_at)}
     return render_pdf(story, title=title, footer=footer,
                       on_page=watermark(_("DRAFT")) if draft else None)
 

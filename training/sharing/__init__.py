@@ -3,7 +3,8 @@
 Closing a session's attendance (`attendance_close`) decides, for every department the
 session was for, which ID holders still need to be briefed: everyone in its audience who
 attended neither this session nor another session this fiscal year covering all of its
-modules. Each gets a BriefingObligation, due `briefing_due_days` after the close.
+modules. Each gets a BriefingObligation, due `briefing_due_days` after the close, or on
+the organisation's next working day when that one is closed (people.calendar).
 
 The audience keeps changing after that: people get IDs, move, or lose their ID.
 `obligations_sync` (run at the close and daily by django-q2) brings the obligations up to

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import document_datetime
 from people.models import Person
 from training.models import (
     Briefing,
@@ -142,8 +143,7 @@ def report_submit(*, sharing: DepartmentSharing, by: Person, now: datetime.datet
         raise ValidationError(
             _("This department's report was already submitted by %(name)s on %(when)s.")
             % {"name": existing.submitted_by.name,
-               "when": formats.date_format(timezone.localtime(existing.submitted_at),
-                                           "DATETIME_FORMAT")}
+               "when": document_datetime(existing.submitted_at)}
         )
     status = department_status(sharing, today=timezone.localdate(now))
     if status.confirmation is None:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from people.calendar import office_calendar
 from people.fiscal import fiscal_year_of
 from people.models import Person
 from training.models import (
@@ -113,7 +114,7 @@ def _sync_session(session: TrainingSession, *, now: datetime.datetime,
     }
     if not needing and session.sharings.exists():
         return SyncResult(dropped=len(dropped_now))
-    due_on = today + datetime.timedelta(days=session.briefing_due_days)
+    due_on = office_calendar(session.organisation_id).due_date(today, session.briefing_due_days)
     # Every department the audience is in reports, even one where everyone attended.
     sharings = _sharings_for(session, set(audience.values()), now=now, due_on=due_on)
     moved_before = {
@@ -234,5 +235,6 @@ def obligation_add(*, sharing: DepartmentSharing, person: Person,
         raise ValidationError(_("%(name)s is already listed for briefing.") % {"name": person.name})
     return BriefingObligation.objects.create(
         sharing=sharing, person=person, origin=Origin.ADDED, created_at=now,
-        due_on=today + datetime.timedelta(days=sharing.session.briefing_due_days),
+        due_on=office_calendar(sharing.session.organisation_id).due_date(
+            today, sharing.session.briefing_due_days),
     )
