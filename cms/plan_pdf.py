@@ -17,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from cms.editions import editions
+from cms.phones import phone_parts
 from core import pdf
 from core.dates import document_date
 
@@ -52,7 +53,9 @@ def render_plan_pdf(plan) -> bytes:
         story += _flowables(block, styles)
     if plan_editions:
         story += _history(plan_editions, styles)
-    return pdf.render_pdf(story, title=plan.title, footer=footer)
+    # Names and direct lines of staff: a paper to be handled with care.
+    return pdf.render_pdf(story, title=plan.title, footer=footer,
+                          on_page=pdf.handling_mark(_("Handle with care")))
 
 
 def _history(plan_editions, styles) -> list:
@@ -83,7 +86,7 @@ def _flowables(block, styles) -> list:
                 [_("Order"), _("Role"), _("Name"), _("Phone"), _("Backup")],
                 [[str(n), c["role"], c["name"], c["phone"], c["backup"] or "—"]
                  for n, c in enumerate(value["contacts"], start=1)],
-                [12 * mm, 38 * mm, 32 * mm, 32 * mm, 56 * mm], styles,
+                [10 * mm, 46 * mm, 30 * mm, 28 * mm, 56 * mm], styles,
             ),
         ]
     if block.block_type == "procedure":
@@ -102,12 +105,22 @@ def _flowables(block, styles) -> list:
 
 
 def _table(header, rows, widths, styles):
-    cells = [[Paragraph(escape(str(cell)), styles["Small"]) for cell in row]
-             for row in [header, *rows]]
+    cells = [[_cell(str(cell), styles) for cell in row] for row in [header, *rows]]
     table = Table(cells, colWidths=widths, repeatRows=1)
     table.setStyle(TABLE_STYLE)
     table.spaceBefore, table.spaceAfter = 2 * mm, 4 * mm
     return table
+
+
+def _cell(text: str, styles):
+    """A table cell's text, wrapped between any two characters as Japanese is, except
+    inside a telephone number: each number is a line of its own that never breaks."""
+    parts = phone_parts(text)
+    if not any(is_number for _part, is_number in parts):
+        return Paragraph(escape(text), styles["Small"])
+    whole = ParagraphStyle("ja-Small-whole", parent=styles["Small"], wordWrap=None)
+    return [Paragraph(escape(part.strip()), whole if is_number else styles["Small"])
+            for part, is_number in parts if part.strip()]
 
 
 def _paragraphs(html: str) -> list[str]:

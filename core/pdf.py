@@ -120,6 +120,19 @@ def watermark(text: str):
     return draw
 
 
+def handling_mark(text: str):
+    """An `on_page` for render_pdf: a handling mark (取扱注意) boxed at the top right of
+    every page, as an office stamps a paper that names people and their direct lines."""
+    def draw(canvas, doc):
+        font = japanese_font()
+        canvas.setFont(font, 10)
+        width = canvas.stringWidth(text, font, 10)
+        right, top = A4[0] - 20 * mm, A4[1] - 10 * mm
+        canvas.rect(right - width - 4 * mm, top - 5 * mm, width + 4 * mm, 7 * mm)
+        canvas.drawRightString(right - 2 * mm, top - 3 * mm, text)
+    return draw
+
+
 @cache
 def _watermark_picture(text: str):
     """`text` drawn pale grey on a transparent ground, turned 45 degrees."""

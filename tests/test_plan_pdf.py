@@ -39,7 +39,7 @@ def test_the_plan_prints_with_contents_contacts_procedures_and_version(tmp_path,
     assert "目次" in text
     assert "静脈認証装置の紛失" in text
     assert "所属長へ報告する" in text and "15分以内" in text and "30分以内" in text
-    assert "096-000-1001" in text and "課長補佐 096-000-1002" in text
+    assert "096-000-1001" in text and "課長補佐" in text and "096-000-1002" in text
     # Published twice, the second a correction: still the first edition, on each page.
     assert "第1版（令和8年11月26日）" in text and "第2版" not in text
     assert any("IPAexGothic" in line and " yes " in line for line in fonts.splitlines())
@@ -64,3 +64,32 @@ def test_the_pdf_view_asks_anonymous_visitors_to_log_in(client, plan):
     from django.urls import reverse
 
     assert client.get(reverse("plan_pdf", args=[plan.pk])).status_code == 302
+
+
+NIGHT_LINE = {"type": "contact_tree", "id": "night", "value": {"title": "夜間連絡網", "contacts": [
+    {"type": "item", "id": "n1", "value": {
+        "role": "地方公共団体情報システム機構（J-LIS）全国センター", "name": "運用当番者",
+        "phone": "03-0000-5110", "backup": "夜間・休日は運用監視窓口 03-0000-5119"}},
+]}}
+
+
+def test_no_telephone_number_is_split_and_every_page_is_marked(tmp_path, clock, plan):
+    """The night number someone dials in an incident printed whole, though its column
+    is narrow (it came out as 「03-0000-51 / 19」); staff's direct lines make the plan a
+    paper handled with care (取扱注意) on every page."""
+    def add_night_line(page):
+        page.body = list(page.body.raw_data) + [NIGHT_LINE]
+
+    plan = publish_revision(plan, requires_reacknowledgement=False, change=add_night_line)
+    text, _fonts = text_of(tmp_path, render_plan_pdf(plan))
+    assert "03-0000-5119" in text and "03-0000-5110" in text
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert all("取扱注意" in page for page in pages)
+
+
+def test_the_plan_page_makes_each_number_a_link_that_does_not_wrap(db):
+    from cms.phones import with_phone_links
+
+    html = with_phone_links("夜間は監視窓口 03-0000-5119 <b>")
+    assert html == ('夜間は監視窓口 <a class="tel" href="tel:0300005119">03-0000-5119</a> '
+                    "&lt;b&gt;")
