@@ -81,7 +81,7 @@ class OrganisationViewSet(ModelViewSet):
     search_fields = ["name", "lg_code"]
     list_export = ["lg_code", "name", "kind"]
     export_filename = "organisations"
-    form_fields = ["name", "kind", "lg_code", "closed_at_new_year"]
+    form_fields = ["name", "kind", "lg_code", "closed_at_new_year", "certificate_issuer"]
 
 
 class ClosedDayViewSet(ModelViewSet):

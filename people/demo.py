@@ -91,7 +91,8 @@ def demo_seed(*, today: datetime.date) -> None:
     for spec in ORGANISATIONS:
         lg_code = spec["lg_code"]
         organisation, _ = Organisation.objects.update_or_create(
-            lg_code=lg_code, defaults={"name": spec["name"], "kind": spec["kind"]}
+            lg_code=lg_code, defaults={"name": spec["name"], "kind": spec["kind"],
+                                       "certificate_issuer": spec.get("certificate_issuer", "")}
         )
         for department in spec["departments"]:
             departments[lg_code, department["code"]], _ = Department.objects.update_or_create(

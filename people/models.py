@@ -52,6 +52,11 @@ class Organisation(models.Model):
         help_text=_("Offices close from 29 December to 3 January (年末年始): due dates and "
                     "reminders skip those days."),
     )
+    certificate_issuer = models.CharField(
+        _("certificate issuer"), max_length=100, blank=True,
+        help_text=_("The office and officer certificates are issued in the name of, e.g. "
+                    "熊本県総務部市町村課長. Left empty, the organisation's name."),
+    )
 
     class Meta:
         ordering = ["lg_code"]

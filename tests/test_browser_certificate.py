@@ -16,7 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
-def test_download_verify_revoke_verify(browser, live_server, tmp_path, operator, coordinator):
+def test_download_verify_revoke_verify(browser, live_server, tmp_path, operator, coordinator,
+                                      settings):
+    settings.WAGTAILADMIN_BASE_URL = live_server.url  # the site's configured public address
     session = make_session(operator.organisation)
     attend(session, operator)
     # The live server runs on the real clock, so the certificate is issued today.
@@ -38,7 +40,7 @@ def test_download_verify_revoke_verify(browser, live_server, tmp_path, operator,
     assert path.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", path, "-"], capture_output=True, text=True).stdout
     assert certificate.code in text and "山田 花子" in text
-    # The address printed beside the QR code is this server's verification page.
+    # The address printed beside the QR code is the site's configured verification page.
     verification_url = f"{live_server.url}/verify/{certificate.code}/"
     assert verification_url in text.replace("\n", "")
     operator_context.close()

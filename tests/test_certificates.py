@@ -295,6 +295,24 @@ def test_the_pdf_says_who_what_when_and_how_to_verify(tmp_path, clock, session, 
         assert expected in text, expected
     assert "https://kunren.example.lg.jp/verify/" in text.replace("\n", "")
     assert any("IPAexGothic" in line and " yes " in line for line in fonts.splitlines())
+    # Addressed and signed as an office issues a paper (issue 18).
+    assert "山田 花子 殿" in text and "（公印省略）" in text
+
+
+@needs_poppler
+def test_the_issuing_officer_is_named_and_the_address_is_the_configured_one(
+        tmp_path, clock, session, operator, login, settings):
+    session.organisation.certificate_issuer = "熊本県総務部市町村課長"
+    session.organisation.save()
+    certificate = certified(operator, session)
+    settings.WAGTAILADMIN_BASE_URL = "https://kunren.example.lg.jp"
+    response = login(operator).get(reverse("training:certificate_pdf", args=[certificate.pk]),
+                                   HTTP_HOST="127.0.0.1")
+    text, _fonts = pdf_text_and_fonts(tmp_path, response.content)
+    assert "熊本県総務部市町村課長" in text
+    flat = text.replace("\n", "")
+    assert f"https://kunren.example.lg.jp/verify/{certificate.code}/" in flat
+    assert "127.0.0.1" not in flat
 
 
 @needs_poppler

@@ -21,10 +21,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
@@ -223,7 +224,9 @@ def certificate_revoke(
 
 def verification_url(certificate: Certificate, *, base_url: str) -> str:
     """The public page that says whether `certificate` is valid; `base_url` is the site's
-    address, e.g. request.build_absolute_uri("/") or settings.WAGTAILADMIN_BASE_URL."""
+    public address, settings.WAGTAILADMIN_BASE_URL (never the request's host: a
+    certificate downloaded on an internal address would print an address no one outside
+    can open)."""
     return base_url.rstrip("/") + reverse("verify:certificate", args=[certificate.code])
 
 
@@ -240,7 +243,7 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
                            textColor=colors.HexColor("#5b6673"))
     value = ParagraphStyle("certificate-value", parent=styles["Normal"], fontSize=13, leading=18)
     rows = [
-        (_("Name"), person.name),
+        (_("Name"), pgettext("the certificate's holder", "%(name)s") % {"name": person.name}),
         (_("Department"), person.department.name),
         (_("Organisation"), person.organisation.name),
         (_("Course"), session.title),
@@ -272,9 +275,8 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
         ),
         Spacer(1, 8 * mm),
         facts,
-        Spacer(1, 6 * mm),
-        Paragraph(escape(_("Issued by %(organisation)s")
-                         % {"organisation": session.organisation.name}), styles["Normal"]),
+        Spacer(1, 8 * mm),
+        *_issuer_block(certificate, session.organisation, styles),
     ]
     if certificate.revoked_at is not None:
         revoked = ParagraphStyle("certificate-revoked", parent=styles["Heading2"],
@@ -293,6 +295,17 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
     ]
     footer = f"{title} {certificate.code}"
     return pdf.render_pdf(story, title=f"{title} {certificate.code}", footer=footer)
+
+
+def _issuer_block(certificate: Certificate, organisation, styles) -> list:
+    """Signed as an office issues a paper: the date of issue, the issuing organisation
+    and officer, and 公印省略 (the paper is valid without the seal: the code proves it)."""
+    right = ParagraphStyle("certificate-issuer", parent=styles["Normal"], alignment=TA_RIGHT)
+    lines = [document_date(certificate.issued_on), organisation.name]
+    if organisation.certificate_issuer:
+        lines.append(organisation.certificate_issuer)
+    lines.append(_("(official seal omitted)"))
+    return [Paragraph(escape(line), right) for line in lines]
 
 
 def _qr_code(text: str, *, size: float) -> Drawing:

@@ -4,6 +4,7 @@
 /verify/ by config/urls.py and need none.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -73,7 +74,7 @@ def certificate_list(request):
 @login_required
 def certificate_pdf(request, pk):
     certificate = get_certificate_for(request.user, pk).certificate
-    content = certificates.certificate_pdf(certificate, base_url=request.build_absolute_uri("/"))
+    content = certificates.certificate_pdf(certificate, base_url=settings.WAGTAILADMIN_BASE_URL)
     trail.record_access(request, AuditEvent.Action.RECORDS_EXPORTED, certificate,
                         subject=certificate.person)
     response = HttpResponse(content, content_type="application/pdf")
@@ -121,7 +122,7 @@ def certificate_manage(request, pk):
         "certificate": certificate,
         "status": certificates.certificate_status(certificate, today=timezone.localdate()),
         "verification_url": certificates.verification_url(
-            certificate, base_url=request.build_absolute_uri("/")
+            certificate, base_url=settings.WAGTAILADMIN_BASE_URL
         ),
     })
 
