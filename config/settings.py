@@ -430,9 +430,9 @@ PDF_FONT_PATH = env_str(
     "PDF_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 )
 
-# Certificates: valid this many days from issue; the retraining reminder goes out this many
-# days before expiry.
-CERTIFICATE_VALID_DAYS = env_int("CERTIFICATE_VALID_DAYS", 365)
+# Certificates: how long they are valid is each organisation's course policy
+# (training.models.CoursePolicy); the retraining reminder goes out this many days before
+# expiry.
 CERTIFICATE_REMINDER_DAYS = env_int("CERTIFICATE_REMINDER_DAYS", 30)
 
 # import-export: the roster import runs inside one transaction and is all-or-nothing.

@@ -92,7 +92,8 @@ class ClosedDayViewSet(ModelViewSet):
     list_display = ["day", "organisation", "name"]
     list_filter = ["organisation"]
     search_fields = ["name"]
-    form_fields = ["organisation", "day", "name"]
+    # Panels rather than form_fields: through them the day gets Wagtail's date picker.
+    panels = [FieldPanel("organisation"), FieldPanel("day"), FieldPanel("name")]
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

@@ -30,7 +30,7 @@ from training.certificates import (
     certificates_remind,
     code_normalise,
 )
-from training.models import Attempt, Attendance, Certificate, Quiz, TrainingSession
+from training.models import Attempt, Attendance, Certificate, CoursePolicy, Quiz, TrainingSession
 from training.models.certificates import CertificateReminder
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -86,7 +86,9 @@ def test_a_passed_attempt_with_attendance_earns_a_certificate(clock, session, op
     assert certificate.person == operator and certificate.session == session
     assert certificate.attempt == attempt
     assert certificate.issued_on == datetime.date(2026, 11, 26)
-    assert certificate.expires_on == datetime.date(2027, 11, 26)  # 365 days; 2027 is no leap year
+    # By default valid to the end of the fiscal year of issue (issue 18: offices think in
+    # fiscal years).
+    assert certificate.expires_on == datetime.date(2027, 3, 31)
     assert CODE.match(certificate.code)
     assert certificate_status(certificate, today=TODAY) == "valid"
 
@@ -96,10 +98,21 @@ def test_late_attendance_counts(session, operator):
     assert certificate_issue(attempt=make_attempt(session, operator), today=TODAY)
 
 
-def test_the_validity_comes_from_the_setting(settings, session, operator):
-    settings.CERTIFICATE_VALID_DAYS = 30
-    certificate = certified(operator, session)
-    assert certificate.expires_on == datetime.date(2026, 12, 26)
+def test_the_validity_is_the_course_policy_s(session, operator):
+    policy = CoursePolicy.objects.create(
+        organisation=session.organisation, fiscal_year=2026,
+        certificate_validity=CoursePolicy.Validity.DAYS, certificate_valid_days=30)
+    assert certified(operator, session).expires_on == datetime.date(2026, 12, 26)
+
+    policy.certificate_validity = CoursePolicy.Validity.FISCAL_YEAR_END
+    policy.certificate_extra_years = 2
+    assert policy.certificate_expires_on(datetime.date(2026, 11, 26)) == datetime.date(2029, 3, 31)
+
+
+def test_a_certificate_issued_on_31_march_is_valid_that_day_and_not_the_next(operator, session):
+    policy = CoursePolicy(organisation=session.organisation, fiscal_year=2025)
+    assert policy.certificate_expires_on(datetime.date(2026, 3, 31)) == datetime.date(2026, 3, 31)
+    assert policy.certificate_expires_on(datetime.date(2026, 4, 1)) == datetime.date(2027, 3, 31)
 
 
 def test_a_failed_attempt_earns_no_certificate(session, operator):
@@ -233,8 +246,8 @@ def test_a_new_code_avoids_the_characters_that_look_alike():
 
 def test_a_certificate_is_valid_until_its_last_day_then_expired(session, operator):
     certificate = certified(operator, session)
-    assert certificate_status(certificate, today=datetime.date(2027, 11, 26)) == Status.VALID
-    assert certificate_status(certificate, today=datetime.date(2027, 11, 27)) == Status.EXPIRED
+    assert certificate_status(certificate, today=datetime.date(2027, 3, 31)) == Status.VALID
+    assert certificate_status(certificate, today=datetime.date(2027, 4, 1)) == Status.EXPIRED
 
 
 def test_revoking_needs_a_reason_and_changes_nothing_without_one(session, operator, coordinator):
@@ -289,7 +302,7 @@ def test_the_pdf_says_who_what_when_and_how_to_verify(tmp_path, clock, session, 
         "修了証", "山田 花子", "県北広域本部福祉課", "熊本県", "令和8年度 住基ネット担当者研修会",
         "令和8年11月20日",  # held on
         "令和8年11月26日",  # issued on
-        "令和9年11月26日",  # valid until
+        "令和9年3月31日",  # valid until: the end of the fiscal year
         certificate.code, "検証コード", "有効期限",
     ]:
         assert expected in text, expected
@@ -659,7 +672,7 @@ def test_anyone_can_verify_a_valid_certificate_and_sees_only_what_they_need(
     page = response.content.decode()
     assert re.search(r'id="certificate-status"[^>]*>\s*<strong>\s*この修了証は有効です', page)
     for shown in ["山田 花子", "県北広域本部福祉課", "令和8年度 住基ネット担当者研修会",
-                  "令和8年11月20日", "令和8年11月26日", "令和9年11月26日", certificate.code]:
+                  "令和8年11月20日", "令和8年11月26日", "令和9年3月31日", certificate.code]:
         assert shown in page, shown
     for hidden in ["E-20261", "hanako@example.lg.jp", "ヤマダ"]:
         assert hidden not in page, hidden
@@ -678,9 +691,9 @@ def test_verification_says_revoked_without_the_reason(client, clock, session, op
 def test_verification_says_expired_after_the_last_day(client, clock, session, operator):
     certificate = certified(operator, session)
     url = reverse("verify:certificate", args=[certificate.code])
-    clock.move_to(datetime.datetime(2027, 11, 26, 23, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2027, 3, 31, 23, 0, tzinfo=JST))
     assert "この修了証は有効です" in client.get(url).content.decode()
-    clock.move_to(datetime.datetime(2027, 11, 27, 0, 1, tzinfo=JST))
+    clock.move_to(datetime.datetime(2027, 4, 1, 0, 1, tzinfo=JST))
     assert "この修了証は有効期限が切れています" in client.get(url).content.decode()
 
 

@@ -267,28 +267,30 @@ def test_across_1_april_last_years_new_holder_reading_stops_and_this_years_start
 ):
     # Granted 2027-03-01 (new in fiscal 2026): due 03-31; the coordinators would hear 04-07.
     make_person("march", department_a, name="三月 新任", granted_on=datetime.date(2027, 3, 1))
-    # New in fiscal 2026 from 2026-05-01, never read it (its ladder ran out by 2027-01-02),
-    # left in January and was given an ID again on 1 April: new again, a new duty.
+    # New in fiscal 2026 from 2026-05-01, never read it (due on Saturday 2026-12-26, moved
+    # to Monday 12-28 by the office calendar, so its ladder ran out by 2027-01-04), left in
+    # January and was given an ID again on 1 April: new again, a new duty.
     returner = make_person("returner", department_a, name="再任 戻",
                            granted_on=datetime.date(2026, 5, 1))
     returner.id_grants.update(revoked_on=datetime.date(2027, 1, 31))
-    assert run_on(clock, datetime.date(2027, 1, 2)) == {
+    assert run_on(clock, datetime.date(2027, 1, 4)) == {
         (Kind.READING_DUE, "returner"), (Kind.READING_SUPERVISOR, "supervisor"),
         (Kind.READING_COORDINATOR, "coordinator")}
     returner.id_grants.create(granted_on=datetime.date(2027, 4, 1))
-    # Granted on 1 April: new in fiscal 2027, due 05-01, told from 04-24.
+    # Granted on 1 April: new in fiscal 2027, due on Saturday 05-01, which Golden Week
+    # moves to Thursday 05-06; told from 04-29.
     make_person("april", department_a, name="四月 新任", granted_on=datetime.date(2027, 4, 1))
 
     assert run_on(clock, datetime.date(2027, 3, 31)) == {
         (Kind.READING_DUE, "march"), (Kind.READING_SUPERVISOR, "supervisor")}
     assert run_on(clock, datetime.date(2027, 4, 1)) == set()
     assert run_on(clock, datetime.date(2027, 4, 7)) == set()  # no escalation about "march"
-    assert run_on(clock, datetime.date(2027, 4, 23)) == set()
-    assert run_on(clock, datetime.date(2027, 4, 24)) == {
+    assert run_on(clock, datetime.date(2027, 4, 28)) == set()
+    assert run_on(clock, datetime.date(2027, 4, 29)) == {
         (Kind.READING_DUE, "april"), (Kind.READING_DUE, "returner")}
-    assert run_on(clock, datetime.date(2027, 5, 1)) == {(Kind.READING_SUPERVISOR, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 5, 1)) == set()
-    # The supervisor's notice of 1 May names both new holders; each notice exists once.
+    assert run_on(clock, datetime.date(2027, 5, 6)) == {(Kind.READING_SUPERVISOR, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 5, 6)) == set()
+    # The supervisor's notice of 6 May names both new holders; each notice exists once.
     assert Notice.objects.filter(kind=Kind.READING_SUPERVISOR,
                                  sent_at__date__gte=datetime.date(2027, 4, 1)).count() == 2
     # An ID granted again is named in the key; a first grant's key is as it always was,

@@ -401,15 +401,17 @@ def test_a_coordinator_sets_the_policy_in_the_admin_and_a_second_for_the_year_is
     coordinator.user.groups.add(coordinators_group())
     client = login(coordinator)
     url = reverse("coursepolicy:add")
+    validity = {"certificate_validity": "fiscal_year_end", "certificate_extra_years": 0,
+                "certificate_valid_days": 365}
     response = client.post(url, {"organisation": prefecture.pk, "fiscal_year": 2026,
-                                 "briefed_online_counts": "on"})
+                                 "briefed_online_counts": "on", **validity})
     assert response.status_code == 302
     saved = CoursePolicy.objects.get()
     assert (saved.fiscal_year, saved.briefed_online_counts, saved.online_only_counts) == (
         2026, True, False)
-    response = client.post(url, {"organisation": prefecture.pk, "fiscal_year": 2026})
+    response = client.post(url, {"organisation": prefecture.pk, "fiscal_year": 2026, **validity})
     assert response.status_code == 200 and CoursePolicy.objects.count() == 1
-    response = client.post(url, {"organisation": prefecture.pk, "fiscal_year": 1999})
+    response = client.post(url, {"organisation": prefecture.pk, "fiscal_year": 1999, **validity})
     assert "2000" in response.content.decode() and CoursePolicy.objects.count() == 1
 
 

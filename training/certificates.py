@@ -37,7 +37,7 @@ from core.outbox import mail_write, sent_together
 from core.text import fold_width
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
-from training.routes import route_for
+from training.routes import route_for, session_policy
 
 # No 0/O and no 1/I: a code is read off paper and typed in, and those pairs look alike.
 # 32 symbols and 12 places give 60 random bits, far beyond guessing.
@@ -180,7 +180,7 @@ def _issue(*, attempt: Attempt, today: datetime.date) -> tuple[Certificate, bool
                         code=code_new(),
                         route=route,
                         issued_on=today,
-                        expires_on=today + datetime.timedelta(days=settings.CERTIFICATE_VALID_DAYS),
+                        expires_on=session_policy(attempt.session).certificate_expires_on(today),
                     )
                 return certificate, True
             except IntegrityError:

@@ -33,7 +33,8 @@ class CoursePolicyForm(WagtailAdminModelForm):
 
     class Meta:
         model = CoursePolicy
-        fields = ["organisation", "fiscal_year", "briefed_online_counts", "online_only_counts"]
+        fields = ["organisation", "fiscal_year", "briefed_online_counts", "online_only_counts",
+                  "certificate_validity", "certificate_extra_years", "certificate_valid_days"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

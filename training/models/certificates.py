@@ -42,9 +42,10 @@ class Certificate(models.Model):
                 condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoked_reason=""),
                 name="a_revoked_certificate_says_why",
             ),
+            # Valid through its expiry day: one issued on 31 March may expire that day.
             models.CheckConstraint(
-                condition=models.Q(expires_on__gt=models.F("issued_on")),
-                name="certificate_expires_after_issue",
+                condition=models.Q(expires_on__gte=models.F("issued_on")),
+                name="certificate_expires_on_or_after_issue",
             ),
             # A second passing attempt at the same session earns no second certificate;
             # a revoked one does not count, so a retake after revocation can earn one.

@@ -6,8 +6,12 @@ briefing plus online study counts, and whether online study alone counts for som
 an ID after the session. Online study is recorded per module opened (ModuleStudy).
 """
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from people.fiscal import FiscalYear, fiscal_year_of
 
 
 class Route(models.TextChoices):
@@ -38,6 +42,26 @@ class CoursePolicy(models.Model):
                     "take the session's quiz without a briefing."),
     )
 
+    class Validity(models.TextChoices):
+        FISCAL_YEAR_END = "fiscal_year_end", _("To the end of a fiscal year")
+        DAYS = "days", _("A number of days")
+
+    # How long the year's certificates are valid. Offices think in fiscal years: by
+    # default a certificate is valid to the end of the fiscal year it was issued in.
+    certificate_validity = models.CharField(
+        _("certificates valid"), max_length=20, choices=Validity.choices,
+        default=Validity.FISCAL_YEAR_END,
+    )
+    certificate_extra_years = models.PositiveSmallIntegerField(
+        _("further fiscal years"), default=0,
+        help_text=_("To the end of a fiscal year: 0 for the fiscal year of issue, 1 for the "
+                    "next one, and so on."),
+    )
+    certificate_valid_days = models.PositiveSmallIntegerField(
+        _("days valid"), default=365,
+        help_text=_("A number of days: how many days after its issue a certificate expires."),
+    )
+
     class Meta:
         ordering = ["organisation", "-fiscal_year"]
         verbose_name = _("course policy")
@@ -50,6 +74,12 @@ class CoursePolicy(models.Model):
 
     def __str__(self):
         return f"{self.organisation} {self.fiscal_year}"
+
+    def certificate_expires_on(self, issued_on: datetime.date) -> datetime.date:
+        """The last day a certificate issued on `issued_on` is valid."""
+        if self.certificate_validity == self.Validity.DAYS:
+            return issued_on + datetime.timedelta(days=self.certificate_valid_days)
+        return FiscalYear(fiscal_year_of(issued_on).year + self.certificate_extra_years).last_day
 
     def counts(self, route: str) -> bool:
         return {
