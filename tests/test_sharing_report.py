@@ -128,9 +128,12 @@ def test_the_submitted_report_lists_each_colleague_the_briefing_and_the_confirma
     assert "木村 四郎" in text
     assert one_line(_("No longer holds an ID")) in one_line(text)
     # Worked by hand: operator + colleague hold IDs (the leaver dropped out); the operator
-    # attended; the colleague was briefed and confirmed (on their behalf).
+    # attended; the colleague was briefed, and the supervisor confirmed it on their behalf:
+    # not counted as the colleague's own receipt (issue 18).
     for label, number in [(_("ID holders"), 2), (_("Attended"), 1), (_("Briefed"), 1),
-                          (_("Confirmed by the colleague"), 1), (_("Dropped out"), 1)]:
+                          (_("Confirmed by the colleague"), 0),
+                          (_("Confirmed by the supervisor on the colleague's behalf"), 1),
+                          (_("Dropped out"), 1)]:
         assert re.search(rf"{re.escape(label)}\s+{number}\b", text), label
     assert one_line(_("I confirm that I checked that each colleague above was briefed.")) in (
         one_line(text)
@@ -262,3 +265,25 @@ def test_a_report_that_does_not_name_the_leaver_is_left_as_it_was(
     person_anonymise(person=other_supervisor, by=coordinator.user, today=timezone.localdate())
     report.refresh_from_db()
     assert bytes(report.pdf) == content
+
+
+def test_confirming_one_s_own_briefing_is_never_on_someone_s_behalf(clock, sharing, supervisor,
+                                                                   operator):
+    """A supervisor who missed the session confirms their own briefing through the form
+    they use for colleagues: the report must not print it 「本人に代わって」."""
+    from training.models import BriefingObligation
+
+    obligation = BriefingObligation.objects.create(
+        sharing=sharing, person=supervisor, due_on=sharing.due_on, origin="absent",
+        created_at=at(26, 11))
+    clock.move_to(at(27, 15))
+    briefing_record(
+        sharing=sharing,
+        form=BriefingForm(briefed_by=operator, held_on=datetime.date(2026, 11, 27),
+                          method="meeting", obligation_ids=[obligation.pk], material_ids=[],
+                          note=""),
+        may_brief_as_supervisor=False, recorded_by=operator, now=at(27, 15),
+    )
+    confirmation = briefing_confirm(obligation=obligation, by=supervisor, on_behalf=True,
+                                    note="紙の受領簿に署名", now=at(27, 16))
+    assert confirmation.on_behalf is False

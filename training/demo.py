@@ -278,7 +278,7 @@ def _onward_sharing_seed(session, *, progress, now):
         confirmed_at = moment(0.4 if stage == REPORTED else 0.8, 13, 30)
         for obligation in briefed:
             # Some colleagues signed the paper sheet instead; the supervisor records it.
-            if next(confirmations) % 3 == 2:
+            if next(confirmations) % 3 == 2 and obligation.person_id != supervisor.pk:
                 briefing_confirm(obligation=obligation, by=supervisor, on_behalf=True,
                                  note=ON_BEHALF_NOTE, now=confirmed_at)
                 continue

@@ -137,11 +137,16 @@ def _facts(rows, style) -> Table:
 
 def _counts_table(status: DepartmentStatus, style) -> Table:
     counts = status.counts
+    on_behalf = sum(1 for row in status.rows
+                    if row.stage == Stage.CONFIRMED and row.confirmation.on_behalf)
     rows = [
         (_("ID holders"), counts["id_holders"]),
         (_("Attended"), counts["attended"]),
         (_("Briefed"), counts["briefed"]),
-        (_("Confirmed by the colleague"), counts["confirmed"]),
+        # What the count counts: the colleague's own receipt, apart from the supervisor's
+        # record of it (a paper sheet signed, say), which the council reads differently.
+        (_("Confirmed by the colleague"), counts["confirmed"] - on_behalf),
+        (_("Confirmed by the supervisor on the colleague's behalf"), on_behalf),
         (_("Dropped out"), counts["dropped"]),
     ]
     table = Table(

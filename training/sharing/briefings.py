@@ -155,6 +155,8 @@ def briefing_confirm(
         BriefingObligation.objects.select_for_update().filter(pk=obligation.pk)
     ).get()
     note = note.strip()
+    # Confirming one's own briefing is never on someone's behalf, whoever else one is.
+    on_behalf = on_behalf and by.pk != obligation.person_id
     refusal = confirmation_refusal(obligation)
     if refusal:
         raise ValidationError(refusal)
