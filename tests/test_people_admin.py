@@ -124,3 +124,10 @@ def test_the_people_forms_name_departments_and_people_with_their_organisation(
     assert "田中 一郎（熊本県 県北広域本部福祉課）" in client.get(
         "/admin/idgrant/new/").content.decode()
     assert "熊本県 県北広域本部福祉課" in client.get("/admin/roleassignment/").content.decode()
+
+
+def test_accounts_are_named_family_name_first(db, django_user_model):
+    """The admin shows accounts by get_full_name: 緒方 美咲, not 美咲 緒方 (issue 18)."""
+    user = django_user_model(username="ogata", first_name="美咲", last_name="緒方")
+    assert user.get_full_name() == "緒方 美咲"
+    assert django_user_model(username="x", last_name="同僚").get_full_name() == "同僚"
