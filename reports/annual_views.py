@@ -38,15 +38,12 @@ def _final(fiscal_year: FiscalYear) -> AnnualReport | None:
             .select_related("finalised_by").defer("pdf").first())
 
 
-def _figures(fiscal_year: FiscalYear):
-    """The final report's frozen figures, or the draft's (counted afresh if they are
-    still being counted: a file must be served)."""
-    final = _final(fiscal_year)
-    if final is not None:
-        return final, figures_of(final)
+def _draft_figures(fiscal_year: FiscalYear):
+    """The draft's figures, counted afresh if they are still being counted: a file must
+    be served."""
     now = timezone.now()
     figures = drafts.draft_figures(drafts.draft_for(fiscal_year, now=now))
-    return None, figures or annual_figures(fiscal_year, now=now)
+    return figures or annual_figures(fiscal_year, now=now)
 
 
 @login_required
@@ -62,15 +59,16 @@ def annual(request, year):
     get_annual_report_scope_for(request.user)
     fiscal_year = _fiscal_year(year)
     final = _final(fiscal_year)
+    now = timezone.now()
     draft = None
     if final is not None:
         figures = figures_of(final)
     else:
-        draft = drafts.draft_for(fiscal_year, now=timezone.now())
+        draft = drafts.draft_for(fiscal_year, now=now)
         figures = drafts.draft_figures(draft)
     return render(request, "reports/annual.html", {
         "fiscal_year": fiscal_year, "final": final, "figures": figures, "draft": draft,
-        "counting": draft is not None and drafts.is_counting(draft, now=timezone.now()),
+        "counting": draft is not None and drafts.is_counting(draft, now=now),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < current_fiscal_year().year else None,
     })
@@ -85,8 +83,8 @@ def annual_pdf(request, year):
     if final is not None:
         content = bytes(final.pdf)
     else:
-        _final_none, figures = _figures(fiscal_year)
-        content = annual_report_pdf(figures, draft=True, printed_at=timezone.now())
+        content = annual_report_pdf(_draft_figures(fiscal_year), draft=True,
+                                    printed_at=timezone.now())
     response = HttpResponse(content, content_type="application/pdf")
     kind = "final" if final is not None else "draft"
     response["Content-Disposition"] = f'inline; filename="annual-report-{year}-{kind}.pdf"'
@@ -97,7 +95,9 @@ def annual_pdf(request, year):
 @require_safe
 def annual_xlsx(request, year):
     get_annual_report_scope_for(request.user)
-    final, figures = _figures(_fiscal_year(year))
+    fiscal_year = _fiscal_year(year)
+    final = _final(fiscal_year)
+    figures = figures_of(final) if final is not None else _draft_figures(fiscal_year)
     response = HttpResponse(annual_report_workbook(figures), content_type=CONTENT_TYPES["xlsx"])
     kind = "final" if final is not None else "draft"
     response["Content-Disposition"] = f'attachment; filename="annual-report-{year}-{kind}.xlsx"'
