@@ -57,6 +57,16 @@ class Organisation(models.Model):
         help_text=_("The office and officer certificates are issued in the name of, e.g. "
                     "熊本県総務部市町村課長. Left empty, the organisation's name."),
     )
+    report_addressee = models.CharField(
+        _("addressee of reports"), max_length=100, blank=True,
+        help_text=_("Whom reports to the coordinating division are addressed to, e.g. "
+                    "熊本県総務部市町村課長. Each report can change it before it is sent."),
+    )
+    seal_box = models.BooleanField(
+        _("print a seal box"), default=False,
+        help_text=_("Reports carry a box (印) beside the sender's name, for offices that "
+                    "still stamp what they send."),
+    )
 
     class Meta:
         ordering = ["lg_code"]
@@ -190,6 +200,8 @@ class Person(models.Model):
     employee_number = models.CharField(_("employee number"), max_length=20)
     name = models.CharField(_("name"), max_length=100)
     kana = models.CharField(_("name in kana"), max_length=100, blank=True)
+    job_title = models.CharField(_("job title"), max_length=50, blank=True,
+                                 help_text=_("職名, e.g. 主事 or 課長補佐."))
     email = models.EmailField(_("e-mail"), blank=True)
     # Set when a leaver is anonymised (people.lifecycle): name and contact details are
     # gone, the records about them stay.
