@@ -235,12 +235,12 @@ def drill_console_polls():
             yield ("drill_console_unchanged_poll_ms",
                    f"{statistics.median(unchanged) * 1000:.2f}", "ms")
             yield "drill_console_unchanged_poll_queries", unchanged_queries, "queries"
-            yield ("drill_console_polls_answered_in_full",
-                   f"{answered_in_full}/{participant_count * CONSOLE_ROUNDS}", "polls")
         # The server time all consoles need each second, as a share of one core: each
         # round is every console polling once, which the page does every POLL_SECONDS.
         load = statistics.median(rounds) / POLL_SECONDS
         yield f"drill_console_{participant_count}_participants_load", f"{load:.2f}", "cores"
+        yield (f"drill_console_{participant_count}_participants_answered_in_full",
+               f"{answered_in_full / (participant_count * CONSOLE_ROUNDS) * 100:.1f}", "%")
 
 
 MEASUREMENTS = [drill_release_latency, drill_console_polls]
