@@ -13,7 +13,7 @@ core.spreadsheets.restored, as the imports read them) to check:
 - XLSX sheets are named (no 「Sheet1」 or 「Tablib Dataset」) and each column is at least
   as wide as its heading.
 
-The Wagtail admin's list downloads are core.wagtail_exports' (tests/test_wagtail_exports.py).
+The Wagtail admin's list downloads are core.wagtail_exports' (tests/test_admin_exports.py).
 """
 
 import csv
