@@ -214,3 +214,41 @@ def check_cells(rows):
                 assert value not in NOT_READABLE, row
                 assert value not in KEYS and not ENUM_KEY.match(value), f"a key: {value!r}"
                 assert not UTC_LOOKING.search(value), f"not local time: {value!r}"
+
+
+# The pipeline's own rules, on one dataset
+
+
+def test_the_pipeline_writes_values_as_the_office_reads_them():
+    import tablib
+
+    from core.exports import csv_bytes, xlsx_bytes
+    from training.models import Attendance
+
+    utc = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=datetime.UTC)  # 16:30 in Tokyo
+    dataset = tablib.Dataset(headers=["出欠", "確認済み", "記録日時", "期限", "所属コード"],
+                             title="出欠")
+    dataset.append([Attendance.Status.LATE, True, utc, datetime.date(2026, 12, 28), "0300"])
+    dataset.append([Attendance.Status.PRESENT, False, None, None, "0301"])
+
+    _headings, rows, _widths = csv_sheet(csv_bytes(dataset))
+    assert rows == [["遅刻", "はい", "2026-11-20 16:30:00", "2026-12-28", "0300"],
+                    ["出席", "いいえ", "", "", "0301"]]
+
+    [(title, (_headings, rows, widths))] = xlsx_sheets(xlsx_bytes(dataset)).items()
+    assert title == "出欠"
+    assert rows[0] == ["遅刻", "はい", datetime.datetime(2026, 11, 20, 16, 30),
+                       datetime.datetime(2026, 12, 28), "0300"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(dataset))).active
+    assert (sheet["C2"].number_format, sheet["D2"].number_format) == (
+        "yyyy-mm-dd hh:mm:ss", "yyyy-mm-dd")
+    assert widths[2] >= len("2026-11-20 16:30:00")
+
+
+def test_a_sheet_without_a_title_is_a_mistake_not_sheet1():
+    import tablib
+
+    from core.exports import xlsx_bytes
+
+    with pytest.raises(ValueError, match="title"):
+        xlsx_bytes(tablib.Dataset(["a"], headers=["列"]))
