@@ -228,3 +228,14 @@ def test_certificate_reminders_at_new_year_follow_each_organisation(clock, opera
         D(2027, 1, 4): {"hanako@example.lg.jp"},
     }
 
+
+
+def test_a_quiz_due_at_a_year_end_that_falls_on_a_weekend_is_due_the_friday_before():
+    # Fiscal 2028 ends on Saturday 2029-03-31: the supervisor's rung at the due date must
+    # go out before 1 April, when the year's quiz is nobody's duty any more.
+    from people.calendar import OfficeCalendar
+    from training.quiz_due import quiz_due_on
+
+    assert quiz_due_on(D(2029, 3, 10), quiz_days=30, calendar=OfficeCalendar()) == D(2029, 3, 30)
+    assert quiz_due_on(D(2029, 3, 10), quiz_days=30) == D(2029, 3, 31)  # no calendar: the day
+    assert quiz_due_on(D(2027, 3, 1), quiz_days=30, calendar=OfficeCalendar()) == D(2027, 3, 31)

@@ -17,7 +17,7 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   on one and confirmed it, or was given their ID after one (the last two where the
   coordinator's course policy lets that route count), and has passed no quiz of the
   fiscal year. Due `ReminderLadder.quiz_days` after the earliest such day, by the year's
-  end at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
+  last working day at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
   year's quiz is no longer anyone's duty.
 
 A due date that falls on a day the person's organisation is closed moves to its next
