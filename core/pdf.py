@@ -75,8 +75,11 @@ def table_of_contents() -> TableOfContents:
     return toc
 
 
+# Spaces a paragraph keeps: reportlab collapses runs of ordinary and ideographic
+# spaces (U+3000) into one, as HTML does, but not non-breaking ones.
+GAP = "\u00a0" * 4  # about one ideographic space
 # What a letter without its number prints: space for the number written in by hand.
-BLANK_DOCUMENT_NUMBER = "\u3000\u3000第\u3000\u3000\u3000号"
+BLANK_DOCUMENT_NUMBER = f"{GAP * 3}第{GAP * 4}号"
 SEAL_BOX_SIZE = 14 * mm
 
 
@@ -94,7 +97,7 @@ def letterhead(head: LetterheadText | None) -> list:
     addressee = ParagraphStyle("letterhead-addressee", fontName=font, fontSize=12,
                                leading=18, wordWrap="CJK")
     sender_lines = [head.sender_organisation, head.sender_department,
-                    "\u3000".join(part for part in (head.sender_title, head.sender_name) if part)]
+                    GAP.join(part for part in (head.sender_title, head.sender_name) if part)]
     sender = Paragraph("<br/>".join(escape(line) for line in sender_lines if line), right)
     if head.seal_box:
         seal = Table([["印"]], colWidths=[SEAL_BOX_SIZE], rowHeights=[SEAL_BOX_SIZE])
@@ -116,7 +119,7 @@ def letterhead(head: LetterheadText | None) -> list:
         Paragraph(f"{escape(head.document_number or BLANK_DOCUMENT_NUMBER)}<br/>"
                   f"{escape(document_date(head.issued_on))}", right),
         Spacer(1, 4 * mm),
-        Paragraph(escape(f"{head.addressee}\u3000様"), addressee),
+        Paragraph(escape(f"{head.addressee}{GAP}様"), addressee),
         Spacer(1, 4 * mm),
         sender,
         Spacer(1, 8 * mm),
