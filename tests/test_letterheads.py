@@ -20,20 +20,20 @@ from drills.report_links import share_link_create
 from people.lifecycle import anonymised_name, person_anonymise
 from people.models import Organisation, Person
 from reports.models import AnnualReport
+from tests import test_annual_report, test_drill_report, test_sharing_report
 from tests.letterheads import letterhead_post
-from tests.test_annual_report import year  # noqa: F401 (a fixture)
 from tests.test_drill_clock import at
-from tests.test_drill_report import ended  # noqa: F401 (a fixture)
-from tests.test_sharing_report import (  # noqa: F401 (fixtures)
-    TOKYO,
-    briefed,
-    confirmed,
-    leaver,
-    sharing,
-)
+from tests.test_sharing_report import TOKYO
 from training.models import DepartmentReport
 from training.sharing import report_letterhead_initial, report_submit
 from training.sharing_report import department_report_pdf
+
+# The fixtures of the reports' own tests: a department confirmed and ready to report,
+# a drill ended with its evaluation done, a fiscal year with records.
+sharing, leaver, briefed, confirmed = (test_sharing_report.sharing, test_sharing_report.leaver,
+                                       test_sharing_report.briefed, test_sharing_report.confirmed)
+ended = test_drill_report.ended
+year = test_annual_report.year
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("pdftotext"), reason="needs poppler-utils (apt-get install poppler-utils)"
