@@ -96,10 +96,11 @@ def letterhead(head: LetterheadText | None) -> list:
                            alignment=TA_RIGHT, wordWrap="CJK")
     addressee = ParagraphStyle("letterhead-addressee", fontName=font, fontSize=12,
                                leading=18, wordWrap="CJK")
-    sender_lines = [head.sender_organisation, head.sender_department,
-                    GAP.join(part for part in (head.sender_title, head.sender_name) if part)]
-    sender = Paragraph("<br/>".join(escape(line) for line in sender_lines if line), right)
-    if head.seal_box:
+    name_line = GAP.join(part for part in (head.sender_title, head.sender_name) if part)
+    lines = [line for line in (head.sender_organisation, head.sender_department) if line]
+    if not head.seal_box:
+        sender = Paragraph("<br/>".join(escape(line) for line in [*lines, name_line]), right)
+    else:
         seal = Table([["印"]], colWidths=[SEAL_BOX_SIZE], rowHeights=[SEAL_BOX_SIZE])
         seal.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), 0.8, "black"),
@@ -107,11 +108,14 @@ def letterhead(head: LetterheadText | None) -> list:
             ("TEXTCOLOR", (0, 0), (-1, -1), "#777777"),
             ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]))
-        # The name's line is the paragraph's last: the box sits at its foot, to its right.
-        sender = Table([[sender, seal]], colWidths=[110 * mm, SEAL_BOX_SIZE + 4 * mm],
-                       hAlign="RIGHT")
+        # The box on the name's line, to its right, where the stamp goes.
+        sender = Table(
+            [*[[Paragraph(escape(line), right), ""] for line in lines],
+             [Paragraph(escape(name_line), right), seal]],
+            colWidths=[110 * mm, SEAL_BOX_SIZE + 4 * mm], hAlign="RIGHT",
+        )
         sender.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
         ]))
