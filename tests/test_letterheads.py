@@ -324,3 +324,21 @@ def test_a_report_stored_before_letterheads_prints_none(clock, confirmed, superv
 
     status = department_status(confirmed, today=timezone.localdate())
     assert "様" not in head_of(department_report_pdf(status, letterhead=None))
+
+
+def test_an_anonymised_coordinator_leaves_no_name_on_the_annual_report(year, coordinator,
+                                                                       operator, login):
+    client = login(coordinator)
+    page = client.get(reverse("reports:annual", args=[2026])).content.decode()
+    counted_at = page.split('name="counted_at" value="')[1].split('"')[0]
+    client.post(reverse("reports:annual_finalise", args=[2026]), {
+        "confirm": "on", "counted_at": counted_at,
+        **letterhead_post(document_number="熊市総第99号", sender_name=coordinator.name)})
+    family = coordinator.name.split()[0]
+    assert family in head_of(AnnualReport.objects.get().pdf)
+
+    person_anonymise(person=coordinator, by=operator.user, today=timezone.localdate())
+    final = AnnualReport.objects.get()
+    assert final.sender_name == anonymised_name(coordinator)
+    assert family not in text_of(final.pdf)
+    assert "熊市総第99号" in head_of(final.pdf)
