@@ -116,6 +116,7 @@ def test_the_department_report_draft_prints_the_prefilled_letterhead_and_the_sub
     assert report.document_number == NUMBER and "別第1号" not in text_of(report.pdf)
     page = client.get(reverse("training:sharing_department", args=[confirmed.pk])).content.decode()
     assert 'name="letterhead-document_number"' not in page
+    assert f"宛先：{ADDRESSEE} 様、発行日：令和8年11月27日、文書番号：{NUMBER}" in page
     # The coordinator reads the report as it was sent.
     assert login(coordinator).get(
         reverse("training:sharing_report_pdf", args=[confirmed.pk])).content == bytes(report.pdf)
@@ -225,6 +226,8 @@ def test_the_after_action_report_draft_final_copy_by_part_and_addendum_carry_the
                     sender_title="主幹", sender_name=coordinator.name, seal_box="on")})
     final = AfterActionReport.objects.get()
     assert final.document_number == "熊市総第7号"
+    page = client.get(reverse("drills:report", args=[ended.pk])).content.decode()
+    assert f"宛先：{ADDRESSEE} 様、発行日：{TODAY_WAREKI}、文書番号：熊市総第7号" in page
     assert_letterhead(final.pdf, number="熊市総第7号", addressee=ADDRESSEE, day=TODAY_WAREKI,
                       organisation="熊本県", department="市町村課", title="主幹", name=name,
                       seal=True)
@@ -317,6 +320,7 @@ def test_the_annual_report_draft_and_final_carry_the_letterhead(year, coordinato
     assert client.get(reverse("reports:annual_pdf", args=[2026])).content == bytes(final.pdf)
     page = client.get(reverse("reports:annual", args=[2026])).content.decode()
     assert 'name="letterhead-document_number"' not in page
+    assert f"宛先：{council} 様、発行日：{TODAY_WAREKI}、文書番号：熊市総第99号" in page
 
 
 def test_a_report_stored_before_letterheads_prints_none(clock, confirmed, supervisor):
