@@ -1,5 +1,6 @@
 """Form pieces shared by the site: the login form, a choice of page by id, the range of
-dates the site accepts, and the confirmation every irreversible step asks for."""
+dates the site accepts, the confirmation every irreversible step asks for, and the
+letterhead of a report sent to another office."""
 
 import datetime
 
@@ -8,7 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.letterheads import LetterheadText
 from core.params import as_id
 
 
@@ -55,3 +58,67 @@ def confirmed(request):
     """Whether the person ticked the box of templates/includes/irreversible.html. Views of
     irreversible steps check it as well as the browser, and write nothing without it."""
     return request.POST.get("confirm") == "on"
+
+
+# An issue date further ahead than this is a typo (a year, a month), not a letter
+# prepared for a later day.
+DAYS_AHEAD_ALLOWED = 31
+
+
+class LetterheadForm(forms.Form):
+    """The letterhead in a submit or finalise form, under the prefix `letterhead-` so
+    that its fields never meet the form's own. `today` bounds the date of issue."""
+
+    document_number = forms.CharField(
+        label=gettext_lazy("Document number"), required=False, max_length=30,
+        help_text=gettext_lazy("As your office numbers what it sends, e.g. 熊市総第123号. "
+                               "Left empty, the paper has a space to write it in by hand."),
+    )
+    issued_on = forms.DateField(label=gettext_lazy("Date of issue"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    addressee = forms.CharField(
+        label=gettext_lazy("Addressee"), max_length=100,
+        help_text=gettext_lazy("The post the report is addressed to, e.g. "
+                               "熊本県総務部市町村課長; 様 is added when printed."),
+    )
+    sender_organisation = forms.CharField(label=gettext_lazy("Sender's organisation"),
+                                          max_length=100)
+    sender_department = forms.CharField(label=gettext_lazy("Sender's department"),
+                                        max_length=100, required=False)
+    sender_title = forms.CharField(label=gettext_lazy("Sender's job title"), max_length=50,
+                                   required=False)
+    sender_name = forms.CharField(label=gettext_lazy("Sender's name"), max_length=100)
+    seal_box = forms.BooleanField(label=gettext_lazy("Print a seal box (印)"), required=False)
+
+    def __init__(self, *args, today: datetime.date, initial: LetterheadText | None = None,
+                 **kwargs):
+        super().__init__(*args, prefix="letterhead",
+                         initial=initial.as_fields() if initial is not None else None, **kwargs)
+        self.today = today
+
+    def clean_addressee(self):
+        # 様 is printed after it: typed as well, it would print twice.
+        addressee = self.cleaned_data["addressee"].strip().removesuffix("様").strip()
+        if not addressee:
+            raise ValidationError(_("Enter whom the report is addressed to."))
+        return addressee
+
+    def clean_issued_on(self):
+        day = self.cleaned_data["issued_on"]
+        within_supported_years(day)
+        if day > self.today + datetime.timedelta(days=DAYS_AHEAD_ALLOWED):
+            raise ValidationError(
+                _("The date of issue is more than %(days)d days ahead. Check the year and "
+                  "month.") % {"days": DAYS_AHEAD_ALLOWED})
+        return day
+
+    def letterhead(self) -> LetterheadText:
+        """The letterhead as typed; only once the form is valid."""
+        return LetterheadText(**self.cleaned_data)
+
+    def error_text(self) -> str:
+        """Every error, each with the label of its field, for a message."""
+        return " ".join(
+            f"{self.fields[name].label}: {message}" if name in self.fields else message
+            for name, messages in self.errors.items() for message in messages
+        )

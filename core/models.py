@@ -1,6 +1,7 @@
 """What core keeps: the outbox (every e-mail the platform sends, written in the
-transaction of the work that causes it and sent after commit by core.outbox), and
-which of a file's columns a user said was which field (core.imports).
+transaction of the work that causes it and sent after commit by core.outbox),
+which of a file's columns a user said was which field (core.imports), and the
+letterhead every report sent to another office stores (core.letterheads).
 
 Neither names a person, drill or session (core imports none of the apps); a column
 mapping belongs to a login account.
@@ -10,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+
+from core.letterheads import LetterheadText
 
 # After this many failed attempts a row is left for a person to look at (the admin's
 # listing shows it): an address the server refuses does not become right by itself.
@@ -97,3 +100,31 @@ class ColumnMapping(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.headings}"
+
+
+class Letterhead(models.Model):
+    """The letterhead a report was sent with, as text (core.letterheads): what the paper
+    said, whatever is renamed later. A report stored before letterheads existed has no
+    date of issue, and prints none."""
+
+    document_number = models.CharField(_("document number"), max_length=30, blank=True)
+    issued_on = models.DateField(_("date of issue"), null=True, blank=True)
+    addressee = models.CharField(_("addressee"), max_length=100, blank=True)
+    sender_organisation = models.CharField(_("sender's organisation"), max_length=100,
+                                           blank=True)
+    sender_department = models.CharField(_("sender's department"), max_length=100, blank=True)
+    sender_title = models.CharField(_("sender's job title"), max_length=50, blank=True)
+    sender_name = models.CharField(_("sender's name"), max_length=100, blank=True)
+    seal_box = models.BooleanField(_("seal box"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def letterhead(self) -> LetterheadText | None:
+        if self.issued_on is None:
+            return None
+        return LetterheadText(**{name: getattr(self, name) for name in LETTERHEAD_FIELDS})
+
+
+LETTERHEAD_FIELDS = [field.name for field in Letterhead._meta.fields]

@@ -11,14 +11,18 @@ from functools import cache
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
+
+from core.dates import document_date
+from core.letterheads import LetterheadText
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,61 @@ def table_of_contents() -> TableOfContents:
         ParagraphStyle("toc2", fontName=font, fontSize=10, leading=14, leftIndent=12 * mm),
     ]
     return toc
+
+
+# Spaces a paragraph keeps: reportlab collapses runs of ordinary and ideographic
+# spaces (U+3000) into one, as HTML does, but not non-breaking ones.
+GAP = "\u00a0" * 4  # about one ideographic space
+# What a letter without its number prints: space for the number written in by hand.
+BLANK_DOCUMENT_NUMBER = f"{GAP * 3}第{GAP * 4}号"
+SEAL_BOX_SIZE = 14 * mm
+
+
+def letterhead(head: LetterheadText | None) -> list:
+    """The head of a letter as offices set it: the document number and the date of issue
+    at the top right, the addressee with 様 at the left below them, then the sender
+    (organisation, department, job title and name) at the right, with a box to stamp
+    (印) beside the name when `head.seal_box`. None (a report stored before letterheads)
+    prints nothing."""
+    if head is None:
+        return []
+    font = japanese_font()
+    right = ParagraphStyle("letterhead-right", fontName=font, fontSize=10.5, leading=16,
+                           alignment=TA_RIGHT, wordWrap="CJK")
+    addressee = ParagraphStyle("letterhead-addressee", fontName=font, fontSize=12,
+                               leading=18, wordWrap="CJK")
+    name_line = GAP.join(part for part in (head.sender_title, head.sender_name) if part)
+    lines = [line for line in (head.sender_organisation, head.sender_department) if line]
+    if not head.seal_box:
+        sender = Paragraph("<br/>".join(escape(line) for line in [*lines, name_line]), right)
+    else:
+        seal = Table([["印"]], colWidths=[SEAL_BOX_SIZE], rowHeights=[SEAL_BOX_SIZE])
+        seal.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 0.8, "black"),
+            ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("TEXTCOLOR", (0, 0), (-1, -1), "#777777"),
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        # The box on the name's line, to its right, where the stamp goes.
+        sender = Table(
+            [*[[Paragraph(escape(line), right), ""] for line in lines],
+             [Paragraph(escape(name_line), right), seal]],
+            colWidths=[110 * mm, SEAL_BOX_SIZE + 4 * mm], hAlign="RIGHT",
+        )
+        sender.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ]))
+    return [
+        Paragraph(f"{escape(head.document_number or BLANK_DOCUMENT_NUMBER)}<br/>"
+                  f"{escape(document_date(head.issued_on))}", right),
+        Spacer(1, 4 * mm),
+        Paragraph(escape(f"{head.addressee}{GAP}様"), addressee),
+        Spacer(1, 4 * mm),
+        sender,
+        Spacer(1, 8 * mm),
+    ]
 
 
 class _Document(SimpleDocTemplate):

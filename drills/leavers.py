@@ -3,6 +3,7 @@
 from django.utils.translation import ngettext
 
 from drills.models import (
+    AfterActionReport,
     DrillObjective,
     HotWashAnswer,
     ImprovementItem,
@@ -35,6 +36,9 @@ def leavers_register() -> None:
                         organisation="drill__organisation")
     register_free_texts(ImprovementItem, "issue", "corrective_action",
                         organisation="drill__organisation")
+    # The letterhead's sender, as typed at finalising: most often the finaliser.
+    register_free_texts(AfterActionReport, "sender_name",
+                        organisation="finalised_by__organisation")
 
     register_named_by(Participant, "person")
 

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.dates import document_date, document_datetime
+from core.letterheads import LetterheadText
+from core.pdf import letterhead as letterhead_flowables
 from core.pdf import render_pdf, styles, watermark
 from drills import report_sections as sections
 from drills.clock import Clock
@@ -49,6 +51,7 @@ from drills.models import (
 )
 from drills.report_sections import BY_NAME, Naming
 from drills.scoring import drill_score
+from people.letterheads import default_addressee, letterhead_initial
 
 MAX_FINDING_LENGTH = 4000
 MAX_REOPEN_REASON_LENGTH = 1000
@@ -130,9 +133,26 @@ def objective_findings_save(*, drill: Drill, findings: dict[int, tuple[str, str]
 # Finalising
 
 
-def report_finalise(*, drill: Drill, by, now: datetime.datetime) -> AfterActionReport:
-    """Store the final report of an ended drill, and its copy naming people by their part
-    in the drill: version 1, or the next after a reopening. While a version is current, a
+def report_letterhead_initial(drill: Drill, *, sender, today: datetime.date) -> LetterheadText:
+    """The letterhead the finalise form starts from, and a draft prints: addressed as
+    the organisation's last after-action report was, else to the organisation's
+    default (people.letterheads); sent by `sender` (a Person, or None)."""
+    organisation = drill.organisation
+    previous = (AfterActionReport.objects.filter(drill__organisation=organisation,
+                                                 issued_on__isnull=False)
+                .order_by("-finalised_at").defer("pdf", "pdf_by_role").first())
+    return letterhead_initial(
+        previous=previous.letterhead if previous is not None else None,
+        addressee=default_addressee(organisation), sender=sender,
+        seal_box=organisation.seal_box, today=today,
+    )
+
+
+def report_finalise(*, drill: Drill, by, now: datetime.datetime,
+                    letterhead: LetterheadText | None = None) -> AfterActionReport:
+    """Store the final report of an ended drill, under `letterhead` (the prefilled one if
+    None), and its copy naming people by their part in the drill: version 1, or the next
+    after a reopening. While a version is current, a
     second finalise, even one racing the first, is refused; so is one during which the
     evaluation changed (a rating saved while the PDF was rendering), which the PDF would
     not show. Nothing is shared until a writer makes a link (drills.report_links)."""
@@ -141,9 +161,12 @@ def report_finalise(*, drill: Drill, by, now: datetime.datetime) -> AfterActionR
     existing = current_report_of(drill)
     if existing is not None:
         raise _already_finalised(existing)
+    if letterhead is None:
+        letterhead = report_letterhead_initial(drill, sender=by, today=timezone.localdate(now))
     evaluation = _evaluation_as_it_stands(drill)
-    content = after_action_report_pdf(drill, now=now, draft=False)
-    by_part = after_action_report_pdf(drill, now=now, draft=False, naming=naming_by_part(drill))
+    content = after_action_report_pdf(drill, now=now, draft=False, letterhead=letterhead)
+    by_part = after_action_report_pdf(drill, now=now, draft=False, letterhead=letterhead,
+                                      naming=naming_by_part(drill))
     try:
         with transaction.atomic():
             # The evaluators' writes lock this row too (drills.freeze): from here on none
@@ -157,7 +180,7 @@ def report_finalise(*, drill: Drill, by, now: datetime.datetime) -> AfterActionR
                               .values_list("version", flat=True), default=0)
             return AfterActionReport.objects.create(
                 drill=drill, version=version, finalised_at=now, finalised_by=by, pdf=content,
-                pdf_by_role=by_part,
+                pdf_by_role=by_part, **letterhead.as_fields(),
             )
     except IntegrityError:
         # Someone finalised it while this one was rendering: theirs stands.
@@ -214,11 +237,13 @@ def report_reopen(*, drill: Drill, by, reason: str, now: datetime.datetime) -> A
 
 
 def after_action_report_pdf(drill: Drill, *, now: datetime.datetime, draft: bool = True,
-                            naming: Naming = BY_NAME) -> bytes:
-    """The report on A4, in the reader's language: the exercise overview, the analysis
-    of each objective, the timeline of injects against the actions taken (a chart and a
-    table), the scores with how they were computed, the hot wash and the improvement
-    plan, as they stood at `now`. A draft is watermarked on every page."""
+                            naming: Naming = BY_NAME,
+                            letterhead: LetterheadText | None = None) -> bytes:
+    """The report on A4, in the reader's language, under `letterhead` (a draft's is the
+    prefilled one): the exercise overview, the analysis of each objective, the timeline
+    of injects against the actions taken (a chart and a table), the scores with how they
+    were computed, the hot wash and the improvement plan, as they stood at `now`. A
+    draft is watermarked on every page."""
     drill = (Drill.objects.select_related("organisation", "created_by__department")
              .get(pk=drill.pk))
     style = styles()
@@ -229,6 +254,7 @@ def after_action_report_pdf(drill: Drill, *, now: datetime.datetime, draft: bool
     # Answers and items that came after `now` are left out, so that a final report
     # rendered again (frozen_reports_rewrite) says what it said when it was finalised.
     story = [
+        *letterhead_flowables(sections.letterhead_named(letterhead, naming)),
         *sections.title_block(title, drill, now=now, draft=draft, style=style, naming=naming),
         *sections.overview_section(overview, style, naming),
         *sections.objectives_section(objectives, style, naming),
@@ -314,6 +340,7 @@ def frozen_reports_rewrite(person, *, label: str, quoted: list[str]) -> int:
     )
     naming_them = (
         Q(drill__participants__person=person) | Q(drill__created_by=person)
+        | Q(finalised_by=person) | Q(in_organisation, sender_name__contains=label)
         | Q(drill__improvement_items__point_of_contact=person)
         | Q(drill__objectives__rating__rated_by=person)
         | Q(drill__actions__tick__ticked_by=person)
@@ -323,10 +350,15 @@ def frozen_reports_rewrite(person, *, label: str, quoted: list[str]) -> int:
     rewritten = 0
     for report in reports.select_related("drill"):
         drill = report.drill
+        # The letterhead's sender name is a free text (drills.leavers): it carries the
+        # label by now.
+        letterhead = report.letterhead
         AfterActionReport.objects.filter(pk=report.pk).update(
-            pdf=after_action_report_pdf(drill, now=report.finalised_at, draft=False),
+            pdf=after_action_report_pdf(drill, now=report.finalised_at, draft=False,
+                                        letterhead=letterhead),
             pdf_by_role=after_action_report_pdf(drill, now=report.finalised_at, draft=False,
-                                                naming=naming_by_part(drill)),
+                                                naming=naming_by_part(drill),
+                                                letterhead=letterhead),
         )
         rewritten += 1
     return rewritten

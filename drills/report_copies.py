@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, Spacer
 
 from core.dates import document_date, document_datetime
 from core.pdf import japanese_font, render_pdf, styles
+from core.pdf import letterhead as letterhead_flowables
 from drills import report_sections as sections
 from drills.improvements import items_of_drill
 from drills.models import AfterActionReport
@@ -59,7 +60,7 @@ def served_copy(final: AfterActionReport, *, names_shown: bool = True) -> bytes:
     naming = BY_NAME if names_shown else naming_by_part(drill)
     if stored is None:  # finalised before copies by part existed (drills.report_links)
         stored = after_action_report_pdf(drill, now=final.finalised_at, draft=False,
-                                         naming=naming)
+                                         naming=naming, letterhead=final.letterhead)
     items = list(addendum_items(final))
     if not items and final.superseded_at is None:
         return bytes(stored)
@@ -76,12 +77,18 @@ def served_copy(final: AfterActionReport, *, names_shown: bool = True) -> bytes:
 
 
 def addendum_pdf(final: AfterActionReport, items, *, naming=BY_NAME) -> bytes:
-    """The dated addendum: each item added after finalising, with the day it was added."""
+    """The dated addendum: each item added after finalising, with the day it was added,
+    under the version's letterhead dated the day of the latest item: the same letter's
+    number, addressee and sender, sent again on that day."""
     style = styles()
     drill = final.drill
     title = _("Addendum to the after-action report")
     latest = max(item.created_at for item in items)
+    head = final.letterhead
+    if head is not None:
+        head = head.dated(_local_date(latest))
     story = [
+        *letterhead_flowables(sections.letterhead_named(head, naming)),
         Paragraph(escape(title), style["Title"]),
         Paragraph(naming.text(drill.title), style["Heading2"]),
         Paragraph(escape(_("Addendum as of %(when)s to version %(version)d, finalised on "

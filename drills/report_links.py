@@ -89,7 +89,7 @@ def share_link_create(*, report: AfterActionReport, by, days: int, names_shown: 
     if not names_shown and report.pdf_by_role is None:
         AfterActionReport.objects.filter(pk=report.pk).update(pdf_by_role=after_action_report_pdf(
             report.drill, now=report.finalised_at, draft=False,
-            naming=naming_by_part(report.drill),
+            naming=naming_by_part(report.drill), letterhead=report.letterhead,
         ))
     return ReportShareLink.objects.create(
         report=report, token=secrets.token_urlsafe(32), names_shown=names_shown,

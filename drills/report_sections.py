@@ -9,7 +9,7 @@ typed by a person goes through `_text`, which escapes it for reportlab's markup.
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
@@ -67,6 +67,14 @@ class Naming:
 
 
 BY_NAME = Naming()
+
+
+def letterhead_named(letterhead, naming: Naming = BY_NAME):
+    """The letterhead as this copy names people: by part, without the sender's name
+    (the organisation, department and title say who sent it)."""
+    if letterhead is None or naming.by_name:
+        return letterhead
+    return replace(letterhead, sender_name="")
 
 
 def title_block(title: str, drill: Drill, *, now: datetime.datetime, draft: bool,

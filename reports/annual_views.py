@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST, require_safe
 from audit import trail
 from audit.models import AuditEvent
 from core.exports import CONTENT_TYPES
-from core.forms import confirmed
+from core.forms import LetterheadForm, confirmed
+from people.access import scope_for
 from people.fiscal import FiscalYear, current_fiscal_year
 from reports.access import get_annual_report_scope_for
-from reports.annual import annual_report_finalise, drafts, figures_of
+from reports.annual import annual_letterhead_initial, annual_report_finalise, drafts, figures_of
 from reports.annual.documents import annual_report_pdf, annual_report_workbook
 from reports.annual.figures import annual_figures
 from reports.models import AnnualDraft, AnnualReport
@@ -53,11 +54,24 @@ def annual_current(request):
     return redirect("reports:annual", year=current_fiscal_year().year)
 
 
+def _letterhead(scope, year: int):
+    """The prefilled letterhead, sent by the coordinator reading the page or the draft."""
+    return annual_letterhead_initial(year, sender=scope.person, today=timezone.localdate())
+
+
+def _letterhead_form(scope, year: int, data=None):
+    return LetterheadForm(data, today=timezone.localdate(), initial=_letterhead(scope, year))
+
+
 @login_required
 @require_safe
 def annual(request, year):
     get_annual_report_scope_for(request.user)
-    fiscal_year = _fiscal_year(year)
+    return _annual_page(request, _fiscal_year(year))
+
+
+def _annual_page(request, fiscal_year: FiscalYear, *, letterhead_form=None, status=200):
+    year = fiscal_year.year
     final = _final(fiscal_year)
     now = timezone.now()
     draft = None
@@ -66,25 +80,29 @@ def annual(request, year):
     else:
         draft = drafts.draft_for(fiscal_year, now=now)
         figures = drafts.draft_figures(draft)
+    if letterhead_form is None and final is None and figures:
+        letterhead_form = _letterhead_form(scope_for(request.user), year)
     return render(request, "reports/annual.html", {
         "fiscal_year": fiscal_year, "final": final, "figures": figures, "draft": draft,
         "counting": draft is not None and drafts.is_counting(draft, now=now),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < current_fiscal_year().year else None,
-    })
+        "letterhead_form": letterhead_form,
+    }, status=status)
 
 
 @login_required
 @require_safe
 def annual_pdf(request, year):
-    get_annual_report_scope_for(request.user)
+    scope = get_annual_report_scope_for(request.user)
     fiscal_year = _fiscal_year(year)
     final = AnnualReport.objects.filter(fiscal_year=year).first()
     if final is not None:
         content = bytes(final.pdf)
     else:
         content = annual_report_pdf(_draft_figures(fiscal_year), draft=True,
-                                    printed_at=timezone.now())
+                                    printed_at=timezone.now(),
+                                    letterhead=_letterhead(scope, year))
     response = HttpResponse(content, content_type="application/pdf")
     kind = "final" if final is not None else "draft"
     response["Content-Disposition"] = f'inline; filename="annual-report-{year}-{kind}.pdf"'
@@ -119,7 +137,7 @@ def annual_recount(request, year):
 @require_POST
 def annual_finalise(request, year):
     scope = get_annual_report_scope_for(request.user)
-    _fiscal_year(year)
+    fiscal_year = _fiscal_year(year)
     if not confirmed(request):
         messages.error(request, _("Tick the box to confirm that the figures are ready to "
                                   "finalise."))
@@ -132,9 +150,14 @@ def annual_finalise(request, year):
         messages.error(request, _("The figures were counted again after you opened the page. "
                                   "Check them and finalise again."))
         return redirect("reports:annual", year=year)
+    letterhead_form = _letterhead_form(scope, year, request.POST)
+    if not letterhead_form.is_valid():
+        messages.error(request, letterhead_form.error_text())
+        return _annual_page(request, fiscal_year, letterhead_form=letterhead_form, status=400)
     try:
         with transaction.atomic():
-            final = annual_report_finalise(figures=figures, by=scope.person, now=timezone.now())
+            final = annual_report_finalise(figures=figures, by=scope.person, now=timezone.now(),
+                                           letterhead=letterhead_form.letterhead())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
                          organisation=scope.person.organisation if scope.person else None,
                          detail=f"annual report {year}")

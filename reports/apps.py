@@ -13,6 +13,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from people.record_links import register_person_record
         from reports.access import person_record_url
+        from reports.leavers import leavers_register
         from reports.overview_records import overview_records_register
         from reports.person_record_audit import personal_records_register
 
@@ -22,3 +23,5 @@ class ReportsConfig(AppConfig):
         # Opening a person's record, or the people behind a matrix cell, is audited.
         personal_records_register()
         overview_records_register()
+        # An annual report's letterhead names its sender: anonymising them reprints it.
+        leavers_register()

@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Letterhead
 
-class AnnualReport(models.Model):
+
+class AnnualReport(Letterhead):
     """A finalised annual report to the protection council: its figures and its PDF as
     they stood when finalised (the draft's figures the coordinator finalised)."""
 

@@ -13,6 +13,7 @@ from people.models import IdGrant
 from reports.annual import drafts
 from reports.models import AnnualDraft, AnnualReport
 from tests.conftest import make_person
+from tests.letterheads import letterhead_post
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -156,7 +157,7 @@ def test_finalising_freezes_the_draft_that_was_read_not_a_recount(year, coordina
     make_person("newcomer", department_a, name="新人 三", granted_on=datetime.date(2026, 11, 1))
     clock.move_to(read.counted_at + datetime.timedelta(minutes=2))
     client.post(reverse("reports:annual_finalise", args=[2026]),
-                {"confirm": "on", "counted_at": read.counted_at.isoformat()})
+                {"confirm": "on", "counted_at": read.counted_at.isoformat(), **letterhead_post()})
     final = AnnualReport.objects.get(fiscal_year=2026)
     assert final.figures == read.figures
     assert final.finalised_at == read.counted_at + datetime.timedelta(minutes=2)
@@ -170,7 +171,8 @@ def test_a_finalise_from_a_page_counted_again_since_is_refused(year, coordinator
     clock.move_to(read_at + datetime.timedelta(seconds=30))
     client.post(reverse("reports:annual_recount", args=[2026]))  # another tab, or a colleague
     response = client.post(reverse("reports:annual_finalise", args=[2026]),
-                           {"confirm": "on", "counted_at": read_at.isoformat()}, follow=True)
+                           {"confirm": "on", "counted_at": read_at.isoformat(), **letterhead_post()},
+                           follow=True)
     assert "集計し直されました" in response.content.decode()
     assert not AnnualReport.objects.exists()
 
@@ -180,7 +182,7 @@ def test_a_finalised_year_is_never_counted_again(year, coordinator, login, clock
     page(client)
     read_at = AnnualDraft.objects.get(fiscal_year=2026).counted_at
     client.post(reverse("reports:annual_finalise", args=[2026]),
-                {"confirm": "on", "counted_at": read_at.isoformat()})
+                {"confirm": "on", "counted_at": read_at.isoformat(), **letterhead_post()})
     clock.move_to(read_at + datetime.timedelta(days=1))
     page(client)
     client.post(reverse("reports:annual_recount", args=[2026]))

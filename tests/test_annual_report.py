@@ -15,6 +15,7 @@ from people.models import IdGrant
 from reports.annual.figures import annual_figures
 from reports.models import AnnualDraft, AnnualReport
 from tests.conftest import make_person
+from tests.letterheads import letterhead_post
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=JST)  # the `clock` fixture's moment
@@ -117,7 +118,8 @@ def finalise(client, year, **form):
     counted."""
     counted_at = AnnualDraft.objects.get(fiscal_year=year).counted_at.isoformat()
     return client.post(reverse("reports:annual_finalise", args=[year]),
-                       {"confirm": "on", "counted_at": counted_at, **form}, follow=True)
+                       {"confirm": "on", "counted_at": counted_at, **letterhead_post(), **form},
+                       follow=True)
 
 
 def test_finalising_freezes_the_figures_and_the_pdf_once(year, coordinator, login,

@@ -27,6 +27,7 @@ from drills.models import (
 )
 from drills.report import after_action_report_pdf, report_finalise
 from drills.report_links import share_link_create
+from tests.letterheads import letterhead_post
 from tests.test_drill_clock import at
 
 pytestmark = pytest.mark.skipif(
@@ -298,7 +299,8 @@ def test_the_coordinator_writes_findings_and_finalises_from_the_report_page(
 
     unconfirmed = client.post(reverse("drills:report_finalise", args=[ended.pk]))
     assert unconfirmed.status_code == 302 and not AfterActionReport.objects.exists()
-    client.post(reverse("drills:report_finalise", args=[ended.pk]), {"confirm": "on"})
+    client.post(reverse("drills:report_finalise", args=[ended.pk]),
+                {"confirm": "on", **letterhead_post()})
     final = AfterActionReport.objects.get()
     page = client.get(reverse("drills:report", args=[ended.pk])).content.decode()
     assert "/drills/shared/" not in page and "share-form" in page
@@ -306,7 +308,8 @@ def test_the_coordinator_writes_findings_and_finalises_from_the_report_page(
     assert client.get(reverse("drills:report_pdf", args=[ended.pk])).content == bytes(final.pdf)
 
     # Finalising again, or changing the findings now, is refused and changes nothing.
-    client.post(reverse("drills:report_finalise", args=[ended.pk]), {"confirm": "on"})
+    client.post(reverse("drills:report_finalise", args=[ended.pk]),
+                {"confirm": "on", **letterhead_post()})
     refused = client.post(reverse("drills:report", args=[ended.pk]), {
         f"strengths_{objective.pk}": "書き換え", f"areas_{objective.pk}": "",
     })

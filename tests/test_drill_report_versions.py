@@ -21,6 +21,7 @@ from drills.report import report_finalise, report_reopen
 from drills.report_links import share_link_create
 from drills.scoring import drill_score
 from tests import test_drill_report
+from tests.letterheads import letterhead_post
 from tests.test_drill_clock import at
 from tests.test_drill_report import ISSUE, one_line, pdf_text
 
@@ -125,7 +126,7 @@ def test_reopening_asks_first_needs_a_reason_is_audited_and_makes_version_2(
     rate(ended, evaluator, "M", now=at(51))
     clock.move_to(at(55))
     client.post(reverse("drills:report_finalise", args=[ended.pk]),
-                {"confirm": "on", "plan_items": "1"})
+                {"confirm": "on", "plan_items": "1", **letterhead_post()})
     second = AfterActionReport.objects.current().get()
     assert second.version == 2 and second.pk != first.pk
 
@@ -184,12 +185,12 @@ def test_finalising_with_an_empty_plan_warns_first(drill, clock, coordinator, lo
 
     # A box that did not warn (a form from before, or none) finalises nothing.
     refused = client.post(reverse("drills:report_finalise", args=[drill.pk]),
-                          {"confirm": "on"}, follow=True)
+                          {"confirm": "on", **letterhead_post()}, follow=True)
     assert "改善計画" in refused.content.decode()
     assert not AfterActionReport.objects.exists()
 
     client.post(reverse("drills:report_finalise", args=[drill.pk]),
-                {"confirm": "on", "plan_items": "0"})
+                {"confirm": "on", "plan_items": "0", **letterhead_post()})
     assert AfterActionReport.objects.get().version == 1
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from people.models import Department, RoleAssignment
 from tests.conftest import make_person
+from tests.letterheads import letterhead_post
 from training.models import (
     Briefing,
     BriefingConfirmation,
@@ -134,7 +135,7 @@ def test_attendees_brief_colleagues_who_confirm_and_the_supervisor_reports(
     assert client.post(reverse("training:sharing_department_confirm", args=[sharing.pk]),
                        {"statement": "checked"}).status_code == 302
     submit = reverse("training:sharing_report_submit", args=[sharing.pk])
-    assert client.post(submit, {"confirm": "on"}).status_code == 302
+    assert client.post(submit, {"confirm": "on", **letterhead_post()}).status_code == 302
     report = DepartmentReport.objects.get(sharing=sharing)
     assert report.submitted_by == supervisor
     assert f'href="/training/sharing/{sharing.pk}/report.pdf"' in client.get(
@@ -218,8 +219,8 @@ def test_submitting_twice_says_it_was_already_submitted(login, sharing, obligati
     client.post(reverse("training:sharing_department_confirm", args=[sharing.pk]),
                 {"statement": "checked"})
     url = reverse("training:sharing_report_submit", args=[sharing.pk])
-    assert client.post(url, {"confirm": "on"}).status_code == 302
-    response = client.post(url, {"confirm": "on"})
+    assert client.post(url, {"confirm": "on", **letterhead_post()}).status_code == 302
+    response = client.post(url, {"confirm": "on", **letterhead_post()})
     assert response.status_code == 400
     assert supervisor.name in response.content.decode()
     assert DepartmentReport.objects.count() == 1

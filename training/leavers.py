@@ -19,6 +19,7 @@ from training.models import (
     BriefingObligation,
     Certificate,
     DepartmentConfirmation,
+    DepartmentReport,
     Invitation,
     Notice,
 )
@@ -39,6 +40,9 @@ def leavers_register() -> None:
     register_free_texts(BriefingConfirmation, "note",
                         organisation="obligation__sharing__session__organisation")
     register_free_texts(Certificate, "revoked_reason", organisation="person__organisation")
+    # The letterhead's sender, as typed at submitting: most often the supervisor.
+    register_free_texts(DepartmentReport, "sender_name",
+                        organisation="submitted_by__organisation")
 
     register_named_by(Invitation, "person")
     register_named_by(Attendance, "person")

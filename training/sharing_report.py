@@ -16,7 +16,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.dates import document_date, document_datetime
+from core.letterheads import LetterheadText
 from core.pdf import japanese_font, render_pdf, styles
+from core.pdf import letterhead as letterhead_flowables
 from training.models import DepartmentReport
 from training.sharing import DepartmentStatus, Stage, StatusRow
 
@@ -41,12 +43,14 @@ def _lines(*lines) -> str:
 # The department report
 
 
-def department_report_pdf(status: DepartmentStatus, *, submitted_by=None,
+def department_report_pdf(status: DepartmentStatus, *, letterhead: LetterheadText | None = None,
+                          submitted_by=None,
                           submitted_at: datetime.datetime | None = None) -> bytes:
-    """The department's onward-sharing report on A4: counts, who attended, each colleague
-    to brief with their briefings and confirmation, who dropped out, the supervisor's
-    confirmation and the submission. Without `submitted_at` it is a draft, marked so on
-    every page."""
+    """The department's onward-sharing report on A4, under its letterhead (a draft's is
+    the prefilled one, training.sharing.report_letterhead_initial): counts, who attended,
+    each colleague to brief with their briefings and confirmation, who dropped out, the
+    supervisor's confirmation and the submission. Without `submitted_at` it is a draft,
+    marked so on every page."""
     style = styles()
     sharing = status.sharing
     session = sharing.session
@@ -59,6 +63,7 @@ def department_report_pdf(status: DepartmentStatus, *, submitted_by=None,
     if draft:
         story += _draft_mark(style)
     story += [
+        *letterhead_flowables(letterhead),
         Paragraph(escape(title), style["Title"]),
         _facts([
             (_("Organisation"), session.organisation.name),

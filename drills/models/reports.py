@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Letterhead
 from drills.models.scenarios import Drill
 
 
@@ -14,7 +15,7 @@ class AfterActionReportQuerySet(models.QuerySet):
         return self.filter(superseded_at__isnull=True)
 
 
-class AfterActionReport(models.Model):
+class AfterActionReport(Letterhead):
     """A finalised version of the after-action report: the PDF as it was finalised, naming
     people, and the copy that names them only by their part in the drill, which is what a
     shareable link serves unless its creator chose names. Until then the report is a draft

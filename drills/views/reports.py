@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from core.dates import document_datetime
-from core.forms import confirmed
+from core.forms import LetterheadForm, confirmed
 from core.params import as_id
 from drills import report as reports
 from drills import report_copies, report_links
@@ -82,8 +82,7 @@ def report(request, pk):
     """The coordinator's page: write the findings, read the draft, finalise, share."""
     drill = get_report_writer_drill_for(request.user, pk)
     final = _final_report(drill)
-    objectives = list(drill.objectives.select_related("rating").order_by("order"))
-    form = FindingsForm(request.POST or None, objectives=objectives)
+    form = FindingsForm(request.POST or None, objectives=_objectives(drill))
     if request.method == "POST" and form.is_valid():
         try:
             reports.objective_findings_save(drill=drill, findings=form.findings())
@@ -111,10 +110,17 @@ def finalise(request, pk):
         messages.error(request, _("The improvement plan is empty. Read the warning in the "
                                   "box, then finalise again or add the items first."))
         return redirect("drills:report", pk=pk)
+    letterhead_form = _letterhead_form(request, drill, request.POST)
+    if not letterhead_form.is_valid():
+        messages.error(request, letterhead_form.error_text())
+        return _report_page(request, drill, _final_report(drill),
+                            FindingsForm(objectives=_objectives(drill)),
+                            letterhead_form=letterhead_form, status=400)
     try:
         with transaction.atomic():
             final = reports.report_finalise(drill=drill, by=scope_for(request.user).person,
-                                            now=timezone.now())
+                                            now=timezone.now(),
+                                            letterhead=letterhead_form.letterhead())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
                          organisation=drill.organisation, detail=f"version {final.version}")
     except ValidationError as error:
@@ -213,8 +219,25 @@ def share_withdraw(request, pk):
     return redirect("drills:report", pk=pk)
 
 
-def _report_page(request, drill, final, form, *, status=200):
+def _objectives(drill):
+    return list(drill.objectives.select_related("rating").order_by("order"))
+
+
+def _letterhead(request, drill):
+    """The prefilled letterhead, sent by the writer reading the page or the draft."""
+    return reports.report_letterhead_initial(drill, sender=scope_for(request.user).person,
+                                             today=timezone.localdate())
+
+
+def _letterhead_form(request, drill, data=None):
+    return LetterheadForm(data, today=timezone.localdate(), initial=_letterhead(request, drill))
+
+
+def _report_page(request, drill, final, form, *, letterhead_form=None, status=200):
     now = timezone.now()
+    has_ended = Clock.of(drill).state(now) == "ended"
+    if letterhead_form is None and final is None and has_ended:
+        letterhead_form = _letterhead_form(request, drill)
     link = report_links.latest_link_of(final) if final is not None else None
     link_open = link is not None and link.is_open_at(now)
     plan_items = items_of_drill(drill).count()
@@ -235,7 +258,8 @@ def _report_page(request, drill, final, form, *, status=200):
         "share_days_min": report_links.MIN_DAYS,
         "share_days_max": report_links.MAX_DAYS,
         "overview": reports.exercise_overview(drill),
-        "has_ended": Clock.of(drill).state(now) == "ended",
+        "has_ended": has_ended,
+        "letterhead_form": letterhead_form,
         "plan_items": plan_items,
         "finalise_consequence": _finalise_consequence(
             plan_items, version=1 + max((each.version for each in superseded), default=0)),
@@ -288,7 +312,8 @@ def report_pdf(request, pk):
     if final is not None:
         return _pdf_response(report_copies.served_copy(final),
                              f"after-action-report-{pk}-v{final.version}.pdf")
-    content = reports.after_action_report_pdf(drill, now=timezone.now(), draft=True)
+    content = reports.after_action_report_pdf(drill, now=timezone.now(), draft=True,
+                                              letterhead=_letterhead(request, drill))
     return _pdf_response(content, f"after-action-report-{pk}-draft.pdf")
 
 

@@ -12,6 +12,8 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from core.dates import document_date, document_datetime
 from core.exports import xlsx_book_bytes
+from core.letterheads import LetterheadText
+from core.pdf import letterhead as letterhead_flowables
 from core.pdf import render_pdf, styles, watermark
 from people.fiscal import FiscalYear
 from reports.annual.figures import AnnualFigures, FigureTable
@@ -22,11 +24,14 @@ def annual_report_title(fiscal_year: int) -> str:
         "year": FiscalYear(fiscal_year).label()}
 
 
-def annual_report_pdf(figures: AnnualFigures, *, draft: bool,
-                      printed_at: datetime.datetime) -> bytes:
+def annual_report_pdf(figures: AnnualFigures, *, draft: bool, printed_at: datetime.datetime,
+                      letterhead: LetterheadText | None = None) -> bytes:
+    """The report on A4 under `letterhead` (a draft's is the prefilled one): its
+    figures, table by table. A draft is watermarked on every page."""
     style = styles()
     title = annual_report_title(figures.fiscal_year)
     story = [
+        *letterhead_flowables(letterhead),
         Paragraph(escape(title), style["Title"]),
         Paragraph(escape(_("Figures as of %(day)s.") % {
             "day": document_date(figures.report_date)}), style["Normal"]),

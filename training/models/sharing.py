@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Letterhead
+
 
 class DepartmentSharing(models.Model):
     """One department's duty to pass one session on to its absent ID holders."""
@@ -214,7 +216,7 @@ class DepartmentConfirmation(models.Model):
         return f"{self.sharing} – {self.confirmed_by}"
 
 
-class DepartmentReport(models.Model):
+class DepartmentReport(Letterhead):
     """The report the coordinator receives: the counts and the PDF as they were when the
     supervisor submitted it, so later changes never rewrite what was reported."""
 

@@ -37,6 +37,7 @@ from training.sharing.departments import (
     department_confirm,
     department_reports_rewrite,
     department_status,
+    report_letterhead_initial,
     report_submit,
 )
 from training.sharing.obligations import (
@@ -69,6 +70,7 @@ __all__ = [
     "obligation_add",
     "obligations_sync",
     "obligations_with_facts",
+    "report_letterhead_initial",
     "report_submit",
     "sharings_briefed_by",
     "sharings_of_departments",

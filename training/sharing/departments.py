@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.dates import document_datetime
+from core.letterheads import LetterheadText
+from people.letterheads import default_addressee, letterhead_initial
 from people.models import Person
 from training.models import (
     Briefing,
@@ -127,12 +129,30 @@ def department_confirm(*, sharing: DepartmentSharing, by: Person,
     return DepartmentConfirmation.objects.create(sharing=sharing, confirmed_by=by, confirmed_at=now)
 
 
+def report_letterhead_initial(sharing: DepartmentSharing, *, sender: Person | None,
+                              today: datetime.date) -> LetterheadText:
+    """The letterhead the supervisor's submit form starts from, and a draft prints:
+    addressed as the organisation's last department report was, else to the
+    organisation's default (people.letterheads); sent by `sender`."""
+    organisation = sharing.session.organisation
+    previous = (DepartmentReport.objects.filter(sharing__session__organisation=organisation,
+                                                issued_on__isnull=False)
+                .order_by("-submitted_at").defer("pdf").first())
+    return letterhead_initial(
+        previous=previous.letterhead if previous is not None else None,
+        addressee=default_addressee(organisation), sender=sender,
+        seal_box=organisation.seal_box, today=today,
+    )
+
+
 @transaction.atomic
 def report_submit(*, sharing: DepartmentSharing, by: Person, now: datetime.datetime,
-                  render_pdf) -> DepartmentReport:
-    """Submit the department's report: the counts and the PDF as they are now.
+                  render_pdf, letterhead: LetterheadText | None = None) -> DepartmentReport:
+    """Submit the department's report: the counts and the PDF as they are now, under
+    `letterhead` (number, date of issue, addressee and sender as the supervisor left
+    them, the prefilled one if None), which is stored with it and no longer changes.
 
-    `render_pdf(status, submitted_by, submitted_at)` makes the PDF (see
+    `render_pdf(status, letterhead, submitted_by, submitted_at)` makes the PDF (see
     training.sharing_report), so that this module decides and that one prints.
     """
     DepartmentSharing.objects.select_for_update().filter(pk=sharing.pk).get()
@@ -152,9 +172,12 @@ def report_submit(*, sharing: DepartmentSharing, by: Person, now: datetime.datet
         raise ValidationError(_("Someone joined or still needs briefing since the department "
                                 "was confirmed. Check them and confirm the department again."))
     counts = status.counts
+    if letterhead is None:
+        letterhead = report_letterhead_initial(sharing, sender=by, today=timezone.localdate(now))
     return DepartmentReport.objects.create(
         sharing=sharing, confirmation=status.confirmation, submitted_by=by, submitted_at=now,
-        pdf=render_pdf(status, submitted_by=by, submitted_at=now), **{
+        pdf=render_pdf(status, letterhead=letterhead, submitted_by=by, submitted_at=now),
+        **letterhead.as_fields(), **{
             field: counts[field]
             for field in ("id_holders", "attended", "briefed", "confirmed", "dropped")
         },
@@ -194,6 +217,7 @@ def department_reports_rewrite(person: Person, *, label: str, render_pdf) -> int
         | Q(sharing__obligations__confirmation__recorded_by=person)
         | Q(sharing__department=person.department_id,
             sharing__session__attendances__person=person)
+        | Q(sharing__session__organisation=person.organisation_id, sender_name__contains=label)
         | quoting
     )
     reports = (DepartmentReport.objects.filter(naming_them).distinct().defer("pdf")
@@ -211,8 +235,11 @@ def department_reports_rewrite(person: Person, *, label: str, render_pdf) -> int
             submitted_counts={name: getattr(report, name) for name in
                               ("id_holders", "attended", "briefed", "confirmed", "dropped")},
         )
-        DepartmentReport.objects.filter(pk=report.pk).update(pdf=render_pdf(
-            as_submitted, submitted_by=report.submitted_by, submitted_at=report.submitted_at,
-        ))
+        # The letterhead's sender name is a free text (training.leavers): it carries
+        # the label by now.
+        DepartmentReport.objects.filter(pk=report.pk).update(
+            pdf=render_pdf(as_submitted, letterhead=report.letterhead,
+                           submitted_by=report.submitted_by, submitted_at=report.submitted_at),
+        )
         rewritten += 1
     return rewritten

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from core.exports import spreadsheet_response
-from core.forms import confirmed
+from core.forms import LetterheadForm, confirmed
 from core.params import as_id
 from people.access import get_coordinated_organisation_for, scope_for
 from people.fiscal import FiscalYear, current_fiscal_year
@@ -80,11 +80,14 @@ def department(request, pk):
     return _department_page(request, access)
 
 
-def _department_page(request, access, *, status_code=200):
+def _department_page(request, access, *, status_code=200, letterhead_form=None):
     status = training_sharing.department_status(access.sharing, today=timezone.localdate())
     report = DepartmentReport.objects.filter(sharing=access.sharing).select_related(
         "submitted_by"
-    ).first()
+    ).defer("pdf").first()
+    if (letterhead_form is None and report is None and access.may_supervise
+            and status.confirmation_is_current):
+        letterhead_form = _letterhead_form(request, access)
     listed = {row.person.pk for row in status.rows if row.stage != training_sharing.Stage.DROPPED}
     addable = [
         person for person in Person.objects.filter(department=access.sharing.department_id)
@@ -96,8 +99,22 @@ def _department_page(request, access, *, status_code=200):
         "sharing": access.sharing,
         "status": status,
         "report": report,
+        "letterhead_form": letterhead_form,
         "stages": training_sharing.Stage,
     }, status=status_code)
+
+
+def _letterhead(request, access):
+    """The prefilled letterhead: sent by the supervisor who submits it; a draft read by
+    anyone else has no sender yet."""
+    sender = scope_for(request.user).person if access.may_supervise else None
+    return training_sharing.report_letterhead_initial(access.sharing, sender=sender,
+                                                      today=timezone.localdate())
+
+
+def _letterhead_form(request, access, data=None):
+    return LetterheadForm(data, today=timezone.localdate(),
+                          initial=_letterhead(request, access))
 
 
 @login_required
@@ -297,20 +314,27 @@ def report_submit(request, pk):
     access = get_sharing_for(request.user, pk)
     if not access.may_supervise:
         raise Http404
+    letterhead_form = _letterhead_form(request, access, request.POST)
     if not confirmed(request):
         messages.error(request, _("Tick the box to confirm that the report is to be submitted."))
-        return _department_page(request, access, status_code=400)
+        return _department_page(request, access, status_code=400,
+                                letterhead_form=letterhead_form)
+    if not letterhead_form.is_valid():
+        messages.error(request, letterhead_form.error_text())
+        return _department_page(request, access, status_code=400,
+                                letterhead_form=letterhead_form)
     try:
         with transaction.atomic():
             report = training_sharing.report_submit(
                 sharing=access.sharing, by=scope_for(request.user).person, now=timezone.now(),
-                render_pdf=department_report_pdf,
+                letterhead=letterhead_form.letterhead(), render_pdf=department_report_pdf,
             )
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, report,
                          department=access.sharing.department)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return _department_page(request, access, status_code=400)
+        return _department_page(request, access, status_code=400,
+                                letterhead_form=letterhead_form)
     messages.success(request, _("Report submitted to the coordinating division."))
     return redirect("training:sharing_department", pk=pk)
 
@@ -325,7 +349,8 @@ def report_pdf(request, pk):
         content = bytes(report.pdf)
     else:
         content = department_report_pdf(
-            training_sharing.department_status(access.sharing, today=timezone.localdate())
+            training_sharing.department_status(access.sharing, today=timezone.localdate()),
+            letterhead=_letterhead(request, access),
         )
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, access.sharing,
                  department=access.sharing.department, detail="onward-sharing report")
