@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0010_certificate_validity'),
+        ('training', '0011_reminder_ladder_counts_working_days'),
     ]
 
     operations = [
