@@ -31,7 +31,8 @@ LATIN = re.compile(r"[!-~]+")  # a run of ASCII: a word, a number, an address
 OPENING = set("（「『【〔［｛〈《(\"'[{")
 # Characters a line may not begin with (行頭禁則): closing brackets and punctuation,
 # small kana and the prolonged sound mark.
-CLOSING = set("）」』】〕］｝〉》)/／、。，．,.・：；:;！？!?ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+CLOSING = set("）」』】〕］｝〉》)/／、。，．,.・：；:;！？!?"
+              "ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
 # Characters a line may end after, whatever follows.
 BREAK_AFTER = set("、。，．,.・：；:;！？!?／/ 　")
 

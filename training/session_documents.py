@@ -17,8 +17,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from core.dates import document_date
 from core import pdf_words
+from core.dates import document_date
 from core.pdf import japanese_font, render_pdf, styles
 from training.models import TrainingSession
 from training.sessions import ATTENDANCE, EMPLOYEE_NUMBER, NOTE, STATUS_WORDS, roster_rows
