@@ -113,13 +113,13 @@ def trail_download(request, file_format):
     form, events = _filtered_events(request)
     if events is None:
         return render(request, "audit/trail.html", {"form": form}, status=400)
-    dataset = tablib.Dataset(headers=[
+    dataset = tablib.Dataset(title=_("Audit trail"), headers=[
         _("When"), _("Who"), _("Employee number"), _("Action"), _("Detail"), _("Object type"),
         _("Object id"), _("Whose records"), _("Department"), _("Organisation"), _("Address"),
     ])
     for event in events.order_by("at", "pk"):
         dataset.append([
-            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            event.at,  # in local time: core.exports
             event.actor_person.name if event.actor_person else "",
             event.actor_person.employee_number if event.actor_person else "",
             event.get_action_display(), event.detail_display, event.content_type.name,

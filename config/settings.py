@@ -213,8 +213,11 @@ elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "kunren_cache"}}
 else:
+    # Django's default of 300 entries would soon evict the drill consoles' stamps
+    # (drills.console_tags), each one a full answer to every console of a drill.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(BASE_DIR / ".cache")}}
+                          "LOCATION": str(BASE_DIR / ".cache"),
+                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ whole timeline.
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -101,21 +102,32 @@ def _release_of(inject):
         return None
 
 
-def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None):
-    """(clock, injects): every inject with when it was or will be released; only the
-    released ones addressed to `role_id` when it is given."""
+class Timeline(NamedTuple):
+    clock: Clock
+    rows: list[TimelineInject]
+    # When drill time next releases a scheduled inject among those asked for, if it runs
+    # on: what a console shows changes then without any write (drills.console_tags).
+    next_release_at: datetime.datetime | None
+
+
+def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None) -> Timeline:
+    """Every inject with when it was or will be released; only the released ones
+    addressed to `role_id` when it is given."""
     clock = Clock.of(drill)
     injects = (drill.injects.select_related("role", "release", "released_after")
                .order_by("offset", "order"))
     if role_id is not None:
         injects = injects.filter(role=role_id)
     rows = []
+    next_release_at = None
     for inject in injects:
         release = _release_of(inject)
         released = is_released(inject, clock, now, release)
+        due_at = None if inject.is_contingency else clock.wall_time_of(inject.offset)
+        if not released and due_at is not None and due_at > now:
+            next_release_at = min(next_release_at or due_at, due_at)
         if role_id is not None and not released:
             continue  # never sent to a participant before its time
-        due_at = None if inject.is_contingency else clock.wall_time_of(inject.offset)
         released_at = (release.released_at if release and release.released_at <= now
                        else due_at if released else None)
         rows.append(TimelineInject(
@@ -126,7 +138,7 @@ def timeline(drill: Drill, now: datetime.datetime, *, role_id: int | None = None
         # Newest first: on a phone, what just arrived is what must be seen.
         rows.sort(key=lambda row: (row.released_at, row.inject.offset, row.inject.order),
                   reverse=True)
-    return clock, rows
+    return Timeline(clock, rows, next_release_at)
 
 
 def clock_json(clock: Clock, now: datetime.datetime) -> dict:
@@ -139,22 +151,27 @@ def clock_json(clock: Clock, now: datetime.datetime) -> dict:
     }
 
 
-def participant_state(participant: Participant, now: datetime.datetime) -> dict:
+class ConsoleState(NamedTuple):
+    data: dict  # what the console's script is sent
+    next_release_at: datetime.datetime | None  # see Timeline
+
+
+def participant_state(participant: Participant, now: datetime.datetime) -> ConsoleState:
     drill = participant.drill
-    clock, rows = timeline(drill, now, role_id=participant.role_id)
+    clock, rows, next_release_at = timeline(drill, now, role_id=participant.role_id)
     acknowledged = set(
         InjectAcknowledgement.objects.filter(participant=participant)
         .values_list("inject_id", flat=True)
     )
     log = LogEntry.objects.filter(participant=participant).order_by("-logged_at")[:50]
-    return {
+    return ConsoleState({
         "clock": clock_json(clock, now),
         "injects": [
             {**row.as_json(full=False), "acknowledged": row.inject.pk in acknowledged}
             for row in rows
         ],
         "log": [_log_json(entry) for entry in log],
-    }
+    }, next_release_at)
 
 
 def staff_log(drill: Drill) -> list[LogEntry]:
@@ -163,11 +180,11 @@ def staff_log(drill: Drill) -> list[LogEntry]:
                 .order_by("-logged_at", "-pk")[:LOG_ENTRIES_SHOWN])
 
 
-def staff_state(drill: Drill, now: datetime.datetime) -> dict:
-    clock, rows = timeline(drill, now)
+def staff_state(drill: Drill, now: datetime.datetime) -> ConsoleState:
+    clock, rows, next_release_at = timeline(drill, now)
     log = staff_log(drill)
     actions = DrillAction.objects.filter(drill=drill).only("pk", "inject_id", "role_id")
-    return {
+    return ConsoleState({
         "clock": clock_json(clock, now),
         "injects": [
             {**row.as_json(full=True), "due_at": _iso(row.due_at)} for row in rows
@@ -175,7 +192,7 @@ def staff_state(drill: Drill, now: datetime.datetime) -> dict:
         "log": [_log_json(entry, with_who=True) for entry in log],
         "matching_entries": matching_log_entries(actions, log, rows),
         "participants": Participant.objects.filter(drill=drill).count(),
-    }
+    }, next_release_at)
 
 
 def matching_log_entries(actions, log: list[LogEntry], rows) -> dict[int, int]:
@@ -232,7 +249,7 @@ def contact_tree_timings(drill: Drill, now: datetime.datetime) -> list[dict]:
     acknowledged it, the time from its release (`taken`) and the time since the link
     before it acknowledged (`since_previous`): each link is only as quick as the call that
     reaches it. Times are drill time, as on every console."""
-    clock, rows = timeline(drill, now)
+    clock, rows, _next = timeline(drill, now)
     first_ack = {}
     for inject_id, acknowledged_at in InjectAcknowledgement.objects.filter(
         inject__drill=drill

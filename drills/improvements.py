@@ -14,9 +14,11 @@ ended, has ended, and rated P or S an objective that re-tested the item
 (drills.runs.drill_schedule adds such objectives). A verified item is closed.
 
 Reminders (daily, by django-q2: drills.tasks) go out while an item is open or in
-progress: from 7 days before its due date, and again from the due date, to the
+progress: from 7 working days before its due date, and again from the due date, to the
 responsible department's supervisors and the point of contact; from 5 working days after
-the due date (people.calendar) to the coordinators of the drill's organisation. Each
+the due date to the coordinators of the drill's organisation. Working days are the
+drill's organisation's (people.calendar), and nobody is sent anything on a day their own
+organisation is closed: the next working day's run sends what fell due meanwhile. Each
 ImprovementReminder's key names the rung, the item, its due date and the recipient, so
 running the job again sends nothing twice, and moving the due date starts the ladder
 again. A recipient's e-mail is written to the outbox (core.outbox) in the transaction
@@ -43,7 +45,7 @@ from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
 from core.mail import bilingual
 from core.outbox import mail_write, sent_together
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
-from people.calendar import OfficeCalendar, office_calendars
+from people.calendar import OfficeCalendar, office_calendars, offices_open_on
 from people.models import Person, RoleAssignment
 from training.reading import baselines
 
@@ -59,9 +61,9 @@ EDITABLE_FIELDS = (
     "objective", "issue", "corrective_action", "element", "department", "point_of_contact",
     "start_on", "due_on", "page",
 )
-REMINDER_DAYS_BEFORE_DUE = 7
-# Counted in the drill's organisation's working days (people.calendar): a week of them.
-COORDINATOR_WORKING_DAYS_AFTER_DUE = 5
+# Counted in the drill's organisation's working days (people.calendar).
+REMINDER_WORKING_DAYS_BEFORE_DUE = 7
+COORDINATOR_WORKING_DAYS_AFTER_DUE = 5  # a week of them
 
 
 # What an item may say
@@ -312,14 +314,20 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
     """Record every reminder the ladder calls for today that no one was sent yet, each
     recipient's e-mail in the outbox; returns how many were recorded.
 
-    Five queries read everything, however many items; only the writes, one transaction
+    Seven queries read everything, however many items; only the writes, one transaction
     per recipient, grow with the reminders sent.
     """
     today = timezone.localdate(now)
-    due_soon = ImprovementItem.objects.filter(
-        status__in=UNFINISHED,
-        due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS_BEFORE_DUE),
-    )
+    unfinished = ImprovementItem.objects.filter(status__in=UNFINISHED)
+    calendars = office_calendars(unfinished.values_list("drill__organisation", flat=True)
+                                 .distinct().order_by())
+    if not calendars:
+        return 0
+    # The first rung is 7 working days before the due date: whatever is due by the 7th
+    # working day from today, in the organisation whose 7th comes last.
+    horizon = max(calendar.add_working_days(today, REMINDER_WORKING_DAYS_BEFORE_DUE)
+                  for calendar in calendars.values())
+    due_soon = unfinished.filter(due_on__lte=horizon)
     items = list(due_soon.select_related("drill", "department", "point_of_contact")
                  .order_by("due_on", "pk"))
     if not items:
@@ -327,7 +335,6 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
     already_sent = set(ImprovementReminder.objects.filter(item__in=due_soon)
                        .values_list("key", flat=True))
     supervisors, coordinators = _responsible(items)
-    calendars = office_calendars({item.drill.organisation_id for item in items})
     by_recipient = defaultdict(dict)
     for item in items:
         for reminder in _ladder(item, today=today, supervisors=supervisors[item.department_id],
@@ -335,9 +342,12 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
                                 calendar=calendars[item.drill.organisation_id]):
             if reminder.key not in already_sent:
                 by_recipient[reminder.recipient.pk][reminder.key] = reminder
-
-    return sum(_notify(list(reminders.values()), now=now)
-               for reminders in by_recipient.values())
+    groups = [list(reminders.values()) for reminders in by_recipient.values()]
+    # Nobody is reminded on a day their office is closed: the next working day's run is.
+    open_offices = offices_open_on(today, {group[0].recipient.organisation_id
+                                           for group in groups})
+    return sum(_notify(group, now=now) for group in groups
+               if group[0].recipient.organisation_id in open_offices)
 
 
 def _responsible(items) -> tuple[dict, dict]:
@@ -365,7 +375,7 @@ def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Pe
             coordinators: list[Person], calendar: OfficeCalendar):
     due_on = item.due_on
     owners = [*supervisors, *([item.point_of_contact] if item.point_of_contact else [])]
-    if due_on - datetime.timedelta(days=REMINDER_DAYS_BEFORE_DUE) <= today < due_on:
+    if calendar.reminder_day(due_on, -REMINDER_WORKING_DAYS_BEFORE_DUE) <= today < due_on:
         rung, recipients = "before_due", owners
     elif today >= due_on:
         rung, recipients = "due", owners
@@ -373,7 +383,7 @@ def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Pe
         return
     for person in recipients:
         yield Reminder(f"{rung}:{item.pk}:{due_on.isoformat()}:{person.pk}", rung, item, person)
-    if today >= calendar.add_working_days(due_on, COORDINATOR_WORKING_DAYS_AFTER_DUE):
+    if today >= calendar.reminder_day(due_on, COORDINATOR_WORKING_DAYS_AFTER_DUE):
         for person in coordinators:
             yield Reminder(f"overdue:{item.pk}:{due_on.isoformat()}:{person.pk}", "overdue",
                            item, person)

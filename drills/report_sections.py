@@ -148,7 +148,7 @@ def _rating_of(objective: DrillObjective):
 
 
 def timeline_section(drill: Drill, now: datetime.datetime, style, naming: Naming = BY_NAME) -> list:
-    clock, rows = timeline(drill, now)
+    clock, rows, _next = timeline(drill, now)
     released = sorted(
         ((clock.elapsed(row.released_at), row.inject) for row in rows if row.released_at),
         key=lambda pair: (pair[0], pair[1].offset, pair[1].order),

@@ -20,6 +20,7 @@ from core.outbox import mail_write
 from core.text import typed_code
 from drills.blocks import parse_offset
 from drills.clock import Clock, is_released
+from drills.console_tags import changed
 from drills.freeze import refuse_when_final
 from drills.improvements import items_to_retest
 from drills.models import (
@@ -170,6 +171,7 @@ def drill_start(*, drill: Drill, now: datetime.datetime) -> Drill:
         raise ValidationError(_("This drill has already started."))
     drill.started_at = now
     drill.save(update_fields=["started_at"])
+    changed(drill.pk, everyone=True)
     return drill
 
 
@@ -179,6 +181,7 @@ def drill_pause(*, drill: Drill, now: datetime.datetime) -> Drill:
     if _state(drill, now) != "running":
         raise ValidationError(_("Only a running drill can be paused."))
     DrillPause.objects.create(drill=drill, paused_at=now)
+    changed(drill.pk, everyone=True)
     return drill
 
 
@@ -188,6 +191,7 @@ def drill_resume(*, drill: Drill, now: datetime.datetime) -> Drill:
     if _state(drill, now) != "paused":
         raise ValidationError(_("Only a paused drill can be resumed."))
     DrillPause.objects.filter(drill=drill, resumed_at__isnull=True).update(resumed_at=now)
+    changed(drill.pk, everyone=True)
     return drill
 
 
@@ -200,6 +204,7 @@ def drill_end(*, drill: Drill, now: datetime.datetime) -> Drill:
     DrillPause.objects.filter(drill=drill, resumed_at__isnull=True).update(resumed_at=now)
     drill.ended_at = now
     drill.save(update_fields=["ended_at"])
+    changed(drill.pk, everyone=True)
     return drill
 
 
@@ -222,6 +227,7 @@ def inject_release_now(*, inject: DrillInject, by, now: datetime.datetime) -> In
         released_by=by,
     )
     _notify(inject)
+    changed(drill.pk, everyone=True)
     return release
 
 
@@ -255,6 +261,7 @@ def _release_once(inject: DrillInject, kind, *, released_at, now) -> bool:
             InjectRelease.objects.create(inject=inject, kind=kind, released_at=released_at,
                                          recorded_at=now)
             _notify(inject)
+            changed(inject.drill_id, everyone=True)
     except IntegrityError:
         return False
     return True
@@ -330,9 +337,11 @@ def participant_join(*, drill: Drill, role: DrillRole, now: datetime.datetime, p
             defaults={"role": role, "display_name": name},
             create_defaults={"role": role, "display_name": name, "joined_at": now},
         )
-        return participant
-    return Participant.objects.create(drill=drill, role=role, display_name=name[:100],
-                                      joined_at=now)
+    else:
+        participant = Participant.objects.create(drill=drill, role=role,
+                                                 display_name=name[:100], joined_at=now)
+    changed(drill.pk, participant_id=participant.pk)
+    return participant
 
 
 def log_record(*, participant: Participant, text: str, now: datetime.datetime,
@@ -352,10 +361,12 @@ def log_record(*, participant: Participant, text: str, now: datetime.datetime,
                               % {"count": MAX_LOG_LENGTH})
     if inject is not None and not _received(participant, inject, clock, now):
         raise ValidationError(_("That inject is not part of what you have received."))
-    return LogEntry.objects.create(
+    entry = LogEntry.objects.create(
         drill=drill, participant=participant, inject=inject, text=text, logged_at=now,
         drill_time=clock.elapsed(now),
     )
+    changed(drill.pk, participant_id=participant.pk)
+    return entry
 
 
 def _received(participant: Participant, inject: DrillInject, clock: Clock,
@@ -388,6 +399,7 @@ def inject_acknowledge(*, participant: Participant, inject: DrillInject,
     )
     if created:
         chained_releases_record(inject=inject, clock=clock, now=now)
+        changed(participant.drill_id, participant_id=participant.pk)
     return acknowledgement
 
 

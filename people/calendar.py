@@ -8,6 +8,12 @@ stays open, Organisation.closed_at_new_year) and on the organisation's own Close
 Every due date and office-hours rule asks here: a deadline that falls on a closed day
 moves to the next working day, as the law on administrative holidays has it for
 deadlines (行政機関の休日に関する法律 第2条), and counts in working days skip closed ones.
+
+Every reminder asks here too (reminder_day and offices_open_on): the rungs of a reminder
+ladder count working days from the due date, so that "7 days before" leaves seven days
+in the office to act whatever holidays come between; and nothing is sent to someone on a
+day their organisation is closed: the reminders wait for its next working day, when the
+daily job sends every rung that fell due meanwhile, once.
 """
 
 import datetime
@@ -15,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import jpholiday
+from django.db.models import Exists, OuterRef
 
 from people.models import ClosedDay, Organisation
 
@@ -53,6 +60,28 @@ class OfficeCalendar:
             while not self.is_working_day(day):
                 day += step
         return day
+
+    def reminder_day(self, due_on: datetime.date, days: int) -> datetime.date:
+        """The day a reminder rung `days` working days after `due_on` (before it, for a
+        negative count) falls due; with 0, the due date itself."""
+        return self.add_working_days(due_on, days)
+
+
+def offices_open_on(day: datetime.date, organisation_ids) -> set[int]:
+    """Those of `organisation_ids` whose offices are open on `day`: the only ones whose
+    people a reminder may go to that day. One query; none on a weekend or public holiday."""
+    organisation_ids = set(organisation_ids)
+    if not organisation_ids or not OfficeCalendar(closed_at_new_year=False).is_working_day(day):
+        return set()
+    return {
+        pk for pk, closed_at_new_year, closed_that_day in Organisation.objects.filter(
+            pk__in=organisation_ids,
+        ).annotate(
+            closed_that_day=Exists(ClosedDay.objects.filter(organisation=OuterRef("pk"), day=day))
+        ).values_list("pk", "closed_at_new_year", "closed_that_day")
+        if not closed_that_day
+        and OfficeCalendar(closed_at_new_year=closed_at_new_year).is_working_day(day)
+    }
 
 
 def office_calendar(organisation: Organisation | int) -> OfficeCalendar:

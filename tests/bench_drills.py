@@ -3,8 +3,9 @@
 - How late an inject is: from the moment drill time reaches it to the worker's release
   record, and to the moment a participant's console, polling as the page does, shows it.
   A real django-q2 worker runs beside the bench, on the bench's database.
-- What the consoles cost: one participant's poll with 200 participants in the drill, and
-  what 200 of them polling every POLL_SECONDS add up to.
+- What the consoles cost: one participant's poll with 200 participants in the drill, in
+  full and answered "unchanged" (drills.console_tags), and what 200 and 1,000 of them
+  polling every POLL_SECONDS add up to.
 - The after-action report PDF of an ended drill with 200 participants and 1,000 log
   entries, every section filled.
 - The prefecture coordinator's trends page with ten fiscal years of drills, and its query
@@ -29,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LATENCY_INJECTS = 10
 LATENCY_SPACING_SECONDS = 3
 CONSOLE_PARTICIPANTS = 200
+CONSOLE_LOADS = (CONSOLE_PARTICIPANTS, 1000)
+CONSOLE_ROUNDS = 5
 CONSOLE_ROLES = 5
 CONSOLE_INJECTS = 30
 CONSOLE_LOG_ENTRIES = 1000
@@ -39,9 +42,10 @@ def progress(message):
 
 
 def _inject(offset_seconds, subject, role):
-    minutes, seconds = divmod(offset_seconds, 60)
+    hours, rest = divmod(offset_seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
     return {"type": "inject", "value": {
-        "offset": f"+0:{minutes:02}:{seconds:02}", "channel": "phone", "sender": "統制",
+        "offset": f"+{hours}:{minutes:02}:{seconds:02}", "channel": "phone", "sender": "統制",
         "role": role, "subject": subject, "message": f"{subject}。状況を確認し、対応してください。",
         "contingency": False, "expected_actions": [{
             "description": f"{subject}に対応する", "objective": "1", "role": role,
@@ -118,11 +122,14 @@ def drill_release_latency():
         # A console polls every POLL_SECONDS from whenever its page was opened.
         time.sleep(random.Random(7).uniform(0, POLL_SECONDS))
         deadline = time.monotonic() + LATENCY_SPACING_SECONDS * LATENCY_INJECTS + 15
+        tag = None
         while len(seen) < len(due) and time.monotonic() < deadline:
-            state = client.get(url).json()
+            response = client.get(url, **({"HTTP_IF_NONE_MATCH": tag} if tag else {}))
             now = timezone.now()
-            for inject in state["injects"]:
-                seen.setdefault(inject["id"], now)
+            if response.status_code == 200:
+                tag = response["ETag"]
+                for inject in response.json()["injects"]:
+                    seen.setdefault(inject["id"], now)
             time.sleep(POLL_SECONDS)
         while (InjectRelease.objects.filter(inject__drill=drill).count() < len(due)
                and time.monotonic() < deadline):
@@ -142,22 +149,22 @@ def drill_release_latency():
     yield "drill_console_visible_max_ms", f"{max(visible):.0f}", "ms"
 
 
-def drill_console_polls():
+def _console_drill(participant_count):
     from django.utils import timezone
 
-    from drills.consoles import POLL_SECONDS
     from drills.models import LogEntry, Participant
 
     started_at = timezone.now() - datetime.timedelta(hours=1)
     roles = [f"班{n + 1}" for n in range(CONSOLE_ROLES)]
+    # Injects every minute from the start, and on past the hour: some still to come.
     timeline = [_inject(60 * n, f"状況{n + 1}", roles[n % CONSOLE_ROLES])
-                for n in range(CONSOLE_INJECTS)]
-    drill = _drill("200人訓練", timeline, started_at=started_at)
+                for n in range(CONSOLE_INJECTS * 3)]
+    drill = _drill(f"{participant_count}人訓練", timeline, started_at=started_at)
     drill_roles = list(drill.roles.order_by("pk"))
     participants = Participant.objects.bulk_create(
         Participant(drill=drill, role=drill_roles[n % len(drill_roles)],
                     display_name=f"参加者{n + 1}", joined_at=started_at)
-        for n in range(CONSOLE_PARTICIPANTS)
+        for n in range(participant_count)
     )
     LogEntry.objects.bulk_create(
         LogEntry(drill=drill, participant=participants[n % len(participants)],
@@ -165,27 +172,75 @@ def drill_console_polls():
                  drill_time=datetime.timedelta(seconds=3 * n))
         for n in range(CONSOLE_LOG_ENTRIES)
     )
-    progress(f"{CONSOLE_PARTICIPANTS} participants polling")
-    clients = [_guest_client(participant) for participant in participants]
-    url = reverse("drills:play_state", args=[drill.pk])
-    clients[0].get(url)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        clients[0].get(url)
-    timings = []
-    for _round in range(3):
-        for client in clients:
-            began = time.perf_counter()
-            response = client.get(url)
-            timings.append(time.perf_counter() - began)
-            if response.status_code != 200:
-                raise SystemExit(f"a participant's poll answered {response.status_code}")
-    median_ms = statistics.median(timings) * 1000
-    yield "drill_console_poll_ms", f"{median_ms:.1f}", "ms"
-    yield "drill_console_poll_queries", len(queries), "queries"
-    # The server time all 200 consoles need each second, as a share of one core.
-    load = CONSOLE_PARTICIPANTS * median_ms / (POLL_SECONDS * 1000)
-    yield "drill_console_200_participants_load", f"{load:.2f}", "cores"
+    return drill, participants
+
+
+def _poll(client, url, tag):
+    began = time.perf_counter()
+    response = client.get(url, **({"HTTP_IF_NONE_MATCH": tag} if tag else {}))
+    took = time.perf_counter() - began
+    if response.status_code not in (200, 304):
+        raise SystemExit(f"a participant's poll answered {response.status_code}")
+    return response, took
+
+
+def drill_console_polls():
+    """Every participant polls as the page does: the first answer in full, then with the
+    tag it was given, answered 304 while nothing it shows has changed. In each round one
+    participant logs an entry (more than the 1,000 an hour of the bench's drill), so their
+    next poll is answered in full."""
+    from django.utils import timezone
+
+    from drills.consoles import POLL_SECONDS
+    from drills.runs import log_record
+
+    for participant_count in CONSOLE_LOADS:
+        drill, participants = _console_drill(participant_count)
+        progress(f"{participant_count} participants polling")
+        clients = [_guest_client(participant) for participant in participants]
+        url = reverse("drills:play_state", args=[drill.pk])
+        tags = {}
+        full = []
+        for index, client in enumerate(clients):
+            response, took = _poll(client, url, None)
+            tags[index] = response["ETag"]
+            full.append(took)
+        reset_queries()
+        # Counted at once: the next request empties the connection's log.
+        with CaptureQueriesContext(connection) as queries:
+            clients[0].get(url)
+        full_queries = len(queries)
+        with CaptureQueriesContext(connection) as queries:
+            clients[0].get(url, HTTP_IF_NONE_MATCH=tags[0])
+        unchanged_queries = len(queries)
+        rounds = []
+        unchanged = []
+        answered_in_full = 0
+        for round_number in range(CONSOLE_ROUNDS):
+            log_record(participant=participants[round_number], text="進捗を報告",
+                       now=timezone.now())
+            round_seconds = 0.0
+            for index, client in enumerate(clients):
+                response, took = _poll(client, url, tags[index])
+                round_seconds += took
+                if response.status_code == 200:
+                    tags[index] = response["ETag"]
+                    answered_in_full += 1
+                else:
+                    unchanged.append(took)
+            rounds.append(round_seconds)
+        if participant_count == CONSOLE_PARTICIPANTS:
+            yield "drill_console_poll_ms", f"{statistics.median(full) * 1000:.1f}", "ms"
+            yield "drill_console_poll_queries", full_queries, "queries"
+            yield ("drill_console_unchanged_poll_ms",
+                   f"{statistics.median(unchanged) * 1000:.2f}", "ms")
+            yield "drill_console_unchanged_poll_queries", unchanged_queries, "queries"
+        # The server time all consoles need each second, as a share of one core: each
+        # round is every console polling once, which the page does every POLL_SECONDS.
+        load = statistics.median(rounds) / POLL_SECONDS
+        yield f"drill_console_{participant_count}_participants_load", f"{load:.2f}", "cores"
+        yield (f"drill_console_{participant_count}_participants_answered_in_full",
+               f"{answered_in_full / (participant_count * CONSOLE_ROUNDS) * 100:.1f}", "%")
 
 
 MEASUREMENTS = [drill_release_latency, drill_console_polls]

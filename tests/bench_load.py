@@ -19,6 +19,12 @@ reported apart (load_login_p95). Any failed request or exception, in the window 
 logging in, is an error: the figures are printed, then the first errors, and the bench
 exits non-zero. The database is dropped at the end.
 
+Then capacity, measured in the same run so that it holds on a noisy machine: SATURATION_USERS
+users with no pause between pages, first on the same mix, then on a trivial signed-in page
+(tests/load_urls.py: the site's middleware and session, one query, a tiny template).
+`load_capacity_ratio` is the mix's requests/s over the trivial page's: how much the real
+pages cost beyond what Django itself costs here.
+
 The PostgreSQL server is DATABASE_URL's when that names one, else LOAD_PG (default
 postgres://postgres@127.0.0.1:5432); Redis is LOAD_REDIS_URL (default
 redis://127.0.0.1:6379/4), emptied before and after. Alone:
@@ -54,6 +60,10 @@ DATABASE = "kunren_load"
 USERS = 200
 SPAWN_RATE = 50  # users started per second; each logs in first, a few at a time
 RUN_SECONDS = 60
+# Capacity (load_capacity_ratio): the mix and then a trivial page, each asked for by this
+# many users with no pause between pages, more than the workers can answer at once.
+SATURATION_USERS = 30
+SATURATION_SECONDS = 20
 # 2 cores are shared by gunicorn, PostgreSQL and locust, and a page is mostly Python, so
 # the CPU is the limit. Sync workers are processes: no GIL shared between requests, and no
 # keep-alive (a gthread trial lost a request to a connection closed under it). Three keep
@@ -152,6 +162,19 @@ def seed():
 
 
 # The run, from the process of tests/bench.py or alone.
+
+
+def _locust(base, env, result_file, *, users, seconds, options=()):
+    """Run tests/locustfile.py's driver against `base`; its figures."""
+    driver = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "locustfile.py"), "--host", base,
+         "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--run-time", str(seconds),
+         "--result", str(result_file), *options],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, timeout=seconds + 240,
+    )  # its progress and any traceback go to stderr
+    if driver.returncode != 0 or not result_file.exists():
+        raise LoadFailure(f"locust exited {driver.returncode}")
+    return json.loads(result_file.read_text())
 
 
 class LoadFailure(Exception):
@@ -272,8 +295,8 @@ def load_run():
             [str(gunicorn), "config.wsgi", "--workers", str(GUNICORN_WORKERS),
              "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20",
              "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log.open("wb"),
-            start_new_session=True,
+            cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "tests.load_settings"},
+            stdout=subprocess.DEVNULL, stderr=server_log.open("wb"), start_new_session=True,
         )
         _wait_for(base, server, server_log)
         for _ in range(4 * GUNICORN_WORKERS):  # each worker loads the URLconf on first use
@@ -281,16 +304,14 @@ def load_run():
         progress(f"gunicorn ({GUNICORN_WORKERS} sync workers, DB_CONN_MAX_AGE={DB_CONN_MAX_AGE}) "
                  f"at {base}; {USERS} users "
                  f"log in, then {RUN_SECONDS} s of browsing and quizzes")
-        result_file = work / "result.json"
-        driver = subprocess.run(
-            [str(python), str(ROOT / "tests" / "locustfile.py"), "--host", base,
-             "--users", str(USERS), "--spawn-rate", str(SPAWN_RATE),
-             "--run-time", str(RUN_SECONDS), "--result", str(result_file)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, timeout=RUN_SECONDS + 240,
-        )  # its progress and any traceback go to stderr
-        if driver.returncode != 0 or not result_file.exists():
-            raise LoadFailure(f"locust exited {driver.returncode}")
-        result = json.loads(result_file.read_text())
+        result = _locust(base, env, work / "browse.json", users=USERS, seconds=RUN_SECONDS)
+        progress(f"capacity: {SATURATION_USERS} users without pauses, {SATURATION_SECONDS} s "
+                 "on the mix, then on the trivial page")
+        saturated = {
+            kind: _locust(base, env, work / f"{kind}.json", users=SATURATION_USERS,
+                          seconds=SATURATION_SECONDS, options=["--no-wait", "--user-class", kind])
+            for kind in ("operator", "trivial")
+        }
         server_errors = _tail(server_log, 10)
     except LoadFailure as failure:
         raise SystemExit(f"load run failed: {failure}") from None
@@ -317,8 +338,13 @@ def load_run():
     measured, login = result["measured"], result["login"]
     progress(f"logins: {login['users']} in {login['seconds']:.1f} s, p50 {login['p50_ms']} ms, "
              f"p95 {login['p95_ms']} ms")
-    for page, (count, p50, p95) in sorted(measured.get("pages", {}).items()):
-        if count:
+    for title, run in (("browsing", measured), *(
+            (f"without pauses ({kind})", saturated[kind]["measured"])
+            for kind in ("operator", "trivial"))):
+        if run:
+            progress(f"{title}: {run['requests']} requests in {run['seconds']:.0f} s")
+        for page, (count, p50, p95) in sorted((run or {}).get("pages", {}).items()):
+            if count:
                 progress(f"  {count:5d}  p50 {p50:5d} ms  p95 {p95:5d} ms  {page}")
     yield "load_users", login["users"], "users"
     if measured:
@@ -327,14 +353,23 @@ def load_run():
         yield "load_p95", measured["p95_ms"], "ms"
         yield "load_quiz_submissions", measured["submissions"], "submissions"
     yield "load_login_p95", login["p95_ms"], "ms"
-    yield "load_errors", result["errors"], "count"
-    if result["errors"] or not measured:
-        for message in result["first_errors"]:
+    mix, trivial = (saturated[kind]["measured"] for kind in ("operator", "trivial"))
+    if mix and trivial:
+        yield "load_saturated_mix_throughput", f"{mix['throughput']:.1f}", "req/s"
+        yield "load_trivial_page_throughput", f"{trivial['throughput']:.1f}", "req/s"
+        yield ("load_capacity_ratio", f"{mix['throughput'] / trivial['throughput']:.2f}",
+               "ratio")
+    errors = result["errors"] + sum(run["errors"] for run in saturated.values())
+    yield "load_errors", errors, "count"
+    if errors or not (measured and mix and trivial):
+        for message in [*result["first_errors"],
+                        *(m for run in saturated.values() for m in run["first_errors"])][:10]:
             progress(f"error: {message}")
         if server_errors:
             progress(f"gunicorn's log ends:\n{server_errors}")
-        raise SystemExit(f"load run: {result['errors']} errors"
-                         + ("" if measured else "; not every user could log in"))
+        raise SystemExit(f"load run: {errors} errors"
+                         + ("" if measured and mix and trivial
+                            else "; not every user could log in"))
 
 
 MEASUREMENTS = [load_run]  # run by tests/bench.py after its own

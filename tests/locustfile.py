@@ -20,7 +20,7 @@ then browse as soon as they have logged in):
 """
 
 # locust first: importing it patches the standard library for gevent.
-from locust import FastHttpUser, between, events, task  # isort: skip
+from locust import FastHttpUser, between, constant, events, task  # isort: skip
 
 import argparse
 import http.cookiejar
@@ -208,6 +208,20 @@ class Operator(FastHttpUser):
                       expect='<li class="success">')
 
 
+class TrivialPageUser(Operator):
+    """Logs in as an operator does, then asks for nothing but the trivial page
+    (tests/load_urls.py): what Django and the stack cost here, to compare the mix with."""
+
+    @task
+    def trivial(self):
+        self.page("/bench/trivial/", name="/bench/trivial/")
+
+    tasks = [trivial]
+
+
+USER_CLASSES = {"operator": Operator, "trivial": TrivialPageUser}
+
+
 # The driver that bench_load.py runs: log every user in, then measure RUN_SECONDS.
 
 
@@ -219,7 +233,13 @@ def main():
     parser.add_argument("--run-time", type=float, default=60)
     parser.add_argument("--login-timeout", type=float, default=120)
     parser.add_argument("--result", required=True, help="where to write the figures (JSON)")
+    parser.add_argument("--user-class", choices=USER_CLASSES, default="operator")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="no pause between pages: as many requests as the server answers")
     args = parser.parse_args()
+    user_class = USER_CLASSES[args.user_class]
+    if args.no_wait:
+        user_class.wait_time = constant(0)
 
     errors = []  # every failed request and every exception in a task, login included
 
@@ -227,7 +247,7 @@ def main():
         if exception is not None:
             errors.append(f"{request_type} {name}: {exception}")
 
-    environment = Environment(user_classes=[Operator], host=args.host, events=events)
+    environment = Environment(user_classes=[user_class], host=args.host, events=events)
     environment.events.request.add_listener(on_request)
     runner = environment.create_local_runner()
     stats = environment.stats

@@ -53,6 +53,12 @@ def test_the_participant_console_on_a_phone(browser, live_server, prefecture, co
     # The ticking clock writes drill time as the server does: mm:ss under an hour.
     expect(page.locator("#drill-clock")).to_have_text(re_time(r"^(19|20|21):\d\d$"))
 
+    # While nothing changes the server answers the polls "not modified" (issue 20), and
+    # the page keeps what it shows.
+    with page.expect_response(lambda r: "/play/state.json" in r.url and r.status == 304):
+        pass
+    expect(injects).to_have_count(5)
+
     # The contingency planned at +0:30 is released now, at about 20:00 of drill time.
     page.evaluate("window.notReloaded = true")
     runs.inject_release_now(inject=drill.injects.get(is_contingency=True), by=coordinator,

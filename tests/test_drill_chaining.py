@@ -53,7 +53,7 @@ def player(drill, role_name, name):
 
 
 def seen(participant, now):
-    return [item["subject"] for item in participant_state(participant, now)["injects"]]
+    return [item["subject"] for item in participant_state(participant, now).data["injects"]]
 
 
 def test_scheduling_copies_the_chain(chain):

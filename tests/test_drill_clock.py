@@ -167,17 +167,17 @@ def test_a_participant_sees_only_released_injects_for_their_role(drill):
                                   display_name="広報役")
     head, press = (Participant.objects.select_related("drill").get(pk=p.pk) for p in (head, press))
     # Newest first: on a phone, what just arrived is on top.
-    assert [i["subject"] for i in participant_state(head, at(30))["injects"]] == [
+    assert [i["subject"] for i in participant_state(head, at(30)).data["injects"]] == [
         "追加の照会記録", "監視センターからの通報"
     ]
-    early = participant_state(press, at(4))
+    early = participant_state(press, at(4)).data
     assert early["injects"] == []
     assert "報道機関" not in str(early)
-    assert [i["subject"] for i in participant_state(press, at(5))["injects"]] == [
+    assert [i["subject"] for i in participant_state(press, at(5)).data["injects"]] == [
         "報道機関からの問い合わせ"
     ]
     # The controller's state has everything.
-    assert len(staff_state(fresh(drill), at(4))["injects"]) == 4
+    assert len(staff_state(fresh(drill), at(4)).data["injects"]) == 4
 
 
 # The worker task, driven by a fake clock

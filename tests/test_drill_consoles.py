@@ -118,7 +118,7 @@ def test_the_log_entry_choice_defaults_to_the_matching_entry_never_to_the_click(
     first = runs.log_record(participant=head, text="所属長へ報告した", now=at(2))
     runs.log_record(participant=head, text="続報を送った", now=at(3))
     clock.move_to(at(4))
-    assert staff_state(Drill.objects.get(pk=started.pk), at(4))["matching_entries"] == {
+    assert staff_state(Drill.objects.get(pk=started.pk), at(4)).data["matching_entries"] == {
         action.pk: first.pk
     }
     page = client.get(reverse("drills:evaluate", args=[started.pk])).content.decode()

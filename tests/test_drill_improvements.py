@@ -553,12 +553,14 @@ def run_on(clock, day: datetime.date) -> set[tuple[str, str]]:
 
 def test_each_rung_goes_out_on_its_day_once(clock, item, supervisor, colleague, coordinator):
     day = datetime.date
-    assert run_on(clock, day(2026, 12, 18)) == set()
-    assert run_on(clock, day(2026, 12, 19)) == {("before_due", "supervisor"),
+    # Due Saturday 12-26: 7 working days before is 12-17; the due rung waits for Monday.
+    assert run_on(clock, day(2026, 12, 16)) == set()
+    assert run_on(clock, day(2026, 12, 17)) == {("before_due", "supervisor"),
                                                 ("before_due", "colleague")}
-    assert run_on(clock, day(2026, 12, 19)) == set()  # again the same day
+    assert run_on(clock, day(2026, 12, 17)) == set()  # again the same day
     assert run_on(clock, day(2026, 12, 25)) == set()
-    assert run_on(clock, day(2026, 12, 26)) == {("due", "supervisor"), ("due", "colleague")}
+    assert run_on(clock, day(2026, 12, 26)) == set()  # the office is closed
+    assert run_on(clock, day(2026, 12, 28)) == {("due", "supervisor"), ("due", "colleague")}
     # 5 working days after Saturday 12-26, over 年末年始: 12-28, 1-4, 1-5, 1-6, 1-7.
     assert run_on(clock, day(2027, 1, 6)) == set()
     assert run_on(clock, day(2027, 1, 7)) == {("overdue", "coordinator")}
@@ -581,10 +583,12 @@ def test_a_completed_item_is_not_chased(clock, completed):
 
 
 def test_a_moved_due_date_starts_the_ladder_again(clock, item, coordinator):
-    assert run_on(clock, datetime.date(2026, 12, 19)) == {("before_due", "supervisor"),
+    assert run_on(clock, datetime.date(2026, 12, 18)) == {("before_due", "supervisor"),
                                                           ("before_due", "colleague")}
+    # Due Sunday 01-31: 7 working days before is 01-21.
     item_update(item=item, by=coordinator, now=timezone.now(), due_on=datetime.date(2027, 1, 31))
-    assert run_on(clock, datetime.date(2027, 1, 24)) == {("before_due", "supervisor"),
+    assert run_on(clock, datetime.date(2027, 1, 20)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 21)) == {("before_due", "supervisor"),
                                                          ("before_due", "colleague")}
 
 
@@ -594,7 +598,7 @@ def test_one_e_mail_per_recipient_recorded_with_its_address(clock, item, ended, 
                 **fields(department_a, issue="報道対応の遅れ"))
     supervisor.email = "supervisor@example.lg.jp"
     supervisor.save()
-    run_on(clock, datetime.date(2026, 12, 19))
+    run_on(clock, datetime.date(2026, 12, 18))
     assert len(mail.outbox) == 1  # the colleague has no address
     message = mail.outbox[0]
     assert message.to == ["supervisor@example.lg.jp"]
@@ -616,7 +620,7 @@ def test_a_failed_e_mail_is_recorded_on_its_outbox_row_and_the_reminders_stand(
         raise OSError("SMTP refused")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    clock.move_to(datetime.datetime(2026, 12, 19, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 18, 7, 0, tzinfo=JST))
     assert improvement_reminders_send(now=timezone.now()) == 2
     assert outbox_send() == 0
     assert sorted(ImprovementReminder.objects.values_list("recipient__user__username",
@@ -638,9 +642,10 @@ def test_the_reminders_read_a_constant_number_of_queries(clock, item, ended, coo
     with CaptureQueriesContext(connection) as captured:
         sent = improvement_reminders_send(now=timezone.now())
     reads = [query for query in captured if query["sql"].lstrip().upper().startswith("SELECT")]
-    # the items, the reminders already sent, the supervisors and coordinators, the
-    # organisations' calendars and their closed days
-    assert len(reads) == 5
+    # the organisations with unfinished items, their calendars and closed days (how far
+    # ahead 7 working days reach), the items, the reminders already sent, the supervisors
+    # and coordinators, whose offices are open today
+    assert len(reads) == 7
     assert sent == 5 + 1 + 5  # due: 5 supervisors and the colleague; overdue: 5 items
 
 
@@ -654,5 +659,5 @@ def test_the_daily_schedule_exists_and_the_task_sends(clock, item):
     assert Schedule.objects.get(name=IMPROVEMENT_REMINDERS["name"]).next_run == datetime.datetime(
         2026, 11, 27, 7, 0, tzinfo=JST
     )
-    clock.move_to(datetime.datetime(2026, 12, 19, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2026, 12, 18, 7, 0, tzinfo=JST))
     assert send_improvement_reminders() == 2

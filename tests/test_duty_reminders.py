@@ -2,12 +2,13 @@
 when each is due, each rung on its day, each notice recorded once, one e-mail per person
 for everything, and the fiscal-year boundary.
 
-Worked dates, default ladder (7 days before, supervisor at due, coordinators 7 days after;
-reading and quiz due 30 days after):
+Worked dates, default ladder (7 working days before, supervisor at due, coordinators 7
+working days after; reading and quiz due 30 days after):
 - the plan is published on 2026-11-26 (the clock); the operator's ID dates from
   2026-04-10, so they are obliged from 2026-11-26 and it is due 2026-12-28 (30 days on is
   Saturday 12-26: the next working day, people.calendar): the operator hears on
-  2026-12-21, the supervisor on 2026-12-28, the coordinator on 2027-01-04.
+  2026-12-17, the supervisor on 2026-12-28, the coordinator on 2027-01-13 (年末年始 and
+  成人の日, 01-11, are not working days).
 """
 
 import datetime
@@ -50,31 +51,32 @@ def reading(clock, plan, operator, supervisor, coordinator):
 
 
 def test_each_reading_rung_goes_out_on_its_day_and_not_the_day_before(reading, clock):
-    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 21)) == {(Kind.READING_DUE, "operator")}
-    assert run_on(clock, datetime.date(2026, 12, 27)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 16)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 17)) == {(Kind.READING_DUE, "operator")}
+    assert run_on(clock, datetime.date(2026, 12, 25)) == set()
     assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.READING_SUPERVISOR, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 3)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 4)) == {
+    assert run_on(clock, datetime.date(2027, 1, 12)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 13)) == {
         (Kind.READING_COORDINATOR, "coordinator")}
 
 
 def test_running_twice_records_each_notice_once(reading, clock):
     # A job that missed days sends every rung due, once.
-    assert run_on(clock, datetime.date(2027, 1, 5)) == {
+    assert run_on(clock, datetime.date(2027, 1, 13)) == {
         (Kind.READING_DUE, "operator"), (Kind.READING_SUPERVISOR, "supervisor"),
         (Kind.READING_COORDINATOR, "coordinator")}
-    assert run_on(clock, datetime.date(2027, 1, 5)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 6)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 13)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 14)) == set()
     assert Notice.objects.count() == 3
 
 
 def test_a_later_id_grant_counts_from_the_grant(clock, plan, supervisor, department_a):
     # Granted on 2026-12-10, after the plan was published: 30 days on is Saturday 2027-01-09,
-    # and Monday 01-11 is 成人の日, so due 2027-01-12, told 2027-01-05.
+    # and Monday 01-11 is 成人の日, so due 2027-01-12, told 7 working days before: 2026-12-25
+    # (年末年始 is not counted).
     make_person("newcomer", department_a, name="木村 陽", granted_on=datetime.date(2026, 12, 10))
-    assert run_on(clock, datetime.date(2027, 1, 4)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 5)) == {(Kind.READING_DUE, "newcomer")}
+    assert run_on(clock, datetime.date(2026, 12, 24)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 25)) == {(Kind.READING_DUE, "newcomer")}
 
 
 def test_an_acknowledged_plan_reminds_nobody(reading, clock, operator):
@@ -103,11 +105,11 @@ def test_the_supervisor_is_told_who_and_what(reading, clock, supervisor):
 
 def test_an_attendee_who_has_not_passed_is_reminded_of_the_quiz(clock, prefecture,
                                                                department_a, operator):
-    # Held 2026-11-20: 30 days on is Sunday 12-20, so due 2026-12-21, told from 2026-12-14.
+    # Held 2026-11-20: 30 days on is Sunday 12-20, so due 2026-12-21, told from 2026-12-10.
     quiz_session(prefecture, department_a, attendees=[operator],
                  held=datetime.datetime(2026, 11, 20, 13, 30, tzinfo=JST))
-    assert run_on(clock, datetime.date(2026, 12, 13)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 14)) == {(Kind.QUIZ_DUE, "operator")}
+    assert run_on(clock, datetime.date(2026, 12, 9)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 10)) == {(Kind.QUIZ_DUE, "operator")}
 
 
 def test_a_passed_quiz_reminds_nobody(clock, prefecture, department_a, operator, supervisor):
@@ -122,13 +124,13 @@ def test_a_passed_quiz_reminds_nobody(clock, prefecture, department_a, operator,
 
 def test_on_1_april_last_years_quiz_is_no_longer_a_duty(clock, prefecture, department_a,
                                                         operator, supervisor, coordinator):
-    # Held 2027-03-01 (fiscal 2026): due 2027-03-31; the coordinators would hear 04-07.
+    # Held 2027-03-01 (fiscal 2026): due 2027-03-31; the coordinators would hear 04-09.
     quiz_session(prefecture, department_a, attendees=[operator],
                  held=datetime.datetime(2027, 3, 1, 13, 30, tzinfo=JST))
     assert run_on(clock, datetime.date(2027, 3, 31)) == {
         (Kind.QUIZ_DUE, "operator"), (Kind.QUIZ_SUPERVISOR, "supervisor")}
     assert run_on(clock, datetime.date(2027, 4, 1)) == set()
-    assert run_on(clock, datetime.date(2027, 4, 7)) == set()
+    assert run_on(clock, datetime.date(2027, 4, 9)) == set()
     assert set(Notice.objects.values_list("key", flat=True)) == {
         f"quiz-person:quiz:2026:{operator.pk}:{operator.pk}",
         f"quiz-supervisor:quiz:2026:{operator.pk}:{supervisor.pk}",
@@ -265,28 +267,28 @@ def for_new_id_holders(clock, home_page, prefecture):
 def test_across_1_april_last_years_new_holder_reading_stops_and_this_years_starts_its_own(
     for_new_id_holders, clock, department_a, supervisor, coordinator,
 ):
-    # Granted 2027-03-01 (new in fiscal 2026): due 03-31; the coordinators would hear 04-07.
+    # Granted 2027-03-01 (new in fiscal 2026): due 03-31; the coordinators would hear 04-09.
     make_person("march", department_a, name="三月 新任", granted_on=datetime.date(2027, 3, 1))
     # New in fiscal 2026 from 2026-05-01, never read it (due on Saturday 2026-12-26, moved
-    # to Monday 12-28 by the office calendar, so its ladder ran out by 2027-01-04), left in
+    # to Monday 12-28 by the office calendar, so its ladder ran out by 2027-01-13), left in
     # January and was given an ID again on 1 April: new again, a new duty.
     returner = make_person("returner", department_a, name="再任 戻",
                            granted_on=datetime.date(2026, 5, 1))
     returner.id_grants.update(revoked_on=datetime.date(2027, 1, 31))
-    assert run_on(clock, datetime.date(2027, 1, 4)) == {
+    assert run_on(clock, datetime.date(2027, 1, 13)) == {
         (Kind.READING_DUE, "returner"), (Kind.READING_SUPERVISOR, "supervisor"),
         (Kind.READING_COORDINATOR, "coordinator")}
     returner.id_grants.create(granted_on=datetime.date(2027, 4, 1))
     # Granted on 1 April: new in fiscal 2027, due on Saturday 05-01, which Golden Week
-    # moves to Thursday 05-06; told from 04-29.
+    # moves to Thursday 05-06; told 7 working days before, from 04-21 (04-29 is 昭和の日).
     make_person("april", department_a, name="四月 新任", granted_on=datetime.date(2027, 4, 1))
 
     assert run_on(clock, datetime.date(2027, 3, 31)) == {
         (Kind.READING_DUE, "march"), (Kind.READING_SUPERVISOR, "supervisor")}
     assert run_on(clock, datetime.date(2027, 4, 1)) == set()
-    assert run_on(clock, datetime.date(2027, 4, 7)) == set()  # no escalation about "march"
-    assert run_on(clock, datetime.date(2027, 4, 28)) == set()
-    assert run_on(clock, datetime.date(2027, 4, 29)) == {
+    assert run_on(clock, datetime.date(2027, 4, 9)) == set()  # no escalation about "march"
+    assert run_on(clock, datetime.date(2027, 4, 20)) == set()
+    assert run_on(clock, datetime.date(2027, 4, 21)) == {
         (Kind.READING_DUE, "april"), (Kind.READING_DUE, "returner")}
     assert run_on(clock, datetime.date(2027, 5, 6)) == {(Kind.READING_SUPERVISOR, "supervisor")}
     assert run_on(clock, datetime.date(2027, 5, 6)) == set()

@@ -72,7 +72,7 @@ def assert_xlsx_is_safe(content: bytes, *expected: str) -> None:
 
 
 def test_both_formats_of_a_dataset_are_safe_and_numbers_stay_numbers():
-    dataset = tablib.Dataset(headers=["名前", "点数"])
+    dataset = tablib.Dataset(headers=["名前", "点数"], title="点数")
     dataset.append([LINK, -1])
     dataset.append([SUM, 2])
     assert csv_rows(csv_bytes(dataset))[1:] == [["'" + LINK, "-1"], ["'" + SUM, "2"]]

@@ -49,7 +49,7 @@ def test_no_template_writes_a_percent_sign_after_a_raw_value():
 
 
 def test_a_percentage_is_text_in_csv_and_a_formatted_number_in_xlsx():
-    dataset = tablib.Dataset(headers=["score", "share"])
+    dataset = tablib.Dataset(headers=["score", "share"], title="正答率")
     dataset.append([Percent(Decimal("90.00")), Percent(1, 3)])
     dataset.append([Percent(None), None])
 

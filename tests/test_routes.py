@@ -451,13 +451,14 @@ def quiz_notices_on(clock, day: datetime.date, person) -> list[str]:
 def test_a_mid_year_holders_quiz_is_due_the_ladders_days_after_the_grant(
     clock, session, mid_year, supervisor, prefecture
 ):
-    # Granted 2026-11-24, after the session of 11-20: due 12-24 (30 days), told 12-17.
+    # Granted 2026-11-24, after the session of 11-20: due 12-24 (30 days), told 7 working
+    # days before, 12-15.
     policy(prefecture, online=True)
     assert items(mid_year)["quiz"].detail == "期限：2026年12月24日"
-    assert quiz_notices_on(clock, datetime.date(2026, 12, 16), mid_year) == []
-    assert quiz_notices_on(clock, datetime.date(2026, 12, 17), mid_year) == [
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 14), mid_year) == []
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 15), mid_year) == [
         Notice.Kind.QUIZ_DUE]
-    assert quiz_notices_on(clock, datetime.date(2026, 12, 17), mid_year) == [
+    assert quiz_notices_on(clock, datetime.date(2026, 12, 15), mid_year) == [
         Notice.Kind.QUIZ_DUE]
     assert Notice.objects.filter(recipient=supervisor, kind=Notice.Kind.QUIZ_SUPERVISOR,
                                  message__contains="岡本 若菜").count() == 0

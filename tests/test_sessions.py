@@ -510,7 +510,7 @@ def test_the_csv_export_opens_in_excel_and_has_the_import_columns(
     assert lines[0] == "職員番号,出欠,備考,氏名,フリガナ,所属,職名,記録方法,記録日時"
     # By department, then kana: サトウ before ヤマダ.
     assert lines[1] == "colleague,,,佐藤 次郎,サトウ ジロウ,県北広域本部福祉課,,,"
-    assert lines[2] == "operator,遅刻,電車遅延,山田 花子,ヤマダ ハナコ,県北広域本部福祉課,主事,QRコードで受付,2026-11-26 10:00"
+    assert lines[2] == "operator,遅刻,電車遅延,山田 花子,ヤマダ ハナコ,県北広域本部福祉課,主事,QRコードで受付,2026-11-26 10:00:00"
 
 
 def test_the_xlsx_export_is_a_workbook(clock, login, session, coordinator, operator):

@@ -2,10 +2,11 @@
 fixed number of queries however many departments there are.
 
 The `closed_session` fixture's colleague is due on 2026-12-28 (30 days after the close is
-Saturday 12-26, so the next working day: people.calendar). With the default ladder (7 days
-before, the supervisor at the due date, the coordinators 7 days after) that is:
-the colleague and the operator (who attended) on 2026-12-21, the supervisor on
-2026-12-28, the coordinator on 2027-01-04.
+Saturday 12-26, so the next working day: people.calendar). With the default ladder (7
+working days before, the supervisor at the due date, the coordinators 7 working days
+after) that is: the colleague and the operator (who attended) on 2026-12-17, the
+supervisor on 2026-12-28, the coordinator on 2027-01-13 (年末年始 and 成人の日, 01-11,
+are not working days).
 """
 
 import datetime
@@ -76,14 +77,14 @@ def brief(sharing, obligation, *, by):
 def test_each_rung_goes_out_on_its_day_and_not_the_day_before(
     clock, closed_session, operator, supervisor, coordinator
 ):
-    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 21)) == {
+    assert run_on(clock, datetime.date(2026, 12, 16)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 17)) == {
         (Kind.COLLEAGUE_BEFORE_DUE, "colleague"), (Kind.BRIEFER_BEFORE_DUE, "operator"),
     }
-    assert run_on(clock, datetime.date(2026, 12, 27)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 25)) == set()
     assert run_on(clock, datetime.date(2026, 12, 28)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 3)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 4)) == {
+    assert run_on(clock, datetime.date(2027, 1, 12)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 13)) == {
         (Kind.COORDINATOR_OVERDUE, "coordinator")
     }
     sharing = closed_session.sharings.get()
@@ -99,24 +100,25 @@ def test_an_organisations_own_ladder_moves_every_rung(clock, closed_session, pre
                                                      coordinator):
     ReminderLadder.objects.create(organisation=prefecture, days_before_due=14,
                                   supervisor_days_after_due=3, coordinator_days_after_due=10)
-    # Due 2026-12-28: 14 days before is 12-14; 3 days after is 12-31; 10 after is 2027-01-07.
-    assert run_on(clock, datetime.date(2026, 12, 13)) == set()
-    assert {kind for kind, _who in run_on(clock, datetime.date(2026, 12, 14))} == {
+    # Due 2026-12-28, in working days: 14 before is 12-08; 3 after is 2027-01-06 (年末年始
+    # is not counted); 10 after is 2027-01-18 (nor is 成人の日, 01-11).
+    assert run_on(clock, datetime.date(2026, 12, 7)) == set()
+    assert {kind for kind, _who in run_on(clock, datetime.date(2026, 12, 8))} == {
         Kind.COLLEAGUE_BEFORE_DUE, Kind.BRIEFER_BEFORE_DUE,
     }
-    assert run_on(clock, datetime.date(2026, 12, 30)) == set()
-    assert run_on(clock, datetime.date(2026, 12, 31)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
-    assert run_on(clock, datetime.date(2027, 1, 6)) == set()
-    assert run_on(clock, datetime.date(2027, 1, 7)) == {(Kind.COORDINATOR_OVERDUE, "coordinator")}
+    assert run_on(clock, datetime.date(2027, 1, 5)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 6)) == {(Kind.SUPERVISOR_DUE, "supervisor")}
+    assert run_on(clock, datetime.date(2027, 1, 15)) == set()
+    assert run_on(clock, datetime.date(2027, 1, 18)) == {(Kind.COORDINATOR_OVERDUE, "coordinator")}
 
 
 def test_another_organisations_ladder_changes_nothing_here(clock, closed_session, city):
     ReminderLadder.objects.create(organisation=city, days_before_due=30)
-    assert run_on(clock, datetime.date(2026, 12, 20)) == set()
+    assert run_on(clock, datetime.date(2026, 12, 16)) == set()
 
 
 def test_a_job_that_missed_days_sends_every_rung_that_is_due(clock, closed_session, coordinator):
-    assert run_on(clock, datetime.date(2027, 1, 4)) == {
+    assert run_on(clock, datetime.date(2027, 1, 13)) == {
         (Kind.COLLEAGUE_BEFORE_DUE, "colleague"), (Kind.BRIEFER_BEFORE_DUE, "operator"),
         (Kind.SUPERVISOR_DUE, "supervisor"), (Kind.COORDINATOR_OVERDUE, "coordinator"),
     }
@@ -128,10 +130,10 @@ def test_a_job_that_missed_days_sends_every_rung_that_is_due(clock, closed_sessi
 def test_running_again_sends_nothing_twice(clock, closed_session, operator, colleague,
                                            supervisor, coordinator):
     with_email(operator, colleague, supervisor, coordinator)
-    assert len(run_on(clock, datetime.date(2027, 1, 4))) == 4
+    assert len(run_on(clock, datetime.date(2027, 1, 13))) == 4
     assert len(mail.outbox) == 4
     assert reminders_send(now=timezone.now()) == 0
-    clock.move_to(datetime.datetime(2027, 1, 5, 7, 0, tzinfo=JST))
+    clock.move_to(datetime.datetime(2027, 1, 14, 7, 0, tzinfo=JST))
     assert reminders_send(now=timezone.now()) == 0
     assert outbox_send() == 0
     assert Notice.objects.count() == 4 and len(mail.outbox) == 4
@@ -350,7 +352,7 @@ def test_a_colleague_who_joins_after_the_report_starts_the_ladder_again(
 
 def test_the_queries_do_not_grow_with_the_departments(clock, prefecture, coordinator):
     def queries_of_a_run_with_nothing_new():
-        clock.move_to(datetime.datetime(2027, 1, 2, 7, 0, tzinfo=JST))
+        clock.move_to(datetime.datetime(2027, 1, 4, 7, 0, tzinfo=JST))
         assert reminders_send(now=timezone.now()) > 0
         with CaptureQueriesContext(connection) as queries:
             assert reminders_send(now=timezone.now()) == 0
@@ -366,8 +368,10 @@ def test_the_queries_do_not_grow_with_the_departments(clock, prefecture, coordin
                        attendees=[attendee for _, attendee in more], title="研修 2", day=21)
     assert DepartmentSharing.objects.count() == 5
     # The notices already sent, the incomplete sharings, their outstanding obligations,
-    # the attendances, the supervisors and coordinators, the ladders.
-    assert queries_of_a_run_with_nothing_new() == one_department == 6
+    # the attendances, the supervisors and coordinators, the ladders, the organisations'
+    # calendars (two: the organisations, their closed days). Whose office is open today is
+    # asked only when there is something to send.
+    assert queries_of_a_run_with_nothing_new() == one_department == 8
 
 
 # The schedule and the real worker

@@ -35,6 +35,7 @@ from core.dates import document_date
 from core.mail import bilingual
 from core.outbox import mail_write, sent_together
 from core.text import fold_width
+from people.calendar import offices_open_on
 from training.models import Attempt, Attendance, Certificate, TrainingSession
 from training.models.certificates import CertificateReminder
 from training.routes import route_for, session_policy
@@ -334,8 +335,9 @@ def certificates_remind(*, today: datetime.date) -> int:
     """Write the retraining reminder to the outbox for every certificate that expires
     within CERTIFICATE_REMINDER_DAYS, once per certificate. Returns how many were written.
 
-    Left out: revoked certificates, people without an e-mail address (they are reminded
-    once they have one), and people who already hold a newer certificate.
+    Left out: people whose office is closed today (people.calendar: they are reminded on
+    its next working day), revoked certificates, people without an e-mail address (they
+    are reminded once they have one), and people who already hold a newer certificate.
     """
     horizon = today + datetime.timedelta(days=settings.CERTIFICATE_REMINDER_DAYS)
     renewed = Certificate.objects.filter(
@@ -351,7 +353,11 @@ def certificates_remind(*, today: datetime.date) -> int:
         .select_related("person", "session")
         .order_by("expires_on", "pk")
     )
-    return sum(_remind(certificate) for certificate in due)
+    # Nobody is reminded on a day their office is closed: the next working day's run is.
+    open_offices = offices_open_on(today, {certificate.person.organisation_id
+                                           for certificate in due})
+    return sum(_remind(certificate) for certificate in due
+               if certificate.person.organisation_id in open_offices)
 
 
 def _remind(certificate: Certificate) -> bool:

@@ -17,11 +17,12 @@ What is outstanding, for whom, due when (the rungs are training.reminders'):
   on one and confirmed it, or was given their ID after one (the last two where the
   coordinator's course policy lets that route count), and has passed no quiz of the
   fiscal year. Due `ReminderLadder.quiz_days` after the earliest such day, by the year's
-  end at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
+  last working day at the latest (training.quiz_due). The key names the fiscal year: on 1 April last
   year's quiz is no longer anyone's duty.
 
 A due date that falls on a day the person's organisation is closed moves to its next
-working day (people.calendar), as the onward-sharing due dates do.
+working day (people.calendar), as the onward-sharing due dates do; the rungs count that
+organisation's working days from it (training.reminders).
 
 Both are read in a fixed number of queries however many people there are.
 """
@@ -73,20 +74,22 @@ def training_reminders_send(*, now: datetime.datetime) -> int:
     duties = [*reading_reminders(today=today), *quiz_reminders(today=today)]
     already_sent |= keys_recorded(reminder.key for reminder in duties)
     return sum(notify(group, now=now)
-               for group in by_recipient([*reminders, *duties], already_sent))
+               for group in by_recipient([*reminders, *duties], already_sent, today=today))
 
 
 def _day(value: datetime.date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def _climb_all(outstanding: list[Outstanding], rungs: Rungs, *, today) -> Iterator[Reminder]:
+def _climb_all(outstanding: list[Outstanding], rungs: Rungs, *, today,
+               calendars) -> Iterator[Reminder]:
     people = [item.person for item in outstanding]
     supervisors, coordinators = role_holders({p.department_id for p in people},
                                              {p.organisation_id for p in people})
     ladder_of = ladders({p.organisation_id for p in people})
     for item in outstanding:
         yield from climb(item, rungs, ladder=ladder_of(item.person.organisation_id),
+                         calendar=calendars[item.person.organisation_id],
                          supervisors=supervisors[item.person.department_id],
                          coordinators=coordinators[item.person.organisation_id], today=today)
 
@@ -163,7 +166,7 @@ def reading_reminders(*, today: datetime.date) -> list[Reminder]:
                          text(_escalated_reading)),
         topic=READING,
     )
-    return list(_climb_all(due, rungs, today=today))
+    return list(_climb_all(due, rungs, today=today, calendars=calendars))
 
 
 def _person_reading():
@@ -222,7 +225,7 @@ def quiz_reminders(*, today: datetime.date) -> list[Reminder]:
         coordinator=Rung("quiz-coordinator", Kind.QUIZ_COORDINATOR, text(_escalated_quiz)),
         topic=QUIZ,
     )
-    return list(_climb_all(due, rungs, today=today))
+    return list(_climb_all(due, rungs, today=today, calendars=calendars))
 
 
 def _person_quiz():

@@ -90,11 +90,15 @@ def quiz_duty_starts(*, today: datetime.date, person_ids=None) -> dict[int, date
 
 def quiz_due_on(started_on: datetime.date, *, quiz_days: int, calendar=None) -> datetime.date:
     """`quiz_days` after the duty started, moved off a day the office is closed (with the
-    organisation's people.calendar), and by the end of the fiscal year at the latest."""
+    organisation's people.calendar), and by the end of the fiscal year at the latest: with
+    a calendar, by its last working day, so that the rung at the due date is not held
+    past 1 April, when the year's quiz is nobody's duty any more."""
     due = started_on + datetime.timedelta(days=quiz_days)
+    last_day = fiscal_year_of(started_on).last_day
     if calendar is not None:
         due = calendar.working_day_on_or_after(due)
-    return min(due, fiscal_year_of(started_on).last_day)
+        last_day = calendar.add_working_days(last_day + datetime.timedelta(days=1), -1)
+    return min(due, last_day)
 
 
 def quiz_due_for(person, *, today: datetime.date) -> datetime.date | None:

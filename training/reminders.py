@@ -4,9 +4,13 @@ A source (onward sharing in training.sharing_reminders; required reading and the
 training.duty_reminders) says what is outstanding, for whom and due when; the rungs of
 the organisation's ReminderLadder decide who hears about it on which day:
 
-- the person, `days_before_due` days before it is due;
-- their department's supervisors, `supervisor_days_after_due` days after it;
-- their organisation's coordinators, `coordinator_days_after_due` days after it.
+- the person, `days_before_due` working days before it is due;
+- their department's supervisors, `supervisor_days_after_due` working days after it;
+- their organisation's coordinators, `coordinator_days_after_due` working days after it.
+
+Working days are the ladder's organisation's (people.calendar.OfficeCalendar.reminder_day),
+and nobody is sent anything on a day their own organisation is closed (by_recipient): the
+next working day's run sends every rung that fell due meanwhile.
 
 (Onward sharing adds a rung of its own: the attendees who can brief the colleague.)
 
@@ -19,6 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -31,6 +36,7 @@ from django.utils.translation import ngettext
 
 from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual, in_each_language
 from core.outbox import mail_write
+from people.calendar import OfficeCalendar, offices_open_on
 from people.models import Person, RoleAssignment
 from training.models import DepartmentSharing, Notice, ReminderLadder
 
@@ -106,16 +112,14 @@ class Rungs:
 
 
 def climb(item: Outstanding, rungs: Rungs, *, ladder: ReminderLadder,
-          supervisors: list[Person], coordinators: list[Person],
+          calendar: OfficeCalendar, supervisors: list[Person], coordinators: list[Person],
           today: datetime.date) -> Iterator[Reminder]:
     """The reminders the ladder calls for by `today` about one outstanding duty."""
-    days = datetime.timedelta
+    on = partial(calendar.reminder_day, item.due_on)
     steps = [
-        (rungs.person, item.due_on - days(days=ladder.days_before_due), [item.person]),
-        (rungs.supervisor, item.due_on + days(days=ladder.supervisor_days_after_due),
-         supervisors),
-        (rungs.coordinator, item.due_on + days(days=ladder.coordinator_days_after_due),
-         coordinators),
+        (rungs.person, on(-ladder.days_before_due), [item.person]),
+        (rungs.supervisor, on(ladder.supervisor_days_after_due), supervisors),
+        (rungs.coordinator, on(ladder.coordinator_days_after_due), coordinators),
     ]
     for rung, from_day, recipients in steps:
         if today < from_day:
@@ -163,12 +167,18 @@ def keys_recorded(keys: Iterable[str]) -> set[str]:
     return recorded
 
 
-def by_recipient(reminders: Iterable[Reminder], already_sent: set[str]) -> list[list[Reminder]]:
+def by_recipient(reminders: Iterable[Reminder], already_sent: set[str], *,
+                 today: datetime.date) -> list[list[Reminder]]:
+    """The reminders not yet sent, grouped by recipient, leaving out whoever's office is
+    closed `today`: theirs stay unrecorded, so the next working day's run sends them."""
     grouped = defaultdict(dict)
     for reminder in reminders:
         if reminder.key not in already_sent:
             grouped[reminder.recipient.pk][reminder.key] = reminder
-    return [list(group.values()) for group in grouped.values()]
+    groups = [list(group.values()) for group in grouped.values()]
+    open_offices = offices_open_on(today, {group[0].recipient.organisation_id
+                                           for group in groups})
+    return [group for group in groups if group[0].recipient.organisation_id in open_offices]
 
 
 def notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:

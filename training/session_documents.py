@@ -140,7 +140,7 @@ def checkin_qr_svg(*, url: str, size: int = 360) -> str:
 def attendance_export(*, session: TrainingSession) -> tablib.Dataset:
     """Every invitee and their attendance, with the import's columns first, so that a
     coordinator can fill in the export and import it back."""
-    dataset = tablib.Dataset(headers=[
+    dataset = tablib.Dataset(title=_("Attendance"), headers=[
         EMPLOYEE_NUMBER, ATTENDANCE, NOTE, "氏名", "フリガナ", "所属", "職名", "記録方法",
         "記録日時",
     ])
@@ -155,7 +155,6 @@ def attendance_export(*, session: TrainingSession) -> tablib.Dataset:
             person.department.name,
             person.job_title,
             attendance.get_method_display() if attendance else "",
-            timezone.localtime(attendance.recorded_at).strftime("%Y-%m-%d %H:%M")
-            if attendance else "",
+            attendance.recorded_at if attendance else "",  # in local time: core.exports
         ])
     return dataset

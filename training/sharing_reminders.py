@@ -4,15 +4,18 @@ For each department sharing of this fiscal year's closed sessions, the ladder of
 session's organisation (its ReminderLadder, or the defaults when it has none) decides
 who hears about it and when, counting from the due date:
 
-1. `days_before_due` days before an obligation is due, the colleague it concerns, told
-   to get briefed or, once briefed, to confirm receipt;
+1. `days_before_due` working days before an obligation is due, the colleague it
+   concerns, told to get briefed or, once briefed, to confirm receipt;
 2. at the same time, while any colleague due that day is not yet briefed, every
    attendee of the department, who can brief them;
-3. `supervisor_days_after_due` days after the due date, the department's supervisors,
-   while the sharing is incomplete: a colleague is still outstanding (live and not
-   confirmed) or the department report is not in;
-4. `coordinator_days_after_due` days after it, the coordinators of the session's
+3. `supervisor_days_after_due` working days after the due date, the department's
+   supervisors, while the sharing is incomplete: a colleague is still outstanding (live
+   and not confirmed) or the department report is not in;
+4. `coordinator_days_after_due` working days after it, the coordinators of the session's
    organisation, while it is still incomplete.
+
+Working days are the session's organisation's, and nobody hears anything on a day their
+own organisation is closed (training.reminders, people.calendar).
 
 For rungs 3 and 4 the due date is the earliest one among the outstanding colleagues,
 or the sharing's own when only the report is missing; so a colleague who joins after
@@ -39,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.outbox import sent_together
+from people.calendar import OfficeCalendar, office_calendars
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
 from training.models import (
@@ -65,6 +69,7 @@ class SharingFacts:
 
     sharing: DepartmentSharing
     ladder: ReminderLadder
+    calendar: OfficeCalendar  # the session's organisation's: the rungs count its working days
     # Live and unconfirmed, annotated by obligations_with_facts, ordered by name.
     outstanding: list[BriefingObligation]
     attendees: list[Person]
@@ -87,7 +92,8 @@ def reminders_send(*, now: datetime.datetime) -> int:
     yet, each recipient's e-mail in the outbox; returns how many notices were recorded.
     (The daily job runs this source with the others: training.duty_reminders.)"""
     reminders, already_sent = sharing_reminders(now=now)
-    return sum(notify(group, now=now) for group in by_recipient(reminders, already_sent))
+    return sum(notify(group, now=now) for group in by_recipient(
+        reminders, already_sent, today=timezone.localdate(now)))
 
 
 def sharing_reminders(*, now: datetime.datetime) -> tuple[list[Reminder], set[str]]:
@@ -112,7 +118,7 @@ def _keys_sent(sessions) -> set[str]:
 
 
 def _sharing_facts(sessions) -> Iterator[SharingFacts]:
-    """The facts of every incomplete sharing of `sessions`, in five queries."""
+    """The facts of every incomplete sharing of `sessions`, in seven queries."""
     outstanding_filter = Q(dropped_at__isnull=True, is_confirmed=False)
     outstanding_here = obligations_with_facts(
         BriefingObligation.objects.filter(sharing=OuterRef("pk"))
@@ -146,12 +152,13 @@ def _sharing_facts(sessions) -> Iterator[SharingFacts]:
     department_ids = {sharing.department_id for sharing in sharings}
     organisation_ids = {sharing.session.organisation_id for sharing in sharings}
     supervisors, coordinators = role_holders(department_ids, organisation_ids)
-    ladder_of = ladders(organisation_ids)
+    ladder_of, calendars = ladders(organisation_ids), office_calendars(organisation_ids)
     for sharing in sharings:
         organisation_id = sharing.session.organisation_id
         yield SharingFacts(
             sharing=sharing,
             ladder=ladder_of(organisation_id),
+            calendar=calendars[organisation_id],
             outstanding=outstanding[sharing.pk],
             attendees=attendees[sharing.session_id, sharing.department_id],
             supervisors=supervisors[sharing.department_id],
@@ -169,9 +176,8 @@ def _ladder(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
 
 
 def _colleague_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
-    window = datetime.timedelta(days=facts.ladder.days_before_due)
     for obligation in facts.outstanding:
-        if today >= obligation.due_on - window:
+        if today >= facts.calendar.reminder_day(obligation.due_on, -facts.ladder.days_before_due):
             yield Reminder(
                 key=f"colleague:{obligation.pk}", kind=Kind.COLLEAGUE_BEFORE_DUE,
                 recipient=obligation.person, sharing=facts.sharing, topic=SHARING,
@@ -180,13 +186,12 @@ def _colleague_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterat
 
 
 def _briefer_reminders(facts: SharingFacts, *, today: datetime.date) -> Iterator[Reminder]:
-    window = datetime.timedelta(days=facts.ladder.days_before_due)
     unbriefed_by_due_on = defaultdict(list)
     for obligation in facts.outstanding:
         if not obligation.is_briefed:
             unbriefed_by_due_on[obligation.due_on].append(obligation)
     for due_on, unbriefed in sorted(unbriefed_by_due_on.items()):
-        if today < due_on - window:
+        if today < facts.calendar.reminder_day(due_on, -facts.ladder.days_before_due):
             continue
         for attendee in facts.attendees:
             yield Reminder(
@@ -208,7 +213,7 @@ def _escalations(facts: SharingFacts, *, today: datetime.date) -> Iterator[Remin
          facts.coordinators, _coordinator_text),
     ]
     for name, kind, days_after, recipients, text in rungs:
-        if today < due_on + datetime.timedelta(days=days_after):
+        if today < facts.calendar.reminder_day(due_on, days_after):
             continue
         for person in recipients:
             yield Reminder(

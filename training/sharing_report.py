@@ -253,7 +253,7 @@ def _confirmation(status: DepartmentStatus, style) -> list:
 
 def dashboard_export(sharings) -> tablib.Dataset:
     """One row per department sharing, from `sharings_with_counts`, as on the dashboard."""
-    dataset = tablib.Dataset(headers=[
+    dataset = tablib.Dataset(title=_("Onward sharing"), headers=[
         _("Organisation"), _("Department"), _("Session"), _("Due on"), _("Attended"),
         _("To brief"), _("Briefed"), _("Confirmed"), _("Overdue"), _("Dropped out"),
         _("Supervisor confirmed at"), _("Report submitted at"), _("Status"),
@@ -273,19 +273,16 @@ def dashboard_export(sharings) -> tablib.Dataset:
             sharing.session.organisation.name,
             sharing.department.name,
             sharing.session.title,
-            sharing.due_on.isoformat(),
+            sharing.due_on,
             sharing.attended,
             sharing.to_brief,
             sharing.briefed,
             sharing.confirmed,
             sharing.overdue,
             sharing.dropped,
-            _local(sharing.confirmed_at),
-            _local(report.submitted_at if report else None),
+            sharing.confirmed_at,  # in local time: core.exports
+            report.submitted_at if report else None,
             state,
         ])
     return dataset
 
-
-def _local(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -49,7 +49,4 @@ def timeline_csv(scenario: Scenario) -> bytes:
 def timeline_xlsx(scenario: Scenario) -> bytes:
     """A one-sheet workbook. Every cell is written as text: a message that starts with "="
     stays a message, not a formula, and +0:05 stays +0:05."""
-    return exports.xlsx_bytes(
-        timeline_rows(scenario),
-        column_widths=(6, 8, 14, 24, 24, 30, 60, 6, 30, 40, 6, 24, 8, 6, 20),
-    )
+    return exports.xlsx_bytes(timeline_rows(scenario))

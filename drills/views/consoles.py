@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.forms import confirmed, within_supported_years
 from core.params import as_id
-from drills import consoles, freeze, runs
+from drills import console_tags, consoles, freeze, runs
 from drills.access import (
     NO_PERSON,
     controlled_drills_for,
@@ -141,7 +141,7 @@ def drill_list(request):
 def control(request, pk):
     drill = get_controlled_drill_for(request.user, pk)
     now = timezone.now()
-    clock, rows = consoles.timeline(drill, now)
+    clock, rows, _next = consoles.timeline(drill, now)
     join_url = request.build_absolute_uri(
         f"{reverse('drills:join')}?{urlencode({'code': drill.join_code})}")
     return render(request, "drills/control.html", {
@@ -213,11 +213,13 @@ def release_now(request, pk, inject_pk):
 
 
 @never_cache
-@login_required
 @require_safe
+@console_tags.unchanged(console_tags.STAFF)
+@login_required
 def staff_state(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
-    return JsonResponse(consoles.staff_state(drill, timezone.now()))
+    return console_tags.answer(request, kind=console_tags.STAFF, drill_id=drill.pk,
+                               state=lambda now: consoles.staff_state(drill, now))
 
 
 # The evaluator
@@ -229,7 +231,7 @@ def staff_state(request, pk):
 def evaluate(request, pk):
     drill = get_evaluated_drill_for(request.user, pk)
     now = timezone.now()
-    clock, rows = consoles.timeline(drill, now)
+    clock, rows, _next = consoles.timeline(drill, now)
     objectives = consoles.evaluation(drill)
     log = consoles.staff_log(drill)
     actions = [action for objective in objectives for action in objective.actions.all()]
@@ -347,7 +349,7 @@ def play(request, pk):
                       status=400 if form.is_bound else 200)
     if request.method == "POST":
         return _log_post(request, participant, now)
-    state = consoles.participant_state(participant, now)
+    state = consoles.participant_state(participant, now).data
     return render(request, "drills/play.html", {
         "drill": drill, "participant": participant, "state": state,
         "state_label": consoles.STATE_LABELS[state["clock"]["state"]],
@@ -373,17 +375,21 @@ def _log_post(request, participant, now):
         messages.error(request, " ".join(error.messages))
         return redirect("drills:play", pk=participant.drill_id)
     if _wants_json(request):
-        return JsonResponse(consoles.participant_state(participant, now))
+        return JsonResponse(consoles.participant_state(participant, now).data)
     return redirect("drills:play", pk=participant.drill_id)
 
 
 @never_cache
 @require_safe
+@console_tags.unchanged(console_tags.PARTICIPANT)
 def play_state(request, pk):
-    access = get_player_access_for(request, pk)
-    if access.participant is None:
+    participant = get_player_access_for(request, pk).participant
+    if participant is None:
         raise Http404
-    return JsonResponse(consoles.participant_state(access.participant, timezone.now()))
+    return console_tags.answer(
+        request, kind=console_tags.PARTICIPANT, drill_id=participant.drill_id,
+        participant_id=participant.pk,
+        state=lambda now: consoles.participant_state(participant, now))
 
 
 class JoinCodeForm(forms.Form):

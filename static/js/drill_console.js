@@ -153,10 +153,17 @@
     if (pauseBanner) pauseBanner.hidden = state.clock.state !== "paused";
   }
 
+  // The tag of the state last shown: while nothing has changed the server answers
+  // 304 Not Modified, and the page keeps what it shows (drills/console_tags.py).
+  let shownTag = null;
+
   async function poll() {
     try {
-      const response = await fetch(stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const headers = { Accept: "application/json" };
+      if (shownTag) headers["If-None-Match"] = shownTag;
+      const response = await fetch(stateUrl, { headers, credentials: "same-origin" });
       if (response.ok) {
+        shownTag = response.headers.get("ETag");
         const state = await response.json();
         showState(state);
         if (kind === "play") renderInjects(state.injects);

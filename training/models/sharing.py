@@ -252,20 +252,21 @@ class DepartmentReport(models.Model):
 
 class ReminderLadder(models.Model):
     """When an organisation's reminders (onward sharing, required reading, the quiz) go
-    out, relative to their due date."""
+    out, relative to their due date: the rungs count the organisation's working days
+    (people.calendar), the due dates themselves calendar days."""
 
     organisation = models.OneToOneField(
         "people.Organisation", on_delete=models.CASCADE, related_name="reminder_ladder",
         verbose_name=_("organisation"),
     )
     days_before_due = models.PositiveIntegerField(
-        _("remind briefers and colleagues this many days before the due date"), default=7
+        _("remind briefers and colleagues this many working days before the due date"), default=7
     )
     supervisor_days_after_due = models.PositiveIntegerField(
-        _("remind the supervisor this many days after the due date"), default=0
+        _("remind the supervisor this many working days after the due date"), default=0
     )
     coordinator_days_after_due = models.PositiveIntegerField(
-        _("escalate to the coordinators this many days after the due date"), default=7
+        _("escalate to the coordinators this many working days after the due date"), default=7
     )
     # The same rungs serve required reading and the quiz; these say when each is due.
     reading_days = models.PositiveIntegerField(
