@@ -1,14 +1,12 @@
 """Telephone numbers in a plan: the numbers someone dials in an incident. A number split
-across two lines (「03-0000-51 / 19」) is misdialled at night, so neither the plan PDF nor
-the page ever breaks one, and on the page each is a tel: link a phone can call."""
-
-import re
+across two lines (「03-0000-51 / 19」) is misdialled at night, so neither the plan PDF
+(core.pdf_words, whose PHONE pattern finds them) nor the page ever breaks one, and on
+the page each is a tel: link a phone can call."""
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# A Japanese number as written in a plan: 096-000-1001, 03-0000-5119, 0120-000-000.
-PHONE = re.compile(r"(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])")
+from core.pdf_words import PHONE
 
 
 def phone_parts(text: str) -> list[tuple[str, bool]]:

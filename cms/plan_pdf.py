@@ -17,8 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from cms.editions import editions
-from cms.phones import phone_parts
-from core import pdf
+from core import pdf, pdf_words
 from core.dates import document_date
 
 TABLE_STYLE = TableStyle([
@@ -105,22 +104,14 @@ def _flowables(block, styles) -> list:
 
 
 def _table(header, rows, widths, styles):
-    cells = [[_cell(str(cell), styles) for cell in row] for row in [header, *rows]]
-    table = Table(cells, colWidths=widths, repeatRows=1)
+    """A table whose cells never break a word or a telephone number (core.pdf_words):
+    each column is widened to its longest, from the room the others have to spare."""
+    cells, fitted = pdf_words.table_cells([header, *rows], widths, styles["Small"],
+                                          fixed=(0,))
+    table = Table(cells, colWidths=fitted, repeatRows=1)
     table.setStyle(TABLE_STYLE)
     table.spaceBefore, table.spaceAfter = 2 * mm, 4 * mm
     return table
-
-
-def _cell(text: str, styles):
-    """A table cell's text, wrapped between any two characters as Japanese is, except
-    inside a telephone number: each number is a line of its own that never breaks."""
-    parts = phone_parts(text)
-    if not any(is_number for _part, is_number in parts):
-        return Paragraph(escape(text), styles["Small"])
-    whole = ParagraphStyle("ja-Small-whole", parent=styles["Small"], wordWrap=None)
-    return [Paragraph(escape(part.strip()), whole if is_number else styles["Small"])
-            for part, is_number in parts if part.strip()]
 
 
 def _paragraphs(html: str) -> list[str]:

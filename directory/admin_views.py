@@ -112,7 +112,14 @@ def _upload_gone(request):
 
 
 def _columns_by_kind():
-    return [(kind.label, resource.columns()) for kind, resource in RESOURCES.items()]
+    return [
+        (kind.label, [
+            _("%(column)s (optional)") % {"column": resource.fields[name].column_name}
+            if name in resource.optional_fields else resource.fields[name].column_name
+            for name in resource._meta.import_order
+        ])
+        for kind, resource in RESOURCES.items()
+    ]
 
 
 # Anonymising a leaver: a confirmation page saying what goes and what stays, then POST.

@@ -27,6 +27,7 @@ from directory import admin_views
 from people.access import scope_for
 from people.models import ClosedDay, Department, IdGrant, Organisation, Person, RoleAssignment
 from people.record_links import person_record_url
+from people.roster.resources import PersonResource
 
 
 @hooks.register("register_admin_urls")
@@ -194,16 +195,20 @@ class PersonViewSet(ModelViewSet):
     icon = "user"
     index_view_class = PersonIndexView
     edit_view_class = PersonEditView
-    list_display = ["name", "kana", "employee_number", "organisation", "department"]
+    list_display = ["name", "kana", "job_title", "employee_number", "organisation", "department"]
     list_filter = ["organisation", "department"]
-    search_fields = ["name", "kana", "employee_number", "email"]
+    search_fields = ["name", "kana", "employee_number", "email", "job_title"]
+    # The staff list's columns in the roster's order and under its headings, so that a
+    # download can be edited and imported again (people.roster).
     list_export = [
         "organisation.lg_code", "employee_number", "name", "kana", "email", "department.code",
+        "job_title",
     ]
+    export_headings = dict(zip(list_export, PersonResource.columns(), strict=True))
     export_filename = "people"
     # The login account is made under Settings → Users, then chosen here.
     edit_handler = staff_form("organisation", "department", "employee_number", "name", "kana",
-                              "email", "user")
+                              "job_title", "email", "user")
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

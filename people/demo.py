@@ -57,6 +57,9 @@ COLLEAGUE_USERNAME = "colleague"
 
 SURNAMES = DEMO_DATA["surnames"]  # [name, kana]
 GIVEN_NAMES = DEMO_DATA["given_names"]
+# 職名: a department's head (所属長) is its 課長; the others are drawn, 主事 most often.
+SUPERVISOR_JOB_TITLE = DEMO_DATA["supervisor_job_title"]
+JOB_TITLES, JOB_TITLE_WEIGHTS = zip(*DEMO_DATA["job_titles"], strict=True)
 
 # How many of the generated staff have each ID history. With the operator account this
 # makes 100 ID holders of whom 80 were granted their ID this fiscal year, as in the minutes;
@@ -87,6 +90,8 @@ def demo_seed(*, today: datetime.date) -> None:
     and a later run must not give anyone a second history.
     """
     rng = random.Random(SEED)
+    # Titles from a generator of their own, so that the people drawn stay who they were.
+    titles = random.Random(SEED + 2)
     departments = {}
     for spec in ORGANISATIONS:
         lg_code = spec["lg_code"]
@@ -117,7 +122,8 @@ def demo_seed(*, today: datetime.date) -> None:
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
         person, created = _person_seed(
-            department, next(employee_numbers[lg_code]), name, account["kana"], user=user
+            department, next(employee_numbers[lg_code]), name, account["kana"],
+            account["job_title"], user=user,
         )
         if created and username == "operator":
             _grant_seed(person, _id_history("new", rng, today))
@@ -141,8 +147,11 @@ def demo_seed(*, today: datetime.date) -> None:
     for n, history in enumerate(histories):
         department = ordered_departments[n % len(ordered_departments)]
         name, kana = _name(rng)
+        heads_department = department.pk not in supervised
+        job_title = _job_title(titles, heads_department)  # drawn every time, as the names
         person, created = _person_seed(
-            department, next(employee_numbers[department.organisation.lg_code]), name, kana
+            department, next(employee_numbers[department.organisation.lg_code]), name, kana,
+            job_title,
         )
         # Drawn every time, so a second run draws the same names for the same people.
         grants = _id_history(history, rng, today)
@@ -150,7 +159,7 @@ def demo_seed(*, today: datetime.date) -> None:
             _grant_seed(person, grants)
         # Every department has a supervisor (所属長): its first generated member, unless
         # a demo account supervises it.
-        if department.pk not in supervised:
+        if heads_department:
             RoleAssignment.objects.get_or_create(
                 person=person, role=Role.SUPERVISOR, department=department
             )
@@ -190,6 +199,7 @@ def demo_seed_large(*, people: int = LARGE_PEOPLE, today: datetime.date) -> dict
     if Organisation.objects.filter(lg_code=large_lg_code(1)).exists():
         return None
     rng = random.Random(SEED + 1)
+    titles = random.Random(SEED + 3)
     demo_departments = sum(len(spec["departments"]) for spec in ORGANISATIONS)
 
     organisations = Organisation.objects.bulk_create(
@@ -216,6 +226,7 @@ def demo_seed_large(*, people: int = LARGE_PEOPLE, today: datetime.date) -> dict
     weights = [rng.paretovariate(2) for _ in departments]
     employee_numbers = defaultdict(lambda: itertools.count(100001))
     staff = []
+    headed = set()  # a department's first member heads it, as below
     for department in rng.choices(departments, weights, k=people - DEMO_PEOPLE):
         name, kana = _name(rng)
         staff.append(Person(
@@ -224,7 +235,9 @@ def demo_seed_large(*, people: int = LARGE_PEOPLE, today: datetime.date) -> dict
             employee_number=str(next(employee_numbers[department.organisation_id])),
             name=name,
             kana=kana,
+            job_title=_job_title(titles, department.pk not in headed),
         ))
+        headed.add(department.pk)
     staff = Person.objects.bulk_create(staff, batch_size=BATCH_SIZE)
 
     histories = rng.choices(
@@ -262,8 +275,8 @@ def large_lg_code(n: int) -> str:
     return f"{first_five}{local_government_check_digit(first_five)}"
 
 
-def _person_seed(department, number, name, kana, *, user=None):
-    defaults = {"department": department, "name": name, "kana": kana}
+def _person_seed(department, number, name, kana, job_title, *, user=None):
+    defaults = {"department": department, "name": name, "kana": kana, "job_title": job_title}
     if user is not None:
         defaults["user"] = user
     return Person.objects.update_or_create(
@@ -276,6 +289,11 @@ def _grant_seed(person, history):
         IdGrant.objects.create(
             person=person, granted_on=granted_on, revoked_on=revoked_on, reason=reason
         )
+
+
+def _job_title(rng: random.Random, heads_department: bool) -> str:
+    drawn = rng.choices(JOB_TITLES, JOB_TITLE_WEIGHTS)[0]
+    return SUPERVISOR_JOB_TITLE if heads_department else drawn
 
 
 def _name(rng: random.Random) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core import pdf_words
 from core.dates import document_datetime
 from core.pdf import japanese_font, render_pdf, styles
 from reports.person_record import PersonRecord
@@ -46,9 +47,9 @@ def person_record_pdf(record: PersonRecord) -> bytes:
     person = record.person
     story = [
         Paragraph(escape(_title(record)), style["Title"]),
-        Paragraph(escape(
-            f"{person.organisation} {person.department.name} · "
-            f"{_('Employee number')} {person.employee_number}"), style["Normal"]),
+        Paragraph(escape(" · ".join(part for part in (
+            f"{person.organisation} {person.department.name}", person.job_title,
+            f"{_('Employee number')} {person.employee_number}") if part)), style["Normal"]),
         Spacer(1, 4 * mm),
     ]
     if not record.has_records:
@@ -65,11 +66,11 @@ def person_record_pdf(record: PersonRecord) -> bytes:
             if not section.rows:
                 story.append(Paragraph(escape(section.empty), style["Normal"]))
                 continue
-            cells = [[Paragraph(escape(str(h)), style["Small"]) for h in section.headers]]
-            cells += [[Paragraph(escape(str(cell)), style["Small"]) for cell in row]
-                      for row in section.rows]
-            table = Table(cells, repeatRows=1, hAlign="LEFT",
-                          colWidths=[170 * mm / len(section.headers)] * len(section.headers))
+            # No title, name or number broken inside a word (core.pdf_words).
+            cells, widths = pdf_words.table_cells(
+                [[str(text) for text in row] for row in [section.headers, *section.rows]],
+                [170 * mm / len(section.headers)] * len(section.headers), style["Small"])
+            table = Table(cells, repeatRows=1, hAlign="LEFT", colWidths=widths)
             table.setStyle(TableStyle([
                 ("FONTNAME", (0, 0), (-1, -1), japanese_font()),
                 ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),

@@ -313,6 +313,22 @@ def test_the_pdf_says_who_what_when_and_how_to_verify(tmp_path, clock, session, 
 
 
 @needs_poppler
+def test_the_pdf_is_addressed_by_department_title_and_name(tmp_path, clock, session, operator):
+    """所属 職名 氏名 殿, as an office addresses a paper; without a title, 所属 氏名 殿."""
+    certificate = certified(operator, session)
+    untitled, _fonts = pdf_text_and_fonts(tmp_path, certificate_pdf(certificate, base_url="http://x/"))
+    operator.job_title = "主任主事"
+    operator.save(update_fields=["job_title"])
+    certificate.refresh_from_db()
+
+    text, _fonts = pdf_text_and_fonts(tmp_path, certificate_pdf(certificate, base_url="http://x/"))
+
+    assert "県北広域本部福祉課 主任主事 山田 花子 殿" in text
+    assert "県北広域本部福祉課 山田 花子 殿" in untitled
+    assert text.count("殿") == 1
+
+
+@needs_poppler
 def test_the_issuing_officer_is_named_and_the_address_is_the_configured_one(
         tmp_path, clock, session, operator, login, settings):
     session.organisation.certificate_issuer = "熊本県総務部市町村課長"

@@ -73,3 +73,18 @@ def test_the_search_folds_widths_as_japanese_input_varies_them(
     # The operator's kana is ヤマダ ハナコ and employee number "operator".
     body = login(coordinator).get(URL, {"q": typed}).content.decode()
     assert "山田 花子" in body and "佐藤 次郎" not in body
+
+
+def test_the_directory_and_the_person_page_show_job_titles(clock, login, coordinator, operator,
+                                                           colleague):
+    operator.job_title = "主任"
+    operator.save(update_fields=["job_title"])
+    client = login(coordinator)
+
+    body = client.get(URL).content.decode()
+
+    assert "<th>職名</th>" in body
+    assert "<td>主任</td>" in body
+    assert body.count("<td>—</td>") >= 1  # 佐藤 has no title
+    page = client.get(reverse("people:person", args=[operator.pk])).content.decode()
+    assert "<dt>職名</dt><dd>主任</dd>" in page

@@ -131,3 +131,55 @@ def test_accounts_are_named_family_name_first(db, django_user_model):
     user = django_user_model(username="ogata", first_name="美咲", last_name="緒方")
     assert user.get_full_name() == "緒方 美咲"
     assert django_user_model(username="x", last_name="同僚").get_full_name() == "同僚"
+
+
+# 職名
+
+
+def test_a_coordinator_sets_a_job_title_and_the_list_shows_and_finds_it(login, coordinator,
+                                                                       operator, supervisor):
+    client = login(with_people_permissions(coordinator))
+    assert 'name="job_title"' in client.get(f"/admin/person/edit/{operator.pk}/").content.decode()
+
+    response = client.post(f"/admin/person/edit/{operator.pk}/", {
+        "organisation": operator.organisation_id, "department": operator.department_id,
+        "employee_number": operator.employee_number, "name": operator.name,
+        "kana": operator.kana, "job_title": "主任", "email": "", "user": operator.user_id})
+
+    assert response.status_code == 302
+    operator.refresh_from_db()
+    assert operator.job_title == "主任"
+    listing = client.get("/admin/person/").content.decode()
+    assert "職名" in listing and "主任" in listing
+    found = client.get("/admin/person/", {"q": "主任"}).content.decode()
+    assert operator.name in found and supervisor.name not in found
+
+
+def test_the_people_download_has_the_rosters_headings_and_imports_again(login, coordinator,
+                                                                         operator):
+    """The download is a staff roster file: edited and uploaded, it changes only what was
+    edited."""
+    import csv
+    import io
+
+    from people.roster import roster_import
+
+    operator.job_title = "主事"
+    operator.save(update_fields=["job_title"])
+    client = login(with_people_permissions(coordinator))
+
+    response = client.get("/admin/person/", {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(
+        b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert rows[0] == ["団体コード", "職員番号", "氏名", "フリガナ", "メールアドレス",
+                       "所属コード", "職名"]
+    row = next(row for row in rows if row[1] == operator.employee_number)
+    assert row[-1] == "主事"
+    row[-1] = "主任"
+    edited = "".join(",".join(cells) + "\r\n" for cells in [rows[0], row]).encode("utf-8")
+    result = roster_import(kind="people", content=edited, file_name="people.csv",
+                           encoding="auto", by=coordinator.user, dry_run=False)
+    assert result.written and [r.changed_columns for r in result.rows] == [("職名",)]
+    operator.refresh_from_db()
+    assert operator.job_title == "主任"

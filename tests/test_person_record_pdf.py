@@ -37,3 +37,19 @@ def test_the_pdf_of_a_year_without_data_says_so(login, supervisor, colleague):
     text = pdf_text(response.content)
     assert "この年度の記録はありません。" in text
     assert "照合IDの付与履歴" not in text
+
+
+def test_the_header_names_the_job_title_and_no_cell_breaks_a_word(login, supervisor,
+                                                                  colleague_year):  # noqa: F811
+    colleague_year.job_title = "主任主事"
+    colleague_year.save(update_fields=["job_title"])
+
+    pdf = login(supervisor).get(reverse("reports:person_record_pdf", args=[colleague_year.pk, 2026]))
+    page = login(supervisor).get(reverse("reports:person_record", args=[colleague_year.pk, 2026]))
+
+    lines = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.content,
+                           capture_output=True, check=True).stdout.decode().splitlines()
+    assert any("県北広域本部福祉課 · 主任主事 · 職員番号" in line for line in lines)
+    assert "県北広域本部福祉課 · 主任主事 · 職員番号" in page.content.decode()
+    for word in ["照合IDの付与履歴", "確認テスト", "修了証", "所属長"]:
+        assert any(word in line for line in lines), word

@@ -93,3 +93,96 @@ def test_the_plan_page_makes_each_number_a_link_that_does_not_wrap(db):
     html = with_phone_links("夜間は監視窓口 03-0000-5119 <b>")
     assert html == ('夜間は監視窓口 <a class="tel" href="tel:0300005119">03-0000-5119</a> '
                     "&lt;b&gt;")
+
+
+# Words never break inside a table cell (issue 18, point 10)
+
+
+def test_a_cell_breaks_only_where_a_reader_would():
+    from core.pdf_words import pieces
+
+    assert pieces("市町村課長（住基ネット総括責任者）") == ["市町村課長", "（住基ネット総括責任者）"]
+    assert pieces("災害対策本部を設置し、関係機関へ連絡する") == [
+        "災害対策本部を", "設置し、", "関係機関へ", "連絡する"]
+    assert pieces("夜間 03-0000-5119 / 昼 096-000-1001") == [
+        "夜間 ", "03-0000-5119 / ", "昼 ", "096-000-1001"]
+    assert pieces("照合IDの付与") == ["照合IDの", "付与"]
+    # Only a word too long for any column breaks further: first where its script changes.
+    assert pieces("住基ネット担当", at_script_changes=True) == ["住基", "ネット", "担当"]
+
+
+def test_a_narrow_column_is_widened_from_the_others_spare_room():
+    from reportlab.lib.units import mm
+
+    from core import pdf
+    from core.pdf_words import fitted_widths, lines
+
+    small = pdf.styles()["Small"]
+    rows = [["順", "役割", "備考"], ["1", "住基ネット総括責任者", "なし"]]
+    widths = fitted_widths(rows, [10 * mm, 20 * mm, 60 * mm], small, fixed=(0,))
+    assert widths[0] == 10 * mm and widths[1] > 20 * mm
+    assert round(sum(widths), 6) == round(90 * mm, 6)
+    # Set in a column that cannot hold it, a word breaks where its script changes.
+    assert lines("住基ネット担当", 40, small) == ["住基ネット", "担当"]
+    assert lines("住基ネット担当", 30, small) == ["住基", "ネット", "担当"]
+
+
+def layout_lines(tmp_path, plan) -> list[str]:
+    text, _fonts = text_of(tmp_path, render_plan_pdf(plan))
+    return text.splitlines()
+
+
+def assert_whole(words, text_lines):
+    broken = [word for word in words if not any(word in line for line in text_lines)]
+    assert broken == []
+
+
+@pytest.mark.parametrize("kind,name", [("prefecture", "熊本県"), ("municipality", "熊本市")])
+def test_the_demo_plans_break_no_word_in_a_table(tmp_path, clock, plan, kind, name):
+    from cms.demo_content import emergency_plan, stream
+    from core.pdf_words import pieces
+
+    demo = emergency_plan(name, kind)
+
+    def use_demo_body(page):
+        page.body = stream(demo["body"], key="demo")
+
+    plan = publish_revision(plan, requires_reacknowledgement=False, change=use_demo_body)
+    text_lines = layout_lines(tmp_path, plan)
+
+    cells = []
+    for block in demo["body"]:
+        if block["type"] == "contact_tree":
+            cells += [text for contact in block["value"]["contacts"] for text in contact.values()]
+        elif block["type"] == "procedure":
+            cells += [step["responsible_role"] for step in block["value"]["steps"]]
+    words = {piece.strip() for text in cells if text for piece in pieces(text)}
+    assert "（住基ネット総括責任者）" in words or "（住基ネット責任者）" in words
+    assert_whole(sorted(words), text_lines)
+
+
+LONG_ROLES = [
+    {"type": "contact_tree", "id": "long-tree", "value": {"title": "緊急連絡網", "contacts": [
+        {"type": "item", "id": "l1", "value": {
+            "role": "危機管理監（住基ネット総括責任者）", "name": "勅使河原 三郎太",
+            "phone": "096-000-1001", "backup": "計画書担当 096-000-1002"}},
+    ]}},
+    {"type": "procedure", "id": "long-proc", "value": {
+        "incident_type": "outage", "title": "障害", "summary": "",
+        "steps": [{"type": "item", "id": "long-step", "value": {
+            "action": "計画書に基づき対応する", "responsible_role": "危機管理監（総括責任者）",
+            "time_target_minutes": 15}}]}},
+]
+
+
+def test_long_role_names_in_narrow_columns_print_whole(tmp_path, clock, plan):
+    """They came out as 「総括責/任者」, 「担/当」 and 「計/画書」."""
+    def add_long_roles(page):
+        page.body = list(page.body.raw_data) + LONG_ROLES
+
+    plan = publish_revision(plan, requires_reacknowledgement=False, change=add_long_roles)
+    text_lines = layout_lines(tmp_path, plan)
+
+    assert_whole(["（住基ネット総括責任者）", "（総括責任者）", "危機管理監", "計画書担当",
+                  "096-000-1001", "096-000-1002", "勅使河原", "三郎太", "担当", "目標時間"],
+                 text_lines)

@@ -95,7 +95,8 @@ def table_state():
     return (
         sorted(Department.objects.values_list("id", "organisation_id", "code", "name")),
         sorted(Person.objects.values_list(
-            "id", "organisation_id", "department_id", "employee_number", "name", "kana", "email"
+            "id", "organisation_id", "department_id", "employee_number", "name", "kana", "email",
+            "job_title",
         )),
         sorted(IdGrant.objects.values_list(
             "id", "person_id", "granted_on", "revoked_on", "reason"
@@ -206,7 +207,7 @@ def test_missing_columns_are_reported_once_before_any_row(coordinator, departmen
 
     assert result.file_errors == [
         "Columns missing from the file: フリガナ, メールアドレス. The first line must name the "
-        "columns 団体コード, 職員番号, 氏名, フリガナ, メールアドレス, 所属コード."
+        "columns 団体コード, 職員番号, 氏名, フリガナ, メールアドレス, 所属コード, 職名."
     ]
     assert result.rows == [] and not imported("1001")
 
@@ -492,6 +493,82 @@ def test_a_changed_row_is_an_update_naming_the_changed_columns(coordinator, oper
     operator.refresh_from_db()
     assert operator.department == department_b and operator.email == "hanako@pref.example.jp"
     assert operator.user is not None  # the login account stays linked
+
+
+def test_a_file_with_the_job_title_column_sets_titles(coordinator, operator, department_a):
+    header = [*PEOPLE_HEADER, "職名"]
+    operator_row = [PREFECTURE, "operator", "山田 花子", "ヤマダ ハナコ", operator.email, "A01"]
+
+    result = run(csv_file([header, [*staff("1001"), "主事"], [*operator_row, "主任"]]),
+                 by=coordinator)
+
+    assert [(r.action, r.changed_columns) for r in result.rows] == [
+        (RowAction.NEW, ()), (RowAction.UPDATE, ("職名",)),
+    ]
+    assert "職名" in result.columns and result.rows[0].cells[-1] == "主事"
+    assert Person.objects.get(employee_number="1001").job_title == "主事"
+    operator.refresh_from_db()
+    assert operator.job_title == "主任"
+
+
+def test_the_job_title_column_is_found_in_any_width_and_its_cells_are_folded(
+    coordinator, department_a
+):
+    header = [*PEOPLE_HEADER, "職名"]
+    header[-1] = " 職名 "
+
+    run(csv_file([header, [*staff("1001"), "ｼｽﾃﾑ担当主査"]]), by=coordinator)
+
+    assert Person.objects.get(employee_number="1001").job_title == "システム担当主査"
+
+
+def test_a_file_without_the_job_title_column_leaves_titles_as_they_are(
+    coordinator, operator, department_a
+):
+    operator.job_title = "主任"
+    operator.save(update_fields=["job_title"])
+    operator_row = [PREFECTURE, "operator", "山田 花子", "ヤマダ ハナコ", operator.email, "A01"]
+
+    result = run(csv_file(people_rows(operator_row, staff("1001"))), by=coordinator)
+
+    assert "職名" not in result.columns
+    assert [row.action for row in result.rows] == [RowAction.UNCHANGED, RowAction.NEW]
+    operator.refresh_from_db()
+    assert operator.job_title == "主任"
+    assert Person.objects.get(employee_number="1001").job_title == ""
+
+
+def test_a_blank_job_title_cell_clears_the_title(coordinator, operator, department_a):
+    operator.job_title = "主任"
+    operator.save(update_fields=["job_title"])
+    operator_row = [PREFECTURE, "operator", "山田 花子", "ヤマダ ハナコ", operator.email, "A01"]
+
+    run(csv_file([[*PEOPLE_HEADER, "職名"], [*operator_row, ""]]), by=coordinator)
+
+    operator.refresh_from_db()
+    assert operator.job_title == ""
+
+
+def test_a_job_title_too_long_is_refused_in_japanese_naming_the_cell(coordinator, department_a):
+    before = table_state()
+    rows = [[*staff("1001"), "主事"], [*staff("1002"), "危機管理" * 13]]
+
+    with translation.override("ja"):
+        result = run(csv_file([[*PEOPLE_HEADER, "職名"], *rows]), by=coordinator)
+
+    assert not result.written
+    assert list(errors(result)) == [3]
+    assert errors(result)[3].startswith("職名: ")
+    assert "50 文字以下" in errors(result)[3]
+    assert table_state() == before
+
+
+def test_the_upload_page_lists_the_job_title_column_as_optional(login, coordinator):
+    client = login(admin_user(coordinator, language="ja"))
+
+    page = client.get(reverse("roster_import"))
+
+    assert "所属コード, 職名（任意）" in page.content.decode()
 
 
 def test_importing_the_same_file_again_changes_nothing(coordinator, operator, department_b):

@@ -124,6 +124,20 @@ def test_each_demo_account_has_the_scope_its_name_promises(seeded):
     assert set(city.organisations().values_list("name", flat=True)) == {"熊本市"}
 
 
+def test_every_demo_person_has_a_job_title_and_every_supervisor_is_a_head(seeded):
+    """職名 as offices give them: 所属長 are 課長, the rest from 主事 to 参事 (issue 18)."""
+    assert not Person.objects.filter(job_title="").exists()
+    titles = dict(Person.objects.filter(user__username__in=ACCOUNTS)
+                  .values_list("user__username", "job_title"))
+    assert titles == {"coordinator": "主幹", "supervisor": "課長", "operator": "主事",
+                      "evaluator": "課長補佐", "kumamoto-city": "主査"}
+    heads = Person.objects.filter(roles__role=RoleAssignment.Role.SUPERVISOR)
+    assert set(heads.values_list("job_title", flat=True)) == {"課長"}
+    staff = Person.objects.exclude(roles__role=RoleAssignment.Role.SUPERVISOR)
+    assert {"主事", "主任主事", "主査", "係長", "課長補佐"} <= set(
+        staff.values_list("job_title", flat=True))
+
+
 def test_only_coordinators_may_enter_the_wagtail_admin(seeded, client):
     client.login(request=HttpRequest(), username="coordinator", password="kumamoto-demo")
     assert client.get("/admin/").status_code == 200

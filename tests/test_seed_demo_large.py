@@ -53,6 +53,9 @@ def test_the_large_scale_adds_to_the_demo_once(seed):
         validate_local_government_code(lg_code)
     assert not Person.objects.exclude(organisation=F("department__organisation")).exists()
     assert get_user_model().objects.filter(username__in=ACCOUNTS).count() == 5
+    assert not Person.objects.filter(job_title="").exists()
+    heads = Person.objects.filter(roles__role="supervisor")
+    assert set(heads.values_list("job_title", flat=True)) == {"課長"}
 
     assert "already present" in seed("--scale", "large", "--people", "2000")
     assert row_counts() == counts

@@ -440,6 +440,40 @@ def test_the_sign_in_sheet_lists_every_invitee_with_a_signature_column(
 
 
 @pdftotext
+def test_the_sign_in_sheet_has_job_titles_and_breaks_no_word_in_its_narrow_columns(
+    clock, login, session, coordinator, department_a
+):
+    """Long departments, titles and names are widened to rather than broken (they came
+    out as 「総括責/任者」); each prints whole on one line."""
+    from core.pdf_words import pieces
+    from people.models import Department
+
+    long_department = Department.objects.create(
+        organisation=department_a.organisation, code="Z99",
+        name="総務部 危機管理防災課情報政策室")
+    people = [
+        make_person("long1", long_department, name="勅使河原 三郎太", kana="テシガワラ サブロウタ"),
+        make_person("long2", department_a, name="山田 花子", kana="ヤマダ ハナコ"),
+    ]
+    people[0].job_title = "危機管理防災課長補佐"
+    people[1].job_title = "主事"
+    for person in people:
+        person.save(update_fields=["job_title"])
+    invite(session, *people)
+
+    response = login(coordinator).get(reverse("training:signin_sheet", args=[session.pk]))
+
+    text = pdf_pages(response.content)[0]
+    assert "職名" in text
+    text_lines = text.splitlines()
+    words = ["危機管理防災課情報政策室", "危機管理防災課長補佐", "勅使河原",
+             "三郎太", "テシガワラ", "サブロウタ", "主事", "県北広域本部福祉課"]
+    for word in words:
+        assert pieces(word) == [word]  # one piece, so it must not break
+        assert any(word in line for line in text_lines), word
+
+
+@pdftotext
 def test_a_long_sign_in_sheet_repeats_its_header_and_numbers_its_pages(
     clock, login, session, coordinator, department_a
 ):
@@ -465,16 +499,18 @@ def test_only_coordinators_print_the_sign_in_sheet(clock, login, request, sessio
 def test_the_csv_export_opens_in_excel_and_has_the_import_columns(
     clock, login, session, coordinator, operator, colleague
 ):
+    operator.job_title = "主事"
+    operator.save(update_fields=["job_title"])
     invite(session, operator, colleague)
     attend(session, operator, status="late", note="電車遅延")
     response = login(coordinator).get(reverse("training:attendance_export", args=[session.pk, "csv"]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "職員番号,出欠,備考,氏名,フリガナ,所属,記録方法,記録日時"
+    assert lines[0] == "職員番号,出欠,備考,氏名,フリガナ,所属,職名,記録方法,記録日時"
     # By department, then kana: サトウ before ヤマダ.
-    assert lines[1] == "colleague,,,佐藤 次郎,サトウ ジロウ,県北広域本部福祉課,,"
-    assert lines[2] == "operator,遅刻,電車遅延,山田 花子,ヤマダ ハナコ,県北広域本部福祉課,QRコードで受付,2026-11-26 10:00:00"
+    assert lines[1] == "colleague,,,佐藤 次郎,サトウ ジロウ,県北広域本部福祉課,,,"
+    assert lines[2] == "operator,遅刻,電車遅延,山田 花子,ヤマダ ハナコ,県北広域本部福祉課,主事,QRコードで受付,2026-11-26 10:00:00"
 
 
 def test_the_xlsx_export_is_a_workbook(clock, login, session, coordinator, operator):

@@ -244,7 +244,7 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
                            textColor=colors.HexColor("#5b6673"))
     value = ParagraphStyle("certificate-value", parent=styles["Normal"], fontSize=13, leading=18)
     rows = [
-        (_("Name"), pgettext("the certificate's holder", "%(name)s") % {"name": person.name}),
+        (_("Name"), person.name),
         (_("Department"), person.department.name),
         (_("Organisation"), person.organisation.name),
         (_("Course"), session.title),
@@ -268,6 +268,8 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
     story = [
         Spacer(1, 15 * mm),
         Paragraph(escape(title), big_title),
+        Paragraph(escape(addressee(person)), value),
+        Spacer(1, 6 * mm),
         Paragraph(
             escape(_("This certifies that the person named below completed the training "
                      "session of the resident registry network (Juki-net) and passed its "
@@ -296,6 +298,13 @@ def certificate_pdf(certificate: Certificate, *, base_url: str) -> bytes:
     ]
     footer = f"{title} {certificate.code}"
     return pdf.render_pdf(story, title=f"{title} {certificate.code}", footer=footer)
+
+
+def addressee(person) -> str:
+    """The holder as an office addresses a paper to one of its staff: 所属 職名 氏名 殿."""
+    names = " ".join(part for part in (person.department.name, person.job_title, person.name)
+                     if part)
+    return pgettext("the certificate's addressee", "%(names)s") % {"names": names}
 
 
 def _issuer_block(certificate: Certificate, organisation, styles) -> list:

@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from core import pdf_words
 from core.dates import document_date
 from core.pdf import japanese_font, render_pdf, styles
 from training.models import TrainingSession
@@ -80,6 +81,9 @@ def _fold(line: str, octets: int = 75) -> str:
     return "\r\n".join(parts)
 
 
+SIGNATURE_HEIGHT = 8 * mm  # with the cell's padding, a row 11 mm tall
+
+
 def signin_sheet_pdf(*, session: TrainingSession) -> bytes:
     """The paper sign-in sheet: every invitee by department, with a blank signature
     column; the header row repeats and every page is numbered."""
@@ -87,20 +91,25 @@ def signin_sheet_pdf(*, session: TrainingSession) -> bytes:
     starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
     when = f"{document_date(starts)} {starts:%H:%M}–{ends:%H:%M}"
 
-    def cell(text):
-        return Paragraph(escape(str(text)), style["Small"])
-
-    header = [cell(_("No.")), cell(_("Department")), cell(_("Name")), cell(_("Name in kana")),
-              cell(_("Employee number")), cell(_("Signature"))]
+    header = [_("No."), _("Department"), _("Job title"), _("Name"), _("Name in kana"),
+              _("Employee number"), _("Signature")]
     body = [
-        [cell(number), cell(invitation.person.department.name), cell(invitation.person.name),
-         cell(invitation.person.kana), cell(invitation.person.employee_number), ""]
-        for number, (invitation, _attendance) in enumerate(roster_rows(session=session), 1)
+        [str(number), person.department.name, person.job_title, person.name, person.kana,
+         person.employee_number, ""]
+        for number, person in enumerate(
+            (invitation.person for invitation, _attendance in roster_rows(session=session)), 1)
     ]
-    table = Table(
-        [header, *body], repeatRows=1, rowHeights=[8 * mm] + [11 * mm] * len(body),
-        colWidths=[10 * mm, 40 * mm, 32 * mm, 32 * mm, 22 * mm, 34 * mm],
+    # No name, department or title breaks inside a word (core.pdf_words); the number and
+    # the signature keep their room.
+    cells, widths = pdf_words.table_cells(
+        [header, *body], [10 * mm, 36 * mm, 22 * mm, 28 * mm, 28 * mm, 18 * mm, 28 * mm],
+        style["Small"], fixed=(0, 6),
     )
+    for row in cells[1:]:
+        # Room to sign in: each row at least this tall, taller if a name takes more lines.
+        row[-1] = Spacer(1, SIGNATURE_HEIGHT)
+    table = Table(cells, repeatRows=1, rowHeights=[8 * mm] + [None] * len(body),
+                  colWidths=widths)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), japanese_font()),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -132,7 +141,8 @@ def attendance_export(*, session: TrainingSession) -> tablib.Dataset:
     """Every invitee and their attendance, with the import's columns first, so that a
     coordinator can fill in the export and import it back."""
     dataset = tablib.Dataset(title=_("Attendance"), headers=[
-        EMPLOYEE_NUMBER, ATTENDANCE, NOTE, "氏名", "フリガナ", "所属", "記録方法", "記録日時",
+        EMPLOYEE_NUMBER, ATTENDANCE, NOTE, "氏名", "フリガナ", "所属", "職名", "記録方法",
+        "記録日時",
     ])
     for invitation, attendance in roster_rows(session=session):
         person = invitation.person
@@ -143,6 +153,7 @@ def attendance_export(*, session: TrainingSession) -> tablib.Dataset:
             person.name,
             person.kana,
             person.department.name,
+            person.job_title,
             attendance.get_method_display() if attendance else "",
             attendance.recorded_at if attendance else "",  # in local time: core.exports
         ])

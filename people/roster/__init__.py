@@ -65,11 +65,13 @@ RESOURCES: dict[RosterKind, type[RosterResource]] = {
 
 
 def import_kind(kind: str) -> ImportKind:
-    """A kind of roster file as the import pipeline knows it: its columns, every one
-    required, keyed by the resource's field names."""
+    """A kind of roster file as the import pipeline knows it: its columns, keyed by the
+    resource's field names, every one required but the resource's optional ones."""
     resource = RESOURCES[RosterKind(kind)]
     return ImportKind(name=f"roster:{RosterKind(kind).value}", columns=tuple(
-        Column(name, resource.fields[name].column_name) for name in resource._meta.import_order
+        Column(name, resource.fields[name].column_name,
+               required=name not in resource.optional_fields)
+        for name in resource._meta.import_order
     ))
 
 
@@ -107,6 +109,7 @@ def roster_import(
     if upload is None:
         return result
     dataset = _dataset(upload, resource)
+    result.columns = resource.columns(present=upload.match.positions)
     try:
         return checked_write(result, check=lambda: _check_rows(resource, dataset, result),
                              write=resource.write, dry_run=dry_run)
@@ -121,9 +124,11 @@ def roster_import(
 
 
 def _dataset(upload: Upload, resource: RosterResource) -> tablib.Dataset:
-    """The file's rows under the resource's own headings, whichever columns held them."""
-    keys = resource._meta.import_order
-    dataset = tablib.Dataset(headers=[*resource.columns(), LINE])
+    """The file's rows under the resource's own headings, whichever columns held them.
+    An optional column the file lacks is left out, so import-export leaves its field as
+    the database holds it."""
+    keys = [key for key in resource._meta.import_order if key in upload.match.positions]
+    dataset = tablib.Dataset(headers=[*resource.columns(present=keys), LINE])
     for line, cells in upload.rows:
         dataset.append([*(upload.cell(cells, key) for key in keys), line])
     return dataset

@@ -28,6 +28,7 @@ DEPARTMENT_NAME = "所属名"
 EMPLOYEE_NUMBER = "職員番号"
 NAME = "氏名"
 KANA = "フリガナ"
+JOB_TITLE = "職名"
 EMAIL = "メールアドレス"
 GRANTED_ON = "付与日"
 REVOKED_ON = "失効日"
@@ -199,6 +200,8 @@ class RosterResource(resources.ModelResource):
     updatable_fields: tuple[str, ...] = ()
     # Which records RosterIndex.load reads for this kind of file.
     preload: dict[str, bool] = {}
+    # Fields whose column a file may leave out; then the records keep what they hold.
+    optional_fields: tuple[str, ...] = ()
 
     class Meta:
         skip_diff = True  # skip_row below compares with the database itself
@@ -216,9 +219,11 @@ class RosterResource(resources.ModelResource):
         self.to_update: list[models.Model] = []
 
     @classmethod
-    def columns(cls) -> tuple[str, ...]:
-        """The column headings a file of this kind must have, in order."""
-        return tuple(cls.fields[name].column_name for name in cls._meta.import_order)
+    def columns(cls, present=None) -> tuple[str, ...]:
+        """The column headings of a file of this kind, in order: all of them, or those of
+        the fields in `present`."""
+        return tuple(cls.fields[name].column_name for name in cls._meta.import_order
+                     if present is None or name in present)
 
     def column_of(self, attribute: str) -> str:
         for resource_field in self.fields.values():
@@ -333,19 +338,25 @@ class PersonResource(RosterResource):
     )
     name = fields.Field(attribute="name", column_name=NAME, widget=TextWidget())
     kana = fields.Field(attribute="kana", column_name=KANA, widget=NormalisedTextWidget())
+    # Folded like the kana: 職名 are a short list, typed in any width.
+    job_title = fields.Field(
+        attribute="job_title", column_name=JOB_TITLE, widget=NormalisedTextWidget()
+    )
     email = fields.Field(attribute="email", column_name=EMAIL, widget=TextWidget())
     department = fields.Field(
         attribute="department", column_name=DEPARTMENT_CODE, widget=DepartmentWidget()
     )
 
     natural_key_columns = (ORGANISATION_CODE, EMPLOYEE_NUMBER)
-    updatable_fields = ("department", "name", "kana", "email")
+    updatable_fields = ("department", "name", "kana", "job_title", "email")
     preload = {"departments": True, "people": True}
+    optional_fields = ("job_title",)
 
     class Meta(RosterResource.Meta):
         model = Person
         fields = import_order = (
             "organisation", "employee_number", "name", "kana", "email", "department",
+            "job_title",
         )
 
     def existing_records(self):
