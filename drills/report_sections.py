@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from core.dates import document_date, document_datetime
 from core.numbers import percent
 from core.pdf import japanese_font
+from core.pdf_words import table_cells
 from drills.clock import format_drill_time
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating
@@ -349,26 +350,24 @@ def hot_wash_section(summary, style, naming: Naming = BY_NAME) -> list:
 
 def improvement_section(items, style, naming: Naming = BY_NAME) -> list:
     small = style["Small"]
-    header = [Paragraph(escape(text), small) for text in (
-        _("Issue"), _("Corrective action"), _("Element"), _("Responsible department"),
-        _("Point of contact"), _("Start date"), _("Due date"),
-    )]
+    header = [_("Issue"), _("Corrective action"), _("Element"), _("Responsible department"),
+              _("Point of contact"), _("Start date"), _("Due date")]
     rows = [
-        [Paragraph(naming.text(item.issue), small),
-         Paragraph(naming.text(item.corrective_action), small),
-         Paragraph(escape(item.get_element_display()), small),
-         Paragraph(_text(item.department.name), small),
-         Paragraph(naming.text(naming.person(item.point_of_contact.name, _("Designated contact"))
-                               if item.point_of_contact else "—"), small),
-         Paragraph(escape(document_date(item.start_on)), small),
-         Paragraph(escape(document_date(item.due_on)), small)]
+        [naming.typed(item.issue), naming.typed(item.corrective_action),
+         item.get_element_display(), item.department.name,
+         naming.typed(naming.person(item.point_of_contact.name, _("Designated contact"))
+                      if item.point_of_contact else "—"),
+         document_date(item.start_on), document_date(item.due_on)]
         for item in items
     ]
     heading = _section(_("Improvement plan"), style)
     if not rows:
         return [heading, Paragraph(escape(_("No improvement items yet.")), style["Normal"])]
-    table = Table([header, *rows], repeatRows=1,
-                  colWidths=[32 * mm, 36 * mm, 14 * mm, 24 * mm, 20 * mm, 22 * mm, 22 * mm])
+    # Cut only where a reader would: a telephone number or a date in a narrow column
+    # stays on one line (core.pdf_words).
+    cells, widths = table_cells(
+        [header, *rows], [32 * mm, 36 * mm, 14 * mm, 24 * mm, 20 * mm, 22 * mm, 22 * mm], small)
+    table = Table(cells, repeatRows=1, colWidths=widths)
     table.setStyle(TableStyle([*TABLE_STYLE, *HEADER_ROW]))
     return [heading, table]
 

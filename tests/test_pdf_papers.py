@@ -182,11 +182,6 @@ def test_the_after_action_report_draft_final_and_addendum(ended, coordinator, de
     assert_reads_as_a_paper(addendum, headings=["事後評価報告書の追補", "令和8年11月26日追加"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "drills.report_sections.improvement_section sets its narrow columns with reportlab's "
-    "CJK wrapping, which cuts 「03-0000-5 / 119」 (and 「令和8年12月 / 1日」); its cells "
-    "are to be made with core.pdf_words.table_cells, as the plan's are. That module "
-    "belongs to another change: this test says when it is done."))
 def test_no_number_is_split_in_the_after_action_reports_improvement_plan(ended, coordinator,
                                                                          department_a):
     from drills.improvements import item_create
