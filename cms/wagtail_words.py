@@ -1,12 +1,16 @@
 """Words of Wagtail's admin that its own Japanese catalogue lacks, which editors met in
-English beside Japanese ("New: 研修会", "View history").
+English beside Japanese ("New: 研修会", "View history", "Toggle breadcrumbs").
 
 Our catalogue comes first (LOCALE_PATHS), so a translation there reaches Wagtail's
 templates too. They are listed here so that `make messages` keeps them: it drops every
-message no source file names.
+message no source file names. tests/test_japanese_pages.py finds the next ones: it reads
+every admin page the demo's accounts reach, in Japanese.
+
+Messages with a plural or a context are listed with ngettext_lazy and pgettext_lazy, which
+makemessages reads as such; nothing here is ever evaluated.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 WAGTAIL_WORDS = [
     gettext_noop("New: %(model_name)s"),
@@ -14,4 +18,126 @@ WAGTAIL_WORDS = [
     gettext_noop("View history"),
     gettext_noop("- Select an option -"),
     gettext_noop("Toggle section"),
+    gettext_noop("You do not have permission to access the admin."),
+    # Every page: the header, the menu, the listings.
+    gettext_noop("Toggle breadcrumbs"),
+    gettext_noop("Back"),
+    gettext_noop("Help"),
+    gettext_noop("Editor Guide"),
+    gettext_noop("Wagtail %(current_version)s editor guide"),
+    gettext_noop("What's new in Wagtail %(version)s"),
+    gettext_noop("Shortcuts"),
+    gettext_noop("Keyboard shortcuts"),
+    gettext_noop("Search…"),
+    gettext_noop("Search all pages…"),
+    gettext_noop("Show filters"),
+    gettext_noop("Filter by"),
+    gettext_noop("Actions (footer)"),
+    gettext_noop("Sort by '%(label)s' in ascending order."),
+    gettext_noop("Sort by '%(label)s' in descending order."),
+    gettext_noop("More options for '%(title)s'"),
+    gettext_noop("There are no %(model_name)s to display."),
+    gettext_noop('There are no %(model_name)s to display. Why not <a href="%(add_url)s">add '
+                 'one</a>?'),
+    gettext_noop("Bulk actions"),
+    gettext_noop("Select all"),
+    gettext_noop("Select row"),
+    gettext_noop("Select"),
+    gettext_noop("Any"),
+    gettext_noop("Minimum"),
+    gettext_noop("Maximum"),
+    gettext_noop("Minimap"),
+    # The dashboard's summary.
+    ngettext_lazy('%(total)s Page <span class="w-sr-only">created in %(site_name)s</span>',
+                  '%(total)s Pages <span class="w-sr-only">created in %(site_name)s</span>', 0),
+    ngettext_lazy('%(total)s Image <span class="w-sr-only">created in %(site_name)s</span>',
+                  '%(total)s Images <span class="w-sr-only">created in %(site_name)s</span>',
+                  0),
+    ngettext_lazy('%(total)s Document <span class="w-sr-only">created in %(site_name)s</span>',
+                  '%(total)s Documents <span class="w-sr-only">created in %(site_name)s'
+                  '</span>', 0),
+    # The account page.
+    gettext_noop("Edit account avatar"),
+    gettext_noop("Profile"),
+    gettext_noop("Profile picture"),
+    gettext_noop("Name and Email"),
+    gettext_noop("Notifications"),
+    gettext_noop("updated comments notifications"),
+    gettext_noop("Receive notification when comments have been created, resolved, or deleted "
+                 "on a page that you have subscribed to receive comment notifications on"),
+    gettext_noop("Locale"),
+    gettext_noop("Use server language: %(language_name)s"),
+    gettext_noop("Theme preferences"),
+    gettext_noop("admin theme"),
+    gettext_noop("System default"),
+    gettext_noop("Light"),
+    gettext_noop("Dark"),
+    gettext_noop("contrast"),
+    gettext_noop("More contrast"),
+    gettext_noop("density"),
+    gettext_noop("Snug"),
+    gettext_noop("Enable custom keyboard shortcuts specific to Wagtail."),
+    # Pages: the explorer and the editor's side panels.
+    gettext_noop("Sort menu order"),
+    gettext_noop("Date updated"),
+    gettext_noop("Edited by"),
+    gettext_noop("Has child pages"),
+    gettext_noop("Page type"),
+    gettext_noop("Toggle status"),
+    gettext_noop("Visible to all. Visit the live page"),
+    gettext_noop("Private. Visit the live page"),
+    gettext_noop("Side panels"),
+    gettext_noop("Toggle side panel"),
+    gettext_noop("Side panel width"),
+    gettext_noop("Status: "),
+    gettext_noop("No publishing schedule set"),
+    gettext_noop("Locking: "),
+    gettext_noop("Anyone can edit this %(model_name)s"),
+    gettext_noop("Page visibility: "),
+    gettext_noop("Visible to all"),
+    gettext_noop("Once live anyone can view"),
+    gettext_noop("Change privacy"),
+    gettext_noop("Not visible to the public"),
+    ngettext_lazy("Referenced %(count)s time", "Referenced %(count)s times", 0),
+    gettext_noop("First published"),
+    gettext_noop("Unpublish selected pages"),
+    # Images and documents.
+    gettext_noop("Usage count"),
+    gettext_noop("Tag"),
+    gettext_noop("Add to collection"),
+    gettext_noop("Newest"),
+    gettext_noop("Oldest"),
+    gettext_noop("Title: (A -> Z)"),
+    gettext_noop("Title: (Z -> A)"),
+    gettext_noop("File size: (low to high)"),
+    gettext_noop("File size: (high to low)"),
+    gettext_noop("Usage count: (low to high)"),
+    gettext_noop("Usage count: (high to low)"),
+    gettext_noop("Grid layout"),
+    gettext_noop("List layout"),
+    gettext_noop("Add tags to the selected images"),
+    gettext_noop("Add selected images to collection"),
+    gettext_noop("Delete selected images"),
+    gettext_noop("Add tags to the selected documents"),
+    gettext_noop("Add selected documents to collection"),
+    gettext_noop("Delete selected documents"),
+    # Reports: aging pages, page types, site history, workflows.
+    gettext_noop("Aging pages"),
+    gettext_noop("Last published before"),
+    gettext_noop("Last published"),
+    gettext_noop("Last published by"),
+    gettext_noop("Page types usage"),
+    gettext_noop("App"),
+    gettext_noop("Last edited page"),
+    gettext_noop("Last edit"),
+    gettext_noop("Date / Time"),
+    gettext_noop("Is commenting action"),
+    gettext_noop("Published"),
+    gettext_noop("Add view restrictions"),
+    gettext_noop("Added the '%(restriction)s' view restriction"),
+    gettext_noop("Private, accessible to any logged-in users"),
+    gettext_noop("By task"),
+    gettext_noop("By workflow"),
+    gettext_noop("Rejected"),
+    gettext_noop("No pages/snippets have been submitted for moderation yet"),
 ]

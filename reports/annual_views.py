@@ -137,7 +137,8 @@ def annual_finalise(request, year):
             final = annual_report_finalise(figures=figures, by=scope.person, now=timezone.now())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
                          organisation=scope.person.organisation if scope.person else None,
-                         detail=f"annual report {year}")
+                         detail=_("annual report for %(year)s")
+                         % {"year": FiscalYear(year).label()})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -145,7 +145,7 @@ def test_a_download_from_an_admin_list_of_personal_records_is_recorded(
     response = login(with_quiz_permissions(coordinator)).get("/admin/attempt/?export=xlsx")
     assert response.status_code == 200
     exported = AuditEvent.objects.get(action=Action.RECORDS_EXPORTED)
-    assert exported.detail == "attempt, xlsx" and exported.actor_person == coordinator
+    assert exported.detail == "受験（xlsx）" and exported.actor_person == coordinator
 
 
 # Append-only
@@ -295,7 +295,7 @@ def test_downloading_the_trail_is_itself_recorded(
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 2 and "山田 花子" in rows[1]
     exported = AuditEvent.objects.get(action=Action.TRAIL_EXPORTED)
-    assert exported.actor_person == coordinator and "1 rows" in exported.detail
+    assert exported.actor_person == coordinator and "1 行" in exported.detail
 
 
 # Access-log reviews
