@@ -101,6 +101,12 @@ WAGTAIL_WORDS = [
     ngettext_lazy("Referenced %(count)s time", "Referenced %(count)s times", 0),
     gettext_noop("First published"),
     gettext_noop("Unpublish selected pages"),
+    gettext_noop("Saved"),
+    gettext_noop("Autosave is paused"),
+    gettext_noop("Toggle preview"),
+    gettext_noop("Toggle checks"),
+    gettext_noop("Checks"),
+    gettext_noop("Toggle comments"),
     # Images and documents.
     gettext_noop("Usage count"),
     gettext_noop("Tag"),
