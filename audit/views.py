@@ -133,9 +133,10 @@ def trail_download(request, file_format):
         response = spreadsheet_response(dataset, file_format=file_format,
                                         file_stem=f"audit-trail-{timezone.localdate():%Y%m%d}")
         person = scope_for(request.user).person
-        record(request, AuditEvent.Action.TRAIL_EXPORTED, person or request.user,
-               detail=_("%(format)s, %(count)s rows, %(query)s") % {
-                   "format": file_format, "count": len(dataset), "query": request.GET.urlencode()})
+        detail = _("%(format)s, %(count)s rows") % {"format": file_format, "count": len(dataset)}
+        if request.GET:
+            detail += _(", filtered by %(query)s") % {"query": request.GET.urlencode()}
+        record(request, AuditEvent.Action.TRAIL_EXPORTED, person or request.user, detail=detail)
     return response
 
 
