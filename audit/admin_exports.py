@@ -1,5 +1,7 @@
 """Spreadsheet downloads from the Wagtail admin's lists enter the audit trail."""
 
+from django.utils.translation import gettext as _
+
 from audit import trail
 from audit.models import AuditEvent
 
@@ -12,5 +14,6 @@ class AuditedExportMixin:
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         trail.record(self.request, AuditEvent.Action.RECORDS_EXPORTED, self.model,
-                     detail=f"{self.model._meta.model_name}, {spreadsheet_format}")
+                     detail=_("%(model)s, %(format)s") % {
+                         "model": self.model._meta.verbose_name, "format": spreadsheet_format})
         return super().as_spreadsheet(queryset, spreadsheet_format)

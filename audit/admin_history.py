@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, IntegerField, Q, Value
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.log_actions import registry as log_action_registry
 from wagtail.models import ModelLogEntry
@@ -88,8 +89,9 @@ class ScopedLogEntriesView(LogEntriesView):
         if names_people:
             if self.is_export:
                 trail.record(self.request, AuditEvent.Action.RECORDS_EXPORTED, ModelLogEntry,
-                             detail=f"site history, {self.request.GET.get('export')}")
+                             detail=_("site history, %(format)s") % {
+                                 "format": self.request.GET.get("export")})
             else:
                 trail.record(self.request, AuditEvent.Action.RECORDS_VIEWED, ModelLogEntry,
-                             detail="site history")
+                             detail=_("site history"))
         return entries

@@ -133,8 +133,10 @@ def trail_download(request, file_format):
         response = spreadsheet_response(dataset, file_format=file_format,
                                         file_stem=f"audit-trail-{timezone.localdate():%Y%m%d}")
         person = scope_for(request.user).person
-        record(request, AuditEvent.Action.TRAIL_EXPORTED, person or request.user,
-               detail=f"{file_format}, {len(dataset)} rows, {request.GET.urlencode()}")
+        detail = _("%(format)s, %(count)s rows") % {"format": file_format, "count": len(dataset)}
+        if request.GET:
+            detail += _(", filtered by %(query)s") % {"query": request.GET.urlencode()}
+        record(request, AuditEvent.Action.TRAIL_EXPORTED, person or request.user, detail=detail)
     return response
 
 
@@ -218,7 +220,8 @@ def review_list(request):
                 )
                 record(request, AuditEvent.Action.REVIEW_DRAWN, review,
                        organisation=review.organisation,
-                       detail=f"{', '.join(review.months)}: {review.items.count()} events")
+                       detail=_("%(months)s: %(count)s events") % {
+                           "months": "、".join(review.months), "count": review.items.count()})
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -255,7 +258,7 @@ def review(request, pk):
                     by=scope_for(request.user).person, now=timezone.now(),
                 )
                 record(request, AuditEvent.Action.REVIEW_CONCLUDED, review,
-                       organisation=review.organisation, detail=review.outcome)
+                       organisation=review.organisation, detail=review.get_outcome_display())
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -54,6 +54,8 @@ def home_page_setup(*, hostname: str, port: int) -> HomePage:
 # Wagtail's migration names its default moderation workflow and task in English, as data:
 # no catalogue translates them, so editors read "Moderators approval" beside Japanese.
 WORKFLOW_NAMES = {"Moderators approval": "所属長等の承認"}
+# Its root collection, likewise, is "Root", offered in the documents' and images' filters.
+ROOT_COLLECTION_NAME = "全体"
 
 
 def workflow_names_setup() -> None:
@@ -71,10 +73,15 @@ def root_page() -> Page:
 
 
 def root_collection() -> Collection:
-    """Wagtail's root collection. Its migration makes it, so only a database emptied since
-    (the browser tests' flush) has none."""
+    """Wagtail's root collection, named in Japanese. Its migration makes it, so only a
+    database emptied since (the browser tests' flush) has none."""
     root = Collection.get_first_root_node()
-    return root if root is not None else Collection.add_root(name="Root")
+    if root is None:
+        return Collection.add_root(name=ROOT_COLLECTION_NAME)
+    if root.name == "Root":
+        Collection.objects.filter(pk=root.pk).update(name=ROOT_COLLECTION_NAME)
+        root.name = ROOT_COLLECTION_NAME
+    return root
 
 
 def documents_setup() -> Collection:

@@ -89,7 +89,7 @@ def roster_confirm(request):
 
     def record(result):
         trail.record(request, AuditEvent.Action.IMPORTED, RESOURCES[result.kind]._meta.model,
-                     detail=f"{result.file_name}: {result.totals}")
+                     detail=trail.import_summary(result))
 
     result = page and confirm_step(request, page, on_written=record)
     if result is None:

@@ -115,7 +115,8 @@ def timeline_confirm(request, pk):
         log(instance=Scenario.objects.get(pk=scenario.pk), action="wagtail.edit",
             user=request.user)
         trail.record(request, AuditEvent.Action.IMPORTED, scenario,
-                     organisation=scenario.organisation, detail=f"timeline: {result.file_name}")
+                     organisation=scenario.organisation,
+                     detail=_("timeline: %(file)s") % {"file": result.file_name})
 
     result = confirm_run(request, page, pending, content, on_written=record)
     if not result.written:

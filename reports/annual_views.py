@@ -160,7 +160,8 @@ def annual_finalise(request, year):
                                            letterhead=letterhead_form.letterhead())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
                          organisation=scope.person.organisation if scope.person else None,
-                         detail=f"annual report {year}")
+                         detail=_("annual report for %(year)s")
+                         % {"year": FiscalYear(year).label()})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -191,8 +191,10 @@ def remind(request):
                                  fiscal_year=year, day=timezone.localdate(), now=timezone.now())
     trail.record(request, AuditEvent.Action.REMINDER_ROUND, Notice,
                  organisation=overview.organisation, department=overview.department,
-                 detail=f"{duty.key} {year.year}: {result.sent} sent, {result.already} "
-                        f"already today, to {len(people)} selected")
+                 detail=_("%(duty)s, %(year)s: %(sent)s sent, %(already)s already today, "
+                          "to %(selected)s selected") % {
+                     "duty": duty.label, "year": year.label(), "sent": result.sent,
+                     "already": result.already, "selected": len(people)})
     messages.success(request, _(
         "Reminders sent: %(sent)d (of which %(without)d without an e-mail address, who see "
         "it on the site). Already reminded today: %(already)d."

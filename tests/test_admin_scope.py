@@ -129,8 +129,8 @@ def test_reading_and_downloading_site_history_about_people_is_audited(
         action__in=[AuditEvent.Action.RECORDS_VIEWED, AuditEvent.Action.RECORDS_EXPORTED],
     ).order_by("pk")
     assert [(e.action, e.detail) for e in events] == [
-        (AuditEvent.Action.RECORDS_VIEWED, "site history"),
-        (AuditEvent.Action.RECORDS_EXPORTED, "site history, csv"),
+        (AuditEvent.Action.RECORDS_VIEWED, "サイトの履歴"),
+        (AuditEvent.Action.RECORDS_EXPORTED, "サイトの履歴（csv）"),
     ]
     assert {e.organisation_id for e in events} == {city_coordinator.organisation_id}
 
@@ -292,9 +292,9 @@ def test_each_page_of_an_admin_list_of_personal_records_is_one_audit_event(
         action__in=[AuditEvent.Action.LIST_VIEWED, AuditEvent.Action.RECORDS_EXPORTED],
     ).order_by("pk")
     assert [(e.action, e.detail) for e in events] == [
-        (AuditEvent.Action.LIST_VIEWED, f"{viewset}:index"),
-        (AuditEvent.Action.LIST_VIEWED, f"{viewset}:index_results"),
-        (AuditEvent.Action.RECORDS_EXPORTED, f"{viewset}, csv"),
+        (AuditEvent.Action.LIST_VIEWED, reverse(f"{viewset}:index")),
+        (AuditEvent.Action.LIST_VIEWED, reverse(f"{viewset}:index_results")),
+        (AuditEvent.Action.RECORDS_EXPORTED, f"{ {'attendance': '出欠', 'attempt': '受験'}[viewset]}（csv）"),
     ]
 
 

@@ -145,7 +145,7 @@ def test_a_download_from_an_admin_list_of_personal_records_is_recorded(
     response = login(with_quiz_permissions(coordinator)).get("/admin/attempt/?export=xlsx")
     assert response.status_code == 200
     exported = AuditEvent.objects.get(action=Action.RECORDS_EXPORTED)
-    assert exported.detail == "attempt, xlsx" and exported.actor_person == coordinator
+    assert exported.detail == "受験（xlsx）" and exported.actor_person == coordinator
 
 
 # Append-only
@@ -295,7 +295,33 @@ def test_downloading_the_trail_is_itself_recorded(
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 2 and "山田 花子" in rows[1]
     exported = AuditEvent.objects.get(action=Action.TRAIL_EXPORTED)
-    assert exported.actor_person == coordinator and "1 rows" in exported.detail
+    assert exported.actor_person == coordinator
+    assert exported.detail == f"csv、1 行、条件 department={department_a.pk}"
+
+
+def test_a_detail_is_written_in_the_language_of_the_request(
+    clock, login, coordinator, prefecture, department_a, operator
+):
+    """Japanese first: the trail reads in Japanese, written so at the time; a coordinator
+    who switched to English writes (and reads) English."""
+    event(prefecture, department_a, at=timezone.now(), subject=operator)
+    client = login(coordinator)
+    client.get(reverse("audit:trail_download", args=["csv"]))
+    client.post(reverse("set_language"), {"language": "en"})
+    client.get(reverse("audit:trail_download", args=["xlsx"]))
+    details = list(AuditEvent.objects.filter(action=Action.TRAIL_EXPORTED)
+                   .order_by("pk").values_list("detail", flat=True))
+    assert details == ["csv、1 行", "xlsx, 2 rows"]  # the first download is an event too
+
+
+def test_an_import_is_summed_up_in_the_words_of_its_preview():
+    from types import SimpleNamespace
+
+    from audit.trail import import_summary
+
+    result = SimpleNamespace(file_name="名簿.xlsx", totals={
+        "new": 3, "update": 1, "unchanged": 40, "error": 0})
+    assert import_summary(result) == "名簿.xlsx：新規 3、更新 1、変更なし 40、エラー 0"
 
 
 # Access-log reviews

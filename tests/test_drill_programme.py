@@ -466,10 +466,10 @@ def test_each_change_to_the_programme_is_in_the_audit_trail(clock, client, prefe
                   .order_by("pk").values_list("object_id", "detail", "organisation",
                                               "actor_person"))
     assert events == [
-        (str(planned.pk), "planned drill added", prefecture.pk, coordinator.pk),
-        (str(planned.pk), f"planned drill linked to drill {drill.pk}", prefecture.pk,
+        (str(planned.pk), "計画された訓練を追加", prefecture.pk, coordinator.pk),
+        (str(planned.pk), f"計画された訓練を訓練 {drill.pk} に関連付け", prefecture.pk,
          coordinator.pk),
-        (str(other.pk), "planned drill removed: 誤って登録した訓練", prefecture.pk,
+        (str(other.pk), "計画された訓練を削除：誤って登録した訓練", prefecture.pk,
          coordinator.pk),
     ]
 

@@ -87,7 +87,7 @@ def test_it_records_the_round_in_the_audit_trail(login, people, coordinator):
     round_for(login(coordinator), people)
     event = AuditEvent.objects.get(action=AuditEvent.Action.REMINDER_ROUND)
     assert event.actor_person == coordinator
-    assert event.detail == "attended 2026: 2 sent, 0 already today, to 2 selected"
+    assert event.detail == "研修会出席（令和8年度）：選択 2 人のうち 2 人に送信、0 人は本日送信済み"
 
 
 def test_the_supervisor_reminds_their_own_department(login, people, supervisor):

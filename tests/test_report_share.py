@@ -194,7 +194,7 @@ def test_making_and_every_opening_of_a_link_is_audited(clock, final, login, clie
     shared(client, link, pdf=True)
     opened = list(AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_SHARED_OPENED)
                   .order_by("pk"))
-    assert [event.detail for event in opened] == ["page", "pdf", "pdf"]
+    assert [event.detail for event in opened] == ["ページ", "PDF", "PDF"]
     for event in opened:
         assert event.actor is None and event.actor_person is None
         assert event.address == "127.0.0.1"

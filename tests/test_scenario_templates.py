@@ -127,7 +127,7 @@ def test_the_municipality_coordinator_sees_and_copies_an_offered_template(
     event = AuditEvent.objects.get(action=AuditEvent.Action.ADMIN_CHANGED, object_id=str(copied.pk))
     assert event.organisation_id == city.pk
     assert event.actor_person == city_coordinator
-    assert f"scenario {template.pk}" in event.detail
+    assert event.detail == f"ひな形（シナリオ {template.pk}）から複製"
     # The copy is listed as theirs, with a link to adapt it.
     page = client.get(reverse("drills:templates")).content.decode()
     assert reverse("scenario:edit", args=[copied.pk]) in page
@@ -174,7 +174,7 @@ def test_the_prefecture_coordinator_offers_and_withdraws_audited(clock, client, 
     assert not Scenario.objects.get().offered_as_template
     details = list(AuditEvent.objects.filter(object_id=str(scenario.pk))
                    .order_by("pk").values_list("detail", flat=True))
-    assert details == ["template offered", "template withdrawn"]
+    assert details == ["ひな形として提供", "ひな形の提供を取り下げ"]
 
 
 def test_a_municipality_coordinator_cannot_offer_the_prefectures_scenario(

@@ -177,7 +177,7 @@ def programme_plan(request):
                     title=chosen["title"], scenario=scenario, note=chosen["note"],
                     by=person, now=timezone.now(),
                 )
-                _audit(request, planned, "planned drill added")
+                _audit(request, planned, _("planned drill added"))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -201,7 +201,8 @@ def programme_link(request, pk):
     try:
         with transaction.atomic():
             planned_drill_link(planned=planned, drill=drill)
-            _audit(request, planned, f"planned drill linked to drill {drill.pk}")
+            _audit(request, planned,
+                   _("planned drill linked to drill %(drill)s") % {"drill": drill.pk})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -223,7 +224,8 @@ def programme_remove(request, pk):
     try:
         with transaction.atomic():
             # Recorded first: the row (and its id) is gone after.
-            _audit(request, planned, f"planned drill removed: {planned.title}"[:200])
+            _audit(request, planned,
+                   _("planned drill removed: %(title)s") % {"title": planned.title})
             planned_drill_remove(planned=planned)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -284,7 +286,8 @@ def template_copy(request, pk):
                                             by=scope.person, now=timezone.now())
             trail.record(request, AuditEvent.Action.ADMIN_CHANGED, copied.scenario,
                          organisation=organisation,
-                         detail=f"template copied from scenario {template.pk}")
+                         detail=_("template copied from scenario %(scenario)s")
+                         % {"scenario": template.pk})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("drills:templates")
@@ -311,7 +314,7 @@ def template_offer(request, pk):
             scenario_template_offer(scenario=scenario, offered=offered)
             trail.record(request, AuditEvent.Action.ADMIN_CHANGED, scenario,
                          organisation=scenario.organisation,
-                         detail="template offered" if offered else "template withdrawn")
+                         detail=_("template offered") if offered else _("template withdrawn"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -122,7 +122,8 @@ def finalise(request, pk):
                                             now=timezone.now(),
                                             letterhead=letterhead_form.letterhead())
             trail.record(request, AuditEvent.Action.REPORT_FINALISED, final,
-                         organisation=drill.organisation, detail=f"version {final.version}")
+                         organisation=drill.organisation,
+                         detail=_("version %(version)s") % {"version": final.version})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -152,7 +153,8 @@ def reopen(request, pk):
             )
             trail.record(request, AuditEvent.Action.REPORT_REOPENED, superseded,
                          organisation=drill.organisation,
-                         detail=f"version {superseded.version}: {superseded.reopen_reason}"[:200])
+                         detail=_("version %(version)s: %(reason)s") % {
+                             "version": superseded.version, "reason": superseded.reopen_reason})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -183,7 +185,8 @@ def share(request, pk):
             )
             trail.record(request, AuditEvent.Action.REPORT_SHARED, link,
                          organisation=drill.organisation,
-                         detail=f"{days} days, {'names' if names_shown else 'by role'}")
+                         detail=(_("%(days)s days, with names") if names_shown
+                                 else _("%(days)s days, by role")) % {"days": days})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -308,7 +311,7 @@ def report_pdf(request, pk):
         return redirect("drills:list")
     # The report names the participants: downloading it is recorded.
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, drill,
-                 organisation=drill.organisation, detail="after-action report")
+                 organisation=drill.organisation, detail=_("after-action report"))
     if final is not None:
         return _pdf_response(report_copies.served_copy(final),
                              f"after-action-report-{pk}-v{final.version}.pdf")
@@ -325,7 +328,7 @@ def report_pdf(request, pk):
 @never_cache
 @require_safe
 def shared_report(request, token):
-    link = _open_link_recorded(request, token, "page")
+    link = _open_link_recorded(request, token, _("page"))
     if link is None:
         return _link_gone(request)
     drill = link.report.drill
@@ -345,7 +348,7 @@ def shared_report(request, token):
 @never_cache
 @require_safe
 def shared_report_pdf(request, token):
-    link = _open_link_recorded(request, token, "pdf")
+    link = _open_link_recorded(request, token, "PDF")
     if link is None:
         return _link_gone(request)
     drill = link.report.drill

@@ -122,7 +122,7 @@ def department_reading(request, pk):
                         note=request.POST.get("note", ""),
                     )
                     trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, acknowledgement,
-                                 subject=person, detail="reading acknowledged")
+                                 subject=person, detail=_("reading acknowledged"))
             messages.success(request, _("Recorded for %(names)s.")
                              % {"names": "、".join(person.name for person in chosen)})
         except ValidationError as error:

@@ -124,7 +124,7 @@ def session_manage(request, pk):
                 if changed:
                     trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, session,
                                  organisation=session.organisation,
-                                 detail=f"attendance: {changed} changed")
+                                 detail=_("attendance: %(count)s changed") % {"count": changed})
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -277,7 +277,7 @@ def checkin_entry(request, session_pk):
 def signin_sheet(request, pk):
     session = get_managed_session_for(request.user, pk)
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, session,
-                 organisation=session.organisation, detail="sign-in sheet")
+                 organisation=session.organisation, detail=_("sign-in sheet"))
     response = HttpResponse(
         session_documents.signin_sheet_pdf(session=session), content_type="application/pdf"
     )
@@ -294,7 +294,8 @@ def attendance_export(request, pk, file_format):
         file_stem=f"attendance-{session.pk}",
     )
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, session,
-                 organisation=session.organisation, detail=f"attendance, {file_format}")
+                 organisation=session.organisation,
+                 detail=_("attendance, %(format)s") % {"format": file_format})
     return response
 
 
@@ -343,7 +344,7 @@ def attendance_import_confirm(request, pk):
     page = _import_page(request, session)
     result = confirm_step(request, page, on_written=lambda result: trail.record(
         request, AuditEvent.Action.IMPORTED, session, organisation=session.organisation,
-        detail=f"attendance: {result.file_name}",
+        detail=_("attendance: %(file)s") % {"file": result.file_name},
     ))
     if result is None:
         return _import_gone(request, session)

@@ -278,7 +278,7 @@ def obligation_confirm(request, pk):
             )
             if not access.is_own:
                 trail.record(request, AuditEvent.Action.RECORDED_ON_BEHALF, access.obligation,
-                             subject=access.obligation.person, detail="briefing confirmed")
+                             subject=access.obligation.person, detail=_("briefing confirmed"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("training:sharing_obligation", pk=pk)
@@ -353,7 +353,7 @@ def report_pdf(request, pk):
             letterhead=_letterhead(request, access),
         )
     trail.record(request, AuditEvent.Action.RECORDS_EXPORTED, access.sharing,
-                 department=access.sharing.department, detail="onward-sharing report")
+                 department=access.sharing.department, detail=_("onward-sharing report"))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="sharing-report-{pk}.pdf"'
     return response
