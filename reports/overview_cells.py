@@ -43,10 +43,12 @@ def _cells(row: Row, link: str) -> str:
 def table_rows(organisation, *, people_url: str, year_query: str) -> str:
     """The organisation's total row and one row per department, as HTML."""
     reading = escape(_("reading"))
+    # Outside the f-strings: makemessages does not read inside them.
+    total = escape(_("Total of the departments shown"))
     base = f"{people_url}?{year_query}"
     lines = [
         '<tr class="organisation-total">'
-        f'<th scope="row">{escape(_("Total of the departments shown"))}</th>'
+        f'<th scope="row">{total}</th>'
         f'<td class="num">{organisation.id_holders} ({organisation.new_id_holders})</td>'
         f'{_cells(organisation, f"{base}&amp;organisation={organisation.pk}")}</tr>'
     ]
@@ -66,9 +68,10 @@ def organisation_row(organisation, *, people_url: str, year_query: str) -> str:
     """The organisation's line of the summary table above the departments: its cells, its
     annual drill, and its name leading to its departments below."""
     base = f"{people_url}?{year_query}"
+    not_held = escape(_("not held yet"))
     drill = (escape(_("held (%(count)d)") % {"count": organisation.drills_held})
              if organisation.drills_held else
-             f'<span class="level-behind">✕ {escape(_("not held yet"))}</span>')
+             f'<span class="level-behind">✕ {not_held}</span>')
     return mark_safe(  # noqa: S308 (every name escaped)
         f'<tr id="summary-{organisation.pk}"><th scope="row">'
         f'<a href="#organisation-{organisation.pk}">{escape(organisation.name)}</a></th>'
