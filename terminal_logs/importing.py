@@ -98,7 +98,7 @@ class TerminalLogImportResult(ImportResult):
         return self.flag_counts.get(0, 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     lookup: Lookup
     terminal: str
@@ -236,7 +236,10 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
     parsed, errors = [], []
     resident_hash, conditions_hash, masked = (
         hashing.resident_hash, hashing.conditions_hash, hashing.masked)
+    # Logs repeat their operators, operations and searches: each is worked out once.
     masks: dict[str, str] = {}
+    operations: dict[str, str] = {}
+    operators: dict[str, str] = {}
     for line, (at_cell, terminal, operator, operation_raw, conditions, count_cell,
                resident, organisation_code) in sheet_rows:
         row_errors = []
@@ -249,11 +252,13 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
             row_errors.append(_cell_error(result, line, "looked_up_at", _(
                 "%(value)s is in the future: a log records only what has happened.")
                 % {"value": at.strftime("%Y-%m-%d %H:%M:%S")}))
-        count_text = fold_width(cell_text(count_cell)).replace(",", "")
+        count_text = _folded(cell_text(count_cell)).replace(",", "")
         if not count_text.isdigit():
             row_errors.append(_cell_error(result, line, "result_count", _(
                 "“%(value)s” is not a number of results.") % {"value": count_text}))
-        operator = fold_width(cell_text(operator)).strip()
+        if (folded := operators.get(operator)) is None:
+            folded = operators[operator] = fold_width(cell_text(operator)).strip()
+        operator = folded
         if not operator:
             row_errors.append(_cell_error(result, line, "operator", _("The operator is empty.")))
         code = fold_width(cell_text(organisation_code)).strip() if organisation_code else ""
@@ -274,6 +279,8 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
         hashed_conditions = conditions_hash(key, conditions)
         if conditions not in masks:
             masks[conditions] = masked(conditions)
+        if operation_raw not in operations:
+            operations[operation_raw] = _operation(operation_raw)
         row_key = hashlib.sha256("\x1f".join((
             at.isoformat(), terminal, operator, operation_raw, hashed_conditions,
             hashed_resident, count_text)).encode()).hexdigest()[:32]
@@ -282,7 +289,7 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
                           department_id=department_id,
                           resident=hashed_resident or hashed_conditions,
                           watched=bool(hashed_resident) and hashed_resident in watched),
-            terminal=terminal, operation=_operation(operation_raw),
+            terminal=terminal, operation=operations[operation_raw],
             operation_raw=operation_raw, conditions_hash=hashed_conditions,
             resident_hash=hashed_resident, masked=masks[conditions][:100],
             result_count=int(count_text), row_key=row_key,
@@ -309,7 +316,7 @@ def _moment(value, local) -> datetime.datetime | None:
     elif isinstance(value, datetime.date):
         return None  # a date without a time: the workbook's cell lost it
     else:
-        text = fold_width(cell_text(value)).strip().replace("/", "-")
+        text = _folded(cell_text(value)).strip().replace("/", "-")
         try:
             moment = datetime.datetime.fromisoformat(text)
         except ValueError:
@@ -325,6 +332,11 @@ def _moment(value, local) -> datetime.datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local)
     return moment
+
+
+def _folded(text: str) -> str:
+    """fold_width, skipped for the plain ASCII of almost every timestamp and count."""
+    return text if text.isascii() else fold_width(text)
 
 
 def _operation(raw: str) -> str:

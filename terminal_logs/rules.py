@@ -76,7 +76,7 @@ def _explain(flag: Flag, facts: dict) -> str:
              "that day.")
 
 
-@dataclass
+@dataclass(slots=True)
 class Lookup:
     """A look-up as the rules see it, before it is written."""
 

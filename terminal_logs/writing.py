@@ -1,7 +1,9 @@
 """Writing a file's look-ups in bulk: PostgreSQL's COPY (through psycopg) where the site
-runs on it, bulk_create in batches on SQLite. A quarter of a prefecture's logs is a
-million rows; one INSERT per row would take many minutes."""
+runs on it, one prepared INSERT run over every row (executemany) on SQLite. A quarter of a
+prefecture's logs is a million rows: one INSERT per row through the ORM took 85 µs a row
+on SQLite (bulk_create in batches included), a million rows over a minute and a half."""
 
+import datetime
 import json
 
 from django.db import connection
@@ -12,7 +14,6 @@ COLUMNS = ["batch_id", "organisation_id", "looked_up_at", "terminal", "operator_
            "person_id", "id_grant_id", "department_id", "operation", "operation_raw",
            "conditions_hash", "resident_hash", "masked", "result_count", "flags", "flag_facts",
            "row_key"]
-SQLITE_BATCH = 2_000
 
 
 def _values(batch: TerminalLogImport, rows):
@@ -29,17 +30,8 @@ def lookups_write(batch: TerminalLogImport, rows) -> None:
     caller's transaction."""
     if connection.vendor == "postgresql":
         _copy(batch, rows)
-        return
-    fields = [field.removesuffix("_id") if field.endswith("_id") else field for field in COLUMNS]
-    attnames = [TerminalLookup._meta.get_field(name).attname for name in fields]
-    chunk = []
-    for values in _values(batch, rows):
-        chunk.append(TerminalLookup(**dict(zip(attnames, values, strict=True))))
-        if len(chunk) == SQLITE_BATCH:
-            TerminalLookup.objects.bulk_create(chunk)
-            chunk = []
-    if chunk:
-        TerminalLookup.objects.bulk_create(chunk)
+    else:
+        _insert_many(batch, rows)
 
 
 def _copy(batch: TerminalLogImport, rows) -> None:
@@ -51,3 +43,21 @@ def _copy(batch: TerminalLogImport, rows) -> None:
         ) as copy:
             for values in _values(batch, rows):
                 copy.write_row((*values[:15], dumps(values[15], ensure_ascii=False), values[16]))
+
+
+def _insert_many(batch: TerminalLogImport, rows) -> None:
+    """SQLite: the values as Django's SQLite backend stores them (datetimes as UTC text,
+    JSON as text)."""
+    table = TerminalLookup._meta.db_table
+    utc, dumps = datetime.UTC, json.dumps
+
+    def stored(values):
+        at = values[2].astimezone(utc).replace(tzinfo=None).isoformat(" ")
+        return (*values[:2], at, *values[3:15], dumps(values[15], ensure_ascii=False),
+                values[16])
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 (our own names)
+            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})",
+            (stored(values) for values in _values(batch, rows)))
