@@ -27,7 +27,6 @@ from terminal_logs.models import (
     TerminalLogImport,
     TerminalLogSettings,
     TerminalLookup,
-    WatchedResident,
 )
 from terminal_logs.retention import lookups_purge
 from terminal_logs.rules import Flag

@@ -2,7 +2,6 @@
 look-ups by flag and department, and keeps the watch-list; everyone else gets 404. The
 pages are checked in Japanese."""
 
-import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
