@@ -250,8 +250,8 @@ SPREADSHEET_MAX_CELLS = env_int("SPREADSHEET_MAX_CELLS", 1_000_000)
 # it, a hash can be tested against a guessed identifier. Imports refuse to run without it
 # when DEBUG is off; development and tests use a fixed key, with a warning.
 TERMINAL_LOG_KEY = env_str("TERMINAL_LOG_KEY", "")
-# A quarter of a prefecture's logs is about a million rows of seven cells.
-TERMINAL_LOG_MAX_ROWS = env_int("TERMINAL_LOG_MAX_ROWS", 1_000_000)
+# A quarter of a prefecture's logs is about a million rows of seven cells, with room.
+TERMINAL_LOG_MAX_ROWS = env_int("TERMINAL_LOG_MAX_ROWS", 1_200_000)
 TERMINAL_LOG_MAX_CELLS = env_int("TERMINAL_LOG_MAX_CELLS", 12_000_000)
 TERMINAL_LOG_MAX_BYTES = env_int("TERMINAL_LOG_MAX_MB", 200) * 1024 * 1024
 

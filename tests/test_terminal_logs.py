@@ -70,7 +70,9 @@ def staff(operator, colleague, supervisor, coordinator):
 
 def text_columns():
     for model in apps.get_models():
-        columns = [field.column for field in model._meta.concrete_fields
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        columns = [field.column for field in model._meta.local_concrete_fields
                    if isinstance(field, models.CharField | models.TextField | models.JSONField)]
         if columns:
             yield model._meta.db_table, columns
