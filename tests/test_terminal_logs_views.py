@@ -159,3 +159,15 @@ def test_recent_imports_are_listed_on_the_import_page(clock, login, prefecture, 
     run(prefecture, csv_file([row()]), by=coordinator, file_name="2026年11月分.csv")
     page = login(coordinator).get(reverse("terminal_logs:import")).content.decode()
     assert "2026年11月分.csv" in page
+
+
+def test_a_city_coordinator_cannot_watch_a_resident_for_the_prefecture(login, prefecture, city,
+                                                                       city_coordinator):
+    client = login(city_coordinator)
+    refused = client.post(reverse("terminal_logs:watchlist"), {
+        "organisation": prefecture.pk, "identifier": RESIDENT_ID, "note": "著名人"})
+    assert refused.status_code == 400 and not WatchedResident.objects.exists()
+    accepted = client.post(reverse("terminal_logs:watchlist"), {
+        "organisation": city.pk, "identifier": RESIDENT_ID, "note": "著名人"})
+    assert accepted.status_code == 302
+    assert WatchedResident.objects.get().organisation == city
