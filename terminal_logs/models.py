@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Department, IdGrant, Organisation, Person
+from terminal_logs.rules import explanations
 
 
 class TerminalLogSettings(models.Model):
@@ -192,6 +193,4 @@ class TerminalLookup(models.Model):
         return f"{self.looked_up_at:%Y-%m-%d %H:%M} {self.terminal}"
 
     def explanations(self) -> list[str]:
-        from terminal_logs.rules import explanations
-
         return explanations(self.flags, self.flag_facts)

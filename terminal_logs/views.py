@@ -1,5 +1,6 @@
 """The terminal logs' pages, for coordinators: import a log (upload, choose columns,
-preview, confirm), the imported look-ups with their flags, and the watch-list.
+preview, confirm), the imported look-ups with their flags, the watch-list, and each
+organisation's settings (retention, office hours, the rules' limits).
 
 terminal_logs.access decides who sees what; terminal_logs.importing checks and writes.
 """
@@ -11,8 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,7 +39,7 @@ from terminal_logs.access import (
     terminal_log_organisations,
     watched_residents_for,
 )
-from terminal_logs.models import TerminalLogImport, WatchedResident
+from terminal_logs.models import TerminalLogImport, TerminalLogSettings, WatchedResident
 from terminal_logs.rules import Flag
 
 app_name = "terminal_logs"
@@ -77,8 +79,7 @@ def _import_page(request) -> LogImportPage:
             organisation=get_terminal_log_organisation_for(request.user, organisation),
             by=scope.person, **options)
 
-    return LogImportPage(kind=importing.KIND, template=TEMPLATE, check=check,
-                         context={"flags": Flag}, error_status=400)
+    return LogImportPage(kind=importing.KIND, template=TEMPLATE, check=check, error_status=400)
 
 
 @login_required
@@ -215,9 +216,50 @@ def watchlist(request):
                   status=400 if form.errors else 200)
 
 
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = TerminalLogSettings
+        fields = ["retention_years", "office_opens", "office_closes", "burst_limit",
+                  "burst_minutes", "spread_departments", "spread_days"]
+        widgets = {"office_opens": forms.TimeInput(attrs={"type": "time"}),
+                   "office_closes": forms.TimeInput(attrs={"type": "time"})}
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("office_opens"), data.get("office_closes")
+        if opens and closes and opens >= closes:
+            raise forms.ValidationError(_("Office hours must end after they begin."))
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log_settings(request):
+    """An organisation's retention, office hours and rule settings (?organisation=<id>,
+    by default the first the coordinator answers for)."""
+    scope = require_terminal_log_coordinator(request.user)
+    organisations = list(terminal_log_organisations(scope))
+    wanted = request.GET.get("organisation")
+    organisation = (get_terminal_log_organisation_for(request.user, wanted)
+                    if wanted and wanted.isdigit() else organisations[0] if organisations
+                    else None)
+    if organisation is None:
+        raise Http404
+    form = SettingsForm(request.POST or None, instance=TerminalLogSettings.of(organisation))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The settings of %(organisation)s were saved.")
+                         % {"organisation": organisation.name})
+        return redirect(f"{reverse('terminal_logs:settings')}?organisation={organisation.pk}")
+    return render(request, "terminal_logs/settings.html", {
+        "form": form, "organisation": organisation, "organisations": organisations,
+    }, status=400 if form.errors else 200)
+
+
 urlpatterns = [
     path("", lookups, name="lookups"),
     path("import/", log_import, name="import"),
     path("import/confirm/", log_import_confirm, name="import_confirm"),
     path("watch-list/", watchlist, name="watchlist"),
+    path("settings/", log_settings, name="settings"),
 ]

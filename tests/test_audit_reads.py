@@ -54,6 +54,7 @@ NOT_PERSONAL = {
                             "itself is recorded (IMPORTED)",
     "terminal_logs:import_confirm": "POST; the import is recorded (IMPORTED)",
     "terminal_logs:watchlist": "residents only as keyed hashes, with the coordinators' notes",
+    "terminal_logs:settings": "an organisation's retention, office hours and rule limits",
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
     "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",
     "plan_pdf": "a plan", "training:reading": "a page of required reading",

@@ -535,6 +535,7 @@ MATRIX = {
     "terminal_logs:import": Entry(none, only(COORDINATORS)),
     "terminal_logs:import_confirm": Entry(none, only(COORDINATORS, outcome="refused"), "post"),
     "terminal_logs:watchlist": Entry(none, only(COORDINATORS)),
+    "terminal_logs:settings": Entry(none, only(COORDINATORS)),
     "audit:review": Entry(lambda w: {"pk": w.audit_review.pk}, only(COORDINATOR)),
     # Wagtail admin: the roster import, for coordinators (people.access answers 404).
     "roster_import": Entry(none, admin(COORDINATORS, denied="404")),
@@ -744,6 +745,7 @@ POSTS = {
     # An empty POST shows the empty upload or watch-list form again.
     "terminal_logs:import": None,
     "terminal_logs:watchlist": None,
+    "terminal_logs:settings": None,
 }
 for name, post in POSTS.items():
     MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)

@@ -3,17 +3,25 @@ look-ups by flag and department, and keeps the watch-list; everyone else gets 40
 pages are checked in Japanese."""
 
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from terminal_logs import hashing
-from terminal_logs.models import TerminalLogImport, TerminalLookup, WatchedResident
+from terminal_logs.models import (
+    TerminalLogImport,
+    TerminalLogSettings,
+    TerminalLookup,
+    WatchedResident,
+)
 from terminal_logs.rules import Flag
 from tests.test_terminal_logs import RESIDENT_ID, csv_file, row, run
 
-URLS = ["terminal_logs:lookups", "terminal_logs:import", "terminal_logs:watchlist"]
+URLS = ["terminal_logs:lookups", "terminal_logs:import", "terminal_logs:watchlist",
+        "terminal_logs:settings"]
 
 
 @pytest.fixture
@@ -171,3 +179,23 @@ def test_a_city_coordinator_cannot_watch_a_resident_for_the_prefecture(login, pr
         "organisation": city.pk, "identifier": RESIDENT_ID, "note": "著名人"})
     assert accepted.status_code == 302
     assert WatchedResident.objects.get().organisation == city
+
+
+def test_the_coordinator_sets_retention_hours_and_limits(login, prefecture, city, coordinator,
+                                                         city_coordinator):
+    client = login(coordinator)
+    url = f"{reverse('terminal_logs:settings')}?organisation={prefecture.pk}"
+    assert client.get(url).context["form"].initial["retention_years"] == 5
+    fields = {"retention_years": 7, "office_opens": "09:00", "office_closes": "17:45",
+              "burst_limit": 20, "burst_minutes": 5, "spread_departments": 3, "spread_days": 14}
+    assert client.post(url, fields).status_code == 302
+    saved = TerminalLogSettings.objects.get(organisation=prefecture)
+    assert (saved.retention_years, saved.office_opens, saved.burst_limit) == (
+        7, datetime.time(9), 20)
+    refused = client.post(url, {**fields, "office_closes": "08:00"})
+    assert refused.status_code == 400 and "勤務時間の終了" in refused.content.decode()
+    # Another organisation's coordinator: 404 for the prefecture, their own city by default.
+    other = login(city_coordinator)
+    assert other.get(url).status_code == 404
+    assert other.post(url, fields).status_code == 404
+    assert other.get(reverse("terminal_logs:settings")).context["organisation"] == city
