@@ -66,7 +66,7 @@ def conditions_hash(key: bytes, conditions: str) -> str:
 SEPARATORS = r"\s,;、；/|:：=＝"
 LABELLED_NAME = re.compile(
     rf"(?:漢字氏名|カナ氏名|氏名カナ|氏名|名前|かな|カナ|name)\s*[:：=＝]\s*"
-    rf"(?P<family>[^{SEPARATORS}]+)(?:[ \u3000](?P<given>[^{SEPARATORS}]+))?",
+    rf"(?P<family>[^{SEPARATORS}]+)",
     re.IGNORECASE,
 )
 NAME_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff々ー]{2,}")
