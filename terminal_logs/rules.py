@@ -161,7 +161,9 @@ def apply_rules(lookups: list[Lookup], rules: Rules, facts: Facts) -> None:
 
 def _operator_rules(lookup: Lookup, rules: Rules, facts: Facts, cache: dict) -> None:
     day, time = lookup.at.date(), lookup.at.time()
-    if not rules.calendar.is_working_day(day):
+    if (working := cache.get(day)) is None:
+        working = cache[day] = rules.calendar.is_working_day(day)
+    if not working:
         lookup.flag(Flag.OUTSIDE_HOURS, closed_day=True)
     elif not rules.opens <= time < rules.closes:
         lookup.flag(Flag.OUTSIDE_HOURS, opens=f"{rules.opens:%H:%M}",

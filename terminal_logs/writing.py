@@ -16,6 +16,10 @@ COLUMNS = ["batch_id", "organisation_id", "looked_up_at", "terminal", "operator_
            "row_key"]
 
 
+def _json(facts: dict, dumps=json.dumps) -> str:
+    return dumps(facts, ensure_ascii=False) if facts else "{}"  # most rows have no facts
+
+
 def _values(batch: TerminalLogImport, rows):
     for row in rows:
         lookup = row.lookup
@@ -36,25 +40,23 @@ def lookups_write(batch: TerminalLogImport, rows) -> None:
 
 def _copy(batch: TerminalLogImport, rows) -> None:
     table = TerminalLookup._meta.db_table
-    dumps = json.dumps
     with connection.cursor() as cursor:
         with cursor.cursor.copy(
             f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608 (our own names)
         ) as copy:
             for values in _values(batch, rows):
-                copy.write_row((*values[:15], dumps(values[15], ensure_ascii=False), values[16]))
+                copy.write_row((*values[:15], _json(values[15]), values[16]))
 
 
 def _insert_many(batch: TerminalLogImport, rows) -> None:
     """SQLite: the values as Django's SQLite backend stores them (datetimes as UTC text,
     JSON as text)."""
     table = TerminalLookup._meta.db_table
-    utc, dumps = datetime.UTC, json.dumps
+    utc = datetime.UTC
 
     def stored(values):
         at = values[2].astimezone(utc).replace(tzinfo=None).isoformat(" ")
-        return (*values[:2], at, *values[3:15], dumps(values[15], ensure_ascii=False),
-                values[16])
+        return (*values[:2], at, *values[3:15], _json(values[15]), values[16])
 
     with connection.cursor() as cursor:
         cursor.executemany(
