@@ -64,6 +64,7 @@ class AuditEvent(models.Model):
         FINDING_RECORDED = "finding.recorded", _("Audit finding recorded")
         LIST_VIEWED = "records.listed", _("List of personal records viewed")
         REMINDER_ROUND = "reminders.round", _("Reminder round sent")
+        LOOKUPS_PURGED = "lookups.purged", _("Terminal access logs past retention removed")
 
     at = models.DateTimeField(_("when"), db_index=True)
     # PROTECT throughout: deleting what an event points at would have to change the event.

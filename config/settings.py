@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cms",
     "training",
     "drills",
+    "terminal_logs",
     "reports",
     "audit",
     "ops",
@@ -246,6 +247,16 @@ SPREADSHEET_MAX_UNPACKED_BYTES = env_int("SPREADSHEET_MAX_UNPACKED_MB", 100) * 1
 SPREADSHEET_MAX_PARTS = 200
 # Filled cells are what memory grows with: a million stay well under 200 MB while read.
 SPREADSHEET_MAX_CELLS = env_int("SPREADSHEET_MAX_CELLS", 1_000_000)
+
+# Terminal access logs (terminal_logs): the key of the keyed hashes that stand for residents
+# and search conditions (HMAC-SHA256). Keep it out of the database and its backups: with
+# it, a hash can be tested against a guessed identifier. Imports refuse to run without it
+# when DEBUG is off; development and tests use a fixed key, with a warning.
+TERMINAL_LOG_KEY = env_str("TERMINAL_LOG_KEY", "")
+# A quarter of a prefecture's logs is about a million rows of seven cells, with room.
+TERMINAL_LOG_MAX_ROWS = env_int("TERMINAL_LOG_MAX_ROWS", 1_200_000)
+TERMINAL_LOG_MAX_CELLS = env_int("TERMINAL_LOG_MAX_CELLS", 12_000_000)
+TERMINAL_LOG_MAX_BYTES = env_int("TERMINAL_LOG_MAX_MB", 200) * 1024 * 1024
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -28,6 +28,7 @@ urlpatterns = [
     path("drills/", include("drills.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.views")),
+    path("terminal-logs/", include("terminal_logs.views")),
     path("verify/", include((training.views.certificates.public_urlpatterns, "verify"))),
     # Wagtail's site history, scoped by people.access (audit.admin_history): ahead of
     # Wagtail's own URLs, with the same guards they have.

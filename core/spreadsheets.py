@@ -74,21 +74,23 @@ def check_size(*, rows: int | None, columns: int | None, row_limit: int | None =
         )
 
 
-def _refuse_cells() -> None:
+def _refuse_cells(cell_limit: int) -> None:
     raise SpreadsheetRefused(
         _("The file holds more than %(cells)d filled cells, the most that can be imported "
-          "at once. Split it into smaller files.") % {"cells": settings.SPREADSHEET_MAX_CELLS}
+          "at once. Split it into smaller files.") % {"cells": cell_limit}
     )
 
 
-def bounded_rows(rows, *, row_limit: int | None = None):
+def bounded_rows(rows, *, row_limit: int | None = None, cell_limit: int | None = None):
     """(line, cells) for each row of `rows` (an iterable of cell sequences), refusing,
     as soon as it is met, a value past the last column read, a value after the last row
     read, or more filled cells than SPREADSHEET_MAX_CELLS (which is what bounds the
-    memory a file takes). Blank rows past the limit are passed over: Excel keeps
+    memory a file takes; an import of long, narrow files, such as terminal access logs,
+    may pass a larger `cell_limit`). Blank rows past the limit are passed over: Excel keeps
     formatted empty rows."""
     row_limit = row_limit or max_rows()
-    width, cell_budget = max_columns(), settings.SPREADSHEET_MAX_CELLS
+    cell_limit = cell_limit or settings.SPREADSHEET_MAX_CELLS
+    width, cell_budget = max_columns(), cell_limit
     for line, cells in enumerate(rows, 1):
         if len(cells) > width and any(_has_value(cell) for cell in cells[width:]):
             check_size(rows=None, columns=width + 1)
@@ -99,7 +101,7 @@ def bounded_rows(rows, *, row_limit: int | None = None):
             continue
         cell_budget -= filled
         if cell_budget < 0:
-            _refuse_cells()
+            _refuse_cells(cell_limit)
         yield line, list(cells[:width])
 
 
@@ -115,7 +117,7 @@ def bounded_lines(text: str):
         yield line
 
 
-def worksheet_rows(worksheet, *, row_limit: int | None = None):
+def worksheet_rows(worksheet, *, row_limit: int | None = None, cell_limit: int | None = None):
     """The rows of an openpyxl read-only worksheet, within the limits: its declared
     dimensions are checked first, then every row as it is read (see bounded_rows)."""
     check_size(rows=worksheet.max_row, columns=worksheet.max_column, row_limit=row_limit)
@@ -136,7 +138,8 @@ def worksheet_rows(worksheet, *, row_limit: int | None = None):
     # openpyxl's read-only sheet has no public hook for this (openpyxl 3.1); the tests
     # build a workbook without a dimension element to hold it to the behaviour.
     worksheet._get_row = bounded_row
-    return bounded_rows(worksheet.iter_rows(values_only=True), row_limit=row_limit)
+    return bounded_rows(worksheet.iter_rows(values_only=True), row_limit=row_limit,
+                        cell_limit=cell_limit)
 
 
 def restored(value):

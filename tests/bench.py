@@ -974,6 +974,60 @@ def annual_report():
                             reverse("reports:annual", args=[fiscal_year.year]))
 
 
+def terminal_log_import():
+    """A quarter of a prefecture's terminal access logs (BENCH_TERMINAL_LOG_ROWS, by default
+    1,000,000 rows) imported at once: read, hashed, matched, flagged and written (COPY on
+    PostgreSQL, bulk_create on SQLite); then the same file again, which changes nothing."""
+    import datetime
+    import random
+    from zoneinfo import ZoneInfo
+
+    from people.models import Department, IdGrant, Organisation, Person
+    from terminal_logs.importing import terminal_log_import as import_log
+
+    rows = int(os.environ.get("BENCH_TERMINAL_LOG_ROWS", 1_000_000))
+    organisation = Organisation.objects.filter(people__isnull=False).order_by("pk").first()
+    if organisation is None:  # run alone (BENCH_ONLY): a small organisation of its own
+        organisation = Organisation.objects.create(name="ベンチ県", kind="prefecture",
+                                                   lg_code="439999")
+        department = Department.objects.create(organisation=organisation, code="T01",
+                                               name="ベンチ課")
+        for n in range(500):
+            person = Person.objects.create(organisation=organisation, department=department,
+                                           employee_number=f"T{n:05d}", name=f"試験 {n}")
+            IdGrant.objects.create(person=person, granted_on=datetime.date(2020, 4, 1))
+    operators = list(Person.objects.filter(organisation=organisation)
+                     .values_list("employee_number", flat=True)[:2_000])
+    rng = random.Random(19)
+    start = datetime.datetime(2026, 7, 1, 8, 0)
+    seconds_in_quarter = 92 * 24 * 3600
+    lines = ["日時,端末,操作者,操作,検索条件,結果件数,住民票コード"]
+    for n in range(rows):
+        at = start + datetime.timedelta(seconds=rng.randrange(seconds_in_quarter))
+        operator = operators[n % len(operators)] if n % 50 else f"X{n % 997}"
+        resident = rng.randrange(300_000)
+        lines.append(f"{at:%Y/%m/%d %H:%M:%S},T-{n % 300:03d},{operator},照会,"
+                     f"氏名:試験 太郎{resident} 生年月日:昭和{resident % 60 + 1}年1月1日,1,"
+                     f"{resident:011d}")
+    content = ("\r\n".join(lines) + "\r\n").encode()
+    now = datetime.datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    label = f"{rows // 1000}k" if rows % 1_000_000 else f"{rows // 1_000_000}m"
+
+    def run():
+        started = time.perf_counter()
+        result = import_log(organisation=organisation, by=None, content=content,
+                            file_name="bench-access.csv", encoding="auto", dry_run=False, now=now)
+        if result.has_errors:
+            raise SystemExit(f"the bench log has errors: {result.file_errors or result.bad_rows[:3]}")
+        return time.perf_counter() - started, result
+
+    seconds, result = run()
+    yield f"terminal_log_import_{label}_rows", f"{seconds:.1f}", "s"
+    yield f"terminal_log_import_{label}_rows_per_second", f"{result.new_rows / seconds:.0f}", "rows/s"
+    seconds, result = run()
+    yield f"terminal_log_reimport_{label}_rows", f"{seconds:.2f}", "s"
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -995,6 +1049,7 @@ MEASUREMENTS = [
     person_record_page,
     duty_matrix,
     annual_report,
+    terminal_log_import,
 ]
 
 

@@ -50,6 +50,11 @@ NOT_PERSONAL = {
     **{f"outbox:{view}": "refused to everyone: the outbox is read-only"
        for view in ("add", "edit", "copy", "delete", "history", "history_results", "usage")},
     "roster_import": "the upload form; the import itself is recorded (IMPORTED)",
+    "terminal_logs:import": "the upload form and the preview (masked, counted); the import "
+                            "itself is recorded (IMPORTED)",
+    "terminal_logs:import_confirm": "POST; the import is recorded (IMPORTED)",
+    "terminal_logs:watchlist": "residents only as keyed hashes, with the coordinators' notes",
+    "terminal_logs:settings": "an organisation's retention, office hours and rule limits",
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
     "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",
     "plan_pdf": "a plan", "training:reading": "a page of required reading",

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["core", "people", "audit", "directory", "cms", "training", "drills", "reports", "config", "ops"]
+PACKAGES = ["core", "people", "audit", "directory", "cms", "training", "drills", "terminal_logs",
+            "reports", "config", "ops"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

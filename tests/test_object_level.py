@@ -57,6 +57,7 @@ wrong.
 | improvement item        | improvement, improvement_status, improvement_edit, improvement_verify                                 | drill scheduling `retest_items`                                            |
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
+| terminal logs           | (no ids in their URLs: terminal_logs:*)                                                               | import and watch-list `organisation` (tests/test_terminal_logs_views.py)   |
 | people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page

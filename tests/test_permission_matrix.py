@@ -68,7 +68,8 @@ from django.utils import timezone
 
 from people import groups
 
-OURS = ("config.", "core.", "people.", "directory.", "cms.", "training.", "drills.", "reports.", "audit.")
+OURS = ("config.", "core.", "people.", "directory.", "cms.", "training.", "drills.", "reports.", "audit.",
+        "terminal_logs.")
 ROLES = ["anonymous", "operator", "other_supervisor", "city_coordinator", "evaluator",
          "supervisor", "coordinator"]
 
@@ -528,6 +529,13 @@ MATRIX = {
     "audit:trail_download": Entry(lambda w: {"file_format": "csv"}, only(COORDINATORS)),
     "audit:findings": Entry(none, only(COORDINATORS)),
     "audit:reviews": Entry(none, only(COORDINATORS)),
+    # The terminals' access logs: coordinators, each their own organisations'
+    # (terminal_logs.access). A confirm without a waiting upload is refused.
+    "terminal_logs:lookups": Entry(none, only(COORDINATORS)),
+    "terminal_logs:import": Entry(none, only(COORDINATORS)),
+    "terminal_logs:import_confirm": Entry(none, only(COORDINATORS, outcome="refused"), "post"),
+    "terminal_logs:watchlist": Entry(none, only(COORDINATORS)),
+    "terminal_logs:settings": Entry(none, only(COORDINATORS)),
     "audit:review": Entry(lambda w: {"pk": w.audit_review.pk}, only(COORDINATOR)),
     # Wagtail admin: the roster import, for coordinators (people.access answers 404).
     "roster_import": Entry(none, admin(COORDINATORS, denied="404")),
@@ -734,6 +742,10 @@ POSTS = {
     "audit:reviews": only(COORDINATORS, outcome="400"),
     # An empty outcome is refused with a message.
     "audit:review": only(COORDINATOR, outcome="refused"),
+    # An empty POST shows the empty upload or watch-list form again.
+    "terminal_logs:import": None,
+    "terminal_logs:watchlist": None,
+    "terminal_logs:settings": None,
 }
 for name, post in POSTS.items():
     MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)
@@ -756,7 +768,7 @@ LISTS = [
     "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
     "overview:matrix", "overview:people", "overview:download",
     "drills:my_improvements", "drills:trends", "drills:programme", "drills:templates",
-    "audit:trail", "scenario:index", "question:index",
+    "audit:trail", "terminal_logs:lookups", "scenario:index", "question:index",
     "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
 ]
 

@@ -83,19 +83,21 @@ class Sheet:
     notices: list[str] = field(default_factory=list)
 
 
-def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None) -> Sheet:
+def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None,
+               max_cells: int | None = None) -> Sheet:
     """The header and rows of a CSV or XLSX file; blank rows are left out. Every reader
     of an uploaded spreadsheet comes here, so the limits of core.spreadsheets (at most
-    `max_rows`, by default SPREADSHEET_MAX_ROWS) hold for them all."""
+    `max_rows` and `max_cells`, by default SPREADSHEET_MAX_ROWS and _CELLS) hold for them
+    all."""
     try:
         if content.startswith(XLSX_SIGNATURE):
-            return _read_xlsx(content, max_rows)
+            return _read_xlsx(content, max_rows, max_cells)
         if content.startswith(XLS_SIGNATURE):
             raise FileRefused(
                 _("This is an old-style .xls workbook. Save it as .xlsx or as CSV and upload "
                   "it again.")
             )
-        return _read_csv(content, Encoding(encoding), max_rows)
+        return _read_csv(content, Encoding(encoding), max_rows, max_cells)
     except spreadsheets.SpreadsheetRefused as refused:
         raise FileRefused(str(refused)) from None
 
@@ -110,7 +112,8 @@ def _sheet(numbered_rows, **kwargs) -> Sheet:
     return Sheet([normalised_text(cell) for cell in header], rows, **kwargs)
 
 
-def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None) -> Sheet:
+def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None,
+              max_cells: int | None = None) -> Sheet:
     text, encoding = _decode(content, encoding)
     if "\x00" in text:
         # No spreadsheet writes NUL into a CSV file, and PostgreSQL cannot store it.
@@ -123,7 +126,8 @@ def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None) -> Sheet
 
     def numbered_rows():
         line = 1
-        for _position, cells in spreadsheets.bounded_rows(reader, row_limit=max_rows):
+        for _position, cells in spreadsheets.bounded_rows(reader, row_limit=max_rows,
+                                                             cell_limit=max_cells):
             yield line, [spreadsheets.restored(cell) for cell in cells]
             line = reader.line_num + 1  # a quoted cell may span several lines
 
@@ -177,7 +181,7 @@ def _is_utf8_text(content: bytes) -> bool:
     return not content.isascii()
 
 
-def _read_xlsx(content: bytes, max_rows: int | None) -> Sheet:
+def _read_xlsx(content: bytes, max_rows: int | None, max_cells: int | None = None) -> Sheet:
     """The first sheet of the workbook. Templates often carry other sheets (instructions,
     code lists), so they are ignored, and the preview says so."""
     spreadsheets.check_xlsx_archive(content)
@@ -188,7 +192,8 @@ def _read_xlsx(content: bytes, max_rows: int | None) -> Sheet:
             others = [name for name in workbook.sheetnames if name != worksheet.title]
             numbered_rows = [
                 (line, [_excel_cell(value) for value in values])
-                for line, values in spreadsheets.worksheet_rows(worksheet, row_limit=max_rows)
+                for line, values in spreadsheets.worksheet_rows(worksheet, row_limit=max_rows,
+                                                                     cell_limit=max_cells)
             ]
         finally:
             workbook.close()
