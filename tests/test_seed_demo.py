@@ -448,3 +448,19 @@ def test_the_demo_names_the_fiscal_year_it_is_seeded_in(demo, db):
     assert set(TrainingSession.objects.filter(title__startswith="令和9年度")
                .values_list("title", flat=True)) == {
         "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会"}
+
+
+def test_the_demo_has_a_month_of_terminal_look_ups_with_a_case_for_each_kind_of_rule(seeded,
+                                                                                       client):
+    from terminal_logs.models import TerminalLogImport, TerminalLookup
+    from terminal_logs.rules import Flag, flags_of
+
+    assert TerminalLogImport.objects.count() == 1
+    raised = {flag for lookup in TerminalLookup.objects.all() for flag in flags_of(lookup.flags)}
+    assert {Flag.OUTSIDE_HOURS, Flag.BURST, Flag.WATCHED_RESIDENT,
+            Flag.UNKNOWN_OPERATOR} <= raised
+    # Made-up residents, but kept as any import keeps them: masked and hashed.
+    assert not TerminalLookup.objects.filter(masked__contains="太郎").exists()
+    client.login(request=HttpRequest(), username="coordinator", password="kumamoto-demo")
+    page = client.get("/terminal-logs/").content.decode()
+    assert "短時間の大量照会" in page and "監視対象者" in page
