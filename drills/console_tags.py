@@ -41,14 +41,6 @@ STAMP_SECONDS = 2 * 24 * 3600
 LONGEST_TAG = datetime.timedelta(minutes=5)
 
 
-def _key(drill_id: int, part: str) -> str:
-    return f"drills:console:{drill_id}:{part}"
-
-
-def _participant(participant_id: int) -> str:
-    return f"participant:{participant_id}"
-
-
 def changed(drill_id: int, *, participant_id: int | None = None, everyone: bool = False):
     """After the current transaction commits, mark what a write changed: the staff's
     consoles always; one participant's too (their log, their acknowledgements); or every
@@ -62,13 +54,16 @@ def changed(drill_id: int, *, participant_id: int | None = None, everyone: bool 
     transaction.on_commit(lambda: cache.set_many(stamps, STAMP_SECONDS))
 
 
-def _stamps(drill_id: int, parts: list[str]) -> dict[str, str]:
-    keys = {_key(drill_id, part): part for part in parts}
-    return {keys[key]: stamp for key, stamp in cache.get_many(list(keys)).items()}
-
-
-def _parts(kind: str, participant_id: int | None) -> list[str]:
-    return [STAFF] if kind == STAFF else [DRILL, _participant(participant_id)]
+def unchanged(kind: str):
+    """Answer 304 when the tag the console sent still holds; otherwise run the view."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, pk, *args, **kwargs):
+            if "If-None-Match" in request.headers and _still_current(request, kind, pk):
+                return HttpResponseNotModified()
+            return view(request, pk, *args, **kwargs)
+        return wrapped
+    return decorator
 
 
 def answer(request, *, kind: str, drill_id: int, participant_id: int | None = None,
@@ -85,29 +80,9 @@ def answer(request, *, kind: str, drill_id: int, participant_id: int | None = No
     return response
 
 
-def _mac(kind, drill_id, viewer, participant_id, stamps, until) -> str:
-    value = "|".join(map(str, (kind, drill_id, viewer, participant_id, *stamps, until)))
-    return salted_hmac("drills.console_tags", value, algorithm="sha256").hexdigest()[:32]
-
-
-def _current_stamps(kind: str, drill_id: int, participant_id: int | None) -> list[str]:
-    parts = _parts(kind, participant_id)
-    found = _stamps(drill_id, parts)
-    # A part never written, or evicted, starts from a fresh stamp; the others stay, or
-    # every console's tag would end with one console's first poll.
-    # Two first polls at once keep the same one (add writes only where nothing is).
-    missing = [part for part in parts if part not in found]
-    for part in missing:
-        cache.add(_key(drill_id, part), secrets.token_hex(8), STAMP_SECONDS)
-    if missing:
-        found = _stamps(drill_id, parts)
-    return [found[part] for part in parts]
-
-
 def _still_current(request, kind: str, drill_id: int) -> bool:
-    sent = request.headers.get("If-None-Match", "")
     try:
-        participant, until, mac = sent.strip('"').split(".")
+        participant, until, mac = request.headers["If-None-Match"].strip('"').split(".")
         participant_id = int(participant) or None
         until_seconds = int(until)
     except ValueError:
@@ -120,19 +95,43 @@ def _still_current(request, kind: str, drill_id: int) -> bool:
     found = _stamps(drill_id, parts)
     if len(found) < len(parts):
         return False
-    stamps = [found[part] for part in parts]
     viewer = poll_viewer(request, drill_id)
+    stamps = [found[part] for part in parts]
     return viewer is not None and constant_time_compare(
         mac, _mac(kind, drill_id, viewer, participant_id, stamps, until_seconds))
 
 
-def unchanged(kind: str):
-    """Answer 304 when the tag the console sent still holds; otherwise run the view."""
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapped(request, pk, *args, **kwargs):
-            if "If-None-Match" in request.headers and _still_current(request, kind, pk):
-                return HttpResponseNotModified()
-            return view(request, pk, *args, **kwargs)
-        return wrapped
-    return decorator
+def _current_stamps(kind: str, drill_id: int, participant_id: int | None) -> list[str]:
+    parts = _parts(kind, participant_id)
+    found = _stamps(drill_id, parts)
+    # A part never written, or evicted, starts from a fresh stamp and the others stay:
+    # else one console's first poll would end every other console's tag. `add` writes
+    # only where nothing is, so two first polls at once agree on it.
+    fresh = {part: secrets.token_hex(8) for part in parts if part not in found}
+    for part, stamp in fresh.items():
+        cache.add(_key(drill_id, part), stamp, STAMP_SECONDS)
+    if fresh:
+        found = {**fresh, **_stamps(drill_id, parts)}
+    return [found[part] for part in parts]
+
+
+def _parts(kind: str, participant_id: int | None) -> list[str]:
+    return [STAFF] if kind == STAFF else [DRILL, _participant(participant_id)]
+
+
+def _stamps(drill_id: int, parts: list[str]) -> dict[str, str]:
+    keys = {_key(drill_id, part): part for part in parts}
+    return {keys[key]: stamp for key, stamp in cache.get_many(list(keys)).items()}
+
+
+def _key(drill_id: int, part: str) -> str:
+    return f"drills:console:{drill_id}:{part}"
+
+
+def _participant(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+def _mac(kind, drill_id, viewer, participant_id, stamps, until) -> str:
+    value = "|".join(map(str, (kind, drill_id, viewer, participant_id, *stamps, until)))
+    return salted_hmac("drills.console_tags", value, algorithm="sha256").hexdigest()[:32]
