@@ -21,6 +21,7 @@ still current. Every full answer asks drills.access as before.
 
 import datetime
 import functools
+import logging
 import secrets
 
 from django.core.cache import cache
@@ -30,6 +31,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from drills.access import poll_viewer
+
+logger = logging.getLogger(__name__)
 
 # The two kinds of console, and what each one's tag is made from.
 PARTICIPANT = "participant"
@@ -51,7 +54,17 @@ def changed(drill_id: int, *, participant_id: int | None = None, everyone: bool 
     if participant_id is not None:
         parts.append(_participant(participant_id))
     stamps = {_key(drill_id, part): secrets.token_hex(8) for part in parts}
-    transaction.on_commit(lambda: cache.set_many(stamps, STAMP_SECONDS))
+    transaction.on_commit(lambda: _stamps_write(stamps))
+
+
+def _stamps_write(stamps: dict[str, str]) -> None:
+    # The write has committed, and a cache that fails must not fail it (a release, a
+    # log entry): its consoles then answer in full once their tags run out, and the
+    # cache's own poll reads fail the same way (`unchanged`).
+    try:
+        cache.set_many(stamps, STAMP_SECONDS)
+    except Exception:
+        logger.exception("drill console stamps not written: %s", ", ".join(stamps))
 
 
 def unchanged(kind: str):
@@ -59,7 +72,8 @@ def unchanged(kind: str):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, pk, *args, **kwargs):
-            if "If-None-Match" in request.headers and _still_current(request, kind, pk):
+            if "If-None-Match" in request.headers and _still_current_or_false(
+                    request, kind, pk):
                 return HttpResponseNotModified()
             return view(request, pk, *args, **kwargs)
         return wrapped
@@ -71,13 +85,27 @@ def answer(request, *, kind: str, drill_id: int, participant_id: int | None = No
     """A full answer with its tag. `state(now)` reads the records and returns a
     consoles.ConsoleState; the stamps are read before it (see the module's note)."""
     now = timezone.now()
-    stamps = _current_stamps(kind, drill_id, participant_id)
+    try:
+        stamps = _current_stamps(kind, drill_id, participant_id)
+    except Exception:  # the cache is out of reach: an answer without a tag
+        logger.exception("drill console stamps not read")
+        stamps = None
     console = state(now)
-    until = int(min(console.next_release_at or now + LONGEST_TAG, now + LONGEST_TAG).timestamp())
-    mac = _mac(kind, drill_id, poll_viewer(request, drill_id), participant_id, stamps, until)
     response = JsonResponse(console.data)
-    response["ETag"] = f'"{participant_id or 0}.{until}.{mac}"'
+    if stamps is not None:
+        until = int(min(console.next_release_at or now + LONGEST_TAG,
+                        now + LONGEST_TAG).timestamp())
+        mac = _mac(kind, drill_id, poll_viewer(request, drill_id), participant_id, stamps, until)
+        response["ETag"] = f'"{participant_id or 0}.{until}.{mac}"'
     return response
+
+
+def _still_current_or_false(request, kind: str, drill_id: int) -> bool:
+    try:
+        return _still_current(request, kind, drill_id)
+    except Exception:  # the cache is out of reach: answer in full
+        logger.exception("drill console tag not checked")
+        return False
 
 
 def _still_current(request, kind: str, drill_id: int) -> bool:

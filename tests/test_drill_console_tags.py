@@ -148,3 +148,22 @@ def test_a_participant_s_tag_is_no_good_on_the_staff_console(
     staff = Client()
     staff.force_login(evaluator.user)
     assert staff_state(staff, started, tag).status_code == 200
+
+
+def test_a_cache_out_of_reach_fails_no_write_and_every_poll_is_answered_in_full(
+        monkeypatch, clock, started, press_officer, operator, django_capture_on_commit_callbacks):
+    clock.move_to(at(6))
+    tag = play_state(press_officer, started)["ETag"]
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set_many", unreachable)
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    participant = Participant.objects.get(drill=started, person=operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = runs.log_record(participant=participant, text="広報対応を開始", now=at(6))
+    assert entry.pk is not None
+    answer = play_state(press_officer, started, tag)
+    assert answer.status_code == 200
+    assert answer.json()["log"][0]["text"] == "広報対応を開始"
