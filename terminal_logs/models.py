@@ -194,3 +194,190 @@ class TerminalLookup(models.Model):
 
     def explanations(self) -> list[str]:
         return explanations(self.flags, self.flag_facts)
+
+
+# The review (issue 19, points 3–6). A quarter's campaign samples every month's look-ups
+# per department; each sampled look-up goes to the operator's supervisors, who say what
+# business reason it had; a look-up without one becomes a finding, and a finding draws the
+# same operator's earlier look-ups for a retrospective check. terminal_logs.review decides
+# the draw, the answers and the closure; terminal_logs.access who sees what.
+
+
+class ReviewCampaign(models.Model):
+    """One quarter's review of one organisation's look-ups. The draw can be repeated until
+    the campaign is sent to the supervisors; after that it is fixed."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"))
+    fiscal_year = models.PositiveIntegerField(_("fiscal year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    # The random draw's seed, kept so that the draw can be explained and repeated exactly.
+    seed = models.BigIntegerField(_("seed of the draw"))
+    draws = models.PositiveSmallIntegerField(_("times drawn"), default=1)
+    drawn_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("drawn by"))
+    drawn_at = models.DateTimeField(_("drawn at"))
+    sent_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("sent to supervisors at"), null=True, blank=True)
+    answers_due_on = models.DateField(_("answers due on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fiscal_year", "-quarter"]
+        verbose_name = _("review campaign")
+        verbose_name_plural = _("review campaigns")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "fiscal_year", "quarter"],
+                                    name="one_review_campaign_per_quarter"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} {self.fiscal_year} Q{self.quarter}"
+
+
+class CampaignShare(models.Model):
+    """Why a department got its share of one month's sample: its volume, its flagged
+    look-ups and its findings of the last two years, and the weight they gave."""
+
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE,
+                                 related_name="shares", verbose_name=_("review campaign"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("department"))
+    month = models.DateField(_("month"))  # its first day
+    lookups = models.PositiveIntegerField(_("look-ups"))
+    flagged = models.PositiveIntegerField(_("flagged look-ups"))
+    recent_findings = models.PositiveIntegerField(_("findings in the last two years"))
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2)
+    sampled = models.PositiveIntegerField(_("look-ups drawn"))
+
+    class Meta:
+        ordering = ["month", "department__code"]
+        verbose_name = _("department share of the draw")
+        verbose_name_plural = _("department shares of the draw")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "department", "month"],
+                                    name="one_share_per_department_and_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.month:%Y-%m}"
+
+
+class ReviewItem(models.Model):
+    """A look-up put to the operator's supervisors: what was its business reason, and
+    which document (根拠書類) shows it? The operator never answers for their own."""
+
+    class Reason(models.TextChoices):
+        SAMPLED = "sampled", _("Drawn at random")
+        FLAGGED = "flagged", _("Flagged by a rule")
+        RETROSPECTIVE = "retrospective", _("Retrospective check after a finding")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting an answer")
+        EXPLAINED = "explained", _("Business reason found")
+        UNEXPLAINED = "unexplained", _("No business reason found")
+
+    campaign = models.ForeignKey(ReviewCampaign, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="items", verbose_name=_("review campaign"))
+    # For a retrospective check: the finding whose operator's earlier look-ups are drawn.
+    finding = models.ForeignKey("Finding", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="retrospective_items",
+                                verbose_name=_("finding checked back from"))
+    lookup = models.ForeignKey(TerminalLookup, on_delete=models.PROTECT, related_name="reviews",
+                               verbose_name=_("look-up"))
+    drawn_because = models.CharField(_("drawn because"), max_length=15, choices=Reason.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("department"))
+    due_on = models.DateField(_("answer due on"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices,
+                             default=State.PENDING)
+    business_reason = models.TextField(_("business reason"), blank=True)
+    document_kind = models.CharField(_("supporting document: kind"), max_length=50, blank=True)
+    document_number = models.CharField(_("supporting document: number"), max_length=50,
+                                       blank=True)
+    answered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lookup__looked_up_at", "pk"]
+        verbose_name = _("sampled look-up")
+        verbose_name_plural = _("sampled look-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "lookup"],
+                                    condition=models.Q(campaign__isnull=False),
+                                    name="lookup_drawn_once_per_campaign"),
+            models.UniqueConstraint(fields=["finding", "lookup"],
+                                    condition=models.Q(finding__isnull=False),
+                                    name="lookup_checked_once_per_finding"),
+            models.CheckConstraint(
+                condition=models.Q(campaign__isnull=False) | models.Q(finding__isnull=False),
+                name="review_item_belongs_to_a_campaign_or_finding"),
+        ]
+        indexes = [models.Index(fields=["department", "state"], name="review_department_state")]
+
+    def __str__(self):
+        return str(self.lookup)
+
+
+class ReviewReminder(models.Model):
+    """A reminder or escalation sent about a sampled look-up; `key` sends each once."""
+
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("review reminder")
+        verbose_name_plural = _("review reminders")
+
+    def __str__(self):
+        return self.key
+
+
+class Finding(models.Model):
+    """A look-up nobody could explain: its severity, the corrective action, and the
+    retrospective check of the same operator's earlier look-ups. It closes only with the
+    action verified and the check complete (terminal_logs.review)."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    item = models.OneToOneField(ReviewItem, on_delete=models.PROTECT, related_name="finding_made",
+                                verbose_name=_("sampled look-up"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("department"))
+    operator = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("operator"))
+    found_on = models.DateField(_("found on"))
+    severity = models.CharField(_("severity"), max_length=6, choices=Severity.choices,
+                                default=Severity.MEDIUM)
+    description = models.TextField(_("what was found"), blank=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
+    action_owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("action owner"))
+    action_due_on = models.DateField(_("action due on"), null=True, blank=True)
+    action_verified_by = models.ForeignKey(Person, null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+",
+                                           verbose_name=_("action verified by"))
+    action_verified_at = models.DateTimeField(_("action verified at"), null=True, blank=True)
+    # The retrospective check covers the operator's look-ups from this day to the finding.
+    checked_back_from = models.DateField(_("checked back from"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_on", "-pk"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        indexes = [models.Index(fields=["department", "found_on"],
+                                name="finding_department_found")]
+
+    def __str__(self):
+        return f"{self.department} {self.found_on}"
