@@ -15,9 +15,10 @@ further: where its script changes (住基/ネット), and failing that between c
 import re
 from xml.sax.saxutils import escape
 
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 # A Japanese number as written: 096-000-1001, 03-0000-5119, 0120-000-000.
 PHONE = re.compile(r"(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])")
@@ -163,16 +164,99 @@ def _fitting(text_pieces: list[str], width: float, style: ParagraphStyle) -> lis
     return result
 
 
-def cell(text, width: float, style: ParagraphStyle) -> Paragraph:
+def cell(text, width: float, style: ParagraphStyle) -> Flowable:
     """A table cell of `text` for a column `width` wide (padding included). The lines
-    are made here; reportlab only sets them, one per <br/>, as they all fit."""
+    are made here; reportlab only sets them, as they all fit."""
     usable = width - 2 * CELL_PADDING - SLACK
     text = "" if text is None else str(text)
-    return Paragraph("<br/>".join(escape(line) for line in lines(text, usable, style)), style)
+    return SetLines(lines(text, usable, style), style)
+
+
+# Less than reportlab's own check for a line too wide allows (_FUZZ), and more than the
+# rounding by which its sum of each character's width and stringWidth may differ.
+FITS_WITHIN = 0.01
+
+
+class SetLines(Flowable):
+    """Lines of plain text set one below the other exactly where a Paragraph of them,
+    joined by <br/>, would set them, without its cost: a Paragraph parses its markup
+    and, in Japanese (wordWrap="CJK"), measures and places every character on its own,
+    again each time a table is measured, split across pages and drawn. A report's
+    timeline of a thousand log entries spent most of its time there.
+
+    It holds only where that Paragraph would set each line unchanged on a line of its
+    own: each line fits the width given, has no run of spaces (which reportlab makes
+    one) and no space at either end, and the style is plain (left-aligned, no indent or
+    border). Otherwise, and for anything but measuring and drawing, it is that
+    Paragraph."""
+
+    def __init__(self, lines: list[str], style: ParagraphStyle):
+        super().__init__()
+        self.lines = lines
+        self.style = style
+        self._paragraph = None
+        self._set_as_paragraph = True
+        self._widest = (max(stringWidth(line, style.fontName, style.fontSize) for line in lines)
+                        if _plain_style(style) and lines and all(map(_plain, lines)) else None)
+
+    @property
+    def paragraph(self) -> Paragraph:
+        if self._paragraph is None:
+            self._paragraph = Paragraph("<br/>".join(escape(line) for line in self.lines),
+                                        self.style)
+        return self._paragraph
+
+    def wrap(self, availWidth, availHeight):
+        self._set_as_paragraph = (self._widest is None
+                                  or self._widest > availWidth - FITS_WITHIN)
+        if self._set_as_paragraph:
+            return self.paragraph.wrap(availWidth, availHeight)
+        self.width, self.height = availWidth, len(self.lines) * self.style.leading
+        return self.width, self.height
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if self._set_as_paragraph:
+            return self.paragraph.drawOn(canvas, x, y, _sW)
+        return super().drawOn(canvas, x, y, _sW)
+
+    def draw(self):
+        # As Paragraph.drawPara: the first baseline a font size below the top, each
+        # next line a leading below the one before.
+        style = self.style
+        self.canv.setFillColor(style.textColor)
+        text = self.canv.beginText(0, self.height - style.fontSize)
+        text.setFont(style.fontName, style.fontSize, style.leading)
+        for line in self.lines:
+            text.textLine(line)
+        self.canv.drawText(text)
+
+    def split(self, availWidth, availHeight):
+        return self.paragraph.split(availWidth, availHeight)
+
+    def minWidth(self):
+        return self.paragraph.minWidth()
+
+    def getPlainText(self):
+        return "\n".join(self.lines)
+
+
+def _plain(line: str) -> bool:
+    """Whether a Paragraph sets `line` as it is: no run of spaces, none at either end, no
+    other white space and no control character (a soft hyphen among them)."""
+    return (line != "" and line[0] != " " and line[-1] != " " and "  " not in line
+            and not any((character.isspace() and character != " ")
+                        or not character.isprintable() for character in line))
+
+
+def _plain_style(style: ParagraphStyle) -> bool:
+    return (style.wordWrap == "CJK" and style.alignment == TA_LEFT and not style.leftIndent
+            and not style.rightIndent and not style.firstLineIndent and not style.backColor
+            and not style.borderWidth and not style.textTransform and not style.shaping
+            and getattr(style, "autoLeading", "") in ("", "off"))
 
 
 def table_cells(rows, widths: list[float], style: ParagraphStyle, *,
-                fixed: tuple[int, ...] = ()) -> tuple[list[list[Paragraph]], list[float]]:
+                fixed: tuple[int, ...] = ()) -> tuple[list[list[Flowable]], list[float]]:
     """`rows` of text as cells for a Table, with the column widths they need."""
     fitted = fitted_widths(rows, widths, style, fixed=fixed)
     return [[cell(text, width, style) for text, width in zip(row, fitted, strict=True)]

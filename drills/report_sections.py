@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from core.dates import document_date, document_datetime
 from core.numbers import percent
 from core.pdf import japanese_font
-from core.pdf_words import table_cells
+from core.pdf_words import SetLines, table_cells
 from drills.clock import format_drill_time
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating
@@ -65,6 +65,11 @@ class Naming:
 
     def lines(self, *lines) -> str:
         return "<br/>".join(self.text(line) for line in lines if line)
+
+    def cell(self, *lines, style) -> SetLines:
+        """What `lines` gives as markup, as a table cell that a long table sets quickly."""
+        return SetLines([part for line in lines if line for part in self.typed(line).split("\n")],
+                        style)
 
 
 BY_NAME = Naming()
@@ -225,12 +230,12 @@ def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming 
         if item.inject_id in subjects:
             notes.insert(0, _("In response to: %(inject)s") % {"inject": subjects[item.inject_id]})
         body.append([
-            Paragraph(escape(format_drill_time(at)), small),
-            Paragraph(naming.text(naming.person(
+            SetLines([format_drill_time(at)], small),
+            naming.cell(naming.person(
                 f"{item.participant.display_name}（{item.participant.role.name}）",
                 item.participant.role.name,
-            )), small),
-            Paragraph(naming.lines(item.text, *notes), small),
+            ), style=small),
+            naming.cell(item.text, *notes, style=small),
         ])
     if not body:
         spanned_rows.append(1)
