@@ -196,8 +196,8 @@ class SetLines(Flowable):
         self.style = style
         self._paragraph = None
         self._set_as_paragraph = True
-        self._widest = (max(stringWidth(line, style.fontName, style.fontSize) for line in lines)
-                        if _plain_style(style) and lines and all(map(_plain, lines)) else None)
+        self._plain = bool(lines) and _plain_style(style) and all(map(_plain, lines))
+        self._widest = None  # measured when first asked whether it fits
 
     @property
     def paragraph(self) -> Paragraph:
@@ -207,8 +207,11 @@ class SetLines(Flowable):
         return self._paragraph
 
     def wrap(self, availWidth, availHeight):
-        self._set_as_paragraph = (self._widest is None
-                                  or self._widest > availWidth - FITS_WITHIN)
+        if self._plain and self._widest is None:
+            style = self.style
+            self._widest = max(stringWidth(line, style.fontName, style.fontSize)
+                               for line in self.lines)
+        self._set_as_paragraph = not self._plain or self._widest > availWidth - FITS_WITHIN
         if self._set_as_paragraph:
             return self.paragraph.wrap(availWidth, availHeight)
         self.width, self.height = availWidth, len(self.lines) * self.style.leading
@@ -217,18 +220,19 @@ class SetLines(Flowable):
     def drawOn(self, canvas, x, y, _sW=0):
         if self._set_as_paragraph:
             return self.paragraph.drawOn(canvas, x, y, _sW)
-        return super().drawOn(canvas, x, y, _sW)
-
-    def draw(self):
         # As Paragraph.drawPara: the first baseline a font size below the top, each
-        # next line a leading below the one before.
+        # next line a leading below the one before; placed where it is, not by moving
+        # the canvas there (a thousand cells, each a translation to write).
         style = self.style
-        self.canv.setFillColor(style.textColor)
-        text = self.canv.beginText(0, self.height - style.fontSize)
+        canvas.saveState()
+        canvas.setFillColor(style.textColor)
+        text = canvas.beginText(self._hAlignAdjust(x, _sW), y + self.height - style.fontSize)
         text.setFont(style.fontName, style.fontSize, style.leading)
         for line in self.lines:
             text.textLine(line)
-        self.canv.drawText(text)
+        canvas.drawText(text)
+        canvas.restoreState()
+        return None
 
     def split(self, availWidth, availHeight):
         return self.paragraph.split(availWidth, availHeight)
@@ -241,11 +245,11 @@ class SetLines(Flowable):
 
 
 def _plain(line: str) -> bool:
-    """Whether a Paragraph sets `line` as it is: no run of spaces, none at either end, no
-    other white space and no control character (a soft hyphen among them)."""
-    return (line != "" and line[0] != " " and line[-1] != " " and "  " not in line
-            and not any((character.isspace() and character != " ")
-                        or not character.isprintable() for character in line))
+    """Whether a Paragraph sets `line` as it is: no space at either end and no run of
+    them, no other white space (U+3000 among them) and no control character (a soft
+    hyphen among them): what str.isprintable allows, less the spaces."""
+    return (line.isprintable() and line != "" and line[0] != " " and line[-1] != " "
+            and "  " not in line)
 
 
 def _plain_style(style: ParagraphStyle) -> bool:

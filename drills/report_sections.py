@@ -265,10 +265,10 @@ def scores_section(score, style, naming: Naming = BY_NAME) -> list:
         header = [Paragraph(escape(text), small) for text in
                   (_("Expected action"), _("Weight"), _("Timeliness"), _("How it was computed"))]
         rows = [
-            [Paragraph(naming.text(action.action.description), small),
-             Paragraph(str(action.weight), small),
-             Paragraph(escape(percent(action.timeliness, 1)), small),
-             Paragraph(naming.text(action.explanation), small)]
+            [naming.cell(action.action.description, style=small),
+             SetLines([str(action.weight)], small),
+             SetLines([percent(action.timeliness, 1)], small),
+             naming.cell(action.explanation, style=small)]
             for action in objective.actions
         ]
         table = Table([header, *rows], repeatRows=1,
@@ -299,10 +299,9 @@ def _times_table(label: str, rows, style, naming: Naming = BY_NAME) -> Table:
               (label, _("Expected actions"), _("Achieved"), _("Median time to action"),
                _("Longest"))]
     body = [
-        [Paragraph(naming.text(name), small), Paragraph(str(row.expected), small),
-         Paragraph(str(row.achieved), small),
-         Paragraph(escape(_duration(row.median)), small),
-         Paragraph(escape(_duration(row.longest)), small)]
+        [naming.cell(name, style=small), SetLines([str(row.expected)], small),
+         SetLines([str(row.achieved)], small), SetLines([_duration(row.median)], small),
+         SetLines([_duration(row.longest)], small)]
         for name, row in rows
     ]
     table = Table([header, *body], repeatRows=1,
@@ -341,11 +340,11 @@ def hot_wash_section(summary, style, naming: Naming = BY_NAME) -> list:
     header = [Paragraph(escape(text), small) for text in
               (_("Name"), _("What went well"), _("What to improve"), _("Confidence"))]
     rows = [
-        [Paragraph(naming.text(naming.person(answer.name, answer.role)) if answer.name
-                   else escape(_("Anonymous")), small),
-         Paragraph(naming.text(answer.went_well), small),
-         Paragraph(naming.text(answer.to_improve), small),
-         Paragraph(str(answer.confidence), small)]
+        [naming.cell(naming.person(answer.name, answer.role), style=small) if answer.name
+         else SetLines([_("Anonymous")], small),
+         naming.cell(answer.went_well, style=small),
+         naming.cell(answer.to_improve, style=small),
+         SetLines([str(answer.confidence)], small)]
         for answer in summary.answers
     ]
     table = Table([header, *rows], repeatRows=1, colWidths=[30 * mm, 60 * mm, 60 * mm, 20 * mm])
