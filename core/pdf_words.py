@@ -134,18 +134,33 @@ def fitted_widths(rows, widths: list[float], style: ParagraphStyle, *,
 
 
 def lines(text: str, width: float, style: ParagraphStyle) -> list[str]:
-    """`text` set in lines no wider than `width`, broken only between pieces where it can."""
+    """`text` set in lines no wider than `width`, broken only between pieces where it can.
+
+    A line with the next piece is measured by adding that piece's width to the line's,
+    not by measuring the whole line again (which made a long cell quadratic): in the
+    font's units, which add up exactly, and scaled as stringWidth scales them."""
+    scale = 0.001 * style.fontSize
     result: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        current, current_units = "", 0.0  # the line so far, its trailing spaces included
         for piece in _fitting(pieces(paragraph), width, style):
-            if current and _width(current + piece, style) > width:
+            word = piece.rstrip()
+            units = current_units + _units(word, style) if word else _units(current.rstrip(), style)
+            if current and scale * units > width:
                 result.append(current.rstrip())
                 current = piece.lstrip()
+                current_units = _units(current, style)
             else:
                 current += piece
+                current_units += _units(piece, style)
         result.append(current.rstrip())
     return result
+
+
+def _units(text: str, style: ParagraphStyle) -> float:
+    """The width of `text` in the font's units (stringWidth at 1,000 points: their sum,
+    unscaled)."""
+    return stringWidth(text, style.fontName, 1000)
 
 
 def _fitting(text_pieces: list[str], width: float, style: ParagraphStyle) -> list[str]:
