@@ -24,6 +24,7 @@ one ended meanwhile (a log-out elsewhere, the absolute limit) stops the 304s wit
 """
 
 import datetime
+import functools
 import logging
 import secrets
 
@@ -33,7 +34,6 @@ from django.db import transaction
 from django.http import HttpResponseNotModified, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 logger = logging.getLogger(__name__)
@@ -90,18 +90,25 @@ class UnchangedPollMiddleware:
 
     def __call__(self, request):
         if request.method == "GET" and "HTTP_IF_NONE_MATCH" in request.META:
-            poll = _console_poll(request)
+            poll = _console_poll(request.path_info)
             if poll is not None and _still_current_or_false(request, *poll):
                 response = HttpResponseNotModified()
-                add_never_cache_headers(response)  # as never_cache gives the full answer
+                response.headers["Cache-Control"] = NEVER_CACHE
                 return response
         return self.get_response(request)
 
 
-def _console_poll(request) -> tuple[str, int] | None:
-    """(kind, drill id) when the request is for a console's state view."""
+# What never_cache gives the full answer.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+@functools.lru_cache(maxsize=1024)  # a drill's consoles poll the same two paths
+def _console_poll(path: str) -> tuple[str, int] | None:
+    """(kind, drill id) when `path` is a console's state view's."""
+    if not path.endswith(".json"):
+        return None
     try:
-        match = resolve(request.path_info)
+        match = resolve(path)
     except Resolver404:
         return None
     kind = getattr(match.func, "console_tag_kind", None)
