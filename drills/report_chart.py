@@ -106,7 +106,8 @@ class _Chart(Drawing):
     """The chart's shapes, then its events' markers, on top of them as the last shapes
     would be: each kind of marker drawn once, as a form, and placed where each event
     goes. Drawn as shapes, a long drill's thousand log entries each wrote their circle's
-    curves out in full, a sixth of the report's time."""
+    curves out in full, a sixth of the report's time. (So the markers are drawn in a PDF
+    only: renderSVG or renderPM would leave them out.)"""
 
     _attrMap = AttrMap(BASE=Drawing, markers=AttrMapValue(isAnything,
                                                           desc="(kind, x, y) of each event"))
