@@ -286,9 +286,8 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
             text = cell_text(operation_raw)[:50]
             operation = operations[operation_raw] = (text, _operation(text))
         if (search := searches.get(conditions)) is None:
-            text = cell_text(conditions)
-            search = searches[conditions] = (hashing.conditions_hash(key, text),
-                                             hashing.masked(text)[:100])
+            hashed, masked = hashing.conditions_stored(key, cell_text(conditions))
+            search = searches[conditions] = (hashed, masked[:100])
         if (hashed_resident := residents.get(resident)) is None:
             hashed_resident = residents[resident] = hashing.resident_hash(
                 key, cell_text(resident) if resident is not None else "")
