@@ -36,9 +36,7 @@ def lookups_write(batch: TerminalLogImport, rows) -> None:
 
 
 class _Encoded(dict):
-    """Each distinct value as COPY or SQLite takes it, worked out on first sight. Keyed by
-    the value, or for the rules' facts (dicts, unhashable) by the dict's id: the entry holds
-    the dict itself, so that no other dict can take its id while the entry lives."""
+    """Each distinct value as COPY or SQLite takes it, worked out on first sight."""
 
     def __init__(self, encode):
         super().__init__()
@@ -48,7 +46,17 @@ class _Encoded(dict):
         self[value] = encoded = self.encode(value)
         return encoded
 
-    def facts(self, facts: dict | None) -> str:
+
+class _FactsJson(dict):
+    """The rules' facts as JSON, once for each dict (the rules share one dict between the
+    look-ups they say the same of). Dicts cannot be keys: each is looked up by its id, and
+    the entry holds the dict, so that no other dict can take that id while the entry lives."""
+
+    def __init__(self, encode=str):
+        super().__init__()
+        self.encode = encode
+
+    def __call__(self, facts: dict | None) -> str:
         if not facts:
             return "{}"
         entry = self.get(id(facts))
@@ -60,6 +68,7 @@ class _Encoded(dict):
 def _copy(batch: TerminalLogImport, rows) -> None:
     table = TerminalLookup._meta.db_table
     escaped = _Encoded(lambda text: text.translate(COPY_ESCAPES))
+    facts_json = _FactsJson(escaped.encode)
     batch_id, organisation_id = str(batch.pk), str(batch.organisation_id)
     numbers = _Encoded(lambda number: COPY_NULL if number is None else str(number))
     with connection.cursor() as cursor:
@@ -73,7 +82,7 @@ def _copy(batch: TerminalLogImport, rows) -> None:
                     escaped[row.operator[:50]], numbers[row.person_id], numbers[row.grant_id],
                     numbers[row.department_id], row.operation, escaped[row.operation_raw],
                     row.conditions_hash, row.resident_hash, escaped[row.masked],
-                    numbers[row.result_count], numbers[row.flags], escaped.facts(row.facts),
+                    numbers[row.result_count], numbers[row.flags], facts_json(row.facts),
                     row.row_key)))
                 if len(lines) == LINES_PER_WRITE:
                     lines.append("")
@@ -89,14 +98,14 @@ def _insert_many(batch: TerminalLogImport, rows) -> None:
     JSON as text)."""
     table = TerminalLookup._meta.db_table
     utc = datetime.UTC
-    as_json = _Encoded(lambda text: text)
+    facts_json = _FactsJson()
 
     def stored(row):
         return (batch.pk, batch.organisation_id,
                 row.at.astimezone(utc).replace(tzinfo=None).isoformat(" "), row.terminal,
                 row.operator[:50], row.person_id, row.grant_id, row.department_id,
                 row.operation, row.operation_raw, row.conditions_hash, row.resident_hash,
-                row.masked, row.result_count, row.flags, as_json.facts(row.facts), row.row_key)
+                row.masked, row.result_count, row.flags, facts_json(row.facts), row.row_key)
 
     with connection.cursor() as cursor:
         cursor.executemany(
