@@ -1099,9 +1099,10 @@ def main():
         database = settings.DATABASES["default"]  # not the URL: it may hold a password
         progress(f"migrating {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
         call_command("migrate", verbosity=0)
-        from tests import bench_drills, bench_load
+        from tests import bench_drills, bench_load, bench_pages
 
-        measures = MEASUREMENTS + bench_drills.MEASUREMENTS + bench_load.MEASUREMENTS
+        measures = (MEASUREMENTS + bench_pages.MEASUREMENTS + bench_drills.MEASUREMENTS
+                    + bench_load.MEASUREMENTS)
         # BENCH_ONLY=seed_large,duty_matrix runs only those, in the usual order: a quick
         # look at one figure (seed_large first, as every page needs its data).
         only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
