@@ -37,7 +37,7 @@ class TrailFilterForm(forms.Form):
     person = forms.CharField(label=gettext_lazy("Person (name or employee number)"),
                              max_length=100, required=False)
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int,
-                                        required=False, empty_value=None)
+                                        required=False, empty_value=None, widget=LongSelect)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
                                 validators=[within_supported_years],
@@ -50,7 +50,9 @@ class TrailFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [
             ("", gettext_lazy("All departments")),
-            *((d.pk, d.full_name) for d in departments),
+            # Department.full_name, read as values (2,000 of them at a prefecture).
+            *((pk, f"{organisation} {department}") for pk, organisation, department
+              in departments.values_list("pk", "organisation__name", "name")),
         ]
         self.fields["action"].choices = [("", gettext_lazy("All actions")),
                                          *AuditEvent.Action.choices]
