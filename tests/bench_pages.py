@@ -178,7 +178,7 @@ def wagtail_editor_load():
                     raise SystemExit(f"the plan editor answered {response.status}")
                 # The server's part (request to first byte), the document's parsing and
                 # scripts (to DOMContentLoaded), and the whole load.
-                server, ready, load, resources = page.evaluate("""() => {
+                first_byte, ready, load, resources = page.evaluate("""() => {
                     const [entry] = performance.getEntriesByType("navigation");
                     return [entry.responseStart - entry.requestStart,
                             entry.domContentLoadedEventEnd - entry.startTime,
@@ -186,7 +186,7 @@ def wagtail_editor_load():
                             performance.getEntriesByType("resource").length];
                 }""")
                 loads.append(load)
-                progress(f"wagtail_editor_load: {load:.0f} ms (server {server:.0f} ms, "
+                progress(f"wagtail_editor_load: {load:.0f} ms (server {first_byte:.0f} ms, "
                          f"DOMContentLoaded {ready:.0f} ms, {resources} resources)")
             browser.close()
     finally:
