@@ -279,16 +279,16 @@ def share_explanation(share: CampaignShare, campaign: ReviewCampaign) -> str:
     quota = random_quota(share.lookups, rate_percent=campaign.rate_percent,
                          minimum=campaign.minimum_per_department, weight=share.weight)
     drawn = share.sampled - share.flagged
+    product = math.ceil(Decimal(share.lookups) * campaign.rate_percent / 100)
     figures = {
-        "lookups": share.lookups, "rate": _number(campaign.rate_percent),
-        "minimum": campaign.minimum_per_department,
-        "base": max(campaign.minimum_per_department,
-                    math.ceil(Decimal(share.lookups) * campaign.rate_percent / 100)),
-        "findings": share.recent_findings, "weight": _number(share.weight), "quota": quota,
-        "drawn": drawn, "flagged": share.flagged, "total": share.sampled,
-        "unflagged": share.lookups - share.flagged,
+        "lookups": share.lookups, "rate": _number(campaign.rate_percent), "product": product,
+        "minimum": campaign.minimum_per_department, "findings": share.recent_findings,
+        "weight": _number(share.weight), "quota": quota, "flagged": share.flagged,
+        "total": share.sampled, "unflagged": share.lookups - share.flagged,
     }
-    parts = [_("%(lookups)d look-ups × %(rate)s%% = %(base)d (at least %(minimum)d)") % figures]
+    parts = [_("%(lookups)d look-ups × %(rate)s%% = %(product)d") % figures]
+    if product < campaign.minimum_per_department:
+        parts.append(_("raised to the minimum of %(minimum)d") % figures)
     if share.recent_findings:
         parts.append(ngettext(
             "× %(weight)s for %(findings)d finding in the last two years = %(quota)d",
@@ -297,7 +297,8 @@ def share_explanation(share: CampaignShare, campaign: ReviewCampaign) -> str:
     if drawn < quota:
         parts.append(_("only %(unflagged)d without a flag: all drawn") % figures
                      if drawn else _("none without a flag"))
-    parts.append(_("+ all %(flagged)d flagged look-ups") % figures)
+    if share.flagged:
+        parts.append(_("+ all %(flagged)d flagged look-ups") % figures)
     return "、".join(parts) + _(" → %(total)d to review") % figures
 
 
