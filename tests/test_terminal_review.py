@@ -391,3 +391,27 @@ def test_the_annual_report_shows_the_findings_by_department(
     assert table.title == "端末照会の検証：所属別の指摘"
     assert table.rows == [["熊本県 県北広域本部福祉課", 2, 1, 0, 2]]
     assert table.total == ["合計", 2, 1, 0, 2]
+
+
+# The review's objects for the permission tests (tests/test_permission_matrix.py,
+# test_object_level.py, test_audit_reads.py), in 熊本県 department A.
+
+
+def sent_review(operator, coordinator) -> ReviewCampaign:
+    """The second quarter of FY2026, drawn and sent: the operator's 12 look-ups of July,
+    2 of them flagged."""
+    lookups(operator, month=7, count=12, flagged=2)
+    campaign = draw(operator.organisation, coordinator)
+    review.campaign_send(campaign, by=coordinator, now=timezone.now())
+    return campaign
+
+
+def draft_review(operator, coordinator) -> ReviewCampaign:
+    """The first quarter of FY2026, drawn and not sent: the operator's 6 look-ups of May."""
+    lookups(operator, month=5, count=6)
+    return draw(operator.organisation, coordinator, quarter=1)
+
+
+def lookup_finding(campaign, operator, supervisor) -> Finding:
+    return review.item_answer(item_of(campaign, operator), by=supervisor, explained=False,
+                              now=timezone.now())
