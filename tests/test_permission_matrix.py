@@ -791,10 +791,10 @@ POSTS = {
     "terminal_logs:import": None,
     "terminal_logs:watchlist": None,
     "terminal_logs:settings": None,
-    # An empty draw, answer or finding is refused with the form's errors.
-    "terminal_logs:campaigns": only(COORDINATORS, outcome="400"),
-    "terminal_logs:review_item": only(OVERSEERS, outcome="400"),
-    "terminal_logs:finding": only(COORDINATOR, outcome="400"),
+    # An empty POST shows the empty draw, answer or finding form again.
+    "terminal_logs:campaigns": None,
+    "terminal_logs:review_item": None,
+    "terminal_logs:finding": None,
 }
 for name, post in POSTS.items():
     MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)
