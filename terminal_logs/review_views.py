@@ -203,7 +203,7 @@ def scope_for_answers(user):
 
 class AnswerForm(forms.Form):
     explained = forms.TypedChoiceField(
-        label=gettext_lazy("Business reason"), coerce=lambda value: value == "yes",
+        label=gettext_lazy("Was a business reason found?"), coerce=lambda value: value == "yes",
         widget=forms.RadioSelect, choices=[
             ("yes", gettext_lazy("A business reason was found")),
             ("no", gettext_lazy("No business reason was found"))])
