@@ -375,7 +375,7 @@ def item_answer(item: ReviewItem, *, by: Person, explained: bool, business_reaso
     business_reason = business_reason.strip()
     document_kind, document_number = document_kind.strip(), document_number.strip()
     with transaction.atomic():
-        item = (ReviewItem.objects.select_for_update()
+        item = (ReviewItem.objects.select_for_update(of=("self",))
                 .select_related("lookup", "campaign", "finding").get(pk=item.pk))
         if item.state != State.PENDING:
             raise ValidationError(_("This look-up was answered already; an answer is final."))
