@@ -55,6 +55,12 @@ NOT_PERSONAL = {
     "terminal_logs:import_confirm": "POST; the import is recorded (IMPORTED)",
     "terminal_logs:watchlist": "residents only as keyed hashes, with the coordinators' notes",
     "terminal_logs:settings": "an organisation's retention, office hours and rule limits",
+    "terminal_logs:campaigns": "the quarters reviewed, counted",
+    "terminal_logs:campaign": "the draw explained: counts per department and month, no one named",
+    **dict.fromkeys(["terminal_logs:campaign_redraw", "terminal_logs:campaign_send",
+                     "terminal_logs:finding_verify", "terminal_logs:finding_close"],
+                    "POST; recorded as the review's action (REVIEW_DRAWN, REVIEW_SENT, "
+                    "FINDING_VERIFIED, FINDING_CLOSED)"),
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
     "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",
     "plan_pdf": "a plan", "training:reading": "a page of required reading",
