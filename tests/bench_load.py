@@ -26,7 +26,8 @@ users with no pause between pages, first on the same mix, then on a trivial sign
 pages cost beyond what Django itself costs here.
 
 The PostgreSQL server is DATABASE_URL's when that names one, else LOAD_PG (default
-postgres://postgres@127.0.0.1:5432); Redis is LOAD_REDIS_URL (default
+postgres://postgres@127.0.0.1:5432), and the database on it LOAD_DATABASE (default
+kunren_load); Redis is LOAD_REDIS_URL (default
 redis://127.0.0.1:6379/4), emptied before and after. Alone:
 
     .venv/bin/python tests/bench_load.py
@@ -56,7 +57,8 @@ if str(ROOT) not in sys.path:  # run alone
 
 from tests.bench import fresh_postgres_url, postgres_admin  # noqa: E402
 
-DATABASE = "kunren_load"
+# LOAD_DATABASE names another database, so that two checkouts can run at once.
+DATABASE = os.environ.get("LOAD_DATABASE", "kunren_load")
 USERS = 200
 SPAWN_RATE = 50  # users started per second; each logs in first, a few at a time
 RUN_SECONDS = 60
