@@ -31,7 +31,7 @@ from drills.programme import held_drill_counts
 from people.fiscal import FiscalYear
 from people.models import IdGrant, RoleAssignment
 from training.models import Acknowledgement, Attempt, Attendance, BriefingObligation, Certificate
-from training.reading import baselines, required_pages
+from training.reading import required_baselines, required_pages
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def conditions(fiscal_year: FiscalYear, day: datetime.date,
     audience = RequiredReading.Audience
     if pages is None:
         pages = required_pages()
-    baseline = baselines([page.pk for page, _organisation in pages])
+    baseline = required_baselines([page.pk for page, _organisation in pages])
     # Nobody, as a condition every database writes as a boolean (an empty `pk__in` would
     # become a bare 0 in a select list, which PostgreSQL refuses in CASE WHEN).
     nobody = Q(pk__isnull=True)
