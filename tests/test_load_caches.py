@@ -254,3 +254,16 @@ def test_a_grant_revoked_counts_on_the_next_request(clock, operator):
     assert "照合IDを付与されています" in client.get(reverse("home")).content.decode()
     operator.id_grants.update(revoked_on=datetime.date(2026, 11, 1))
     assert "照合IDを付与されています" not in client.get(reverse("home")).content.decode()
+
+
+# What the rush writes stays out of Wagtail's reference index
+
+
+def test_attempts_and_attendances_are_not_indexed_for_usage_but_quizzes_are(db):
+    from wagtail.models.reference_index import ReferenceIndex
+
+    from training.models import Attempt, Attendance, Quiz
+
+    assert not ReferenceIndex.is_indexed(Attempt)
+    assert not ReferenceIndex.is_indexed(Attendance)
+    assert ReferenceIndex.is_indexed(Quiz)
