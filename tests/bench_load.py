@@ -196,8 +196,10 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def _run(command, env, log, *, timeout=300):
-    """Run a command of the project; its output goes to `log`, shown if it fails."""
+def _run(command, env, log, *, timeout=900):
+    """Run a command of the project; its output goes to `log`, shown if it fails. The
+    timeout is generous: on the 2-core machine shared with other work, `migrate` once
+    took over five minutes."""
     with log.open("ab") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 timeout=timeout)
@@ -285,7 +287,7 @@ def load_run():
               "from django.core.management import call_command; call_command('seed_demo'); "
               "from tests.bench_load import seed; seed()"],
              {**env, "DEBUG": "true"}, log)
-        if static.wait(timeout=300) != 0:
+        if static.wait(timeout=900) != 0:
             raise LoadFailure(f"collectstatic failed:\n{_tail(work / 'collectstatic.log')}")
         progress(f"database {DATABASE} seeded with {USERS} operators, static files collected "
                  f"in {time.monotonic() - started:.0f} s")
