@@ -1,7 +1,8 @@
 """What core keeps: the outbox (every e-mail the platform sends, written in the
 transaction of the work that causes it and sent after commit by core.outbox),
 which of a file's columns a user said was which field (core.imports), and the
-letterhead every report sent to another office stores (core.letterheads).
+letterhead every report sent to another office stores (core.letterheads), and the
+stamps of the copies each process keeps of rarely changing data (core.stamps).
 
 Neither names a person, drill or session (core imports none of the apps); a column
 mapping belongs to a login account.
@@ -128,3 +129,15 @@ class Letterhead(models.Model):
 
 
 LETTERHEAD_FIELDS = [field.name for field in Letterhead._meta.fields]
+
+
+class Stamp(models.Model):
+    """A token that changes with the data it names, written in the transaction of the
+    change (core.stamps.stamp_renew): a process keeping a copy of rarely changing data
+    compares one token, in one query, to know whether its copy is still current."""
+
+    name = models.CharField(primary_key=True, max_length=50)
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.name}: {self.token}"

@@ -15,7 +15,7 @@ Scope, widest first:
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -122,17 +122,23 @@ def scope_for(user) -> Scope:
     if cached is not None:
         return cached
 
-    person = Person.objects.select_related("department", "organisation").filter(user=user).first()
-    roles = list(
-        RoleAssignment.objects.filter(person=person).values_list(
-            "role", "department_id", "organisation_id", "organisation__kind"
-        )
-    ) if person else []
-    id_granted_on = (
-        IdGrant.objects.filter(person=person).active_on(timezone.localdate())
-        .order_by("-granted_on").values_list("granted_on", flat=True).first()
-        if person else None
+    # One query, since every page asks: the person with their department, organisation and
+    # current ID grant, once per role they hold (LEFT JOIN: once with no role at all).
+    rows = list(
+        Person.objects.select_related("department", "organisation").filter(user=user)
+        .with_current_grant(timezone.localdate())
+        .annotate(role_name=F("roles__role"), role_department_id=F("roles__department_id"),
+                  role_organisation_id=F("roles__organisation_id"),
+                  role_organisation_kind=F("roles__organisation__kind"))
+        .order_by("roles__pk")
     )
+    person = rows[0] if rows else None
+    roles = [
+        (row.role_name, row.role_department_id, row.role_organisation_id,
+         row.role_organisation_kind)
+        for row in rows if row.role_name is not None
+    ]
+    id_granted_on = person.current_grant_on if person else None
 
     def organisations_for(role):
         return frozenset(org for r, _dept, org, _kind in roles if r == role)

@@ -31,7 +31,7 @@ from drills.programme import held_drill_counts
 from people.fiscal import FiscalYear
 from people.models import IdGrant, RoleAssignment
 from training.models import Acknowledgement, Attempt, Attendance, BriefingObligation, Certificate
-from training.reading import baselines, required_pages
+from training.reading import required_baselines, required_pages
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,9 @@ class Conditions:
 
 def conditions(fiscal_year: FiscalYear, day: datetime.date,
                pages: list[tuple[RequiredReading, int]] | None = None) -> Conditions:
-    """Four queries (the required pages and their baselines; one, the baselines, when the
-    caller has read `pages`, training.reading.required_pages()); the rest is SQL to run."""
+    """The required pages and their baselines, from training.reading's catalogue (one
+    query for its stamp while this process holds it, four when it is read afresh; `pages`
+    when the caller has them, training.reading.required_pages()); the rest is SQL to run."""
     person = OuterRef("pk")
     grants = IdGrant.objects.filter(person=person).active_on(day)
     new = Q(Exists(grants.filter(granted_on__gte=fiscal_year.first_day,
@@ -111,7 +112,7 @@ def conditions(fiscal_year: FiscalYear, day: datetime.date,
     audience = RequiredReading.Audience
     if pages is None:
         pages = required_pages()
-    baseline = baselines([page.pk for page, _organisation in pages])
+    baseline = required_baselines([page.pk for page, _organisation in pages])
     # Nobody, as a condition every database writes as a boolean (an empty `pk__in` would
     # become a bare 0 in a select list, which PostgreSQL refuses in CASE WHEN).
     nobody = Q(pk__isnull=True)
@@ -287,8 +288,9 @@ def matrix(organisations, departments, people, *, fiscal_year: FiscalYear,
            sort: str = "worst", pages: list[tuple[RequiredReading, int]] | None = None,
            ) -> list[OrganisationRow]:
     """The matrix rows: `organisations` each with their `departments` (querysets already
-    scoped by the caller), counted over `people`. A constant number of queries; three
-    fewer when the caller passes the required `pages` it has read (conditions).
+    scoped by the caller), counted over `people`. A constant number of queries; the
+    required reading is read once per request when the caller passes the `pages` it has
+    read (conditions).
 
     `sort`: "worst" (the lowest share of any duty first), a duty's key (that duty's share,
     lowest first), or anything else for the order of `organisations` and `departments`.

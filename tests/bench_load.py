@@ -26,7 +26,8 @@ users with no pause between pages, first on the same mix, then on a trivial sign
 pages cost beyond what Django itself costs here.
 
 The PostgreSQL server is DATABASE_URL's when that names one, else LOAD_PG (default
-postgres://postgres@127.0.0.1:5432); Redis is LOAD_REDIS_URL (default
+postgres://postgres@127.0.0.1:5432), and the database on it LOAD_DATABASE (default
+kunren_load); Redis is LOAD_REDIS_URL (default
 redis://127.0.0.1:6379/4), emptied before and after. Alone:
 
     .venv/bin/python tests/bench_load.py
@@ -56,7 +57,8 @@ if str(ROOT) not in sys.path:  # run alone
 
 from tests.bench import fresh_postgres_url, postgres_admin  # noqa: E402
 
-DATABASE = "kunren_load"
+# LOAD_DATABASE names another database, so that two checkouts can run at once.
+DATABASE = os.environ.get("LOAD_DATABASE", "kunren_load")
 USERS = 200
 SPAWN_RATE = 50  # users started per second; each logs in first, a few at a time
 RUN_SECONDS = 60
@@ -194,8 +196,10 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def _run(command, env, log, *, timeout=300):
-    """Run a command of the project; its output goes to `log`, shown if it fails."""
+def _run(command, env, log, *, timeout=900):
+    """Run a command of the project; its output goes to `log`, shown if it fails. The
+    timeout is generous: on the 2-core machine shared with other work, `migrate` once
+    took over five minutes."""
     with log.open("ab") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 timeout=timeout)
@@ -283,7 +287,7 @@ def load_run():
               "from django.core.management import call_command; call_command('seed_demo'); "
               "from tests.bench_load import seed; seed()"],
              {**env, "DEBUG": "true"}, log)
-        if static.wait(timeout=300) != 0:
+        if static.wait(timeout=900) != 0:
             raise LoadFailure(f"collectstatic failed:\n{_tail(work / 'collectstatic.log')}")
         progress(f"database {DATABASE} seeded with {USERS} operators, static files collected "
                  f"in {time.monotonic() - started:.0f} s")

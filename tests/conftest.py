@@ -24,6 +24,7 @@ from django.utils import translation
 from django_q.tasks import async_task, result
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from core.stamps import held_forget
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
 
 # pytest-django's live_server runs beside the Playwright event loop in one thread.
@@ -105,9 +106,11 @@ def no_reference_index():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """The tests' cache (locmem) lives as long as the process: what one test counted (the
-    home page's duties, say) must not answer the next."""
+    home page's duties, say) must not answer the next, nor what a process holds
+    (core.stamps) of data a test wrote and rolled back."""
     yield
     cache.clear()
+    held_forget()
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_an_overseen_department_is_the_supervisors_not_its_staffs(
 
 def test_the_scope_is_computed_once_per_user_object(everyone, operator, django_assert_num_queries):
     user = get_user_model().objects.get(pk=operator.user.pk)
-    with django_assert_num_queries(3):  # person, roles, active ID grant
+    with django_assert_num_queries(1):  # person with roles and active ID grant
         scope_for(user)
     with django_assert_num_queries(0):
         scope_for(user)

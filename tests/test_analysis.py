@@ -264,8 +264,8 @@ def test_the_analysis_page_takes_a_constant_number_of_queries(
     url = reverse("training:quiz_analysis", args=[quiz.pk])
     department = quiz.organisation.departments.first().pk
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), the quiz, then the six of the analysis
-    with django_assert_num_queries(12):
+    # session, user, scope (person, roles and ID grant in one query), the quiz, then the six of the analysis
+    with django_assert_num_queries(10):
         response = client.get(url, {"department": department})
     assert response.status_code == 200
 

@@ -58,11 +58,11 @@ def test_the_directory_uses_a_constant_number_of_queries(
     client = login(coordinator)
     client.get(URL)  # warm the caches (the audit event's content type)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), count, page of people with their
+    # session, user, scope (person, roles and ID grant in one query), count, page of people with their
     # current grant, departments for the filter
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         assert client.get(URL).status_code == 200
 
 

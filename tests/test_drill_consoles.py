@@ -207,7 +207,7 @@ def test_the_drill_lists_show_each_drill_s_status(login, clock, drill, scenario,
         client.get(reverse("drills:list"))
 
 
-# session, user, person, roles, ID grant; the controlled drills and their pauses; the
+# session, user, the scope (person, roles and ID grant in one query); the controlled drills and their pauses; the
 # evaluated drills (none here, so no pauses looked up); the playable drills and their
 # pauses; the scenarios and the re-testable items of the scheduling form.
-QUERIES_FOR_THE_LIST = 12
+QUERIES_FOR_THE_LIST = 10

@@ -324,14 +324,14 @@ def test_the_summary_query_count_does_not_grow_with_answers(login, ended, coordi
     answer_as_guests(ended, 1)
     client.get(summary_url(ended))  # warm the caches (the audit event's content type)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user; scope: person, roles, ID grant; the drill; participants counted;
+    # session, user; scope (person, roles and ID grant in one query); the drill; participants counted;
     # the answers with their authors' names.
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         assert client.get(summary_url(ended)).status_code == 200
     answer_as_guests(ended, 30, start=1)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(summary_url(ended))
     assert response.context["summary"].answered == 31
 

@@ -506,14 +506,14 @@ def test_my_items_take_a_constant_number_of_queries(clock, login, ended, coordin
     client = login(supervisor)
     client.get(reverse("drills:my_improvements"))
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, person, roles, ID grant; the items; the re-acknowledgement baselines
+    # session, user, the scope (person, roles and ID grant in one query); the items; the re-acknowledgement baselines
     # and the publish log of their pages
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         assert client.get(reverse("drills:my_improvements")).status_code == 200
     items_for(ended, coordinator, department_a, 5, page=plan, point_of_contact=supervisor)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         body = client.get(reverse("drills:my_improvements")).content.decode()
     assert body.count('id="item-') == 6
 
@@ -526,14 +526,14 @@ def test_the_drill_s_plan_takes_a_constant_number_of_queries(clock, login, ended
     url = reverse("drills:improvements", args=[ended.pk])
     client.get(url)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, person, roles, ID grant; the drill; the items; the baselines and the
+    # session, user, the scope (person, roles and ID grant in one query); the drill; the items; the baselines and the
     # publish log; the form's objectives, departments, people, training index and pages
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(17):
         assert client.get(url).status_code == 200
     items_for(ended, coordinator, department_a, 5, page=plan, point_of_contact=supervisor)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(17):
         assert client.get(url).content.decode().count('id="item-') == 6
 
 

@@ -354,7 +354,7 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
         django_assert_num_queries):
     client.force_login(coordinator.user)
     url = reverse("drills:programme") + "?year=2026"
-    # 11: the session, the user, the scope (person, roles, ID grant), the organisations,
+    # 9: the session, the user, the scope (person, roles and ID grant in one query), the organisations,
     # the planned drills with their drills, the drills held without a plan, the
     # scenarios for the form, the organisations' emergency plans, the drills that may be
     # linked.
@@ -371,7 +371,7 @@ def test_the_page_costs_the_same_queries_whatever_the_data(
     assert text.count('class="programme-entry unplanned"') == 1 + 6 * 2  # legend, wide, narrow
 
 
-PAGE_QUERIES = 11
+PAGE_QUERIES = 9
 
 
 # The demo

@@ -449,11 +449,11 @@ def test_the_score_page_query_count_does_not_grow(login, clock, schedule, coordi
     client = login(coordinator)  # sessions end after 30 idle minutes
     client.get(score_url(small))  # the session and the user are read the same way each time
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user; the scope: person, roles, ID grant; the drill the user evaluates;
+    # session, user; the scope (person, roles and ID grant in one query); the drill the user evaluates;
     # the scoring: pauses, injects with releases, roles, objectives with ratings, actions
     # with ticks.
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
     for drill in (small, large):
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(14):
             assert client.get(score_url(drill)).status_code == 200

@@ -230,13 +230,13 @@ def test_the_query_count_does_not_grow_with_the_years_of_drills(
     fiscal_years_of_drills(scenario, coordinator, [2025])
     client = login(coordinator)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user; the scope: person, roles, ID grant; the organisations; the ended
+    # session, user; the scope (person, roles and ID grant in one query); the organisations; the ended
     # scenarios for the filter; the ended drills; their scores (drills.scoring: pauses,
     # injects, roles, objectives, actions).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         one_year = client.get(TRENDS)
     fiscal_years_of_drills(scenario, coordinator, range(2016, 2025))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         ten_years = client.get(TRENDS)
     assert len(trend_of(one_year, "熊本県").years) == 1
     assert len(trend_of(ten_years, "熊本県").years) == 10

@@ -308,11 +308,12 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_size(
         year_of_work, login, coordinator, prefecture, django_assert_num_queries):
     client = login(coordinator)
     client.get(OVERVIEW)
-    # session, user, the scope (person, roles, ID grant), the organisations the filter
-    # offers, the required pages (training indexes, modules, plans) and their baselines,
+    # session, user, the scope (person, roles and ID grant in one query), the organisations
+    # the filter offers, the required reading's stamp (the pages and their baselines held
+    # since the first request),
     # the counts per department, the organisations shown, the drills held per
     # organisation, the departments
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(9):
         client.get(OVERVIEW)
     for number in range(5):
         department = Department.objects.create(organisation=prefecture, code=f"Z{number}",
@@ -320,7 +321,7 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_size(
         for person_number in range(3):
             make_person(f"z{number}-{person_number}", department, name="追加 職員",
                         granted_on=datetime.date(2025, 4, 1))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(9):
         assert client.get(OVERVIEW).content.decode().count('id="department-') == 2 + 5
 
 
@@ -340,15 +341,16 @@ def test_the_people_list_takes_the_same_number_of_queries_whatever_the_size(
     client = login(coordinator)
     url = reverse("overview:people")
     client.get(url, {"duty": "plan"})
-    # session, user, the scope (person, roles, ID grant), the organisations the filter
-    # offers, required pages (3) and their baselines, the count, the page of people;
+    # session, user, the scope (person, roles and ID grant in one query), the organisations
+    # the filter offers, the required reading's stamp (pages and baselines held since the
+    # first request), the count, the page of people;
     # then the audit event of the read (savepoint, chain head, event, chain hash, release)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(12):
         client.get(url, {"duty": "plan"})
     for number in range(4):
         make_person(f"y{number}", department_a, name=f"追加 {number}",
                     granted_on=datetime.date(2025, 4, 1))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(12):
         assert client.get(url, {"duty": "plan"}).content.decode().count("追加 ") == 4
 
 
@@ -424,7 +426,7 @@ def test_the_home_page_of_those_who_answer_for_departments_takes_constant_querie
     # are read once, for the reading and the matrix.
     with django_assert_num_queries(len(before)):
         client.get(reverse("home"))
-    assert len(before) == {"supervisor": 18, "coordinator": 18}[role]
+    assert len(before) == {"supervisor": 13, "coordinator": 13}[role]
 
 
 def test_the_home_page_counts_the_duties_at_most_every_five_minutes(

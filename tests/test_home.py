@@ -60,13 +60,13 @@ def test_the_coordinator_home_uses_a_constant_number_of_queries(
                         granted_on="2026-05-01")
     client = login(coordinator)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), required reading (training
-    # indexes, modules, plans, read once for the person and the duty matrix; no pages so
-    # no baselines or acknowledgements), own plan, briefings waiting for the person,
+    # session, user, scope (person, roles and ID grant in one query), required reading
+    # (its stamp, then training indexes, modules, plans, held for the person and the duty
+    # matrix; no pages so no baselines or acknowledgements), own plan, briefings waiting for the person,
     # briefings the person has still to give (one query with the counts), counts,
     # organisations; then the duty matrix (reports.duties): organisations, counts per
     # department, drills held, departments; the terminal look-ups waiting for an answer
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         assert client.get(reverse("home")).status_code == 200
 
 
@@ -80,13 +80,13 @@ def test_the_supervisor_home_reads_the_required_pages_once(
     for n in range(people_in_department):
         make_person(f"staff-{n}", department_a, name=f"職員{n}", granted_on="2026-05-01")
     client = login(supervisor)
-    # Session, user, scope (person, roles, ID grant), required reading (training
-    # indexes, modules, plans, read once for the person and the duty matrix; none is the
-    # supervisor's, so no baselines or acknowledgements of theirs), own plan, briefings
-    # waiting, briefings to give; the duty matrix: the pages' baselines, counts per
+    # Session, user, scope (person, roles and ID grant in one query), required reading
+    # (its stamp, then training indexes, modules, plans and their baselines, held for the
+    # person and the duty matrix; none is the supervisor's, so no acknowledgements), own plan, briefings
+    # waiting, briefings to give; the duty matrix: counts per
     # department, organisations, drills held, departments; the supervised departments
     # and their counts; the terminal look-ups waiting for their answer
-    with django_assert_num_queries(19) as captured:
+    with django_assert_num_queries(18) as captured:
         assert client.get(reverse("home")).status_code == 200
     reads_of_plans = [query for query in captured.captured_queries
                       if 'FROM "cms_emergencyplanpage"' in query["sql"]

@@ -382,19 +382,19 @@ def _more_of_everything(colleague_year, closed_session, operator, extra):
 
 
 # The queries of one request, whatever the number of rows:
-#  the session, the user; the reader's scope (their person, roles, current grant);
+#  the session, the user; the reader's scope (their person, roles, current grant: one
+#  query);
 #  the person whose record it is;
 #  ID grants, acknowledgements;
 #  the reading due today (this year only): the person with their grant, their roles,
-#  training indexes, required modules and plans (their organisation's and those for
-#  every organisation: training.reading.required_pages), the baselines, their
-#  acknowledgements;
+#  the required reading's stamp (its pages and baselines held since the first request:
+#  training.reading.required_reading), their acknowledgements;
 #  invitations, attendance, briefing obligations, the
 #  briefings that discharged them, their briefers, briefings given, attempts,
 #  certificates, drill participations, improvement items;
 #  the audit trail's write: the subject, a savepoint, the chain head, the event, the
 #  head's hash, the savepoint released.
-RECORD_PAGE_QUERIES = 31
+RECORD_PAGE_QUERIES = 26
 
 
 def test_the_page_takes_a_constant_number_of_queries(login, supervisor, colleague_year,

@@ -847,10 +847,10 @@ def test_the_quiz_list_takes_a_constant_number_of_queries(
     attempt = start(session, taker)
     attempt_submit(attempt=attempt, answers=correct_answers(attempt), now=NOW)
     client = login(taker)
-    # session, user, scope (person, roles, ID grant); then the sessions with their quizzes,
+    # session, user, scope (person, roles and ID grant in one query); then the sessions with their quizzes,
     # the course policy (none here: no online route), the attendances, the attempts and
     # the ID grant
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(reverse("training:my_quizzes")).status_code == 200
 
 

@@ -188,7 +188,7 @@ def test_the_department_page_uses_a_constant_number_of_queries(
     client.get(url)  # warm the caches (the audit event's content type)
     # The read's audit event (audit.trail.read_record): the department's organisation,
     # savepoint, the chain head's lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(19) as captured:
+    with django_assert_num_queries(14) as captured:
         client.get(url)
     count = len(captured)
     make_person("one-more", department_a, name="追加", granted_on="2026-05-01")
@@ -211,11 +211,11 @@ def test_my_training_uses_a_constant_number_of_queries(
         acknowledge(operator, module)
     client = login(operator)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), training indexes, modules, plans,
-    # baselines, acknowledgements; checklist: attendance, invitation, passed attempt,
+    # session, user, scope (person, roles and ID grant in one query), the required
+    # reading's stamp (its catalogue held since the acknowledgements), acknowledgements; checklist: attendance, invitation, passed attempt,
     # certificate, the briefing received (issue 17); the quiz's due date (passed
     # attempts, attendances, course policies: training.quiz_due)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(13):
         body = client.get(reverse("training:mine")).content.decode()
     assert body.count("確認済み") == modules
 

@@ -213,7 +213,7 @@ def test_the_templates_page_costs_the_same_queries_whatever_the_number(
         clock, client, template, prefecture, city, city_coordinator, django_assert_num_queries):
     client.force_login(city_coordinator.user)
     url = reverse("drills:templates")
-    # 8: the session, the user, the scope (person, roles, ID grant), the offered
+    # 6: the session, the user, the scope (person, roles and ID grant in one query), the offered
     # templates, the user's organisations, the copies already made.
     with django_assert_num_queries(TEMPLATES_QUERIES):
         client.get(url)
@@ -227,4 +227,4 @@ def test_the_templates_page_costs_the_same_queries_whatever_the_number(
     assert text.count(">複製する</button>") == 4
 
 
-TEMPLATES_QUERIES = 8
+TEMPLATES_QUERIES = 6

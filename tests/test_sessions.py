@@ -190,9 +190,9 @@ def test_the_list_uses_a_constant_number_of_queries(
         attend(invited_to, operator)
     client = login(operator)
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), invitations with their sessions,
+    # session, user, scope (person, roles and ID grant in one query), invitations with their sessions,
     # their live modules, attendance
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(reverse("training:sessions")).status_code == 200
 
 
@@ -401,12 +401,12 @@ def test_the_session_page_uses_a_constant_number_of_queries(
     client = login(coordinator)
     client.get(reverse("training:session_manage", args=[session.pk]))  # warm the caches
     # Besides the session's renewal on the way out (savepoint, update, release):
-    # session, user, scope (person, roles, ID grant), the session with its organisation
+    # session, user, scope (person, roles and ID grant in one query), the session with its organisation
     # and quiz, attendances, invitations with people and departments, the session's
     # departments, its modules
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         assert client.get(reverse("training:session_manage", args=[session.pk])).status_code == 200
 
 

@@ -306,7 +306,7 @@ def test_the_dashboard_lists_every_department_overdue_first_in_constant_queries(
     client.get(reverse("training:sharing_dashboard"))  # warm the caches
     # The read's audit event (audit.trail.read_record): savepoint, the chain head's
     # lock and clock, the insert, the head's hash, release.
-    with django_assert_num_queries(14) as few:
+    with django_assert_num_queries(12) as few:
         first = client.get(reverse("training:sharing_dashboard"))
     add_departments(closed_session, prefecture, 6, 10)
     with django_assert_num_queries(len(few.captured_queries)):

@@ -133,7 +133,7 @@ def test_the_list_takes_a_fixed_number_of_queries(clock, login, prefecture, staf
     # session, user, scope (person, roles, grant), departments for the filter, count,
     # the page of look-ups with person and department, and the list's audit event
     # (savepoint, chain head, insert, chain hash, release).
-    with django_assert_num_queries(13) as few:
+    with django_assert_num_queries(11) as few:
         client.get(url)
     run(prefecture, csv_file([row(at=f"2026-11-24 11:{minute:02d}:00", operator="colleague")
                               for minute in range(40)]), file_name="more.csv")

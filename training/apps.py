@@ -13,7 +13,9 @@ class TrainingConfig(AppConfig):
         from training.access import ADMIN_ORGANISATION_PATHS
         from training.leavers import leavers_register
         from training.personal_records import personal_records_register
+        from training.reading import required_reading_watch
 
+        required_reading_watch()
         leavers_register()
         personal_records_register()
         register_admin_organisation_paths(ADMIN_ORGANISATION_PATHS)

@@ -45,7 +45,7 @@ from training.models import (
     Notice,
 )
 from training.quiz_due import quiz_due_on, quiz_duty_starts
-from training.reading import Reader, baselines, readers, required_pages
+from training.reading import Reader, readers, required_baselines, required_pages
 from training.reminders import (
     QUIZ,
     READING,
@@ -103,7 +103,7 @@ def reading_outstanding(*, today: datetime.date) -> list[tuple[Outstanding, obje
     if not pages:
         return []
     page_ids = [page.pk for page, _organisation in pages]
-    baseline = baselines(page_ids)
+    baseline = required_baselines(page_ids)
     published = dict(
         PageLogEntry.objects.filter(action="wagtail.publish",
                                     revision_id__in=[r for r in baseline.values() if r])

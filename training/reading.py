@@ -10,13 +10,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.signals import post_page_move
 
 from cms.changes import SectionChange, field_change, section_changes
 from cms.models import EmergencyPlanPage, RequiredReading, TrainingIndexPage, TrainingModulePage
+from core.stamps import held, stamp_renew
 from people.access import Scope
 from people.fiscal import fiscal_year_of
 from people.models import Person, RoleAssignment
@@ -91,27 +94,80 @@ class Obligation:
         return self.acknowledgement is not None and not self.is_done
 
 
-def required_pages(organisation_id: int | None = None) -> list[tuple[RequiredReading, int]]:
-    """Every live page that is someone's required reading, with its organisation's id.
+REQUIRED_READING_STAMP = "training.required_reading"
 
-    With `organisation_id`, only the pages that can apply to that organisation's people
-    (Reader.must_read): its own, and those required in every organisation."""
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every live page that is someone's required reading, with its organisation's id,
+    and each one's baseline: what every reader's obligations are computed from."""
+
+    pages: list[tuple[RequiredReading, int]]
+    baselines: dict[int, int]
+
+    def of_organisation(self, organisation_id: int) -> list[tuple[RequiredReading, int]]:
+        """The pages that can apply to the organisation's people (Reader.must_read): its
+        own, and those required in every organisation."""
+        return [
+            (page, owner) for page, owner in self.pages
+            if owner == organisation_id or page.reach == RequiredReading.Reach.ALL_ORGANISATIONS
+        ]
+
+    def baselines_of(self, page_ids) -> dict[int, int]:
+        """baselines(page_ids), from the catalogue for the pages it holds."""
+        missing = [page_id for page_id in page_ids if page_id not in self.baselines]
+        found = baselines(missing) if missing else {}
+        return {page_id: self.baselines[page_id] if page_id in self.baselines
+                else found[page_id] for page_id in page_ids}
+
+
+def required_reading() -> Catalogue:
+    """The catalogue, as this process holds it while no page changed (core.stamps; the
+    stamp is renewed by every change to a page or its publish log: training.apps). Its
+    pages are shared by every request: never change them."""
+    return held(REQUIRED_READING_STAMP, _required_reading_read)
+
+
+def _required_reading_read() -> Catalogue:
     index_organisations = dict(TrainingIndexPage.objects.values_list("path", "organisation_id"))
     modules = TrainingModulePage.objects.live().exclude(
         required_for=RequiredReading.Audience.NOBODY
     )
     plans = EmergencyPlanPage.objects.live().exclude(required_for=RequiredReading.Audience.NOBODY)
-    if organisation_id is not None:
-        everywhere = Q(reach=RequiredReading.Reach.ALL_ORGANISATIONS)
-        own_modules = Q(pk__in=[])  # a module is a child of its organisation's index
-        for path, owner in index_organisations.items():
-            if owner == organisation_id:
-                own_modules |= Q(path__startswith=path)
-        modules = modules.filter(everywhere | own_modules)
-        plans = plans.filter(everywhere | Q(organisation_id=organisation_id))
-    return [
+    pages = [
         (module, index_organisations[module.path[: -module.steplen]]) for module in modules
     ] + [(plan, plan.organisation_id) for plan in plans]
+    return Catalogue(pages, baselines([page.pk for page, _organisation in pages]))
+
+
+def required_reading_watch():
+    """Renew the catalogue's stamp with every change that may change it, in the change's
+    transaction: a page saved (published, unpublished, its required_for or reach edited,
+    a training index given to another organisation), deleted or moved (a module to
+    another organisation's index), and a publish logged (the baselines)."""
+
+    def renew(sender, **kwargs):
+        if issubclass(sender, Page) or sender is PageLogEntry:
+            stamp_renew(REQUIRED_READING_STAMP)
+
+    uid = "training.reading.required_reading"
+    post_save.connect(renew, dispatch_uid=f"{uid}.save", weak=False)
+    post_delete.connect(renew, dispatch_uid=f"{uid}.delete", weak=False)
+    post_page_move.connect(renew, dispatch_uid=f"{uid}.move", weak=False)
+
+
+def required_pages(organisation_id: int | None = None) -> list[tuple[RequiredReading, int]]:
+    """Every live page that is someone's required reading, with its organisation's id;
+    with `organisation_id`, only those that can apply to that organisation's people."""
+    catalogue = required_reading()
+    if organisation_id is None:
+        return list(catalogue.pages)
+    return catalogue.of_organisation(organisation_id)
+
+
+def required_baselines(page_ids) -> dict[int, int]:
+    """baselines(page_ids), from the catalogue for the required pages it holds."""
+    return required_reading().baselines_of(page_ids)
 
 
 def baselines(page_ids) -> dict[int, int]:
@@ -140,10 +196,11 @@ def obligations_of(reader: Reader, *, pages: list[tuple[RequiredReading, int]] |
                    ) -> list[Obligation]:
     """The reader's required reading. `pages` are required_pages(), when the caller has
     read them already; otherwise those of the reader's organisation are read."""
+    catalogue = required_reading()
     if pages is None:
-        pages = required_pages(reader.person.organisation_id)
+        pages = catalogue.of_organisation(reader.person.organisation_id)
     pages = [page for page, organisation_id in pages if reader.must_read(page, organisation_id)]
-    baseline = baselines([page.pk for page in pages])
+    baseline = catalogue.baselines_of([page.pk for page in pages])
     latest = {}
     for acknowledgement in Acknowledgement.objects.filter(
         person=reader.person, page__in=[page.pk for page in pages]
@@ -204,8 +261,9 @@ def department_status(people, *, today: datetime.date):
     A fixed number of queries whatever the size of the department.
     """
     people = list(readers(people, today=today).order_by("kana", "pk"))
-    pages = required_pages()
-    baseline = baselines([page.pk for page, _org in pages])
+    catalogue = required_reading()
+    pages = catalogue.pages
+    baseline = catalogue.baselines_of([page.pk for page, _org in pages])
     latest = {}
     for acknowledgement in Acknowledgement.objects.filter(
         person__in=people, page__in=[page.pk for page, _org in pages]

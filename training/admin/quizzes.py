@@ -385,6 +385,9 @@ class AttemptIndexView(AuditedExportMixin, ScopedIndexView):
 
 class AttemptViewSet(ScopedViewSet):
     model = Attempt
+    # Records written by every start and submission of a quiz, never content that others
+    # link to: Wagtail's reference index would cost each a savepoint, a read and a write.
+    add_to_reference_index = False
     icon = "doc-full"
     index_view_class = AttemptIndexView
     menu_label = _("Quiz results")

@@ -232,6 +232,10 @@ class AttendanceIndexView(AuditedExportMixin, generic.IndexView):
 
 class AttendanceViewSet(ModelViewSet):
     model = Attendance
+    # A record written by the hundred at a session's check-in, never content that others
+    # link to: Wagtail's reference index (its "usage" counts) would cost every check-in a
+    # savepoint, a read and a write of the index.
+    add_to_reference_index = False
     icon = "tasks"
     index_view_class = AttendanceIndexView
     copy_view_enabled = False
