@@ -159,9 +159,9 @@ def test_the_cached_page_takes_a_constant_number_of_queries(
     add_attempts(quiz, extra)
     client = login(coordinator)
     analysis_page(client, quiz)
-    # Session, user, scope (person, roles, ID grant) and the quiz: the counts come from
-    # the cache.
-    with django_assert_num_queries(6):
+    # Session, user, scope (person, roles and ID grant in one query) and the quiz: the
+    # counts come from the cache.
+    with django_assert_num_queries(4):
         response = analysis_page(client, quiz)
     assert shown(response) == (10 + extra, 7 + extra)
 
