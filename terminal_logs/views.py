@@ -31,7 +31,7 @@ from core.imports.steps import (
     upload_step,
 )
 from people.models import Department
-from terminal_logs import hashing, importing
+from terminal_logs import coverage_views, hashing, importing
 from terminal_logs.access import (
     get_terminal_log_organisation_for,
     lookups_for,
@@ -262,4 +262,5 @@ urlpatterns = [
     path("import/confirm/", log_import_confirm, name="import_confirm"),
     path("watch-list/", watchlist, name="watchlist"),
     path("settings/", log_settings, name="settings"),
+    *coverage_views.urlpatterns,
 ]
