@@ -24,9 +24,11 @@ not (「8か月分は検証していない」), so the unit is the month, per de
 The organisation's month (the totals row) is the least reviewed state of the departments
 that had look-ups in it: one department not reviewed makes the month not reviewed.
 
-Look-ups, reviews and overdue answers are counted by the month of the look-up; findings by
-the day they were found. An answer is overdue when it is still pending after its due
-date. Departments are listed when they had look-ups, reviews or findings in the period;
+Everything is counted by the month of the look-up it is about: the look-ups, those put to
+the supervisors and those answered, the answers overdue, and the findings (so that a
+quarter's report shows what its own review found, though the finding is made in the next
+quarter; open or closed as of today). An answer is overdue when it is still pending after
+its due date. Departments are listed when they had look-ups, reviews or findings in the period;
 look-ups matching nobody (no department) have a row of their own.
 
 The figures take a fixed number of queries whatever the number of look-ups.
@@ -234,10 +236,10 @@ def coverage_for(organisation: Organisation, period: Period, *,
         for name in ("drawn", "reviewed", "overdue", "campaign_drawn", "campaign_pending"):
             setattr(found, name, row[name])
     findings = {
-        row["department_id"]: row for row in
-        Finding.objects.filter(organisation=organisation, found_on__gte=period.first_day,
-                               found_on__lte=period.last_day)
-        .values("department_id")
+        row["item__lookup__department_id"]: row for row in
+        Finding.objects.filter(organisation=organisation, item__lookup__looked_up_at__gte=start,
+                               item__lookup__looked_up_at__lt=end)
+        .values("item__lookup__department_id")
         .annotate(open=Count("pk", filter=Q(closed_at__isnull=True)),
                   closed=Count("pk", filter=Q(closed_at__isnull=False)))
         .order_by()

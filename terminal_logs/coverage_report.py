@@ -97,9 +97,9 @@ def coverage_pdf(coverage: Coverage, *, printed_at: datetime.datetime) -> bytes:
           for state, meaning in state_definitions()),
         Spacer(1, 3 * mm),
         Paragraph(escape(_(
-            "Look-ups, reviews and overdue answers are counted by the month of the look-up, "
-            "findings by the day they were found. A retrospective check after a finding counts "
-            "as reviewed look-ups but does not cover a month.")), style["Small"]),
+            "Everything is counted by the month of the look-up it is about, findings too. A "
+            "retrospective check after a finding counts as reviewed look-ups but does not "
+            "cover a month.")), style["Small"]),
     ]
     footer = f"{title} {coverage.organisation.name} — " + _("printed %(moment)s") % {
         "moment": document_datetime(printed_at)}
