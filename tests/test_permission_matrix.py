@@ -536,6 +536,11 @@ MATRIX = {
     "terminal_logs:import_confirm": Entry(none, only(COORDINATORS, outcome="refused"), "post"),
     "terminal_logs:watchlist": Entry(none, only(COORDINATORS)),
     "terminal_logs:settings": Entry(none, only(COORDINATORS)),
+    # The review's coverage report, the same coordinators (each their own organisations').
+    "terminal_logs:coverage_current": Entry(none, only(COORDINATORS)),
+    "terminal_logs:coverage": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
+    "terminal_logs:coverage_pdf": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
+    "terminal_logs:coverage_xlsx": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
     "audit:review": Entry(lambda w: {"pk": w.audit_review.pk}, only(COORDINATOR)),
     # Wagtail admin: the roster import, for coordinators (people.access answers 404).
     "roster_import": Entry(none, admin(COORDINATORS, denied="404")),
