@@ -67,8 +67,9 @@ def demo_terminal_logs_seed(*, now: datetime.datetime) -> list[TerminalLogImport
             file_name=f"端末アクセスログ_{month:%Y年%m月}分.csv", encoding="utf-8",
             dry_run=False, now=now)
         if not result.written:
+            problems = result.file_errors or [row.errors for row in result.bad_rows][:3]
             raise RuntimeError(f"the demo terminal log of {month:%Y-%m} did not import: "
-                               f"{result.file_errors or [row.errors for row in result.bad_rows][:3]}")
+                               f"{problems}")
         batches.append(result.batch)
     return batches
 
