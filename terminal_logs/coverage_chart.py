@@ -121,17 +121,20 @@ def coverage_chart(coverage: Coverage) -> CoverageChart:
                   "reviewed)") % {"department": row.name, "month": month_label(cell.month),
                                   "state": cell.state.label, "reviewed": cell.reviewed,
                                   "lookups": cell.lookups}))
+    # As many columns of legend as fit under the grid: a quarter's chart stays narrow.
+    grid_width = LABEL_WIDTH + len(months) * CELL_WIDTH
+    columns = max(1, min(LEGEND_COLUMNS, grid_width // LEGEND_COLUMN_WIDTH))
     legend = []
     legend_top = grid_bottom + 10
     for index, state in enumerate(MonthState):
         fill, ink, mark = STYLE[state]
         legend.append(LegendEntry(
-            (index % LEGEND_COLUMNS) * LEGEND_COLUMN_WIDTH,
-            legend_top + (index // LEGEND_COLUMNS) * LEGEND_ROW_HEIGHT,
+            (index % columns) * LEGEND_COLUMN_WIDTH,
+            legend_top + (index // columns) * LEGEND_ROW_HEIGHT,
             fill, ink, mark, str(state.label)))
-    legend_rows = -(-len(MonthState) // LEGEND_COLUMNS)
+    legend_rows = -(-len(MonthState) // columns)
     return CoverageChart(
-        width=max(LABEL_WIDTH + len(months) * CELL_WIDTH, LEGEND_COLUMNS * LEGEND_COLUMN_WIDTH),
+        width=max(grid_width, columns * LEGEND_COLUMN_WIDTH),
         height=legend_top + legend_rows * LEGEND_ROW_HEIGHT,
         cells=cells,
         row_labels=labels,
@@ -153,9 +156,10 @@ def _describe(row: DepartmentCoverage) -> str:
 
 
 def chart_drawing(chart: CoverageChart, *, width: float, font: str) -> Drawing:
-    """The chart as a reportlab drawing `width` points wide (scaled from its pixels)."""
-    scale = width / chart.width
-    drawing = Drawing(width, chart.height * scale)
+    """The chart as a reportlab drawing at most `width` points wide: a pixel a point, or
+    scaled down to fit."""
+    scale = min(1.0, width / chart.width)
+    drawing = Drawing(chart.width * scale, chart.height * scale)
 
     def y_of(y: float) -> float:  # SVG measures from the top, reportlab from the bottom
         return (chart.height - y) * scale

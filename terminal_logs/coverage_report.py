@@ -9,9 +9,11 @@ import tablib
 from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from core.dates import document_date, document_datetime
 from core.exports import xlsx_book_bytes
@@ -83,6 +85,9 @@ def coverage_pdf(coverage: Coverage, *, printed_at: datetime.datetime) -> bytes:
         widths = [CONTENT_WIDTH * 0.3] + [CONTENT_WIDTH * 0.1] * 7
         cells, fitted = table_cells([[str(value) for value in row] for row in rows], widths,
                                     style["Small"])
+        figure = ParagraphStyle("coverage-figure", parent=style["Small"], alignment=TA_RIGHT)
+        for row, cell_row in zip(rows[1:], cells[1:], strict=True):
+            cell_row[1:] = [Paragraph(escape(str(value)), figure) for value in row[1:]]
         table = Table(cells, colWidths=fitted, repeatRows=1)
         table.setStyle(TableStyle([
             *TABLE_STYLE, ("FONTNAME", (0, 0), (-1, -1), font),
@@ -90,8 +95,10 @@ def coverage_pdf(coverage: Coverage, *, printed_at: datetime.datetime) -> bytes:
         ]))
         story.append(table)
     story += [
-        Paragraph(escape(_("Months reviewed")), style["Heading2"]),
-        chart_drawing(coverage_chart(coverage), width=CONTENT_WIDTH, font=font),
+        KeepTogether([
+            Paragraph(escape(_("Months reviewed")), style["Heading2"]),
+            chart_drawing(coverage_chart(coverage), width=CONTENT_WIDTH, font=font),
+        ]),
         Spacer(1, 3 * mm),
         *(Paragraph(escape(f"{state.label}: {meaning}"), style["Small"])
           for state, meaning in state_definitions()),
