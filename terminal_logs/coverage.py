@@ -22,7 +22,10 @@ not (「8か月分は検証していない」), so the unit is the month, per de
   after its last), or simply **no look-ups** in that department.
 
 The organisation's month (the totals row) is the least reviewed state of the departments
-that had look-ups in it: one department not reviewed makes the month not reviewed.
+that had look-ups in it: one department not reviewed makes the month not reviewed. Look-ups
+matching nobody have no supervisor to answer for them (the import flags each as 該当者なし,
+a finding in itself): their row shows them, counted in the totals, but they decide the
+organisation's month only when they are all it had.
 
 Everything is counted by the month of the look-up it is about: the look-ups, those put to
 the supervisors and those answered, the answers overdue, and the findings (so that a
@@ -289,13 +292,16 @@ def _total(rows: list[DepartmentCoverage], period: Period,
         setattr(total, name, sum(getattr(row, name) for row in rows))
     for index, month in enumerate(period.months):
         cells = [row.months[index] for row in rows]
-        states = {cell.state for cell in cells}
-        state = next((state for state in LOOKUP_STATES if state in states), None)
-        if state is None:
-            state = context.state(month, _Counts())
+        state = (_least_reviewed(row.months[index] for row in rows if row.department)
+                 or _least_reviewed(cells) or context.state(month, _Counts()))
         total.months.append(MonthCell(month, state, sum(cell.lookups for cell in cells),
                                       sum(cell.reviewed for cell in cells)))
     return total
+
+
+def _least_reviewed(cells) -> MonthState | None:
+    states = {cell.state for cell in cells}
+    return next((state for state in LOOKUP_STATES if state in states), None)
 
 
 @dataclass(frozen=True)

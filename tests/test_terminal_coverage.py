@@ -125,9 +125,10 @@ def test_a_quarters_figures_worked_out_by_hand(quarter, prefecture):
     assert figures(b) == (3, 2, 2, 0, 0, 1, [S.NOT_REVIEWED, S.NO_LOOKUPS, S.COVERED], (1, 2))
     assert figures(nobody) == (1, 0, 0, 0, 0, 0,
                                [S.NO_LOOKUPS, S.NO_LOOKUPS, S.NOT_REVIEWED], (0, 1))
-    # The organisation's month is its least reviewed department's.
+    # The organisation's month is its least reviewed department's; the look-up matching
+    # nobody counts in the totals but does not make September unreviewed.
     assert figures(coverage.total) == (
-        9, 6, 4, 1, 1, 1, [S.NOT_REVIEWED, S.IN_REVIEW, S.NOT_REVIEWED], (0, 3))
+        9, 6, 4, 1, 1, 1, [S.NOT_REVIEWED, S.IN_REVIEW, S.COVERED], (1, 3))
     assert [cell.lookups for cell in coverage.total.months] == [4, 2, 3]
 
 
@@ -194,6 +195,14 @@ def test_months_past_retention_read_as_such(clock, prefecture, department_a):
                           S.NOT_IMPORTED]
 
 
+def test_a_month_of_look_ups_matching_nobody_only_is_theirs(clock, prefecture):
+    lookup(prefecture, "2026-07-06")
+
+    coverage = coverage_for(prefecture, Period(2026, 2), today=TODAY)
+
+    assert coverage.total.months[0].state == S.NOT_REVIEWED
+
+
 def test_an_organisation_without_look_ups_has_only_its_total(clock, prefecture):
     coverage = coverage_for(prefecture, Period(2026, 1), today=TODAY)
     assert coverage.departments == [] and not coverage.has_lookups
@@ -234,7 +243,7 @@ def test_the_coordinator_reads_the_quarter(login, quarter, coordinator, prefectu
     a_row = next(figures for row, figures in response.context["rows"]
                  if row.name == "県北広域本部福祉課")
     assert a_row == ["県北広域本部福祉課", "1 / 2", 5, 4, 2, 1, 1, 0]
-    assert response.context["total"] == ["合計", "0 / 3", 9, 6, 4, 1, 1, 1]
+    assert response.context["total"] == ["合計", "1 / 3", 9, 6, 4, 1, 1, 1]
     # The chart: one cell per department and month, the total's row included, each
     # saying its month in words.
     assert page.count('<g class="cell">') == 4 * 3
@@ -305,7 +314,7 @@ def test_the_workbook_reads_back(login, quarter, coordinator):
     assert rows[0] == ["所属", "点検済の月", "照会件数", "点検対象", "点検済", "回答期限超過",
                        "指摘（未完了）", "指摘（完了）"]
     assert rows[1] == ["県北広域本部福祉課", "1 / 2", 5, 4, 2, 1, 1, 0]
-    assert rows[-1] == ["合計", "0 / 3", 9, 6, 4, 1, 1, 1]
+    assert rows[-1] == ["合計", "1 / 3", 9, 6, 4, 1, 1, 1]
     months = [[cell.value for cell in row] for row in months_sheet.iter_rows()]
     assert months[0] == ["所属", "2026年7月", "2026年8月", "2026年9月"]
     assert months[2] == ["球磨地域振興局用地課", "未点検", "照会なし", "点検済"]
@@ -322,7 +331,7 @@ def test_the_pdf_reads_back(login, quarter, coordinator):
     assert "令和8年7月1日～令和8年9月30日" in text and "令和8年11月26日現在" in text
     lines = [" ".join(line.split()) for line in text.splitlines()]
     assert "県北広域本部福祉課 1/2 5 4 2 1 1 0" in lines
-    assert "合計 0/3 9 6 4 1 1 1" in lines
+    assert "合計 1/3 9 6 4 1 1 1" in lines
     # The chart: the months across, a mark per cell, the legend in words.
     assert any(line.startswith("7月 8月 9月") for line in lines)
     assert "球磨地域振興局用地課 × 0 ○" in lines
