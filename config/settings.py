@@ -107,6 +107,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, straight from gunicorn
+    # A drill console's poll answered 304 while nothing it shows changed, before the
+    # session, the user or anything below is loaded (drills.console_tags).
+    "drills.console_tags.UnchangedPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SessionRenewalMiddleware",
     "core.middleware.JapaneseFirstLocaleMiddleware",

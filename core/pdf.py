@@ -11,6 +11,7 @@ from functools import cache
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from reportlab import rl_config
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -25,6 +26,11 @@ from core.dates import document_date
 from core.letterheads import LetterheadText
 
 logger = logging.getLogger(__name__)
+
+# Streams compressed only, not also written out as ASCII text (reportlab's default, for
+# 7-bit channels a PDF no longer travels over): a quarter smaller, and without the pure
+# Python encoding that cost a long report a tenth of its time.
+rl_config.useA85 = 0
 
 EMBEDDED_FONT = "IPAexGothic"
 FALLBACK_FONT = "HeiseiKakuGo-W5"

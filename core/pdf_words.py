@@ -15,9 +15,10 @@ further: where its script changes (住基/ネット), and failing that between c
 import re
 from xml.sax.saxutils import escape
 
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 # A Japanese number as written: 096-000-1001, 03-0000-5119, 0120-000-000.
 PHONE = re.compile(r"(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])")
@@ -133,18 +134,33 @@ def fitted_widths(rows, widths: list[float], style: ParagraphStyle, *,
 
 
 def lines(text: str, width: float, style: ParagraphStyle) -> list[str]:
-    """`text` set in lines no wider than `width`, broken only between pieces where it can."""
+    """`text` set in lines no wider than `width`, broken only between pieces where it can.
+
+    A line with the next piece is measured by adding that piece's width to the line's,
+    not by measuring the whole line again (which made a long cell quadratic): in the
+    font's units, which add up exactly, and scaled as stringWidth scales them."""
+    scale = 0.001 * style.fontSize
     result: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        current, current_units = "", 0.0  # the line so far, its trailing spaces included
         for piece in _fitting(pieces(paragraph), width, style):
-            if current and _width(current + piece, style) > width:
+            word = piece.rstrip()
+            units = current_units + _units(word, style) if word else _units(current.rstrip(), style)
+            if current and scale * units > width:
                 result.append(current.rstrip())
                 current = piece.lstrip()
+                current_units = _units(current, style)
             else:
                 current += piece
+                current_units += _units(piece, style)
         result.append(current.rstrip())
     return result
+
+
+def _units(text: str, style: ParagraphStyle) -> float:
+    """The width of `text` in the font's units (stringWidth at 1,000 points: their sum,
+    unscaled)."""
+    return stringWidth(text, style.fontName, 1000)
 
 
 def _fitting(text_pieces: list[str], width: float, style: ParagraphStyle) -> list[str]:
@@ -163,16 +179,103 @@ def _fitting(text_pieces: list[str], width: float, style: ParagraphStyle) -> lis
     return result
 
 
-def cell(text, width: float, style: ParagraphStyle) -> Paragraph:
+def cell(text, width: float, style: ParagraphStyle) -> Flowable:
     """A table cell of `text` for a column `width` wide (padding included). The lines
-    are made here; reportlab only sets them, one per <br/>, as they all fit."""
+    are made here; reportlab only sets them, as they all fit."""
     usable = width - 2 * CELL_PADDING - SLACK
     text = "" if text is None else str(text)
-    return Paragraph("<br/>".join(escape(line) for line in lines(text, usable, style)), style)
+    return SetLines(lines(text, usable, style), style)
+
+
+# Less than reportlab's own check for a line too wide allows (_FUZZ), and more than the
+# rounding by which its sum of each character's width and stringWidth may differ.
+FITS_WITHIN = 0.01
+
+
+class SetLines(Flowable):
+    """Lines of plain text set one below the other exactly where a Paragraph of them,
+    joined by <br/>, would set them, without its cost: a Paragraph parses its markup
+    and, in Japanese (wordWrap="CJK"), measures and places every character on its own,
+    again each time a table is measured, split across pages and drawn. A report's
+    timeline of a thousand log entries spent most of its time there.
+
+    It holds only where that Paragraph would set each line unchanged on a line of its
+    own: each line fits the width given, has no run of spaces (which reportlab makes
+    one) and no space at either end, and the style is plain (left-aligned, no indent or
+    border). Otherwise, and for anything but measuring and drawing, it is that
+    Paragraph."""
+
+    def __init__(self, lines: list[str], style: ParagraphStyle):
+        super().__init__()
+        self.lines = lines
+        self.style = style
+        self._paragraph = None
+        self._set_as_paragraph = True
+        self._plain = bool(lines) and _plain_style(style) and all(map(_plain, lines))
+        self._widest = None  # measured when first asked whether it fits
+
+    @property
+    def paragraph(self) -> Paragraph:
+        if self._paragraph is None:
+            self._paragraph = Paragraph("<br/>".join(escape(line) for line in self.lines),
+                                        self.style)
+        return self._paragraph
+
+    def wrap(self, availWidth, availHeight):
+        if self._plain and self._widest is None:
+            style = self.style
+            self._widest = max(stringWidth(line, style.fontName, style.fontSize)
+                               for line in self.lines)
+        self._set_as_paragraph = not self._plain or self._widest > availWidth - FITS_WITHIN
+        if self._set_as_paragraph:
+            return self.paragraph.wrap(availWidth, availHeight)
+        self.width, self.height = availWidth, len(self.lines) * self.style.leading
+        return self.width, self.height
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if self._set_as_paragraph:
+            return self.paragraph.drawOn(canvas, x, y, _sW)
+        # As Paragraph.drawPara: the first baseline a font size below the top, each
+        # next line a leading below the one before; placed where it is, not by moving
+        # the canvas there (a thousand cells, each a translation to write).
+        style = self.style
+        canvas.saveState()
+        canvas.setFillColor(style.textColor)
+        text = canvas.beginText(self._hAlignAdjust(x, _sW), y + self.height - style.fontSize)
+        text.setFont(style.fontName, style.fontSize, style.leading)
+        for line in self.lines:
+            text.textLine(line)
+        canvas.drawText(text)
+        canvas.restoreState()
+        return None
+
+    def split(self, availWidth, availHeight):
+        return self.paragraph.split(availWidth, availHeight)
+
+    def minWidth(self):
+        return self.paragraph.minWidth()
+
+    def getPlainText(self):
+        return "\n".join(self.lines)
+
+
+def _plain(line: str) -> bool:
+    """Whether a Paragraph sets `line` as it is: no space at either end and no run of
+    them, no other white space (U+3000 among them) and no control character (a soft
+    hyphen among them): what str.isprintable allows, less the spaces."""
+    return (line.isprintable() and line != "" and line[0] != " " and line[-1] != " "
+            and "  " not in line)
+
+
+def _plain_style(style: ParagraphStyle) -> bool:
+    return (style.wordWrap == "CJK" and style.alignment == TA_LEFT and not style.leftIndent
+            and not style.rightIndent and not style.firstLineIndent and not style.backColor
+            and not style.borderWidth and not style.textTransform and not style.shaping
+            and getattr(style, "autoLeading", "") in ("", "off"))
 
 
 def table_cells(rows, widths: list[float], style: ParagraphStyle, *,
-                fixed: tuple[int, ...] = ()) -> tuple[list[list[Paragraph]], list[float]]:
+                fixed: tuple[int, ...] = ()) -> tuple[list[list[Flowable]], list[float]]:
     """`rows` of text as cells for a Table, with the column widths they need."""
     fitted = fitted_widths(rows, widths, style, fixed=fixed)
     return [[cell(text, width, style) for text, width in zip(row, fitted, strict=True)]

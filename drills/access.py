@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
@@ -121,16 +120,6 @@ def get_player_access_for(request: HttpRequest, pk) -> PlayerAccess:
     if participant is None and not works_there:
         raise Http404
     return PlayerAccess(drill, participant)
-
-
-def poll_viewer(request: HttpRequest, drill_id) -> str | None:
-    """Who polls a drill's console, as the session alone says (no query): the account, or
-    the guest who joined that drill. drills.console_tags binds a console's tag to it."""
-    user_id = request.session.get(SESSION_KEY)
-    if user_id is not None:
-        return f"account:{user_id}"
-    guest_id = request.session.get(GUEST_PARTICIPANTS, {}).get(str(drill_id))
-    return None if guest_id is None else f"guest:{guest_id}"
 
 
 def remember_guest(request: HttpRequest, participant: Participant) -> None:

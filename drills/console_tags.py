@@ -3,7 +3,8 @@
 Every console polls its state every POLL_SECONDS, so a drill with hundreds of participants
 is hundreds of requests a second, and nearly all of them find nothing new. A full answer
 carries a tag (ETag); the console sends it back (If-None-Match), and while the tag holds,
-`unchanged` answers 304 before the view runs, from the session and one cache read.
+`UnchangedPollMiddleware` answers 304 before anything else is done for the request: no
+session or user is loaded and no other middleware runs, only one cache read (the stamps).
 
 A tag holds while:
 - no write has changed what that console shows. The writes in drills.runs call `changed`,
@@ -12,11 +13,14 @@ A tag holds while:
   commits in between makes its tag stale at once rather than never;
 - time has not released an inject: the tag carries the moment the next scheduled inject
   falls due (consoles.Timeline.next_release_at), and a poll after it is answered in full;
-- it is the same visitor's: the tag is a MAC (SECRET_KEY) over the visitor as the session
-  names them (drills.access.poll_viewer), so it cannot be made up or passed on.
+- it comes with the session it was given to: the tag is a MAC (SECRET_KEY) over the
+  session's key, which the session cookie carries, so it cannot be made up or passed on,
+  and a new session (a log-in, a log-out) ends it.
 
 A 304 carries nothing: the most a tag can tell its holder is that what they were shown is
-still current. Every full answer asks drills.access as before.
+still current. Every full answer asks drills.access as before, and so renews the session;
+no tag outlives LONGEST_TAG, so a console's session is renewed at least that often, and
+one ended meanwhile (a log-out elsewhere, the absolute limit) stops the 304s within it.
 """
 
 import datetime
@@ -24,13 +28,13 @@ import functools
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponseNotModified, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-
-from drills.access import poll_viewer
 
 logger = logging.getLogger(__name__)
 
@@ -68,16 +72,47 @@ def _stamps_write(stamps: dict[str, str]) -> None:
 
 
 def unchanged(kind: str):
-    """Answer 304 when the tag the console sent still holds; otherwise run the view."""
+    """Marks a console's state view, whose polls UnchangedPollMiddleware answers 304
+    while the tag they send holds; `kind` says which stamps its tags are made from."""
     def decorator(view):
-        @functools.wraps(view)
-        def wrapped(request, pk, *args, **kwargs):
-            if "If-None-Match" in request.headers and _still_current_or_false(
-                    request, kind, pk):
-                return HttpResponseNotModified()
-            return view(request, pk, *args, **kwargs)
-        return wrapped
+        view.console_tag_kind = kind  # functools.wraps copies it to the outer decorators
+        return view
     return decorator
+
+
+class UnchangedPollMiddleware:
+    """Answers a console's poll 304 when the tag it sent still holds, first thing: before
+    the session, the user and the rest of the middleware (config.settings puts it just
+    after the static files). Anything else goes on as usual."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and "HTTP_IF_NONE_MATCH" in request.META:
+            poll = _console_poll(request.path_info)
+            if poll is not None and _still_current_or_false(request, *poll):
+                response = HttpResponseNotModified()
+                response.headers["Cache-Control"] = NEVER_CACHE
+                return response
+        return self.get_response(request)
+
+
+# What never_cache gives the full answer.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+@functools.lru_cache(maxsize=1024)  # a drill's consoles poll the same two paths
+def _console_poll(path: str) -> tuple[str, int] | None:
+    """(kind, drill id) when `path` is a console's state view's."""
+    if not path.endswith(".json"):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    kind = getattr(match.func, "console_tag_kind", None)
+    return None if kind is None else (kind, match.kwargs["pk"])
 
 
 def answer(request, *, kind: str, drill_id: int, participant_id: int | None = None,
@@ -92,10 +127,11 @@ def answer(request, *, kind: str, drill_id: int, participant_id: int | None = No
         stamps = None
     console = state(now)
     response = JsonResponse(console.data)
-    if stamps is not None:
+    session_key = request.session.session_key
+    if stamps is not None and session_key is not None:
         until = int(min(console.next_release_at or now + LONGEST_TAG,
                         now + LONGEST_TAG).timestamp())
-        mac = _mac(kind, drill_id, poll_viewer(request, drill_id), participant_id, stamps, until)
+        mac = _mac(kind, drill_id, session_key, participant_id, stamps, until)
         response["ETag"] = f'"{participant_id or 0}.{until}.{mac}"'
     return response
 
@@ -123,10 +159,10 @@ def _still_current(request, kind: str, drill_id: int) -> bool:
     found = _stamps(drill_id, parts)
     if len(found) < len(parts):
         return False
-    viewer = poll_viewer(request, drill_id)
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     stamps = [found[part] for part in parts]
-    return viewer is not None and constant_time_compare(
-        mac, _mac(kind, drill_id, viewer, participant_id, stamps, until_seconds))
+    return session_key is not None and constant_time_compare(
+        mac, _mac(kind, drill_id, session_key, participant_id, stamps, until_seconds))
 
 
 def _current_stamps(kind: str, drill_id: int, participant_id: int | None) -> list[str]:
@@ -160,6 +196,6 @@ def _participant(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def _mac(kind, drill_id, viewer, participant_id, stamps, until) -> str:
-    value = "|".join(map(str, (kind, drill_id, viewer, participant_id, *stamps, until)))
+def _mac(kind, drill_id, session_key, participant_id, stamps, until) -> str:
+    value = "|".join(map(str, (kind, drill_id, session_key, participant_id, *stamps, until)))
     return salted_hmac("drills.console_tags", value, algorithm="sha256").hexdigest()[:32]

@@ -8,9 +8,12 @@ import datetime
 import math
 from dataclasses import dataclass
 
+from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.attrmap import AttrMap, AttrMapValue
 from reportlab.lib.units import mm
+from reportlab.lib.validators import isAnything
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 
@@ -54,7 +57,7 @@ def timeline_chart(*, lanes: list[tuple[int, str]], events: list[ChartEvent],
     event and for the axis ("axis")."""
     lanes = lanes or [(None, "")]
     height = TOP_PADDING + len(lanes) * LANE_HEIGHT + AXIS_HEIGHT + LEGEND_HEIGHT
-    drawing = Drawing(width, height)
+    drawing = _Chart(width, height, markers=[])
     plot_left, plot_right = LABEL_WIDTH, width - RIGHT_PADDING
     plot_bottom = AXIS_HEIGHT + LEGEND_HEIGHT
     latest = max([_minutes(until), *(_minutes(event.at) for event in events), 1.0])
@@ -86,10 +89,9 @@ def timeline_chart(*, lanes: list[tuple[int, str]], events: list[ChartEvent],
     drawing.add(String((plot_left + plot_right) / 2, LEGEND_HEIGHT + 1.5 * mm,
                        labels["axis"], fontName=font, fontSize=FONT_SIZE, textAnchor="middle"))
 
-    for event in events:
-        if event.lane in centres:
-            drawing.add(_marker(event.kind, x_of(_minutes(event.at)),
-                                centres[event.lane] + LANE_OFFSETS[event.kind]))
+    drawing.markers = [(event.kind, x_of(_minutes(event.at)),
+                        centres[event.lane] + LANE_OFFSETS[event.kind])
+                       for event in events if event.lane in centres]
 
     x = plot_left
     for kind in (ChartEvent.INJECT, ChartEvent.LOG, ChartEvent.ACHIEVED):
@@ -97,6 +99,41 @@ def timeline_chart(*, lanes: list[tuple[int, str]], events: list[ChartEvent],
         drawing.add(String(x + 3 * MARKER, LEGEND_HEIGHT / 2 - FONT_SIZE / 3, labels[kind],
                            fontName=font, fontSize=FONT_SIZE))
         x += 3 * MARKER + stringWidth(labels[kind], font, FONT_SIZE) + 6 * mm
+    return drawing
+
+
+class _Chart(Drawing):
+    """The chart's shapes, then its events' markers, on top of them as the last shapes
+    would be: each kind of marker drawn once, as a form, and placed where each event
+    goes. Drawn as shapes, a long drill's thousand log entries each wrote their circle's
+    curves out in full, a sixth of the report's time. (So the markers are drawn in a PDF
+    only: renderSVG or renderPM would leave them out.)"""
+
+    _attrMap = AttrMap(BASE=Drawing, markers=AttrMapValue(isAnything,
+                                                          desc="(kind, x, y) of each event"))
+
+    def draw(self, *args, **kwargs):
+        super().draw(*args, **kwargs)
+        canvas = self.canv
+        for kind in {kind for kind, _x, _y in self.markers}:
+            if not canvas.hasForm(_form_name(kind)):
+                canvas.beginForm(_form_name(kind), -MARKER, -MARKER, MARKER, MARKER)
+                renderPDF.draw(_one(_marker(kind, MARKER, MARKER)), canvas, -MARKER, -MARKER)
+                canvas.endForm()
+        for kind, x, y in self.markers:
+            canvas.saveState()
+            canvas.translate(x, y)
+            canvas.doForm(_form_name(kind))
+            canvas.restoreState()
+
+
+def _form_name(kind: str) -> str:
+    return f"timeline-chart-{kind}"
+
+
+def _one(shape) -> Drawing:
+    drawing = Drawing(2 * MARKER, 2 * MARKER)
+    drawing.add(shape)
     return drawing
 
 

@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from core.dates import document_date, document_datetime
 from core.numbers import percent
 from core.pdf import japanese_font
-from core.pdf_words import table_cells
+from core.pdf_words import SetLines, table_cells
 from drills.clock import format_drill_time
 from drills.consoles import timeline
 from drills.models import Drill, DrillObjective, ObjectiveRating
@@ -65,6 +65,11 @@ class Naming:
 
     def lines(self, *lines) -> str:
         return "<br/>".join(self.text(line) for line in lines if line)
+
+    def cell(self, *lines, style) -> SetLines:
+        """What `lines` gives as markup, as a table cell that a long table sets quickly."""
+        return SetLines([part for line in lines if line for part in self.typed(line).split("\n")],
+                        style)
 
 
 BY_NAME = Naming()
@@ -225,12 +230,12 @@ def _timeline_table(released, entries, achieved_by_entry, style, naming: Naming 
         if item.inject_id in subjects:
             notes.insert(0, _("In response to: %(inject)s") % {"inject": subjects[item.inject_id]})
         body.append([
-            Paragraph(escape(format_drill_time(at)), small),
-            Paragraph(naming.text(naming.person(
+            SetLines([format_drill_time(at)], small),
+            naming.cell(naming.person(
                 f"{item.participant.display_name}（{item.participant.role.name}）",
                 item.participant.role.name,
-            )), small),
-            Paragraph(naming.lines(item.text, *notes), small),
+            ), style=small),
+            naming.cell(item.text, *notes, style=small),
         ])
     if not body:
         spanned_rows.append(1)
@@ -260,10 +265,10 @@ def scores_section(score, style, naming: Naming = BY_NAME) -> list:
         header = [Paragraph(escape(text), small) for text in
                   (_("Expected action"), _("Weight"), _("Timeliness"), _("How it was computed"))]
         rows = [
-            [Paragraph(naming.text(action.action.description), small),
-             Paragraph(str(action.weight), small),
-             Paragraph(escape(percent(action.timeliness, 1)), small),
-             Paragraph(naming.text(action.explanation), small)]
+            [naming.cell(action.action.description, style=small),
+             SetLines([str(action.weight)], small),
+             SetLines([percent(action.timeliness, 1)], small),
+             naming.cell(action.explanation, style=small)]
             for action in objective.actions
         ]
         table = Table([header, *rows], repeatRows=1,
@@ -294,10 +299,9 @@ def _times_table(label: str, rows, style, naming: Naming = BY_NAME) -> Table:
               (label, _("Expected actions"), _("Achieved"), _("Median time to action"),
                _("Longest"))]
     body = [
-        [Paragraph(naming.text(name), small), Paragraph(str(row.expected), small),
-         Paragraph(str(row.achieved), small),
-         Paragraph(escape(_duration(row.median)), small),
-         Paragraph(escape(_duration(row.longest)), small)]
+        [naming.cell(name, style=small), SetLines([str(row.expected)], small),
+         SetLines([str(row.achieved)], small), SetLines([_duration(row.median)], small),
+         SetLines([_duration(row.longest)], small)]
         for name, row in rows
     ]
     table = Table([header, *body], repeatRows=1,
@@ -336,11 +340,11 @@ def hot_wash_section(summary, style, naming: Naming = BY_NAME) -> list:
     header = [Paragraph(escape(text), small) for text in
               (_("Name"), _("What went well"), _("What to improve"), _("Confidence"))]
     rows = [
-        [Paragraph(naming.text(naming.person(answer.name, answer.role)) if answer.name
-                   else escape(_("Anonymous")), small),
-         Paragraph(naming.text(answer.went_well), small),
-         Paragraph(naming.text(answer.to_improve), small),
-         Paragraph(str(answer.confidence), small)]
+        [naming.cell(naming.person(answer.name, answer.role), style=small) if answer.name
+         else SetLines([_("Anonymous")], small),
+         naming.cell(answer.went_well, style=small),
+         naming.cell(answer.to_improve, style=small),
+         SetLines([str(answer.confidence)], small)]
         for answer in summary.answers
     ]
     table = Table([header, *rows], repeatRows=1, colWidths=[30 * mm, 60 * mm, 60 * mm, 20 * mm])

@@ -3,6 +3,7 @@
 a write that concerns it, or drill time releasing an inject."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -42,16 +43,52 @@ def staff_state(client, drill, tag=None):
     return client.get(reverse("drills:staff_state", args=[drill.pk]), **headers)
 
 
-def test_an_unchanged_poll_is_answered_304_reading_only_the_session(
+def test_an_unchanged_poll_is_answered_304_without_a_query(
         clock, started, press_officer, django_assert_num_queries):
     clock.move_to(at(1))
     full = play_state(press_officer, started)
     assert full.status_code == 200 and full["ETag"]
-    with django_assert_num_queries(1) as queries:
+    with django_assert_num_queries(0):
         again = play_state(press_officer, started, full["ETag"])
-    assert "django_session" in queries.captured_queries[0]["sql"]
     assert again.status_code == 304
     assert again.content == b""
+    assert "no-store" in again["Cache-Control"]
+    # Answered before the session was loaded: nothing in it changes, nothing is written.
+    assert settings.SESSION_COOKIE_NAME not in again.cookies
+
+
+def test_the_staff_console_s_unchanged_poll_runs_no_query_either(
+        clock, started, evaluator, django_assert_num_queries):
+    from django.test import Client
+
+    clock.move_to(at(6))
+    staff = Client()
+    staff.force_login(evaluator.user)
+    tag = staff_state(staff, started)["ETag"]
+    with django_assert_num_queries(0):
+        assert staff_state(staff, started, tag).status_code == 304
+
+
+def test_a_guest_s_unchanged_poll_runs_no_query_and_ends_with_their_session(
+        client, clock, started, django_assert_num_queries, django_capture_on_commit_callbacks):
+    clock.move_to(at(6))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("drills:join"), {
+            "code": started.join_code, "display_name": "応援職員",
+            "role": started.roles.get(name="広報").pk,
+        })
+    tag = play_state(client, started)["ETag"]
+    with django_assert_num_queries(0):
+        assert play_state(client, started, tag).status_code == 304
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)  # the browser closed: a new session
+    assert play_state(client, started, tag).status_code == 404
+
+
+def test_a_log_out_ends_the_tag(clock, started, press_officer):
+    clock.move_to(at(6))
+    tag = play_state(press_officer, started)["ETag"]
+    press_officer.logout()
+    assert play_state(press_officer, started, tag).status_code == 404
 
 
 def test_drill_time_releasing_an_inject_ends_the_tag(clock, started, press_officer):
