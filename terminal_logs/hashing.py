@@ -49,7 +49,11 @@ def normalised(text: str) -> str:
 
 
 def keyed_hash(key: bytes, purpose: bytes, text: str) -> str:
-    return hmac.digest(key, purpose + normalised(text).encode(), "sha256").hex()
+    return _digest(key, purpose, normalised(text))
+
+
+def _digest(key: bytes, purpose: bytes, normal_text: str) -> str:
+    return hmac.digest(key, purpose + normal_text.encode(), "sha256").hex()
 
 
 def resident_hash(key: bytes, identifier: str) -> str:
@@ -59,6 +63,12 @@ def resident_hash(key: bytes, identifier: str) -> str:
 
 def conditions_hash(key: bytes, conditions: str) -> str:
     return keyed_hash(key, CONDITIONS, conditions)
+
+
+def conditions_stored(key: bytes, conditions: str) -> tuple[str, str]:
+    """(conditions_hash, masked) of the same conditions, normalised once."""
+    text = normalised(conditions)
+    return _digest(key, CONDITIONS, text), _masked(text)
 
 
 # The name and the birth date in a log's search conditions, as vendors write them:
@@ -81,7 +91,10 @@ ERA_OF_LETTER = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R"
 def masked(conditions: str) -> str:
     """「熊本 *** / 昭和**年」: the family name's first two characters, the given name and
     the era year starred; everything else in the conditions (address, number) left out."""
-    text = normalised(conditions)
+    return _masked(normalised(conditions))
+
+
+def _masked(text: str) -> str:
     parts = [name for name in [_masked_name(text)] if name]
     if (era := _era(text)) is not None:
         parts.append(f"{era}**年")

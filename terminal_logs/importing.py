@@ -15,9 +15,11 @@ the same file again changes nothing.
 """
 
 import datetime
-import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from hashlib import sha256
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -40,7 +42,7 @@ from terminal_logs.models import (
     TerminalLookup,
     WatchedResident,
 )
-from terminal_logs.rules import Flag, Lookup, Rules, apply_rules
+from terminal_logs.rules import Flag, Lookup, Rules, apply_rules, flags_of
 
 # Headings as the site writes them, as the roster's are: in Japanese, the office's words.
 COLUMNS = (
@@ -98,9 +100,11 @@ class TerminalLogImportResult(ImportResult):
         return self.flag_counts.get(0, 0)
 
 
-@dataclass(slots=True)
-class ParsedRow:
-    lookup: Lookup
+@dataclass(slots=True, kw_only=True)
+class ParsedRow(Lookup):
+    """A row of the file as it is written: the rules' look-up and the rest of the row, one
+    object a row (a million rows are a million of them)."""
+
     terminal: str
     operation: str
     operation_raw: str
@@ -131,9 +135,9 @@ def terminal_log_import(*, organisation: Organisation, by: Person | None, conten
     except hashing.KeyMissing as missing:
         result.file_errors.append(str(missing))
         return result
-    sha256 = hashlib.sha256(content).hexdigest()
+    file_sha256 = sha256(content).hexdigest()
     result.same_file = TerminalLogImport.objects.filter(
-        organisation=organisation, file_sha256=sha256).first()
+        organisation=organisation, file_sha256=file_sha256).first()
     if result.same_file is not None:
         result.notices.append(
             _("This file was imported on %(day)s (%(rows)d look-ups): importing it again "
@@ -157,13 +161,13 @@ def terminal_log_import(*, organisation: Organisation, by: Person | None, conten
     try:
         with transaction.atomic():
             batch = TerminalLogImport.objects.create(
-                organisation=organisation, file_name=file_name[:255], file_sha256=sha256,
+                organisation=organisation, file_name=file_name[:255], file_sha256=file_sha256,
                 imported_by=by, imported_at=now, rows_in_file=result.rows_in_file,
                 rows_imported=len(parsed), duplicates=result.duplicates,
                 already_imported=result.already_imported, unmatched=result.unmatched,
                 flagged=result.flagged,
-                first_at=parsed[0].lookup.at if parsed else None,
-                last_at=parsed[-1].lookup.at if parsed else None,
+                first_at=parsed[0].at if parsed else None,
+                last_at=parsed[-1].at if parsed else None,
             )
             writing.lookups_write(batch, parsed)
             if chosen is not None and result.headers:
@@ -208,11 +212,12 @@ def _read(result, content, encoding, chosen, remembered):
     result.cell_names = {key: _column_letter(position) + " (" + sheet.headers[position] + ")"
                          for key, position in zip(KEYS, positions, strict=True)
                          if position is not None}
-    return [
-        (line, [None if position is None else (cells[position] if position < len(cells) else "")
-                for position in positions])
-        for line, cells in sheet.rows
-    ]
+    # Each row's cells in KEYS order, a row at a time: a column the file lacks reads as
+    # None (the last of the padding), a cell past the end of a short row as "".
+    pick = itemgetter(*(-1 if position is None else position for position in positions))
+    padding = [""] * (max(position for position in positions if position is not None) + 1)
+    padding.append(None)
+    return ((line, pick(cells + padding)) for line, cells in sheet.rows)
 
 
 def _column_letter(index: int) -> str:
@@ -234,12 +239,14 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
     local = ZoneInfo(settings.TIME_ZONE)
     codes_elsewhere = set()
     parsed, errors = [], []
-    resident_hash, conditions_hash, masked = (
-        hashing.resident_hash, hashing.conditions_hash, hashing.masked)
-    # Logs repeat their operators, operations and searches: each is worked out once.
-    masks: dict[str, str] = {}
-    operations: dict[str, str] = {}
-    operators: dict[str, str] = {}
+    # Logs repeat their operators, terminals, operations, counts, searches and residents:
+    # each distinct cell is worked out (folded, hashed, masked, matched) once.
+    operators: dict = {}  # cell -> (folded, person id, department id)
+    terminals: dict = {}
+    operations: dict = {}  # cell -> (as the log gives it, Operation)
+    counts: dict = {}  # cell -> the count's digits
+    searches: dict = {}  # cell -> (keyed hash, masked)
+    residents: dict = {}  # cell -> keyed hash, "" for none
     for line, (at_cell, terminal, operator, operation_raw, conditions, count_cell,
                resident, organisation_code) in sheet_rows:
         row_errors = []
@@ -252,47 +259,49 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
             row_errors.append(_cell_error(result, line, "looked_up_at", _(
                 "%(value)s is in the future: a log records only what has happened.")
                 % {"value": at.strftime("%Y-%m-%d %H:%M:%S")}))
-        count_text = _folded(cell_text(count_cell)).replace(",", "")
+        if (count_text := counts.get(count_cell)) is None:
+            count_text = counts[count_cell] = _folded(cell_text(count_cell)).replace(",", "")
         if not count_text.isdigit():
             row_errors.append(_cell_error(result, line, "result_count", _(
                 "“%(value)s” is not a number of results.") % {"value": count_text}))
-        if (folded := operators.get(operator)) is None:
-            folded = operators[operator] = fold_width(cell_text(operator)).strip()
-        operator = folded
+        if (operator_match := operators.get(operator)) is None:
+            folded = fold_width(cell_text(operator)).strip()
+            operator_match = operators[operator] = (folded, *people.get(folded, (None, None)))
+        operator, person_id, department_id = operator_match
         if not operator:
             row_errors.append(_cell_error(result, line, "operator", _("The operator is empty.")))
-        code = fold_width(cell_text(organisation_code)).strip() if organisation_code else ""
-        if code and code != organisation.lg_code:
-            codes_elsewhere.add(code)
+        if organisation_code:
+            code = fold_width(cell_text(organisation_code)).strip()
+            if code and code != organisation.lg_code:
+                codes_elsewhere.add(code)
         if row_errors:
             result.error_count += 1
             if len(errors) < MOST_ERRORS_SHOWN:
                 errors.append(ImportRow(line=line, cells=(), action=RowAction.ERROR,
                                         errors=tuple(row_errors)))
             continue
-        terminal = cell_text(terminal)[:50]
-        operation_raw = cell_text(operation_raw)[:50]
-        conditions = cell_text(conditions)
-        resident = cell_text(resident) if resident is not None else ""
-        person_id, department_id = people.get(operator, (None, None))
-        hashed_resident = resident_hash(key, resident)
-        hashed_conditions = conditions_hash(key, conditions)
-        if conditions not in masks:
-            masks[conditions] = masked(conditions)
-        if operation_raw not in operations:
-            operations[operation_raw] = _operation(operation_raw)
-        row_key = hashlib.sha256("\x1f".join((
-            at.isoformat(), terminal, operator, operation_raw, hashed_conditions,
+        if (terminal_text := terminals.get(terminal)) is None:
+            terminal_text = terminals[terminal] = cell_text(terminal)[:50]
+        if (operation := operations.get(operation_raw)) is None:
+            text = cell_text(operation_raw)[:50]
+            operation = operations[operation_raw] = (text, _operation(text))
+        if (search := searches.get(conditions)) is None:
+            hashed, masked = hashing.conditions_stored(key, cell_text(conditions))
+            search = searches[conditions] = (hashed, masked[:100])
+        if (hashed_resident := residents.get(resident)) is None:
+            hashed_resident = residents[resident] = hashing.resident_hash(
+                key, cell_text(resident) if resident is not None else "")
+        hashed_conditions = search[0]
+        row_key = sha256("\x1f".join((
+            at.isoformat(), terminal_text, operator, operation[0], hashed_conditions,
             hashed_resident, count_text)).encode()).hexdigest()[:32]
         parsed.append(ParsedRow(
-            lookup=Lookup(line=line, at=at, operator=operator, person_id=person_id,
-                          department_id=department_id,
-                          resident=hashed_resident or hashed_conditions,
-                          watched=bool(hashed_resident) and hashed_resident in watched),
-            terminal=terminal, operation=operations[operation_raw],
-            operation_raw=operation_raw, conditions_hash=hashed_conditions,
-            resident_hash=hashed_resident, masked=masks[conditions][:100],
-            result_count=int(count_text), row_key=row_key,
+            line=line, at=at, operator=operator, person_id=person_id,
+            department_id=department_id, resident=hashed_resident or hashed_conditions,
+            watched=bool(hashed_resident) and hashed_resident in watched,
+            terminal=terminal_text, operation=operation[1], operation_raw=operation[0],
+            conditions_hash=hashed_conditions, resident_hash=hashed_resident,
+            masked=search[1], result_count=int(count_text), row_key=row_key,
         ))
     result.rows = errors
     if codes_elsewhere:
@@ -301,12 +310,12 @@ def _parse_rows(result, sheet_rows, *, organisation, key, now) -> list[ParsedRow
             "of %(organisation)s (%(code)s). Nothing was imported.") % {
             "codes": ", ".join(sorted(codes_elsewhere)), "organisation": organisation.name,
             "code": organisation.lg_code})
-    elif parsed and not any(row.lookup.person_id for row in parsed):
+    elif parsed and not any(row.person_id for row in parsed):
         result.file_errors.append(_(
             "No operator in this file is a member of staff of %(organisation)s: is it the "
             "log of another organisation? Nothing was imported; import the roster first if "
             "it is missing.") % {"organisation": organisation.name})
-    parsed.sort(key=lambda row: row.lookup.at)
+    parsed.sort(key=attrgetter("at"))
     return parsed
 
 
@@ -363,12 +372,12 @@ def _drop_repeats(result, parsed: list[ParsedRow], organisation) -> list[ParsedR
         unique.append(row)
     if unique:
         before = set(TerminalLookup.objects.filter(
-            organisation=organisation, looked_up_at__gte=unique[0].lookup.at,
-            looked_up_at__lte=unique[-1].lookup.at, row_key__in=seen,
+            organisation=organisation, looked_up_at__gte=unique[0].at,
+            looked_up_at__lte=unique[-1].at, row_key__in=seen,
         ).values_list("row_key", flat=True)) if len(seen) <= 10_000 else set(
             TerminalLookup.objects.filter(
-                organisation=organisation, looked_up_at__gte=unique[0].lookup.at,
-                looked_up_at__lte=unique[-1].lookup.at).values_list("row_key", flat=True))
+                organisation=organisation, looked_up_at__gte=unique[0].at,
+                looked_up_at__lte=unique[-1].at).values_list("row_key", flat=True))
         if before:
             result.already_imported = sum(1 for row in unique if row.row_key in before)
             unique = [row for row in unique if row.row_key not in before]
@@ -383,7 +392,6 @@ def _drop_repeats(result, parsed: list[ParsedRow], organisation) -> list[ParsedR
 
 
 def _flag(parsed: list[ParsedRow], organisation, log_settings: TerminalLogSettings) -> None:
-    lookups = [row.lookup for row in parsed]
     rules = Rules(
         calendar=office_calendar(organisation), opens=log_settings.office_opens,
         closes=log_settings.office_closes, burst_limit=log_settings.burst_limit,
@@ -391,29 +399,26 @@ def _flag(parsed: list[ParsedRow], organisation, log_settings: TerminalLogSettin
         spread_departments=log_settings.spread_departments,
         spread_days=log_settings.spread_days,
     )
-    facts = operator_facts(organisation, {lookup.person_id for lookup in lookups} - {None})
-    apply_rules(lookups, rules, facts)
+    facts = operator_facts(organisation, {row.person_id for row in parsed} - {None})
+    apply_rules(parsed, rules, facts)
 
 
 def _count(result: TerminalLogImportResult, parsed: list[ParsedRow]) -> None:
-    counts = {0: 0}
-    for row in parsed:
-        bits = row.lookup.flags
-        if bits:
-            counts[0] += 1
-            for flag in Flag:
-                if bits & flag:
-                    counts[flag] = counts.get(flag, 0) + 1
+    # A file has a handful of distinct combinations of flags: count those, then the flags.
+    combinations = Counter(row.flags for row in parsed)
+    counts = {0: sum(rows for bits, rows in combinations.items() if bits)}
+    for bits, rows in combinations.items():
+        for flag in flags_of(bits):
+            counts[flag] = counts.get(flag, 0) + rows
     result.flag_counts = counts
     result.new_rows = len(parsed)
     result.unmatched = counts.get(Flag.UNKNOWN_OPERATOR, 0)
     for row in parsed[:SAMPLE_ROWS]:
-        lookup = row.lookup
         result.sample.append(ImportRow(
-            line=lookup.line, action=RowAction.NEW,
-            cells=(lookup.at.strftime("%Y-%m-%d %H:%M:%S"), row.terminal, lookup.operator,
+            line=row.line, action=RowAction.NEW,
+            cells=(row.at.strftime("%Y-%m-%d %H:%M:%S"), row.terminal, row.operator,
                    row.operation_raw, row.masked, row.result_count),
-            notes=tuple(str(flag.label) for flag in Flag if lookup.flags & flag),
+            notes=tuple(str(flag.label) for flag in flags_of(row.flags)),
         ))
 
 

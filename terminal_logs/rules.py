@@ -89,12 +89,13 @@ class Lookup:
     watched: bool = False
     grant_id: int | None = None
     flags: int = 0
-    facts: dict = field(default_factory=dict)
+    facts: dict | None = None  # by flag key; None until a rule has facts to keep
 
     def flag(self, flag: Flag, **facts) -> None:
         self.flags |= flag
         if facts:
-            self.facts[flag.key] = facts
+            # A new dict: the one there may be shared with other look-ups (_operator_rules).
+            self.facts = {**(self.facts or {}), flag.key: facts}
 
 
 @dataclass
@@ -150,52 +151,76 @@ class Facts:
 
 def apply_rules(lookups: list[Lookup], rules: Rules, facts: Facts) -> None:
     """Flag each look-up (sorted by time) by every rule."""
-    day_cache: dict[tuple, tuple] = {}
-    for lookup in lookups:
-        _operator_rules(lookup, rules, facts, day_cache)
-        if lookup.watched:
-            lookup.flag(Flag.WATCHED_RESIDENT)
+    _operator_rules(lookups, rules, facts)
     _bursts(lookups, rules)
     _several_departments(lookups, rules)
 
 
-def _operator_rules(lookup: Lookup, rules: Rules, facts: Facts, cache: dict) -> None:
-    day, time = lookup.at.date(), lookup.at.time()
-    if (working := cache.get(day)) is None:
-        working = cache[day] = rules.calendar.is_working_day(day)
-    if not working:
-        lookup.flag(Flag.OUTSIDE_HOURS, closed_day=True)
-    elif not rules.opens <= time < rules.closes:
-        lookup.flag(Flag.OUTSIDE_HOURS, opens=f"{rules.opens:%H:%M}",
-                    closes=f"{rules.closes:%H:%M}")
-    if lookup.person_id is None:
-        lookup.flag(Flag.UNKNOWN_OPERATOR)
-        return
-    key = (lookup.person_id, day)
-    if key not in cache:
-        grant_id, revoked_on = facts.grant_on(lookup.person_id, day)
-        cache[key] = (grant_id, revoked_on, facts.certified_on(lookup.person_id, day))
-    grant_id, revoked_on, certified = cache[key]
-    lookup.grant_id = grant_id
-    if grant_id is None:
-        if revoked_on is not None:
-            lookup.flag(Flag.NO_ID_GRANT, revoked_on=revoked_on.isoformat())
+def _operator_rules(lookups: list[Lookup], rules: Rules, facts: Facts) -> None:
+    """The rules of the look-up's own moment and operator: office hours, the watch-list,
+    an operator matching nobody, their ID, certificate and acknowledgement of the plan.
+    A file has many look-ups a day per operator: what a day and an operator's day say is
+    worked out once, as flag bits and the facts that go with them (shared, never changed)."""
+    opens, closes = rules.opens, rules.closes
+    closed_day = {Flag.OUTSIDE_HOURS.key: {"closed_day": True}}
+    outside_hours = {Flag.OUTSIDE_HOURS.key: {"opens": f"{opens:%H:%M}",
+                                              "closes": f"{closes:%H:%M}"}}
+    working_days: dict[datetime.date, bool] = {}
+    operator_days: dict[tuple, tuple] = {}  # (person, day) -> (grant id, bits, facts)
+    acknowledged: dict[tuple, datetime.datetime | None] = {}  # (person, baseline) -> first
+    for lookup in lookups:
+        at = lookup.at
+        day = at.date()
+        if (working := working_days.get(day)) is None:
+            working = working_days[day] = rules.calendar.is_working_day(day)
+        bits, found = 0, None
+        if not working:
+            bits, found = Flag.OUTSIDE_HOURS, closed_day
+        elif not opens <= at.time() < closes:
+            bits, found = Flag.OUTSIDE_HOURS, outside_hours
+        if lookup.watched:
+            bits |= Flag.WATCHED_RESIDENT
+        person_id = lookup.person_id
+        if person_id is None:
+            bits |= Flag.UNKNOWN_OPERATOR
         else:
-            lookup.flag(Flag.NO_ID_GRANT)
-    if not certified:
-        lookup.flag(Flag.NO_CERTIFICATE)
-    baseline = facts.baseline_at(lookup.at)
-    if baseline is not None:
-        key = (lookup.person_id, baseline, "plan")
-        if key not in cache:
-            # The earliest acknowledgement that counts for this edition: later look-ups
-            # are covered from then on.
-            times = [at for at, revision in facts.acknowledgements.get(lookup.person_id, ())
-                     if revision >= baseline]
-            cache[key] = min(times) if times else None
-        acknowledged_at = cache[key]
-        if acknowledged_at is None or acknowledged_at > lookup.at:
-            lookup.flag(Flag.PLAN_NOT_ACKNOWLEDGED)
+            key = (person_id, day)
+            if (operator_day := operator_days.get(key)) is None:
+                operator_day = operator_days[key] = _operator_day(facts, person_id, day)
+            grant_id, day_bits, day_found = operator_day
+            lookup.grant_id = grant_id
+            bits |= day_bits
+            if day_found:
+                found = {**found, **day_found} if found else day_found
+            baseline = facts.baseline_at(at) if facts.plan_baselines else None
+            if baseline is not None:
+                key = (person_id, baseline)
+                if key not in acknowledged:
+                    # The earliest acknowledgement that counts for this edition: later
+                    # look-ups are covered from then on.
+                    times = [moment for moment, revision
+                             in facts.acknowledgements.get(person_id, ()) if revision >= baseline]
+                    acknowledged[key] = min(times) if times else None
+                first = acknowledged[key]
+                if first is None or first > at:
+                    bits |= Flag.PLAN_NOT_ACKNOWLEDGED
+        if bits:
+            lookup.flags |= bits
+            if found:
+                lookup.facts = {**lookup.facts, **found} if lookup.facts else found
+
+
+def _operator_day(facts: Facts, person_id: int, day: datetime.date) -> tuple:
+    """(grant id, flag bits, facts) of an operator's ID and certificate on `day`."""
+    grant_id, revoked_on = facts.grant_on(person_id, day)
+    bits, found = 0, None
+    if grant_id is None:
+        bits |= Flag.NO_ID_GRANT
+        if revoked_on is not None:
+            found = {Flag.NO_ID_GRANT.key: {"revoked_on": revoked_on.isoformat()}}
+    if not facts.certified_on(person_id, day):
+        bits |= Flag.NO_CERTIFICATE
+    return grant_id, bits, found
 
 
 def _bursts(lookups: list[Lookup], rules: Rules) -> None:

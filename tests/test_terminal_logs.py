@@ -181,6 +181,37 @@ def test_operations_are_classified_and_kept_as_given(clock, prefecture, staff):
         (Operation.ISSUE, "写し交付"), (Operation.OTHER, "ログイン")]
 
 
+def test_cells_are_stored_as_the_log_gives_them_whatever_their_characters(clock, prefecture,
+                                                                           staff):
+    # PostgreSQL is fed COPY's text format (terminal_logs.writing), where a backslash, a tab
+    # and a line break mean something: each must come back as it was.
+    awkward = ["T\\01", "T\t02", "T\n03", "T\\N", "\\N"]
+    result = run(prefecture, csv_file([
+        row(at=f"2026-11-24 1{n}:00:00", terminal=terminal, operation=f"照会\\{terminal}")
+        for n, terminal in enumerate(awkward)]))
+    assert result.written, result.file_errors or result.bad_rows
+    stored = list(TerminalLookup.objects.order_by("looked_up_at").values_list(
+        "terminal", "operation_raw"))
+    assert stored == [(terminal, f"照会\\{terminal}") for terminal in awkward]
+
+
+def test_the_rules_facts_are_stored_with_each_look_up(clock, prefecture, staff):
+    # Facts the rules share between look-ups, and facts of one look-up alone.
+    TerminalLogSettings.objects.create(organisation=prefecture, burst_limit=2, burst_minutes=10)
+    run(prefecture, csv_file([
+        row(at="2026-11-24 07:00:00"), row(at="2026-11-24 07:01:00"),
+        row(at="2026-11-24 07:02:00"), row(at="2026-11-23 10:00:00"),
+    ]))
+    facts = list(TerminalLookup.objects.order_by("looked_up_at").values_list(
+        "flag_facts", flat=True))
+    hours = {"opens": "08:30", "closes": "17:15"}
+    assert facts == [
+        {"outside_hours": {"closed_day": True}},  # 勤労感謝の日
+        {"outside_hours": hours}, {"outside_hours": hours},
+        {"outside_hours": hours, "burst": {"count": 3, "minutes": 10, "limit": 2}},
+    ]
+
+
 # Columns: the vendor's headings
 
 

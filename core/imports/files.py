@@ -103,13 +103,22 @@ def read_sheet(content: bytes, encoding: str, *, max_rows: int | None = None,
 
 
 def _sheet(numbered_rows, **kwargs) -> Sheet:
-    rows = [(line, cells) for line, cells in numbered_rows if any(cell_text(c) for c in cells)]
+    rows = [(line, cells) for line, cells in numbered_rows if _has_text(cells)]
     if not rows:
         raise FileRefused(_("The file is empty."))
     (_line, header), *rows = rows
     if not rows:
         raise FileRefused(_("The file has a line of column headings but no rows."))
     return Sheet([normalised_text(cell) for cell in header], rows, **kwargs)
+
+
+def _has_text(cells) -> bool:
+    """Whether any cell holds more than spaces (cell_text), in one pass over a CSV row's
+    text: a million-row log has a million rows to look at."""
+    try:
+        return bool("".join(cells).strip())
+    except TypeError:  # a workbook's dates and empty cells
+        return any(cell_text(cell) for cell in cells)
 
 
 def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None,
@@ -123,12 +132,14 @@ def _read_csv(content: bytes, encoding: Encoding, max_rows: int | None,
               "spreadsheet. Save it from Excel as CSV and upload it again.") % {"line": line}
         )
     reader = csv.reader(spreadsheets.bounded_lines(text))
+    # Most files hold no cell that an export neutralised: then none is looked at.
+    restored = spreadsheets.restored if spreadsheets.may_need_restoring(text) else None
 
     def numbered_rows():
         line = 1
         for _position, cells in spreadsheets.bounded_rows(reader, row_limit=max_rows,
                                                              cell_limit=max_cells):
-            yield line, [spreadsheets.restored(cell) for cell in cells]
+            yield line, [restored(cell) for cell in cells] if restored else cells
             line = reader.line_num + 1  # a quoted cell may span several lines
 
     try:
