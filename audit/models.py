@@ -65,6 +65,9 @@ class AuditEvent(models.Model):
         LIST_VIEWED = "records.listed", _("List of personal records viewed")
         REMINDER_ROUND = "reminders.round", _("Reminder round sent")
         LOOKUPS_PURGED = "lookups.purged", _("Terminal access logs past retention removed")
+        REVIEW_SENT = "review.sent", _("Review sample sent to the supervisors")
+        FINDING_VERIFIED = "finding.verified", _("Corrective action verified")
+        FINDING_CLOSED = "finding.closed", _("Finding closed")
 
     at = models.DateTimeField(_("when"), db_index=True)
     # PROTECT throughout: deleting what an event points at would have to change the event.

@@ -28,7 +28,7 @@ from audit.models import AuditEvent, AuditFinding, AuditReview, AuditReviewItem
 from audit.reviews import local_midnight
 from audit.trail import record
 from core.exports import spreadsheet_response
-from core.forms import within_supported_years
+from core.forms import LongSelect, within_supported_years
 from people.access import scope_for
 from people.models import Department
 
@@ -37,7 +37,7 @@ class TrailFilterForm(forms.Form):
     person = forms.CharField(label=gettext_lazy("Person (name or employee number)"),
                              max_length=100, required=False)
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int,
-                                        required=False, empty_value=None)
+                                        required=False, empty_value=None, widget=LongSelect)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
                                 validators=[within_supported_years],
@@ -50,7 +50,9 @@ class TrailFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [
             ("", gettext_lazy("All departments")),
-            *((d.pk, d.full_name) for d in departments),
+            # Department.full_name, read as values (2,000 of them at a prefecture).
+            *((pk, f"{organisation} {department}") for pk, organisation, department
+              in departments.values_list("pk", "organisation__name", "name")),
         ]
         self.fields["action"].choices = [("", gettext_lazy("All actions")),
                                          *AuditEvent.Action.choices]
@@ -147,11 +149,16 @@ class FindingForm(forms.ModelForm):
     class Meta:
         model = AuditFinding
         fields = ["department", "found_on", "source", "description"]
+        widgets = {"department": LongSelect}
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
-        self.fields["department"].label_from_instance = lambda d: d.full_name
+        # Department.full_name, read as values: 2,000 departments as model instances take
+        # longer than the rest of the page.
+        self.fields["department"].choices = [("", "---------"), *(
+            (pk, f"{organisation} {department}") for pk, organisation, department
+            in departments.values_list("pk", "organisation__name", "name"))]
         self.fields["source"].choices = [
             choice for choice in AuditFinding.Source.choices
             if choice[0] != AuditFinding.Source.ACCESS_LOG_REVIEW  # recorded by reviews

@@ -21,6 +21,8 @@ from people.access import scope_for
 from people.fiscal import fiscal_year_of
 from reports.access import OverviewScope
 from reports.duties import matrix as duty_matrix
+from terminal_logs.access import may_answer_reviews, review_items_for
+from terminal_logs.models import ReviewItem
 from training.checklist import checklist_for
 from training.models import BriefingObligation
 from training.reading import Reader, obligations_of, required_pages
@@ -91,6 +93,10 @@ def home(request):
         if scope.is_coordinator:
             context["worst_organisations"] = [
                 row for row in rows if row.worst_share < 1][:WORST_ORGANISATIONS_SHOWN]
+    if may_answer_reviews(scope):
+        # The sampled terminal look-ups waiting for the user's answer (not their own).
+        context["lookups_to_answer"] = review_items_for(scope).filter(
+            state=ReviewItem.State.PENDING).exclude(lookup__person=scope.person).count()
     if scope.is_supervisor:
         context["supervised_departments"] = _with_counts(
             scope.departments().filter(pk__in=scope.supervised_department_ids),

@@ -23,6 +23,7 @@ from wagtail.permissions import register_permission_policy
 from audit import trail
 from audit.admin_exports import AuditedExportMixin
 from audit.models import AuditEvent
+from core.forms import LongSelect
 from directory import admin_views
 from people.access import scope_for
 from people.models import ClosedDay, Department, IdGrant, Organisation, Person, RoleAssignment
@@ -120,20 +121,32 @@ class DepartmentViewSet(ModelViewSet):
 
 class StaffChoicesForm(WagtailAdminModelForm):
     """Each choice of a person or a department names its organisation too
-    (Department.full_name): names repeat from one organisation to the next."""
+    (Department.full_name): names repeat from one organisation to the next.
+
+    A prefecture has 50,000 people and 2,000 departments: the choices are read as values
+    and written by a LongSelect, not as model instances through a template per option
+    (80 seconds for the people). The querysets still decide what may be chosen."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "person" in self.fields:
-            self.fields["person"].queryset = Person.objects.select_related(
-                "department__organisation")
-            self.fields["person"].label_from_instance = (
-                lambda person: f"{person.name}（{person.department.full_name}）")
+            self._long_choices("person", Person.objects.all(), (
+                (pk, f"{name}（{organisation} {department}）")
+                for pk, name, organisation, department in Person.objects.values_list(
+                    "pk", "name", "department__organisation__name", "department__name")))
         if "department" in self.fields:
-            self.fields["department"].queryset = Department.objects.select_related(
-                "organisation")
-            self.fields["department"].label_from_instance = (
-                lambda department: department.full_name)
+            self._long_choices("department", Department.objects.all(), (
+                (pk, f"{organisation} {department}")
+                for pk, organisation, department in Department.objects.values_list(
+                    "pk", "organisation__name", "name")))
+
+    def _long_choices(self, name, queryset, choices):
+        field = self.fields[name]
+        field.queryset = queryset
+        field.widget = LongSelect(attrs=field.widget.attrs)
+        # As ModelChoiceField offers them: its empty choice first, if it has one.
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        field.choices = [*empty, *choices]
 
 
 def staff_form(*field_names) -> ObjectList:

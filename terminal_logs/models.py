@@ -8,6 +8,7 @@ form for the supervisor who looks for the paper behind a look-up.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -46,6 +47,22 @@ class TerminalLogSettings(models.Model):
     )
     spread_days = models.PositiveSmallIntegerField(
         _("same resident: within days"), default=30, validators=[MinValueValidator(1)],
+    )
+    # The quarterly review's draw (terminal_logs.review): each month, each department's
+    # random sample is this share of its look-ups, at least the minimum, weighted up by
+    # its findings; the supervisors answer within so many of the office's working days.
+    review_rate_percent = models.DecimalField(
+        _("review: share of look-ups drawn (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("1.00"), validators=[MinValueValidator(Decimal("0.01")),
+                                             MaxValueValidator(Decimal("100"))],
+    )
+    review_minimum = models.PositiveSmallIntegerField(
+        _("review: look-ups drawn per department and month, at least"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    review_answer_working_days = models.PositiveSmallIntegerField(
+        _("review: supervisors answer within working days"), default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     # The vendor's headings, by field key (terminal_logs.importing.COLUMNS), saved by the
     # coordinator's choice of columns so that the next month's export needs none.
@@ -225,6 +242,11 @@ class ReviewCampaign(models.Model):
     # The random draw's seed, kept so that the draw can be explained and repeated exactly.
     seed = models.BigIntegerField(_("seed of the draw"))
     draws = models.PositiveSmallIntegerField(_("times drawn"), default=1)
+    # The settings the draw used, kept so that its explanation stays true when they change.
+    rate_percent = models.DecimalField(_("share of look-ups drawn (%)"), max_digits=5,
+                                       decimal_places=2, default=Decimal("1.00"))
+    minimum_per_department = models.PositiveSmallIntegerField(
+        _("look-ups drawn per department and month, at least"), default=3)
     drawn_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("drawn by"))
     drawn_at = models.DateTimeField(_("drawn at"))

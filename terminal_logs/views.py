@@ -31,7 +31,7 @@ from core.imports.steps import (
     upload_step,
 )
 from people.models import Department
-from terminal_logs import coverage_views, hashing, importing
+from terminal_logs import coverage_views, hashing, importing, review_views
 from terminal_logs.access import (
     get_terminal_log_organisation_for,
     lookups_for,
@@ -220,7 +220,8 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = TerminalLogSettings
         fields = ["retention_years", "office_opens", "office_closes", "burst_limit",
-                  "burst_minutes", "spread_departments", "spread_days"]
+                  "burst_minutes", "spread_departments", "spread_days", "review_rate_percent",
+                  "review_minimum", "review_answer_working_days"]
         widgets = {"office_opens": forms.TimeInput(attrs={"type": "time"}),
                    "office_closes": forms.TimeInput(attrs={"type": "time"})}
 
@@ -262,5 +263,16 @@ urlpatterns = [
     path("import/confirm/", log_import_confirm, name="import_confirm"),
     path("watch-list/", watchlist, name="watchlist"),
     path("settings/", log_settings, name="settings"),
+    path("review/", review_views.campaigns, name="campaigns"),
+    path("review/<int:pk>/", review_views.campaign, name="campaign"),
+    path("review/<int:pk>/redraw/", review_views.campaign_redraw, name="campaign_redraw"),
+    path("review/<int:pk>/send/", review_views.campaign_send, name="campaign_send"),
+    path("review/look-ups/", review_views.review_items, name="review_items"),
+    path("review/look-ups/<int:pk>/", review_views.review_item, name="review_item"),
+    path("review/findings/", review_views.findings, name="findings"),
+    path("review/findings/<int:pk>/", review_views.finding, name="finding"),
+    path("review/findings/<int:pk>/verify/", review_views.finding_verify,
+         name="finding_verify"),
+    path("review/findings/<int:pk>/close/", review_views.finding_close, name="finding_close"),
     *coverage_views.urlpatterns,
 ]

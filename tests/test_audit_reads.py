@@ -58,6 +58,12 @@ NOT_PERSONAL = {
     **{name: "the review's coverage: counts by department and month, no one named"
        for name in ("terminal_logs:coverage_current", "terminal_logs:coverage",
                     "terminal_logs:coverage_pdf", "terminal_logs:coverage_xlsx")},
+    "terminal_logs:campaigns": "the quarters reviewed, counted",
+    "terminal_logs:campaign": "the draw explained: counts per department and month, no one named",
+    **dict.fromkeys(["terminal_logs:campaign_redraw", "terminal_logs:campaign_send",
+                     "terminal_logs:finding_verify", "terminal_logs:finding_close"],
+                    "POST; recorded as the review's action (REVIEW_DRAWN, REVIEW_SENT, "
+                    "FINDING_VERIFIED, FINDING_CLOSED)"),
     "roster_import_confirm": "POST; the import is recorded (IMPORTED)",
     "home": "the reader's own duties", "search": "pages", "healthz": "status", "favicon": "an icon",
     "plan_pdf": "a plan", "training:reading": "a page of required reading",

@@ -65,8 +65,8 @@ def test_the_coordinator_home_uses_a_constant_number_of_queries(
     # no baselines or acknowledgements), own plan, briefings waiting for the person,
     # briefings the person has still to give (one query with the counts), counts,
     # organisations; then the duty matrix (reports.duties): organisations, counts per
-    # department, drills held, departments
-    with django_assert_num_queries(17):
+    # department, drills held, departments; the terminal look-ups waiting for an answer
+    with django_assert_num_queries(18):
         assert client.get(reverse("home")).status_code == 200
 
 
@@ -85,8 +85,8 @@ def test_the_supervisor_home_reads_the_required_pages_once(
     # supervisor's, so no baselines or acknowledgements of theirs), own plan, briefings
     # waiting, briefings to give; the duty matrix: the pages' baselines, counts per
     # department, organisations, drills held, departments; the supervised departments
-    # and their counts
-    with django_assert_num_queries(18) as captured:
+    # and their counts; the terminal look-ups waiting for their answer
+    with django_assert_num_queries(19) as captured:
         assert client.get(reverse("home")).status_code == 200
     reads_of_plans = [query for query in captured.captured_queries
                       if 'FROM "cms_emergencyplanpage"' in query["sql"]

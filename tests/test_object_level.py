@@ -57,7 +57,7 @@ wrong.
 | improvement item        | improvement, improvement_status, improvement_edit, improvement_verify                                 | drill scheduling `retest_items`                                            |
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
-| terminal logs           | (no ids in their URLs: terminal_logs:*; the coverage report's number is a fiscal year)                | import and watch-list `organisation` (tests/test_terminal_logs_views.py); coverage `?organisation` |
+| terminal logs           | (no ids in the log's URLs; the coverage report's number is a fiscal year); the review's campaign, campaign_redraw, campaign_send, review_item, finding, finding_verify, finding_close | import and watch-list `organisation` (tests/test_terminal_logs_views.py); finding `action_owner` (tests/test_terminal_review_views.py); coverage `?organisation` |
 | people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page
@@ -364,6 +364,30 @@ class World:
         return runs.participant_join(drill=drill, role=drill.roles.get(name="広報"),
                                      now=timezone.now(), display_name="県の応援職員")
 
+    # 熊本県 A01: the terminal look-up review
+
+    @cached_property
+    def review_campaign(self):
+        from tests.test_terminal_review import sent_review
+
+        return sent_review(self.operator, self.coordinator)
+
+    @cached_property
+    def review_draft(self):
+        from tests.test_terminal_review import draft_review
+
+        return draft_review(self.operator, self.coordinator)
+
+    @cached_property
+    def review_item(self):
+        return self.review_campaign.items.filter(lookup__person=self.operator).first()
+
+    @cached_property
+    def lookup_finding(self):
+        from tests.test_terminal_review import lookup_finding
+
+        return lookup_finding(self.review_campaign, self.operator, self.supervisor)
+
     @cached_property
     def city_item(self):
         from drills.improvements import item_create
@@ -460,6 +484,7 @@ def fingerprint():
     from audit import models as audit
     from drills import models as drills
     from people.models import Person
+    from terminal_logs import models as terminal_logs
     from training import models as training
 
     watched = {
@@ -498,6 +523,9 @@ def fingerprint():
         drills.AfterActionReport: ["drill", "superseded_at"],
         drills.ImprovementItem: ["drill", "department", "point_of_contact", "page", "objective",
                                  "status", "verified_in"],
+        terminal_logs.ReviewCampaign: ["seed", "draws", "sent_at"],
+        terminal_logs.ReviewItem: ["lookup", "state", "answered_by"],
+        terminal_logs.Finding: ["severity", "action_owner", "action_verified_at", "closed_at"],
     }
     return {
         model.__name__: sorted(map(repr, model.objects.values_list("pk", *fields)))
@@ -680,6 +708,14 @@ URLS = [
     Url("drills:template_offer", pk("scenario"), methods=POST),
     # Audit: 熊本県's access-log review
     Url("audit:review", pk("audit_review"), methods=BOTH, owner="coordinator"),
+    # The terminal look-up review of 熊本県: the draft is drawn again or sent by nobody else
+    Url("terminal_logs:campaign", pk("review_campaign"), owner="coordinator"),
+    Url("terminal_logs:campaign_redraw", pk("review_draft"), methods=POST),
+    Url("terminal_logs:campaign_send", pk("review_draft"), methods=POST),
+    Url("terminal_logs:review_item", pk("review_item"), methods=BOTH, owner="supervisor"),
+    Url("terminal_logs:finding", pk("lookup_finding"), methods=BOTH, owner="coordinator"),
+    Url("terminal_logs:finding_verify", pk("lookup_finding"), methods=POST),
+    Url("terminal_logs:finding_close", pk("lookup_finding"), methods=POST),
     # Wagtail admin: anonymising a leaver, for the coordinators of their organisation
     Url("person:anonymise", pk("operator"), methods=BOTH, owner="coordinator"),
     # Wagtail admin: scenarios, with their timeline import and export

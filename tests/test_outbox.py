@@ -338,7 +338,7 @@ def test_every_app_registers_its_schedules_and_the_sweep_runs_every_minute(db, c
     assert set(Schedule.objects.values_list("name", flat=True)) == {
         "outbox-sweep", "certificate-reminders", "sharing-reminders",
         "drill-clock-watchdog", "improvement-reminders", "abandoned-uploads",
-        "terminal-lookups-purge",
+        "terminal-lookups-purge", "terminal-review-reminders",
     }
     uploads = Schedule.objects.get(name="abandoned-uploads")
     assert (uploads.func, uploads.schedule_type) == (

@@ -139,6 +139,31 @@ class World:
                            by=self.coordinator, now=timezone.now())
 
     @cached_property
+    def review_campaign(self):
+        """熊本県's review of the operator's look-ups of July 2026, sent to the supervisors."""
+        from tests.test_terminal_review import sent_review
+
+        return sent_review(self.operator, self.coordinator)
+
+    @cached_property
+    def review_draft(self):
+        """熊本県's review of the operator's look-ups of May 2026, drawn, not sent."""
+        from tests.test_terminal_review import draft_review
+
+        return draft_review(self.operator, self.coordinator)
+
+    @cached_property
+    def review_item(self):
+        return self.review_campaign.items.filter(lookup__person=self.operator).first()
+
+    @cached_property
+    def lookup_finding(self):
+        """The supervisor found no business reason for one of the operator's look-ups."""
+        from tests.test_terminal_review import lookup_finding
+
+        return lookup_finding(self.review_campaign, self.operator, self.supervisor)
+
+    @cached_property
     def audit_event(self):
         """The coordinator's viewing of the colleague's records."""
         from audit import chain
@@ -536,6 +561,26 @@ MATRIX = {
     "terminal_logs:import_confirm": Entry(none, only(COORDINATORS, outcome="refused"), "post"),
     "terminal_logs:watchlist": Entry(none, only(COORDINATORS)),
     "terminal_logs:settings": Entry(none, only(COORDINATORS)),
+    # The quarterly review (terminal_logs.access): the coordinators draw and send it and
+    # follow the findings; the look-ups to answer are the supervisors' and coordinators'
+    # (the other supervisor and the city's coordinator see an empty list). The draft is
+    # drawn again and sent by 熊本県's coordinator; verifying a finding without its
+    # corrective action, and closing it, are refused.
+    "terminal_logs:campaigns": Entry(none, only(COORDINATORS)),
+    "terminal_logs:campaign": Entry(lambda w: {"pk": w.review_campaign.pk}, only(COORDINATOR)),
+    "terminal_logs:campaign_redraw": Entry(lambda w: {"pk": w.review_draft.pk},
+                                           only(COORDINATOR), "post"),
+    "terminal_logs:campaign_send": Entry(lambda w: {"pk": w.review_draft.pk},
+                                         only(COORDINATOR), "post"),
+    "terminal_logs:review_items": Entry(none, only(
+        {"other_supervisor", "city_coordinator", "supervisor", "coordinator"})),
+    "terminal_logs:review_item": Entry(lambda w: {"pk": w.review_item.pk}, only(OVERSEERS)),
+    "terminal_logs:findings": Entry(none, only(COORDINATORS)),
+    "terminal_logs:finding": Entry(lambda w: {"pk": w.lookup_finding.pk}, only(COORDINATOR)),
+    "terminal_logs:finding_verify": Entry(lambda w: {"pk": w.lookup_finding.pk},
+                                          only(COORDINATOR, outcome="refused"), "post"),
+    "terminal_logs:finding_close": Entry(lambda w: {"pk": w.lookup_finding.pk},
+                                         only(COORDINATOR, outcome="refused"), "post"),
     # The review's coverage report, the same coordinators (each their own organisations').
     "terminal_logs:coverage_current": Entry(none, only(COORDINATORS)),
     "terminal_logs:coverage": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
@@ -751,6 +796,10 @@ POSTS = {
     "terminal_logs:import": None,
     "terminal_logs:watchlist": None,
     "terminal_logs:settings": None,
+    # An empty POST shows the empty draw, answer or finding form again.
+    "terminal_logs:campaigns": None,
+    "terminal_logs:review_item": None,
+    "terminal_logs:finding": None,
 }
 for name, post in POSTS.items():
     MATRIX[name] = dataclasses.replace(MATRIX[name], post=post or MATRIX[name].expected)
@@ -773,13 +822,14 @@ LISTS = [
     "training:sharing_dashboard", "training:sharing_dashboard_download", "drills:list",
     "overview:matrix", "overview:people", "overview:download",
     "drills:my_improvements", "drills:trends", "drills:programme", "drills:templates",
-    "audit:trail", "terminal_logs:lookups", "scenario:index", "question:index",
+    "audit:trail", "terminal_logs:lookups", "terminal_logs:campaigns",
+    "terminal_logs:review_items", "terminal_logs:findings", "scenario:index", "question:index",
     "quiz:index", "trainingsession:index", "attempt:index", "attendance:index",
 ]
 
 
 def build_everything(w):
-    w.certificate, w.item, w.material, w.audit_event  # noqa: B018 (each property makes its objects)
+    w.certificate, w.item, w.material, w.audit_event, w.lookup_finding  # noqa: B018 (each property makes its objects)
 
 
 # The tests

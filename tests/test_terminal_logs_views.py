@@ -187,11 +187,14 @@ def test_the_coordinator_sets_retention_hours_and_limits(login, prefecture, city
     url = f"{reverse('terminal_logs:settings')}?organisation={prefecture.pk}"
     assert client.get(url).context["form"].initial["retention_years"] == 5
     fields = {"retention_years": 7, "office_opens": "09:00", "office_closes": "17:45",
-              "burst_limit": 20, "burst_minutes": 5, "spread_departments": 3, "spread_days": 14}
+              "burst_limit": 20, "burst_minutes": 5, "spread_departments": 3, "spread_days": 14,
+              "review_rate_percent": "2.5", "review_minimum": 4, "review_answer_working_days": 8}
     assert client.post(url, fields).status_code == 302
     saved = TerminalLogSettings.objects.get(organisation=prefecture)
     assert (saved.retention_years, saved.office_opens, saved.burst_limit) == (
         7, datetime.time(9), 20)
+    assert (str(saved.review_rate_percent), saved.review_minimum,
+            saved.review_answer_working_days) == ("2.50", 4, 8)
     refused = client.post(url, {**fields, "office_closes": "08:00"})
     assert refused.status_code == 400 and "勤務時間の終了" in refused.content.decode()
     # Another organisation's coordinator: 404 for the prefecture, their own city by default.

@@ -30,18 +30,33 @@ that distracts nobody only makes the question easier to guess).
 Everything is counted in the database, in six queries whatever the number of attempts:
 the ranking (attempt ids and scores only), the per-question counts, the choice counts,
 the questions, their choices, and the per-department table.
+
+The page reads the counts from the shared cache (`cached_quiz_analysis`): at 10,000
+attempts they take half a second to count, and they change only when an attempt at the
+quiz is graded or a question is edited. Both writes give a new stamp (`attempts_graded`,
+`questions_edited`) once they commit, and the cached counts are filed under the stamps
+they were counted with, so the next request after such a write counts again. What no
+stamp follows (a person moved to another department, a department renamed) shows after
+ANALYSIS_SECONDS at the latest. The counts are the quiz's, whoever reads them: who may
+read them is asked before (training.access.get_quiz_analysis_for).
 """
 
+import dataclasses
+import logging
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext as _
 
 from core.numbers import percent
 from people.models import Person
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz
+
+logger = logging.getLogger(__name__)
 
 UPPER_LOWER_PERCENT = 27
 TOO_HARD_BELOW = 0.3  # facility
@@ -191,6 +206,73 @@ class QuizAnalysis:
     first_groups: Groups
     items: list[ItemAnalysis] = field(default_factory=list)
     departments: list[DepartmentFigures] = field(default_factory=list)
+
+
+ANALYSIS_SECONDS = 3600
+# Stamps outlive the counts filed under them; one evicted early only costs a count.
+STAMP_SECONDS = 7 * 24 * 3600
+QUESTIONS_STAMP = "training:analysis:questions"
+
+
+def cached_quiz_analysis(*, quiz: Quiz, department_id: int | None = None) -> QuizAnalysis:
+    """`quiz_analysis`, from the shared cache while no attempt at the quiz has been graded
+    and no question edited since it was counted."""
+    figures = cached(quiz.pk, department_id, "figures",
+                     lambda: quiz_analysis(quiz=quiz, department_id=department_id))
+    # The quiz as read now (its title may have changed); the counts as cached.
+    return dataclasses.replace(figures, quiz=quiz)
+
+
+def cached(quiz_id: int, department_id: int | None, part: str, compute):
+    """What `compute()` makes of the quiz's analysis (the counts, or the page as rendered,
+    `part` says which), from the shared cache while the stamps hold."""
+    stamps = _current_stamps(quiz_id)
+    if stamps is None:  # a cache that keeps nothing: compute every time
+        return compute()
+    key = f"training:analysis:{quiz_id}:{department_id or 0}:{part}:{stamps}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ANALYSIS_SECONDS)
+    return value
+
+
+def attempts_graded(quiz_id: int) -> None:
+    """After the current transaction commits, count the quiz's analysis again."""
+    _stamp_renew_on_commit(_quiz_stamp(quiz_id))
+
+
+def questions_edited() -> None:
+    """After the current transaction commits, count every analysis again: a question's
+    text and choices show in the analysis of every quiz that asked it."""
+    _stamp_renew_on_commit(QUESTIONS_STAMP)
+
+
+def _quiz_stamp(quiz_id: int) -> str:
+    return f"training:analysis:quiz:{quiz_id}"
+
+
+def _stamp_renew_on_commit(key: str) -> None:
+    # After the commit: a count read in between would otherwise be filed under the new
+    # stamp with the old figures. robust: a cache out of reach fails no grading.
+    transaction.on_commit(
+        lambda: cache.set(key, secrets.token_hex(8), STAMP_SECONDS), robust=True)
+
+
+def _current_stamps(quiz_id: int) -> str | None:
+    keys = [_quiz_stamp(quiz_id), QUESTIONS_STAMP]
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        # A stamp never written, or evicted, starts afresh (never from a default that
+        # older counts were filed under). `add` writes only where nothing is, so two
+        # first requests at once agree on it.
+        for key in keys:
+            if key not in found:
+                cache.add(key, secrets.token_hex(8), STAMP_SECONDS)
+        found = cache.get_many(keys)
+        if len(found) < len(keys):
+            return None
+    return ":".join(found[key] for key in keys)
 
 
 def quiz_analysis(*, quiz: Quiz, department_id: int | None = None) -> QuizAnalysis:

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from core.params import as_id
 from people.models import Person
+from training import analysis
 from training.certificates import certificate_issue_if_earned
 from training.models import (
     Attempt,
@@ -307,6 +308,7 @@ def _grade(attempt: Attempt, *, answers: dict[int, list[int]], at: datetime.date
     Attempt.objects.filter(pk=attempt.pk).update(
         score_percent=score, passed=score >= attempt.quiz.pass_mark_percent
     )
+    analysis.attempts_graded(attempt.quiz_id)
     return True
 
 

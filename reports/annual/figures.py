@@ -21,7 +21,9 @@ whatever the size of the prefecture. The definitions are the rest of the site's:
 - a drill was held in the fiscal year if it started in it and has ended, and planned
   if the organisation's programme has it (drills.programme); its score is
   drills.scoring's overall score;
-- an access-log review belongs to the quarter its period starts in.
+- an access-log review belongs to the quarter its period starts in;
+- a finding of the terminal look-up review belongs to the year it was found in, and came
+  from a retrospective check if its look-up was drawn by one (terminal_logs.review).
 """
 
 import datetime
@@ -41,6 +43,7 @@ from drills.scoring import drill_scores
 from people.fiscal import FiscalYear, fiscal_year_bounds
 from people.models import Department, Organisation, Person
 from reports.duties import DUTIES, matrix, report_day
+from terminal_logs.models import Finding as LookupFinding
 from training.models import Attendance, DepartmentSharing, TrainingSession
 from training.sharing import sharings_with_counts
 
@@ -97,6 +100,7 @@ def annual_figures(fiscal_year: FiscalYear, *, now: datetime.datetime,
         lambda: _drills(organisations, fiscal_year, now),
         lambda: _access_reviews(organisations, fiscal_year),
         lambda: _findings(fiscal_year),
+        lambda: _lookup_findings(fiscal_year),
     ]
     tables = []
     for build in builders:
@@ -323,4 +327,34 @@ def _findings(fiscal_year) -> FigureTable:
         table.rows.append([f"{department.organisation.name} {department.name}",
                            counts[department.pk]])
     table.total = [_("Total"), sum(counts.values())]
+    return table
+
+
+def _lookup_findings(fiscal_year) -> FigureTable:
+    """The terminal look-up review's findings by department: found in the year, of which
+    in a retrospective check, closed, and still open today."""
+    rows = (
+        LookupFinding.objects.filter(found_on__gte=fiscal_year.first_day,
+                                     found_on__lte=fiscal_year.last_day)
+        .order_by("department__organisation__lg_code", "department__code")
+        .values("department", "department__name", "department__organisation__name")
+        .annotate(found=Count("pk"),
+                  retrospective=Count("pk", filter=Q(item__finding__isnull=False)),
+                  closed=Count("pk", filter=Q(closed_at__isnull=False)))
+    )
+    table = FigureTable(
+        "lookup_findings", _("Terminal look-up review: findings by department"),
+        [_("Department"), _("Findings"), _("of which in retrospective checks"), _("Closed"),
+         _("Still open")],
+        note=_("A finding is a sampled look-up for which no business reason was found. It "
+               "closes once its corrective action is verified and the retrospective check "
+               "of the operator's earlier look-ups is complete."),
+    )
+    totals = [0, 0, 0, 0]
+    for row in rows:
+        values = [row["found"], row["retrospective"], row["closed"], row["found"] - row["closed"]]
+        table.rows.append([f"{row['department__organisation__name']} {row['department__name']}",
+                           *values])
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+    table.total = [_("Total"), *totals]
     return table

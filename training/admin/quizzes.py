@@ -32,6 +32,7 @@ from wagtail.permissions import register_permission_policy
 from audit.admin_exports import AuditedExportMixin
 from cms.models import modules_open_to
 from training.access import attempts_visible_to, may_manage_training, quiz_organisations_for
+from training.analysis import questions_edited
 from training.models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizRule
 
 CHOICE_ROWS = 6
@@ -224,6 +225,8 @@ class QuestionForm(ChoiceRowsForm):
                 )
             elif existing:
                 existing.delete()
+        # The question's text and choices show in the analysis of the quizzes that asked it.
+        questions_edited()
 
 
 def _rule_row(row):

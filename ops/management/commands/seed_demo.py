@@ -22,6 +22,7 @@ from people import demo
 from people.fiscal import fiscal_year_of
 from people.models import Department, Organisation, Person
 from terminal_logs.demo import demo_terminal_logs_seed
+from terminal_logs.demo_review import demo_review_seed
 from training.demo import (
     demo_course_policy_seed,
     demo_quiz_seed,
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         demo_drills_seed(now=timezone.now())
         demo_programme_seed(now=timezone.now())
         demo_terminal_logs_seed(now=timezone.now())
+        demo_review_seed(now=timezone.now())
         self.stdout.write(self._summary(today))
         self.stdout.write(
             f"Demo accounts (password {demo.PASSWORD}): "
