@@ -31,7 +31,7 @@ from core.imports.steps import (
     upload_step,
 )
 from people.models import Department
-from terminal_logs import hashing, importing, review_views
+from terminal_logs import coverage_views, hashing, importing, review_views
 from terminal_logs.access import (
     get_terminal_log_organisation_for,
     lookups_for,
@@ -274,4 +274,5 @@ urlpatterns = [
     path("review/findings/<int:pk>/verify/", review_views.finding_verify,
          name="finding_verify"),
     path("review/findings/<int:pk>/close/", review_views.finding_close, name="finding_close"),
+    *coverage_views.urlpatterns,
 ]

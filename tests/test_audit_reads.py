@@ -55,6 +55,9 @@ NOT_PERSONAL = {
     "terminal_logs:import_confirm": "POST; the import is recorded (IMPORTED)",
     "terminal_logs:watchlist": "residents only as keyed hashes, with the coordinators' notes",
     "terminal_logs:settings": "an organisation's retention, office hours and rule limits",
+    **{name: "the review's coverage: counts by department and month, no one named"
+       for name in ("terminal_logs:coverage_current", "terminal_logs:coverage",
+                    "terminal_logs:coverage_pdf", "terminal_logs:coverage_xlsx")},
     "terminal_logs:campaigns": "the quarters reviewed, counted",
     "terminal_logs:campaign": "the draw explained: counts per department and month, no one named",
     **dict.fromkeys(["terminal_logs:campaign_redraw", "terminal_logs:campaign_send",

@@ -57,7 +57,7 @@ wrong.
 | improvement item        | improvement, improvement_status, improvement_edit, improvement_verify                                 | drill scheduling `retest_items`                                            |
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
-| terminal logs           | (no ids in the log's URLs); the review's campaign, campaign_redraw, campaign_send, review_item, finding, finding_verify, finding_close | import and watch-list `organisation` (tests/test_terminal_logs_views.py); finding `action_owner` (tests/test_terminal_review_views.py) |
+| terminal logs           | (no ids in the log's URLs; the coverage report's number is a fiscal year); the review's campaign, campaign_redraw, campaign_send, review_item, finding, finding_verify, finding_close | import and watch-list `organisation` (tests/test_terminal_logs_views.py); finding `action_owner` (tests/test_terminal_review_views.py); coverage `?organisation` |
 | people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page
@@ -814,6 +814,10 @@ BY_DESIGN = {
              "organisation, so only a prefecture's coordinators see it (reports.access)"
        for name in ("reports:annual", "reports:annual_pdf", "reports:annual_xlsx",
                     "reports:annual_finalise", "reports:annual_recount")},
+    **{name: "the number is a fiscal year, not an object's id; the organisation is a query "
+             "parameter, checked in FORMS (terminal-log coverage)"
+       for name in ("terminal_logs:coverage", "terminal_logs:coverage_pdf",
+                    "terminal_logs:coverage_xlsx")},
 }
 
 
@@ -1288,6 +1292,10 @@ FORMS = {
         "city_coordinator", path("audit:trail"),
         query("sharing", department=attr("department_a", "pk")),
         expect=frozenset({"200", "400"}), method="get", **CITY_ACTOR),
+    "terminal-log coverage: ?organisation 熊本県": Form(
+        "city_coordinator", path("terminal_logs:coverage", lambda w: 2026),
+        query(organisation=attr("prefecture", "pk")), own=lambda w: {"organisation": w.city.pk},
+        expect=frozenset({"400"}), own_expect="200", method="get", **CITY_ACTOR),
     "admin contact tree: plan of 熊本県": Form(
         "city_coordinator", path("scenario:contact_tree"),
         lambda w: {"plan": w.plan.pk, "minutes_per_link": "5"}, **ADMIN_FORM),

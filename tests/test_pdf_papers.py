@@ -23,6 +23,7 @@ from tests.conftest import publish_revision
 from tests.test_certificates import certified
 from tests.test_drill_clock import at
 from tests.test_sessions import invite, make_session
+from tests.test_terminal_coverage import quarter as quarter  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("pdftotext"), reason="needs poppler-utils (apt-get install poppler-utils)"
@@ -208,3 +209,12 @@ def test_the_annual_report_draft_and_final(clock, prefecture, department_a, oper
         text = paper(annual_report_pdf(figures, draft=draft, printed_at=timezone.now()))
         assert_reads_as_a_paper(text, headings=["個人情報保護審議会", "令和8年度", "熊本県"])
         assert ("下書き" in text) == draft
+
+
+def test_the_terminal_log_review_coverage(login, coordinator, quarter):
+    response = login(coordinator).get(
+        reverse("terminal_logs:coverage_pdf", args=[2026]) + "?quarter=2")
+
+    assert_reads_as_a_paper(paper(response.content), headings=[
+        "端末アクセスログ点検の実施状況", "令和8年度 第2四半期", "所属別の集計", "点検した月",
+        "県北広域本部福祉課", "令和8年11月26日現在"])

@@ -581,6 +581,11 @@ MATRIX = {
                                           only(COORDINATOR, outcome="refused"), "post"),
     "terminal_logs:finding_close": Entry(lambda w: {"pk": w.lookup_finding.pk},
                                          only(COORDINATOR, outcome="refused"), "post"),
+    # The review's coverage report, the same coordinators (each their own organisations').
+    "terminal_logs:coverage_current": Entry(none, only(COORDINATORS)),
+    "terminal_logs:coverage": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
+    "terminal_logs:coverage_pdf": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
+    "terminal_logs:coverage_xlsx": Entry(lambda w: {"year": 2026}, only(COORDINATORS)),
     "audit:review": Entry(lambda w: {"pk": w.audit_review.pk}, only(COORDINATOR)),
     # Wagtail admin: the roster import, for coordinators (people.access answers 404).
     "roster_import": Entry(none, admin(COORDINATORS, denied="404")),

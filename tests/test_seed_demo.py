@@ -450,17 +450,31 @@ def test_the_demo_names_the_fiscal_year_it_is_seeded_in(demo, db):
         "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会"}
 
 
-def test_the_demo_has_a_month_of_terminal_look_ups_with_a_case_for_each_kind_of_rule(seeded,
-                                                                                       client):
+def test_the_demo_has_a_year_of_terminal_look_ups_with_a_case_for_each_kind_of_rule(seeded,
+                                                                                      client):
+    import datetime as dt
+
+    from django.db.models import Count
+
     from terminal_logs.models import TerminalLogImport, TerminalLookup
     from terminal_logs.rules import Flag, flags_of
 
-    assert TerminalLogImport.objects.count() == 1
+    # One import a month, as a coordinator would: the twelve months before this one.
+    batches = TerminalLogImport.objects.order_by("first_at")
+    assert [batch.file_name for batch in batches][::11] == [
+        "端末アクセスログ_2025年11月分.csv", "端末アクセスログ_2026年10月分.csv"]
+    assert all(batch.first_at.date() >= dt.date(2025, 11, 1) for batch in batches)
     raised = {flag for lookup in TerminalLookup.objects.all() for flag in flags_of(lookup.flags)}
     assert {Flag.OUTSIDE_HOURS, Flag.BURST, Flag.WATCHED_RESIDENT,
             Flag.UNKNOWN_OPERATOR} <= raised
+    # Departments of different volumes: the busiest looks up far more than the quietest.
+    volumes = sorted(TerminalLookup.objects.exclude(department=None).values("department")
+                     .annotate(n=Count("pk")).values_list("n", flat=True))
+    assert len(volumes) >= 8 and volumes[-1] > 10 * volumes[0]
     # Made-up residents, but kept as any import keeps them: masked and hashed.
     assert not TerminalLookup.objects.filter(masked__contains="太郎").exists()
     client.login(request=HttpRequest(), username="coordinator", password="kumamoto-demo")
     page = client.get("/terminal-logs/").content.decode()
     assert "短時間の大量照会" in page and "監視対象者" in page
+    coverage = client.get("/terminal-logs/coverage/2026/")
+    assert coverage.status_code == 200 and coverage.context["total"][2] > 500

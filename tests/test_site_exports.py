@@ -33,6 +33,7 @@ from core.spreadsheets import restored
 from tests.test_analysis import flagged as flagged  # noqa: F401 - a fixture
 from tests.test_drill_timeline import lookup as lookup  # noqa: F401 - a fixture
 from tests.test_drill_timeline import with_scenario_permissions
+from tests.test_terminal_coverage import quarter as quarter  # noqa: F401 - a fixture
 
 BOM = "\ufeff".encode()
 CODE = "00123"  # the operator's employee number in these tests
@@ -97,6 +98,11 @@ EXPORTS = [
         "supervisor", needs=("closed_session",), formats=("csv",),
     ),
     Export(
+        "terminal-log review coverage",
+        lambda f, fmt: reverse("terminal_logs:coverage_xlsx", args=[2026]) + "?quarter=2",
+        "coordinator", needs=("quarter",), formats=("xlsx",),
+    ),
+    Export(
         "drill timeline",
         lambda f, fmt: f"/admin/scenario/timeline/{f['lookup'].pk}/export/{fmt}/",
         "coordinator", needs=("lookup",), scenario_admin=True,
@@ -143,6 +149,7 @@ def test_every_export_of_the_site_is_in_the_table():
         "training:attendance_export", "training:sharing_dashboard_download",
         "training:quiz_analysis_export", "audit:trail_download", "overview:download",
         "reports:annual_xlsx", "reports:person_record_csv", "scenario:timeline_export",
+        "terminal_logs:coverage_xlsx",
     }
 
 
