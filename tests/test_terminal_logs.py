@@ -24,6 +24,8 @@ from terminal_logs import hashing
 from terminal_logs.importing import terminal_log_import
 from terminal_logs.models import (
     Operation,
+    ReviewCampaign,
+    ReviewItem,
     TerminalLogImport,
     TerminalLogSettings,
     TerminalLookup,
@@ -381,6 +383,21 @@ def test_lookups_past_retention_are_purged_and_the_purge_is_recorded(clock, pref
     # Nothing left to purge: nothing recorded.
     assert lookups_purge(now=datetime.datetime(2027, 11, 20, 3, tzinfo=JST)) == {}
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOOKUPS_PURGED).count() == 2
+
+
+def test_a_lookup_put_to_a_supervisor_outlives_its_retention(clock, prefecture, staff):
+    """The purge keeps the record behind an answer or a finding: a reviewed look-up
+    stays (its review item protects it), the others of its day go."""
+    run(prefecture, csv_file([row(at="2021-11-25 10:00:00"), row(at="2021-11-25 11:00:00")]))
+    reviewed, other = TerminalLookup.objects.order_by("looked_up_at")
+    campaign = ReviewCampaign.objects.create(
+        organisation=prefecture, fiscal_year=2021, quarter=3, seed=1,
+        drawn_at=datetime.datetime(2021, 12, 1, tzinfo=JST))
+    ReviewItem.objects.create(campaign=campaign, lookup=reviewed, department=reviewed.department,
+                              drawn_because=ReviewItem.Reason.SAMPLED)
+    assert lookups_purge(now=datetime.datetime(2026, 11, 26, 3, tzinfo=JST)) == {
+        prefecture.pk: 1}
+    assert list(TerminalLookup.objects.all()) == [reviewed]
 
 
 @pytest.mark.django_db
