@@ -288,11 +288,11 @@ def test_the_page_takes_a_fixed_number_of_queries(login, quarter, coordinator, p
                                                   django_assert_num_queries):
     client = login(coordinator)
     client.get(coverage_url())  # the session and the user, read once warm
-    # session, user, scope (person, roles, grant), the organisations (for the choice and
-    # again for the form's check), then the figures: settings, first and last look-up,
-    # look-ups by department and month, reviews by department and month, findings by
-    # department, campaigns, departments.
-    with django_assert_num_queries(13) as few:
+    # session, user, scope (person, roles and grant in one query), the organisations (for
+    # the choice and again for the form's check), then the figures: settings, first and
+    # last look-up, look-ups by department and month, reviews by department and month,
+    # findings by department, campaigns, departments.
+    with django_assert_num_queries(11) as few:
         client.get(coverage_url())
     q3 = campaign(prefecture, 3)
     for day in range(1, 20):
