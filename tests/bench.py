@@ -1119,7 +1119,7 @@ def terminal_review_draw():
     from django.db import transaction
 
     from people.models import Organisation, Person
-    from terminal_logs.models import TerminalLogImport, TerminalLookup
+    from terminal_logs.models import ReviewCampaign, TerminalLogImport, TerminalLookup
     from terminal_logs.review import campaign_draw
 
     jst = ZoneInfo("Asia/Tokyo")
@@ -1128,9 +1128,14 @@ def terminal_review_draw():
     in_quarter = TerminalLookup.objects.filter(looked_up_at__gte=start,
                                                looked_up_at__lt=datetime.datetime(
                                                    2026, 10, 1, tzinfo=jst))
-    organisation = (Organisation.objects.filter(pk__in=in_quarter.values("organisation")[:1])
+    # An organisation of the large seed without the demo's look-ups or review (the demo
+    # reviews 熊本県's quarters), unless terminal_log_import wrote its quarter here.
+    organisation = (Organisation.objects.filter(pk__in=in_quarter.values("organisation"))
+                    .exclude(pk__in=ReviewCampaign.objects.values("organisation"))
                     .first()
-                    or Organisation.objects.filter(people__isnull=False).order_by("pk").first())
+                    or Organisation.objects.filter(people__isnull=False)
+                    .exclude(pk__in=TerminalLookup.objects.values("organisation"))
+                    .order_by("pk").first())
     if not in_quarter.filter(organisation=organisation).exists():
         rows = int(os.environ.get("BENCH_TERMINAL_REVIEW_ROWS", 1_000_000))
         people = list(Person.objects.filter(organisation=organisation)
