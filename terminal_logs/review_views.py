@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,9 +46,17 @@ PENDING_FIRST = Case(When(state=State.PENDING, then=Value(0)), default=Value(1),
                      output_field=IntegerField()).asc()
 
 
-def _refused(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def _act(request, action, success) -> None:
+    """Run `action` (the change and its audit record) in one transaction; show what
+    refused it, or `success(what the action returned)`, as the page's message."""
+    try:
+        with transaction.atomic():
+            result = action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success(result))
 
 
 # The coordinator: campaigns
@@ -135,14 +142,12 @@ def campaign(request, pk):
 def campaign_redraw(request, pk):
     scope = require_terminal_log_coordinator(request.user)
     campaign = get_campaign_for(request.user, pk)
-    try:
-        with transaction.atomic():
-            campaign = review.campaign_redraw(campaign, by=scope.person, now=timezone.now())
-            _record_draw(request, campaign)
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("The sample was drawn again with a new seed."))
+
+    def redraw():
+        _record_draw(request, review.campaign_redraw(campaign, by=scope.person,
+                                                     now=timezone.now()))
+
+    _act(request, redraw, lambda result: _("The sample was drawn again with a new seed."))
     return redirect("terminal_logs:campaign", pk=pk)
 
 
@@ -151,17 +156,16 @@ def campaign_redraw(request, pk):
 def campaign_send(request, pk):
     scope = require_terminal_log_coordinator(request.user)
     campaign = get_campaign_for(request.user, pk)
-    try:
-        with transaction.atomic():
-            written = review.campaign_send(campaign, by=scope.person, now=timezone.now())
-            trail.record(request, AuditEvent.Action.REVIEW_SENT, campaign,
-                         organisation=campaign.organisation,
-                         detail=f"terminal look-ups {campaign}: sent, {written} supervisors")
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("The review was sent: %(count)d supervisors were told by "
-                                    "e-mail.") % {"count": written})
+
+    def send():
+        written = review.campaign_send(campaign, by=scope.person, now=timezone.now())
+        trail.record(request, AuditEvent.Action.REVIEW_SENT, campaign,
+                     organisation=campaign.organisation,
+                     detail=f"terminal look-ups {campaign}: sent, {written} supervisors")
+        return written
+
+    _act(request, send, lambda written: _(
+        "The review was sent: %(count)d supervisors were told by e-mail.") % {"count": written})
     return redirect("terminal_logs:campaign", pk=pk)
 
 
@@ -323,15 +327,13 @@ def finding(request, pk):
 def finding_verify(request, pk):
     scope = require_terminal_log_coordinator(request.user)
     finding = get_finding_for(request.user, pk)
-    try:
-        with transaction.atomic():
-            review.finding_verify(finding, by=scope.person, now=timezone.now())
-            trail.record(request, AuditEvent.Action.FINDING_VERIFIED, finding,
-                         subject=finding.operator, detail="terminal look-up finding")
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("The corrective action was verified."))
+
+    def verify():
+        review.finding_verify(finding, by=scope.person, now=timezone.now())
+        trail.record(request, AuditEvent.Action.FINDING_VERIFIED, finding,
+                     subject=finding.operator, detail="terminal look-up finding")
+
+    _act(request, verify, lambda result: _("The corrective action was verified."))
     return redirect("terminal_logs:finding", pk=pk)
 
 
@@ -340,13 +342,11 @@ def finding_verify(request, pk):
 def finding_close(request, pk):
     require_terminal_log_coordinator(request.user)
     finding = get_finding_for(request.user, pk)
-    try:
-        with transaction.atomic():
-            review.finding_close(finding, now=timezone.now())
-            trail.record(request, AuditEvent.Action.FINDING_CLOSED, finding,
-                         subject=finding.operator, detail="terminal look-up finding")
-    except ValidationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("The finding was closed."))
-    return redirect(reverse("terminal_logs:finding", args=[pk]))
+
+    def close():
+        review.finding_close(finding, now=timezone.now())
+        trail.record(request, AuditEvent.Action.FINDING_CLOSED, finding,
+                     subject=finding.operator, detail="terminal look-up finding")
+
+    _act(request, close, lambda result: _("The finding was closed."))
+    return redirect("terminal_logs:finding", pk=pk)
