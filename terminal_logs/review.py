@@ -48,7 +48,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -59,8 +59,8 @@ from django.utils.translation import ngettext
 from audit.models import AuditFinding
 from audit.reviews import local_midnight
 from core.mail import bilingual
-from core.outbox import mail_write, sent_together
-from people.calendar import office_calendar, office_calendars, offices_open_on
+from core.outbox import mail_write, notices_record, sent_together
+from people.calendar import office_calendar, office_calendars
 from people.fiscal import QUARTERS, Period, add_months, month_bounds
 from people.models import Organisation, Person, RoleAssignment
 from terminal_logs.models import (
@@ -72,7 +72,7 @@ from terminal_logs.models import (
     TerminalLogSettings,
     TerminalLookup,
 )
-from training.reminders import ladders
+from training.reminders import by_recipient, ladders, role_holders
 
 Reason = ReviewItem.Reason
 State = ReviewItem.State
@@ -530,29 +530,17 @@ def review_reminders_send(*, now: datetime.datetime) -> int:
         return 0
     already_sent = set(ReviewReminder.objects.filter(item__in=[item.pk for item in items])
                        .values_list("key", flat=True))
-    supervisors, coordinators = defaultdict(list), defaultdict(list)
-    for role in RoleAssignment.objects.filter(
-            Q(role=RoleAssignment.Role.SUPERVISOR, department__in={i.department_id for i in items})
-            | Q(role=RoleAssignment.Role.COORDINATOR, organisation__in=organisation_ids)
-    ).select_related("person").order_by("person__kana", "person__employee_number"):
-        if role.role == RoleAssignment.Role.SUPERVISOR:
-            supervisors[role.department_id].append(role.person)
-        else:
-            coordinators[role.organisation_id].append(role.person)
-    by_recipient = defaultdict(dict)
-    for item in items:
-        organisation_id = item.lookup.organisation_id
-        for reminder in _ladder(item, today=today, ladder=ladder_of(organisation_id),
-                                calendar=calendars[organisation_id],
+    supervisors, coordinators = role_holders({item.department_id for item in items},
+                                             organisation_ids)
+    reminders = (
+        reminder for item in items
+        for reminder in _ladder(item, today=today,
+                                ladder=ladder_of(item.lookup.organisation_id),
+                                calendar=calendars[item.lookup.organisation_id],
                                 supervisors=supervisors[item.department_id],
-                                coordinators=coordinators[organisation_id]):
-            if reminder.key not in already_sent:
-                by_recipient[reminder.recipient.pk][reminder.key] = reminder
-    groups = [list(reminders.values()) for reminders in by_recipient.values()]
-    open_offices = offices_open_on(today, {group[0].recipient.organisation_id
-                                           for group in groups})
-    return sum(_notify(group, now=now) for group in groups
-               if group[0].recipient.organisation_id in open_offices)
+                                coordinators=coordinators[item.lookup.organisation_id]))
+    return sum(_notify(group, now=now)
+               for group in by_recipient(reminders, already_sent, today=today))
 
 
 def _ladder(item: ReviewItem, *, today, ladder, calendar, supervisors, coordinators):
@@ -574,23 +562,15 @@ def _ladder(item: ReviewItem, *, today, ladder, calendar, supervisors, coordinat
 
 
 def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
+    """Record one recipient's reminders and write their e-mail to the outbox, unless
+    another run recorded them first (core.outbox.notices_record)."""
     recipient = reminders[0].recipient
-    try:
-        with transaction.atomic():
-            ReviewReminder.objects.bulk_create([
-                ReviewReminder(key=reminder.key, item=reminder.item, recipient=recipient,
-                               sent_at=now) for reminder in reminders])
-            if recipient.email:
-                _reminder_write(recipient, reminders)
-    except IntegrityError:
-        return 0  # another run recorded them first
-    return len(reminders)
-
-
-def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     count = len(reminders)
-    mail_write(keys=[reminder.key for reminder in reminders], to=recipient.email, **bilingual(
+    return notices_record(
+        [ReviewReminder(key=reminder.key, item=reminder.item, recipient=recipient, sent_at=now)
+         for reminder in reminders],
+        to=recipient.email,
         subject=lambda: ngettext("Terminal look-up review: %(count)d reminder",
                                  "Terminal look-up review: %(count)d reminders", count)
         % {"count": count},
@@ -600,7 +580,7 @@ def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
                        base_url + reverse("terminal_logs:review_item", args=[reminder.item.pk]))
                       for reminder in reminders],
         }),
-    ))
+    )
 
 
 def _reminder_text(reminder: Reminder) -> str:
