@@ -131,12 +131,18 @@ def clock():
 STAFF = {}
 
 
-def staff(builder):
-    """A fixture of the shared staff (function-scoped), whose builder
-    staff_once_per_module can also call once per module."""
+def staff_builder(builder):
+    """Let staff_once_per_module make the fixture of this name with `builder`, whose
+    arguments are other staff fixtures (and `db`)."""
     assert STAFF.get(builder.__name__, builder) is builder, f"two staff fixtures {builder.__name__}"
     STAFF[builder.__name__] = builder
-    return pytest.fixture(builder)
+    return builder
+
+
+def staff(builder):
+    """A fixture of the shared staff (function-scoped) that staff_once_per_module can
+    also make once per module."""
+    return pytest.fixture(staff_builder(builder))
 
 
 def staff_once_per_module(*names, then=None):
