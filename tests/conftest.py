@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
-from django_q.tasks import async_task, result
+from django_q.tasks import async_task, fetch
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from core.stamps import held_forget
@@ -336,8 +336,8 @@ def task_worker(transactional_db):
     """A real django-q2 cluster (`manage.py qcluster`) on the test database.
 
     Yields a function that queues a task and returns its result once the worker has
-    run it. The worker is a separate process, so the data it needs must be committed:
-    hence transactional_db.
+    run it (None if it has not after `timeout_ms`). The worker is a separate process, so
+    the data it needs must be committed: hence transactional_db.
     """
     database = connection.settings_dict
     url = (
@@ -352,7 +352,10 @@ def task_worker(transactional_db):
     )
 
     def run(func, *args, timeout_ms=30_000):
-        return result(async_task(func, *args), wait=timeout_ms)
+        # Wait for the task, not for its result: django-q2's result() cannot tell a task
+        # that returned None from one not run yet, and would wait out the timeout.
+        task = fetch(async_task(func, *args), wait=timeout_ms)
+        return None if task is None else task.result
 
     yield run
     process.send_signal(signal.SIGTERM)  # the cluster stops its workers itself
