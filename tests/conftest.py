@@ -155,7 +155,11 @@ def staff_once_per_module(*names, then=None):
     it (pytest-django's `db`), so what a test writes is rolled back after it as before.
     Each test gets its own deep copies of the instances, so that one test's changes to
     an instance in memory do not reach the next. `then(made)`, if given, runs after
-    them, on the same terms: {name: instance} of every staff fixture made."""
+    them, on the same terms: {name: instance} of every staff fixture made.
+
+    Only for a module whose every test reads all of them (each would have made them
+    anyway) and none is transactional (a flush, or another connection, would not see
+    them)."""
 
     @pytest.fixture(scope="module")
     def staff_of_the_module(django_db_setup, django_db_blocker):
