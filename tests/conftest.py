@@ -6,7 +6,9 @@ its own supervisor. The outsider works for the city.
 """
 
 import contextlib
+import copy
 import datetime
+import inspect
 import os
 import shutil
 import signal
@@ -18,10 +20,10 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import translation
-from django_q.tasks import async_task, result
+from django_q.tasks import async_task, fetch
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from core.stamps import held_forget
@@ -113,43 +115,129 @@ def empty_cache():
     held_forget()
 
 
+CLOCK_START = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
 @pytest.fixture
 def clock():
     """Freeze time on 2026-11-26 10:00 JST (fiscal year 2026); `clock.move_to(...)` moves it."""
-    with time_machine.travel(
-        datetime.datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False
-    ) as traveller:
+    with time_machine.travel(CLOCK_START, tick=False) as traveller:
         yield traveller
 
 
-@pytest.fixture
+# The shared staff: organisations, departments and people. Each is a fixture, made again
+# for every test; a module whose tests only read them may make them once instead
+# (staff_once_per_module).
+STAFF = {}
+
+
+def staff_builder(builder):
+    """Let staff_once_per_module make the fixture of this name with `builder`, whose
+    arguments are other staff fixtures (and `db`)."""
+    assert STAFF.get(builder.__name__, builder) is builder, f"two staff fixtures {builder.__name__}"
+    STAFF[builder.__name__] = builder
+    return builder
+
+
+def staff(builder):
+    """A fixture of the shared staff (function-scoped) that staff_once_per_module can
+    also make once per module."""
+    return pytest.fixture(staff_builder(builder))
+
+
+def staff_once_per_module(*names, then=None):
+    """Fixtures for a test module's globals(): the staff fixtures `names` (and those they
+    depend on) made once for the module, as Django's TestCase.setUpTestData makes its
+    data once for a class.
+
+    They are made under the `clock`'s frozen time, in a transaction left open over the
+    module's tests and rolled back after the last; each test runs in a savepoint within
+    it (pytest-django's `db`), so what a test writes is rolled back after it as before.
+    Each test gets its own deep copies of the instances, so that one test's changes to
+    an instance in memory do not reach the next. `then(made)`, if given, runs after
+    them, on the same terms: {name: instance} of every staff fixture made.
+
+    Only for a module whose every test reads all of them (each would have made them
+    anyway) and none is transactional (a flush, or another connection, would not see
+    them)."""
+
+    @pytest.fixture(scope="module")
+    def staff_of_the_module(django_db_setup, django_db_blocker):
+        made = {}
+
+        def build(name):
+            if name not in made:
+                builder = STAFF[name]
+                made[name] = builder(**{
+                    parameter: None if parameter == "db" else build(parameter)
+                    for parameter in inspect.signature(builder).parameters
+                })
+            return made[name]
+
+        with django_db_blocker.unblock():
+            kept = transaction.atomic()
+            kept.__enter__()
+            try:
+                with time_machine.travel(CLOCK_START, tick=False), \
+                        disable_reference_index_auto_update():
+                    for name in names:
+                        build(name)
+                    if then is not None:
+                        then(made)
+            except BaseException:
+                transaction.set_rollback(True)
+                kept.__exit__(None, None, None)
+                raise
+        yield made
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            kept.__exit__(None, None, None)
+
+    def copy_of(name):
+        def fixture(db, staff_of_the_module):
+            return copy.deepcopy(staff_of_the_module[name])
+
+        return pytest.fixture(name=name)(fixture)
+
+    every = set(names)
+    pending = list(names)
+    while pending:
+        for parameter in inspect.signature(STAFF[pending.pop()]).parameters:
+            if parameter != "db" and parameter not in every:
+                every.add(parameter)
+                pending.append(parameter)
+    return {"staff_of_the_module": staff_of_the_module,
+            **{f"{name}_of_the_module": copy_of(name) for name in sorted(every)}}
+
+
+@staff
 def prefecture(db):
     return Organisation.objects.create(name="熊本県", kind="prefecture", lg_code="430005")
 
 
-@pytest.fixture
+@staff
 def city(db):
     return Organisation.objects.create(name="熊本市", kind="municipality", lg_code="431001")
 
 
-@pytest.fixture
+@staff
 def department_a(prefecture):
     return Department.objects.create(organisation=prefecture, code="A01", name="県北広域本部福祉課")
 
 
-@pytest.fixture
+@staff
 def department_b(prefecture):
     return Department.objects.create(organisation=prefecture, code="B01", name="球磨地域振興局用地課")
 
 
-@pytest.fixture
+@staff
 def coordinating_division(prefecture):
     return Department.objects.create(
         organisation=prefecture, code="C01", name="市町村課", is_coordinating_division=True
     )
 
 
-@pytest.fixture
+@staff
 def city_department(city):
     return Department.objects.create(organisation=city, code="K01", name="区民課")
 
@@ -169,7 +257,7 @@ def make_person(username, department, *, name, kana="", number=None, granted_on=
     return person
 
 
-@pytest.fixture
+@staff
 def operator(department_a):
     return make_person(
         "operator", department_a, name="山田 花子", kana="ヤマダ ハナコ",
@@ -177,7 +265,7 @@ def operator(department_a):
     )
 
 
-@pytest.fixture
+@staff
 def colleague(department_a):
     return make_person(
         "colleague", department_a, name="佐藤 次郎", kana="サトウ ジロウ",
@@ -185,42 +273,42 @@ def colleague(department_a):
     )
 
 
-@pytest.fixture
+@staff
 def supervisor(department_a):
     person = make_person("supervisor", department_a, name="田中 一郎", kana="タナカ イチロウ")
     RoleAssignment.objects.create(person=person, role="supervisor", department=department_a)
     return person
 
 
-@pytest.fixture
+@staff
 def other_supervisor(department_b):
     person = make_person("other_supervisor", department_b, name="鈴木 三郎", kana="スズキ サブロウ")
     RoleAssignment.objects.create(person=person, role="supervisor", department=department_b)
     return person
 
 
-@pytest.fixture
+@staff
 def coordinator(coordinating_division, prefecture):
     person = make_person("coordinator", coordinating_division, name="高橋 恵", kana="タカハシ メグミ")
     RoleAssignment.objects.create(person=person, role="coordinator", organisation=prefecture)
     return person
 
 
-@pytest.fixture
+@staff
 def city_coordinator(city_department, city):
     person = make_person("city_coordinator", city_department, name="中村 修", kana="ナカムラ オサム")
     RoleAssignment.objects.create(person=person, role="coordinator", organisation=city)
     return person
 
 
-@pytest.fixture
+@staff
 def evaluator(coordinating_division, prefecture):
     person = make_person("evaluator", coordinating_division, name="小林 誠", kana="コバヤシ マコト")
     RoleAssignment.objects.create(person=person, role="evaluator", organisation=prefecture)
     return person
 
 
-@pytest.fixture
+@staff
 def outsider(city_department):
     return make_person(
         "outsider", city_department, name="伊藤 健", kana="イトウ ケン",
@@ -252,8 +340,8 @@ def task_worker(transactional_db):
     """A real django-q2 cluster (`manage.py qcluster`) on the test database.
 
     Yields a function that queues a task and returns its result once the worker has
-    run it. The worker is a separate process, so the data it needs must be committed:
-    hence transactional_db.
+    run it (None if it has not after `timeout_ms`). The worker is a separate process, so
+    the data it needs must be committed: hence transactional_db.
     """
     database = connection.settings_dict
     url = (
@@ -268,7 +356,10 @@ def task_worker(transactional_db):
     )
 
     def run(func, *args, timeout_ms=30_000):
-        return result(async_task(func, *args), wait=timeout_ms)
+        # Wait for the task, not for its result: django-q2's result() cannot tell a task
+        # that returned None from one not run yet, and would wait out the timeout.
+        task = fetch(async_task(func, *args), wait=timeout_ms)
+        return None if task is None else task.result
 
     yield run
     process.send_signal(signal.SIGTERM)  # the cluster stops its workers itself

@@ -83,7 +83,7 @@ from django.utils import timezone
 
 from people import groups
 from people.models import Department, RoleAssignment
-from tests.conftest import DRILL_T0, inject, make_person
+from tests.conftest import DRILL_T0, inject, make_person, staff_builder, staff_once_per_module
 from tests.test_permission_matrix import closed_day, discovered_url_names
 
 JST = DRILL_T0.tzinfo
@@ -428,37 +428,42 @@ def play_drill(drill, person, clock):
     return Drill.objects.get(pk=drill.pk)
 
 
-@pytest.fixture
+@staff_builder
 def city_supervisor(city_department):
     person = make_person("city_supervisor", city_department, name="森 六子", kana="モリ ムツコ")
     RoleAssignment.objects.create(person=person, role="supervisor", department=city_department)
     return person
 
 
-@pytest.fixture
+@staff_builder
 def city_evaluator(city_department, city):
     person = make_person("city_evaluator", city_department, name="池田 七海", kana="イケダ ナナミ")
     RoleAssignment.objects.create(person=person, role="evaluator", organisation=city)
     return person
 
 
-@pytest.fixture
+@staff_builder
 def city_clerk(city):
     department = Department.objects.create(organisation=city, code="K02", name="市民税課")
     return make_person("city_clerk", department, name="石井 八郎", kana="イシイ ハチロウ",
                        granted_on=datetime.date(2025, 4, 1))
 
 
-@pytest.fixture
+@staff_builder
 def other_operator(department_b):
     return make_person("other_operator", department_b, name="木村 四郎", kana="キムラ シロウ",
                        granted_on=datetime.date(2024, 4, 1))
 
 
-@pytest.fixture
-def world(request, clock, operator, colleague, supervisor, coordinator, evaluator,
-          other_operator, other_supervisor, outsider, city_supervisor, city_coordinator,
-          city_evaluator, city_clerk):
+ROLES = {"operator": "operator", "colleague": "colleague", "supervisor": "supervisor",
+         "coordinator": "coordinator", "evaluator": "evaluator",
+         "other_operator": "other_operator", "other_supervisor": "other_supervisor",
+         "city_operator": "outsider", "city_supervisor": "city_supervisor",
+         "city_coordinator": "city_coordinator", "city_evaluator": "city_evaluator",
+         "city_clerk": "city_clerk"}  # role -> fixture
+
+
+def coordinators_permissions_for_everyone(staff):
     """Everyone holds the Django permissions the demo gives coordinators (the admin
     included), so that the admin rows test what people.access decides."""
     group = Group.objects.create(name="object-level")
@@ -466,6 +471,20 @@ def world(request, clock, operator, colleague, supervisor, coordinator, evaluato
     for app_label, codename in groups.COORDINATOR_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     group.permissions.set(Permission.objects.filter(wanted))
+    for fixture in ROLES.values():
+        staff[fixture].user.groups.add(group)
+
+
+# The people are made once for the module (the tests read them, and what a test writes is
+# rolled back after it); the objects each test needs are made in it.
+globals().update(staff_once_per_module(*ROLES.values(),
+                                       then=coordinators_permissions_for_everyone))
+
+
+@pytest.fixture
+def world(request, clock, operator, colleague, supervisor, coordinator, evaluator,
+          other_operator, other_supervisor, outsider, city_supervisor, city_coordinator,
+          city_evaluator, city_clerk):
     people = {
         "operator": operator, "colleague": colleague, "supervisor": supervisor,
         "coordinator": coordinator, "evaluator": evaluator,
@@ -474,8 +493,6 @@ def world(request, clock, operator, colleague, supervisor, coordinator, evaluato
         "city_coordinator": city_coordinator, "city_evaluator": city_evaluator,
         "city_clerk": city_clerk,
     }
-    for person in people.values():
-        person.user.groups.add(group)
     return World(request, people)
 
 

@@ -67,6 +67,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from people import groups
+from tests.conftest import staff_once_per_module
 
 OURS = ("config.", "core.", "people.", "directory.", "cms.", "training.", "drills.", "reports.", "audit.",
         "terminal_logs.")
@@ -285,20 +286,33 @@ class World:
                                  names_shown=False, now=finalised_at).token
 
 
-@pytest.fixture
-def world(request, clock, operator, colleague, supervisor, other_supervisor, coordinator,
-          city_coordinator, evaluator):
+PEOPLE = ["operator", "other_supervisor", "supervisor", "city_coordinator", "coordinator",
+          "evaluator"]
+
+
+def coordinators_permissions_for_everyone(staff):
     group = Group.objects.create(name="matrix")
     wanted = Q()
     for app_label, codename in groups.COORDINATOR_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     group.permissions.set(Permission.objects.filter(wanted))
     assert group.permissions.count() == len(groups.COORDINATOR_PERMISSIONS)
+    for name in PEOPLE:
+        staff[name].user.groups.add(group)
+
+
+# The people are made once for the module (the tests read them, and what a test writes is
+# rolled back after it); the objects each URL needs are made in its test.
+globals().update(staff_once_per_module(*PEOPLE, "colleague",
+                                       then=coordinators_permissions_for_everyone))
+
+
+@pytest.fixture
+def world(request, clock, operator, colleague, supervisor, other_supervisor, coordinator,
+          city_coordinator, evaluator):
     people = {"operator": operator, "other_supervisor": other_supervisor,
               "supervisor": supervisor, "city_coordinator": city_coordinator,
               "coordinator": coordinator, "evaluator": evaluator}
-    for person in people.values():
-        person.user.groups.add(group)
     return World(request, people)
 
 
