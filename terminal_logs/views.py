@@ -31,6 +31,7 @@ from core.imports.steps import (
     confirm_step,
     upload_step,
 )
+from core.params import as_id
 from people.models import Department
 from terminal_logs import coverage_views, hashing, importing, review_views
 from terminal_logs.access import (
@@ -132,24 +133,44 @@ def _import_gone(request):
 class LookupFilterForm(forms.Form):
     flag = forms.TypedChoiceField(label=gettext_lazy("Flag"), coerce=int, required=False,
                                   empty_value=None)
+    organisation = forms.TypedChoiceField(label=gettext_lazy("Organisation"), coerce=int,
+                                          required=False, empty_value=None)
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int,
                                         required=False, empty_value=None)
 
-    def __init__(self, *args, departments, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *, organisations):
+        """A prefecture's coordinator sees thousands of departments: the departments
+        offered are those of one organisation, the one chosen, the department's (a link
+        may name only the department) or the only one there is."""
+        super().__init__(data or None)
         self.fields["flag"].choices = [("", gettext_lazy("All look-ups")),
                                        ("-1", gettext_lazy("Any flag")), *Flag.choices]
+        self.fields["organisation"].choices = [("", gettext_lazy("All organisations")),
+                                               *((o.pk, o.name) for o in organisations)]
+        chosen = as_id(self.data.get("organisation"))
+        if chosen is None and (department := as_id(self.data.get("department"))) is not None:
+            chosen = (Department.objects.filter(pk=department, organisation__in=organisations)
+                      .values_list("organisation_id", flat=True).first())
+            if chosen is not None:
+                self.data = self.data.copy()
+                self.data["organisation"] = chosen
+        if chosen is None and len(organisations) == 1:
+            chosen = organisations[0].pk
+        departments = (Department.objects.filter(organisation_id=chosen).order_by("code")
+                       if chosen in {o.pk for o in organisations} else [])
         self.fields["department"].choices = [("", gettext_lazy("All departments")),
-                                             *((d.pk, d.full_name) for d in departments)]
+                                             *((d.pk, d.name) for d in departments)]
 
     def filter(self, lookups):
-        flag, department = self.cleaned_data["flag"], self.cleaned_data["department"]
-        if flag == -1:
+        data = self.cleaned_data
+        if data["flag"] == -1:
             lookups = lookups.filter(flags__gt=0)
-        elif flag:
-            lookups = lookups.flagged_with(flag)
-        if department:
-            lookups = lookups.filter(department_id=department)
+        elif data["flag"]:
+            lookups = lookups.flagged_with(data["flag"])
+        if data["organisation"]:
+            lookups = lookups.filter(organisation_id=data["organisation"])
+        if data["department"]:
+            lookups = lookups.filter(department_id=data["department"])
         return lookups
 
 
@@ -178,10 +199,13 @@ def _key_parse(text: str | None):
     """(time, organisation id, row key) of a cursor; None when there is none or it is not
     one (a cursor typed or cut short shows the first page)."""
     parts = (text or "").split(KEY_SEPARATOR)
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or as_id(parts[1]) is None:
         return None
-    at = parse_datetime(parts[0])
-    return (at, int(parts[1]), parts[2]) if at is not None and at.tzinfo else None
+    try:
+        at = parse_datetime(parts[0])
+    except ValueError:  # well formed, but no such day or hour
+        return None
+    return (at, as_id(parts[1]), parts[2]) if at is not None and at.tzinfo else None
 
 
 def _beyond(key, *, older: bool) -> Q:
@@ -219,9 +243,7 @@ def lookups(request):
     """The imported look-ups, newest first, by flag and department, a page at a time
     (?after= or ?before= a look-up's key)."""
     scope = require_terminal_log_coordinator(request.user)
-    departments = Department.objects.filter(
-        organisation__in=terminal_log_organisations(scope)).select_related("organisation")
-    form = LookupFilterForm(request.GET or None, departments=departments)
+    form = LookupFilterForm(request.GET, organisations=list(terminal_log_organisations(scope)))
     found = lookups_for(scope).select_related("person", "department")
     if form.is_bound and form.is_valid():
         found = form.filter(found)

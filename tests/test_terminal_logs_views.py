@@ -173,6 +173,31 @@ def test_the_list_pages_through_every_look_up_newest_first_and_back(
     assert first.previous_key is None
 
 
+def test_departments_are_offered_for_one_organisation_at_a_time(
+        clock, login, prefecture, city, city_department, staff, coordinator, department_a):
+    run(prefecture, csv_file([row()]))
+    client = login(coordinator)
+    url = reverse("terminal_logs:lookups")
+
+    def offered(response):
+        return {label for value, label in response.context["form"].fields["department"].choices
+                if value}
+
+    # Both organisations seen: no department until one is chosen.
+    assert offered(client.get(url)) == set()
+    assert "区民課" in offered(client.get(url, {"organisation": city.pk}))
+    assert "区民課" not in offered(client.get(url, {"organisation": prefecture.pk}))
+    # A link naming only the department (the coverage report's) finds its organisation.
+    linked = client.get(url, {"department": department_a.pk})
+    assert linked.context["form"]["organisation"].value() == str(prefecture.pk)
+    assert len(linked.context["page"].lookups) == 1
+    assert client.get(url, {"organisation": city.pk}).context["page"].lookups == []
+    # A department of another organisation than the one chosen is refused, in words.
+    refused = client.get(url, {"organisation": city.pk, "department": department_a.pk})
+    assert "page" in refused.context and refused.context["form"].errors
+    assert "正しく選択" in refused.content.decode()
+
+
 def test_a_cursor_that_is_not_one_shows_the_first_page(clock, login, prefecture, staff,
                                                        coordinator):
     run(prefecture, csv_file([row()]))
