@@ -153,7 +153,7 @@ class LookupFilterForm(forms.Form):
                       .values_list("organisation_id", flat=True).first())
             if chosen is not None:
                 self.data = self.data.copy()
-                self.data["organisation"] = chosen
+                self.data["organisation"] = str(chosen)
         if chosen is None and len(organisations) == 1:
             chosen = organisations[0].pk
         departments = (Department.objects.filter(organisation_id=chosen).order_by("code")

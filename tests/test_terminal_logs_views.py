@@ -130,10 +130,11 @@ def test_the_list_takes_a_fixed_number_of_queries(clock, login, prefecture, staf
     client = login(coordinator)
     url = reverse("terminal_logs:lookups")
     client.get(url)  # the session and the user, read once warm
-    # session, user, scope (person, roles, grant), departments for the filter, the page
-    # of look-ups with person and department (no count: keyset pages), and the list's
-    # audit event (savepoint, chain head, insert, chain hash, release).
-    with django_assert_num_queries(10) as few:
+    # session, user, scope (person, roles, grant), the organisations and the departments
+    # of the one chosen for the filter, the page of look-ups with person and department
+    # (no count: keyset pages), and the list's audit event (savepoint, chain head,
+    # insert, chain hash, release).
+    with django_assert_num_queries(11) as few:
         client.get(url)
     run(prefecture, csv_file([row(at=f"2026-11-24 {11 + n // 60}:{n % 60:02d}:00",
                                   operator="colleague") for n in range(80)]),
