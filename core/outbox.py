@@ -37,14 +37,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from core import schedules
-from core.mail import message_id
+from core.mail import bilingual, message_id
 from core.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,24 @@ def mail_write(*, keys: list[str], to: str, subject: str, body: str,
         # sends the row once the queue is back.
         transaction.on_commit(_queue_sending, robust=True)
     return mail
+
+
+def notices_record(notices: list, *, to: str, subject, body) -> int:
+    """Record one recipient's notices (unsaved rows of one model, each with its unique
+    `key`: the reminder rungs, the in-app notices) and write their e-mail to the outbox
+    under those keys, in one transaction; returns how many were recorded. Another run
+    that recorded them first makes the insert fail on a key: then nothing is written and
+    0 is returned. Without an address `to`, the notices are recorded and no e-mail is
+    written. `subject()` and `body()` render in the active language (core.mail.bilingual)."""
+    try:
+        with transaction.atomic():
+            type(notices[0]).objects.bulk_create(notices)
+            if to:
+                mail_write(keys=[notice.key for notice in notices], to=to,
+                           **bilingual(subject=subject, body=body))
+    except IntegrityError:
+        return 0
+    return len(notices)
 
 
 def sent_together(run):

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,12 +42,12 @@ from django.utils.translation import ngettext
 from wagtail.models import Page, PageLogEntry
 
 from cms.models import EmergencyPlanPage, TrainingIndexPage, TrainingModulePage
-from core.mail import bilingual
-from core.outbox import mail_write, sent_together
+from core.outbox import notices_record, sent_together
 from drills.models import Drill, DrillObjective, ImprovementItem, ImprovementReminder
-from people.calendar import OfficeCalendar, office_calendars, offices_open_on
-from people.models import Person, RoleAssignment
+from people.calendar import OfficeCalendar, office_calendars
+from people.models import Person
 from training.reading import baselines
+from training.reminders import by_recipient, role_holders
 
 Status = ImprovementItem.Status
 Element = ImprovementItem.Element
@@ -334,41 +334,15 @@ def improvement_reminders_send(*, now: datetime.datetime) -> int:
         return 0
     already_sent = set(ImprovementReminder.objects.filter(item__in=due_soon)
                        .values_list("key", flat=True))
-    supervisors, coordinators = _responsible(items)
-    by_recipient = defaultdict(dict)
-    for item in items:
+    supervisors, coordinators = role_holders({item.department_id for item in items},
+                                             {item.drill.organisation_id for item in items})
+    reminders = (
+        reminder for item in items
         for reminder in _ladder(item, today=today, supervisors=supervisors[item.department_id],
                                 coordinators=coordinators[item.drill.organisation_id],
-                                calendar=calendars[item.drill.organisation_id]):
-            if reminder.key not in already_sent:
-                by_recipient[reminder.recipient.pk][reminder.key] = reminder
-    groups = [list(reminders.values()) for reminders in by_recipient.values()]
-    # Nobody is reminded on a day their office is closed: the next working day's run is.
-    open_offices = offices_open_on(today, {group[0].recipient.organisation_id
-                                           for group in groups})
-    return sum(_notify(group, now=now) for group in groups
-               if group[0].recipient.organisation_id in open_offices)
-
-
-def _responsible(items) -> tuple[dict, dict]:
-    """The supervisors of the items' departments and the coordinators of their drills'
-    organisations, in one query."""
-    supervisors, coordinators = defaultdict(list), defaultdict(list)
-    for role in (
-        RoleAssignment.objects.filter(
-            Q(role=RoleAssignment.Role.SUPERVISOR,
-              department__in={item.department_id for item in items})
-            | Q(role=RoleAssignment.Role.COORDINATOR,
-                organisation__in={item.drill.organisation_id for item in items})
-        )
-        .select_related("person")
-        .order_by("person__kana", "person__employee_number")
-    ):
-        if role.role == RoleAssignment.Role.SUPERVISOR:
-            supervisors[role.department_id].append(role.person)
-        else:
-            coordinators[role.organisation_id].append(role.person)
-    return supervisors, coordinators
+                                calendar=calendars[item.drill.organisation_id]))
+    return sum(_notify(group, now=now)
+               for group in by_recipient(reminders, already_sent, today=today))
 
 
 def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Person],
@@ -391,27 +365,15 @@ def _ladder(item: ImprovementItem, *, today: datetime.date, supervisors: list[Pe
 
 def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
     """Record one recipient's reminders and write their e-mail to the outbox, unless
-    another worker got there first: then the insert fails on the unique key and this one
-    records nothing."""
+    another worker recorded them first (core.outbox.notices_record)."""
     recipient = reminders[0].recipient
-    try:
-        with transaction.atomic():
-            ImprovementReminder.objects.bulk_create([
-                ImprovementReminder(key=reminder.key, item=reminder.item, recipient=recipient,
-                                    sent_at=now, emailed_to=recipient.email)
-                for reminder in reminders
-            ])
-            if recipient.email:
-                _reminder_write(recipient, reminders)
-    except IntegrityError:
-        return 0
-    return len(reminders)
-
-
-def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     count = len(reminders)
-    mail_write(keys=[reminder.key for reminder in reminders], to=recipient.email, **bilingual(
+    return notices_record(
+        [ImprovementReminder(key=reminder.key, item=reminder.item, recipient=recipient,
+                             sent_at=now, emailed_to=recipient.email)
+         for reminder in reminders],
+        to=recipient.email,
         subject=lambda: ngettext("Improvement plan: %(count)d reminder",
                                  "Improvement plan: %(count)d reminders", count)
         % {"count": count},
@@ -423,7 +385,7 @@ def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
                 for reminder in reminders
             ],
         }),
-    ))
+    )
 
 
 def _reminder_text(reminder: Reminder) -> str:

@@ -185,7 +185,8 @@ def planned_drill_create(*, organisation: Organisation, fiscal_year: int,
             _("%(month)s is not in %(year)s, which runs from %(first)s to %(last)s. Choose "
               "a month of that fiscal year, or plan it in the fiscal year it falls in.")
             % {"month": f"{month.year}年{month.month}月", "year": year.label(),
-               "first": f"{year.first_day.year}年4月", "last": f"{year.last_day.year}年3月"}
+               "first": f"{year.first_day.year}年{year.first_day.month}月",
+               "last": f"{year.last_day.year}年{year.last_day.month}月"}
         )
     if planned_on is not None and planned_on.replace(day=1) != month:
         raise ValidationError(

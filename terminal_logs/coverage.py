@@ -47,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from people.fiscal import FiscalYear
+from people.fiscal import Period, month_last_day, quarter_of
 from people.models import Department, Organisation
 from terminal_logs.models import (
     Finding,
@@ -57,9 +57,6 @@ from terminal_logs.models import (
     TerminalLookup,
 )
 from terminal_logs.retention import retention_start
-
-QUARTERS = (1, 2, 3, 4)
-MONTHS_PER_QUARTER = 3
 
 
 class MonthState(models.TextChoices):
@@ -82,68 +79,6 @@ class MonthState(models.TextChoices):
 # the first of these that one of its departments is in.
 LOOKUP_STATES = (MonthState.NOT_REVIEWED, MonthState.AWAITING, MonthState.IN_REVIEW,
                  MonthState.COVERED)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A fiscal year, or one quarter of it (1 = April to June … 4 = January to March)."""
-
-    fiscal_year: int
-    quarter: int | None = None
-
-    def __post_init__(self):
-        if self.quarter is not None and self.quarter not in QUARTERS:
-            raise ValueError(f"no quarter {self.quarter}")
-
-    @property
-    def months(self) -> list[datetime.date]:
-        """The first day of each month, in order."""
-        first = FiscalYear(self.fiscal_year).first_day
-        start = 0 if self.quarter is None else (self.quarter - 1) * MONTHS_PER_QUARTER
-        count = 12 if self.quarter is None else MONTHS_PER_QUARTER
-        return [_add_months(first, start + n) for n in range(count)]
-
-    @property
-    def first_day(self) -> datetime.date:
-        return self.months[0]
-
-    @property
-    def last_day(self) -> datetime.date:
-        return month_last_day(self.months[-1])
-
-    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
-        """[first moment, first moment after) in local time, for timestamps."""
-        return _start_of(self.first_day), _start_of(self.last_day + datetime.timedelta(days=1))
-
-    def label(self) -> str:
-        year = FiscalYear(self.fiscal_year).label()
-        if self.quarter is None:
-            return year
-        return _("%(year)s, quarter %(quarter)d") % {"year": year, "quarter": self.quarter}
-
-
-def quarter_of(month: datetime.date) -> int:
-    """The fiscal quarter (1–4) a month falls in."""
-    return (month.month - 4) % 12 // MONTHS_PER_QUARTER + 1
-
-
-def quarter_last_day(month: datetime.date) -> datetime.date:
-    """The last day of the fiscal quarter `month` falls in."""
-    months_left = MONTHS_PER_QUARTER - 1 - (month.month - 4) % MONTHS_PER_QUARTER
-    return month_last_day(_add_months(month, months_left))
-
-
-def month_last_day(month: datetime.date) -> datetime.date:
-    return _add_months(month, 1) - datetime.timedelta(days=1)
-
-
-def _add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 @dataclass
@@ -318,9 +253,9 @@ class _MonthContext:
         if counts.campaign_drawn:
             return MonthState.IN_REVIEW if counts.campaign_pending else MonthState.COVERED
         quarter = quarter_of(month)
-        if self.campaigns.get(quarter) is not None:
+        if self.campaigns.get(quarter.quarter) is not None:
             return MonthState.NOT_REVIEWED  # sent, and none of these look-ups drawn
-        if quarter_last_day(month) >= self.today or quarter in self.campaigns:
+        if quarter.last_day >= self.today or quarter.quarter in self.campaigns:
             return MonthState.AWAITING
         return MonthState.NOT_REVIEWED
 

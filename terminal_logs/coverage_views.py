@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from core.exports import CONTENT_TYPES
-from people.fiscal import FiscalYear, current_fiscal_year
+from people.fiscal import QUARTERS, FiscalYear, Period, current_fiscal_year
 from terminal_logs.access import require_terminal_log_coordinator, terminal_log_organisations
-from terminal_logs.coverage import QUARTERS, Coverage, Period, coverage_for
+from terminal_logs.coverage import Coverage, coverage_for
 from terminal_logs.coverage_chart import coverage_chart
 from terminal_logs.coverage_report import (
     coverage_pdf,

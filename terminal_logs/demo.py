@@ -16,6 +16,7 @@ import random
 from django.utils import timezone
 
 from people.calendar import office_calendar
+from people.fiscal import add_months
 from people.models import IdGrant, Organisation, Person
 from terminal_logs import hashing
 from terminal_logs.importing import terminal_log_import
@@ -62,7 +63,7 @@ def demo_terminal_logs_seed(*, now: datetime.datetime) -> list[TerminalLogImport
     this_month = timezone.localdate(now).replace(day=1)
     batches = []
     for back in range(MONTHS, 0, -1):
-        month = _months_before(this_month, back)
+        month = add_months(this_month, -back)
         rows = _month_of_lookups(month, grants, working_day, rng, index=MONTHS - back)
         result = terminal_log_import(
             organisation=prefecture, by=coordinator, content="\n".join([HEADER, *rows]).encode(),
@@ -76,15 +77,10 @@ def demo_terminal_logs_seed(*, now: datetime.datetime) -> list[TerminalLogImport
     return batches
 
 
-def _months_before(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def _month_of_lookups(month: datetime.date, grants, working_day, rng, *, index: int) -> list[str]:
     """One month's rows: each department's look-ups on each working day, by the
     operators whose ID was valid on that day, then the month's cases for the rules."""
-    next_month = _months_before(month, -1)
+    next_month = add_months(month, 1)
     days = [month + datetime.timedelta(days=n) for n in range((next_month - month).days)]
     working = [day for day in days if working_day(day)]
     rows = []

@@ -15,6 +15,7 @@ import datetime
 from django.utils import timezone
 
 from audit.models import AuditFinding
+from people.fiscal import Period, quarter_of
 from people.models import Department, Organisation, Person, RoleAssignment
 from terminal_logs import review
 from terminal_logs.models import ReviewCampaign, ReviewItem, TerminalLookup
@@ -47,17 +48,16 @@ def demo_review_seed(*, now: datetime.datetime) -> list[ReviewCampaign]:
             defaults={"found_on": today - datetime.timedelta(days=240),
                       "description": "住基ネット端末の利用に関する運用上の指摘（内部運用監査）",
                       "recorded_by": coordinator, "recorded_at": now})
-    target = review.last_complete_quarter(today)
-    if not _has_lookups(prefecture, *target):
-        target = review.quarter_of(timezone.localdate(latest))
-    year, quarter = target
-    before = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    quarters = [q for q in (before, target) if _has_lookups(prefecture, *q)]
+    target = quarter_of(today).previous()  # the last complete quarter
+    if not _has_lookups(prefecture, target):
+        target = quarter_of(timezone.localdate(latest))
+    quarters = [q for q in (target.previous(), target) if _has_lookups(prefecture, q)]
     campaigns = []
     finding_made = False
-    for n, (year, quarter) in enumerate(quarters):
-        campaign = review.campaign_draw(organisation=prefecture, fiscal_year=year,
-                                        quarter=quarter, by=coordinator, now=now, seed=19 + n)
+    for n, quarter in enumerate(quarters):
+        campaign = review.campaign_draw(organisation=prefecture, fiscal_year=quarter.fiscal_year,
+                                        quarter=quarter.quarter, by=coordinator, now=now,
+                                        seed=19 + n)
         review.campaign_send(campaign, by=coordinator, now=now)
         last = n == len(quarters) - 1
         for index, item in enumerate(campaign.items.select_related("lookup", "department")
@@ -74,8 +74,8 @@ def demo_review_seed(*, now: datetime.datetime) -> list[ReviewCampaign]:
     return campaigns
 
 
-def _has_lookups(organisation, year: int, quarter: int) -> bool:
-    start, end = review.quarter_bounds(year, quarter)
+def _has_lookups(organisation, quarter: Period) -> bool:
+    start, end = quarter.bounds()
     return TerminalLookup.objects.filter(organisation=organisation, department__isnull=False,
                                          looked_up_at__gte=start, looked_up_at__lt=end).exists()
 

@@ -48,7 +48,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -57,11 +57,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit.models import AuditFinding
-from audit.reviews import Month, local_midnight
+from audit.reviews import local_midnight
 from core.mail import bilingual
-from core.outbox import mail_write, sent_together
-from people.calendar import office_calendar, office_calendars, offices_open_on
-from people.fiscal import FiscalYear
+from core.outbox import mail_write, notices_record, sent_together
+from people.calendar import office_calendar, office_calendars
+from people.fiscal import QUARTERS, Period, add_months, month_bounds
 from people.models import Organisation, Person, RoleAssignment
 from terminal_logs.models import (
     CampaignShare,
@@ -72,7 +72,7 @@ from terminal_logs.models import (
     TerminalLogSettings,
     TerminalLookup,
 )
-from training.reminders import ladders
+from training.reminders import by_recipient, ladders, role_holders
 
 Reason = ReviewItem.Reason
 State = ReviewItem.State
@@ -82,36 +82,6 @@ RETROSPECTIVE_MONTHS = 6
 RETROSPECTIVE_SAMPLE = 20
 FINDINGS_YEARS = 2
 DOCUMENT_KINDS = ["申請書", "届出書", "照会依頼書", "交付請求書", "決裁文書", "その他"]
-
-
-# Quarters of the fiscal year (April–June is the first)
-
-
-def quarter_months(fiscal_year: int, quarter: int) -> list[Month]:
-    first = FiscalYear(fiscal_year).first_day.month + 3 * (quarter - 1)  # 4, 7, 10, 13
-    return [Month(fiscal_year + (month - 1) // 12, (month - 1) % 12 + 1)
-            for month in range(first, first + 3)]
-
-
-def quarter_of(day: datetime.date) -> tuple[int, int]:
-    """(fiscal year, quarter) of a day."""
-    fiscal_year = day.year if day.month >= 4 else day.year - 1
-    return fiscal_year, (day.month - 4) % 12 // 3 + 1
-
-
-def last_complete_quarter(today: datetime.date) -> tuple[int, int]:
-    fiscal_year, quarter = quarter_of(today)
-    return (fiscal_year, quarter - 1) if quarter > 1 else (fiscal_year - 1, 4)
-
-
-def quarter_bounds(fiscal_year: int, quarter: int) -> tuple[datetime.datetime, datetime.datetime]:
-    months = quarter_months(fiscal_year, quarter)
-    return months[0].bounds()[0], months[-1].bounds()[1]
-
-
-def quarter_label(fiscal_year: int, quarter: int) -> str:
-    return _("%(year)s, quarter %(quarter)d") % {"year": FiscalYear(fiscal_year).label(),
-                                                  "quarter": quarter}
 
 
 # The draw
@@ -165,7 +135,7 @@ def campaign_draw(*, organisation: Organisation, fiscal_year: int, quarter: int,
                   now: datetime.datetime, seed: int | None = None) -> ReviewCampaign:
     """Open a quarter's campaign and draw its sample. ValidationError, nothing written,
     for a quarter already opened or one without look-ups."""
-    if quarter not in (1, 2, 3, 4):
+    if quarter not in QUARTERS:
         raise ValidationError(_("Choose a quarter from 1 to 4."))
     with transaction.atomic():
         if ReviewCampaign.objects.filter(organisation=organisation, fiscal_year=fiscal_year,
@@ -173,7 +143,7 @@ def campaign_draw(*, organisation: Organisation, fiscal_year: int, quarter: int,
             raise ValidationError(
                 _("The review of %(quarter)s for %(organisation)s is already open: draw it "
                   "again from its page while it is not sent.")
-                % {"quarter": quarter_label(fiscal_year, quarter),
+                % {"quarter": Period(fiscal_year, quarter).label(),
                    "organisation": organisation.name})
         review_settings = TerminalLogSettings.of(organisation)
         campaign = ReviewCampaign(
@@ -209,8 +179,8 @@ def campaign_redraw(campaign: ReviewCampaign, *, by: Person, now: datetime.datet
 def _draw(campaign: ReviewCampaign, *, on: datetime.date) -> None:
     """Save the campaign and its shares and items, in the caller's transaction. Four
     queries read the quarter however many look-ups; the unflagged ones are streamed."""
-    months = quarter_months(campaign.fiscal_year, campaign.quarter)
-    bounds = [month.bounds() for month in months]
+    months = Period(campaign.fiscal_year, campaign.quarter).months
+    bounds = [month_bounds(month) for month in months]
     quarter = TerminalLookup.objects.filter(
         organisation=campaign.organisation, department__isnull=False,
         looked_up_at__gte=bounds[0][0], looked_up_at__lt=bounds[-1][1])
@@ -229,7 +199,7 @@ def _draw(campaign: ReviewCampaign, *, on: datetime.date) -> None:
             _("%(organisation)s has no look-ups of its operators in %(quarter)s: import the "
               "terminals' logs of those months first.")
             % {"organisation": campaign.organisation.name,
-               "quarter": quarter_label(campaign.fiscal_year, campaign.quarter)})
+               "quarter": Period(campaign.fiscal_year, campaign.quarter).label()})
     findings = recent_findings(campaign.organisation, on=on)
     codes = dict(campaign.organisation.departments.values_list("pk", "code"))
     rng = random.Random(campaign.seed)
@@ -246,8 +216,7 @@ def _draw(campaign: ReviewCampaign, *, on: datetime.date) -> None:
         chosen[group.department_id, group.month_index] = set(
             rng.sample(range(group.unflagged), taken))
         shares.append(CampaignShare(
-            department_id=group.department_id, month=datetime.date(
-                months[group.month_index].year, months[group.month_index].month, 1),
+            department_id=group.department_id, month=months[group.month_index],
             lookups=group.lookups, flagged=group.flagged, recent_findings=found,
             weight=weight, sampled=taken + group.flagged))
     campaign.save()
@@ -441,10 +410,8 @@ def _finding_make(item: ReviewItem, *, now: datetime.datetime) -> Finding:
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - months
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    return datetime.date(year, month, min(day.day, 28))
+    # The 28th at most: every month has one.
+    return add_months(day, -months).replace(day=min(day.day, 28))
 
 
 # Findings to closure
@@ -563,29 +530,17 @@ def review_reminders_send(*, now: datetime.datetime) -> int:
         return 0
     already_sent = set(ReviewReminder.objects.filter(item__in=[item.pk for item in items])
                        .values_list("key", flat=True))
-    supervisors, coordinators = defaultdict(list), defaultdict(list)
-    for role in RoleAssignment.objects.filter(
-            Q(role=RoleAssignment.Role.SUPERVISOR, department__in={i.department_id for i in items})
-            | Q(role=RoleAssignment.Role.COORDINATOR, organisation__in=organisation_ids)
-    ).select_related("person").order_by("person__kana", "person__employee_number"):
-        if role.role == RoleAssignment.Role.SUPERVISOR:
-            supervisors[role.department_id].append(role.person)
-        else:
-            coordinators[role.organisation_id].append(role.person)
-    by_recipient = defaultdict(dict)
-    for item in items:
-        organisation_id = item.lookup.organisation_id
-        for reminder in _ladder(item, today=today, ladder=ladder_of(organisation_id),
-                                calendar=calendars[organisation_id],
+    supervisors, coordinators = role_holders({item.department_id for item in items},
+                                             organisation_ids)
+    reminders = (
+        reminder for item in items
+        for reminder in _ladder(item, today=today,
+                                ladder=ladder_of(item.lookup.organisation_id),
+                                calendar=calendars[item.lookup.organisation_id],
                                 supervisors=supervisors[item.department_id],
-                                coordinators=coordinators[organisation_id]):
-            if reminder.key not in already_sent:
-                by_recipient[reminder.recipient.pk][reminder.key] = reminder
-    groups = [list(reminders.values()) for reminders in by_recipient.values()]
-    open_offices = offices_open_on(today, {group[0].recipient.organisation_id
-                                           for group in groups})
-    return sum(_notify(group, now=now) for group in groups
-               if group[0].recipient.organisation_id in open_offices)
+                                coordinators=coordinators[item.lookup.organisation_id]))
+    return sum(_notify(group, now=now)
+               for group in by_recipient(reminders, already_sent, today=today))
 
 
 def _ladder(item: ReviewItem, *, today, ladder, calendar, supervisors, coordinators):
@@ -607,23 +562,15 @@ def _ladder(item: ReviewItem, *, today, ladder, calendar, supervisors, coordinat
 
 
 def _notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
+    """Record one recipient's reminders and write their e-mail to the outbox, unless
+    another run recorded them first (core.outbox.notices_record)."""
     recipient = reminders[0].recipient
-    try:
-        with transaction.atomic():
-            ReviewReminder.objects.bulk_create([
-                ReviewReminder(key=reminder.key, item=reminder.item, recipient=recipient,
-                               sent_at=now) for reminder in reminders])
-            if recipient.email:
-                _reminder_write(recipient, reminders)
-    except IntegrityError:
-        return 0  # another run recorded them first
-    return len(reminders)
-
-
-def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     count = len(reminders)
-    mail_write(keys=[reminder.key for reminder in reminders], to=recipient.email, **bilingual(
+    return notices_record(
+        [ReviewReminder(key=reminder.key, item=reminder.item, recipient=recipient, sent_at=now)
+         for reminder in reminders],
+        to=recipient.email,
         subject=lambda: ngettext("Terminal look-up review: %(count)d reminder",
                                  "Terminal look-up review: %(count)d reminders", count)
         % {"count": count},
@@ -633,7 +580,7 @@ def _reminder_write(recipient: Person, reminders: list[Reminder]) -> None:
                        base_url + reverse("terminal_logs:review_item", args=[reminder.item.pk]))
                       for reminder in reminders],
         }),
-    ))
+    )
 
 
 def _reminder_text(reminder: Reminder) -> str:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit import trail
 from audit.models import AuditEvent
 from people.access import scope_for
+from people.fiscal import Period, quarter_of
 from people.models import Person
 from terminal_logs import review
 from terminal_logs.access import (
@@ -73,9 +74,9 @@ class CampaignOpenForm(forms.Form):
     def __init__(self, *args, organisations, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
-        year, quarter = review.last_complete_quarter(today)
-        self.fields["fiscal_year"].initial = year
-        self.fields["quarter"].initial = quarter
+        last_complete = quarter_of(today).previous()
+        self.fields["fiscal_year"].initial = last_complete.fiscal_year
+        self.fields["quarter"].initial = last_complete.quarter
         if len(organisations) == 1:
             self.fields["organisation"].initial = organisations[0]
 
@@ -133,7 +134,7 @@ def campaign(request, pk):
         pending=Count("pk", filter=Q(state=State.PENDING)))
     return render(request, "terminal_logs/review/campaign.html", {
         "campaign": campaign, "shares": shares, "totals": totals, "tab": "review",
-        "quarter": review.quarter_label(campaign.fiscal_year, campaign.quarter),
+        "quarter": Period(campaign.fiscal_year, campaign.quarter).label(),
     })
 
 

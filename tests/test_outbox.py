@@ -19,6 +19,7 @@ from core.mail import message_id
 from core.models import MAX_ATTEMPTS, OutgoingMail
 from core.outbox import mail_write, outbox_send
 from people.groups import coordinators_group
+from training.models import Notice
 
 
 def write(key, to="hanako@example.lg.jp", subject="件名", body="本文"):
@@ -95,6 +96,43 @@ def test_the_same_keys_twice_are_refused(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         write("due:1:2026-12-01:5")
     assert OutgoingMail.objects.count() == 1
+
+
+def _notices(person, *keys):
+    return [Notice(key=key, kind=Notice.Kind.QUIZ_DUE, recipient=person, message="受講してください",
+                   sent_at=timezone.now(), emailed_to=person.email) for key in keys]
+
+
+def test_a_recipients_notices_are_recorded_with_one_bilingual_e_mail_under_their_keys(
+        clock, operator):
+    operator.email = "hanako@example.lg.jp"
+    recorded = outbox.notices_record(_notices(operator, "quiz:1", "quiz:2"), to=operator.email,
+                                     subject=lambda: "件名", body=lambda: "本文")
+    assert recorded == 2
+    assert set(Notice.objects.values_list("key", flat=True)) == {"quiz:1", "quiz:2"}
+    row = OutgoingMail.objects.get()
+    assert row.to == "hanako@example.lg.jp" and row.subject == "件名 / 件名"
+    assert row.headers["Message-ID"] == message_id(["quiz:1", "quiz:2"])
+
+
+def test_notices_another_run_recorded_first_are_not_recorded_again_nor_e_mailed(
+        clock, operator):
+    outbox.notices_record(_notices(operator, "quiz:1"), to="hanako@example.lg.jp",
+                          subject=lambda: "件名", body=lambda: "本文")
+    # One key taken makes the whole group fail: nothing of it is written.
+    assert outbox.notices_record(_notices(operator, "quiz:2", "quiz:1"),
+                                 to="hanako@example.lg.jp", subject=lambda: "件名",
+                                 body=lambda: "本文") == 0
+    assert list(Notice.objects.values_list("key", flat=True)) == ["quiz:1"]
+    assert OutgoingMail.objects.count() == 1
+
+
+def test_notices_for_someone_without_an_address_are_recorded_without_an_e_mail(
+        clock, operator):
+    assert outbox.notices_record(_notices(operator, "quiz:1"), to="", subject=lambda: "件名",
+                                 body=lambda: "本文") == 1
+    assert Notice.objects.filter(key="quiz:1").exists()
+    assert not OutgoingMail.objects.exists()
 
 
 def test_many_keys_make_one_row_whose_message_id_is_theirs(db):

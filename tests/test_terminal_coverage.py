@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from terminal_logs.coverage import MonthState, Period, coverage_for, quarter_of
+from people.fiscal import Period
+from terminal_logs.coverage import MonthState, coverage_for
 from terminal_logs.models import (
     Finding,
     Operation,
@@ -207,17 +208,6 @@ def test_an_organisation_without_look_ups_has_only_its_total(clock, prefecture):
     coverage = coverage_for(prefecture, Period(2026, 1), today=TODAY)
     assert coverage.departments == [] and not coverage.has_lookups
     assert [cell.state for cell in coverage.total.months] == [S.BEFORE_LOGS] * 3
-
-
-def test_the_quarters_of_a_fiscal_year():
-    assert Period(2026, 4).months == [datetime.date(2027, 1, 1), datetime.date(2027, 2, 1),
-                                      datetime.date(2027, 3, 1)]
-    assert Period(2026).months[0] == datetime.date(2026, 4, 1)
-    assert Period(2026, 2).bounds() == (at("2026-07-01", 0), at("2026-10-01", 0))
-    assert [quarter_of(datetime.date(2026, month, 1)) for month in (4, 6, 7, 12, 1, 3)] == [
-        1, 1, 2, 3, 4, 4]
-    with pytest.raises(ValueError):
-        Period(2026, 5)
 
 
 # The pages

@@ -90,14 +90,6 @@ def world(clock, prefecture, operator, colleague, supervisor, other_supervisor, 
     return prefecture
 
 
-def test_quarters_of_the_fiscal_year():
-    assert review.quarter_months(2026, 4)[0].year == 2027
-    assert [str(m) for m in review.quarter_months(2026, 2)] == ["2026-07", "2026-08", "2026-09"]
-    assert review.quarter_of(datetime.date(2027, 3, 31)) == (2026, 4)
-    assert review.last_complete_quarter(datetime.date(2026, 11, 26)) == (2026, 2)
-    assert review.last_complete_quarter(datetime.date(2026, 5, 1)) == (2025, 4)
-
-
 def test_the_draw_weighs_volume_findings_and_takes_every_flagged_lookup(
         world, operator, other_supervisor, coordinator, department_a, department_b):
     campaign = draw(world, coordinator)

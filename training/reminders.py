@@ -14,6 +14,10 @@ next working day's run sends every rung that fell due meanwhile.
 
 (Onward sharing adds a rung of its own: the attendees who can brief the colleague.)
 
+The drills' improvement plan (drills.improvements) and the terminals' look-up review
+(terminal_logs.review) climb ladders of their own, but find their supervisors and
+coordinators (role_holders) and group their reminders by recipient (by_recipient) here.
+
 Every notice is a Notice row keyed by rung, subject and recipient, so running the job
 again records nothing twice; a recipient gets one e-mail per run however many notices
 and sources, written to the outbox (core.outbox) in the transaction that records them.
@@ -26,7 +30,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,8 +37,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, bilingual, in_each_language
-from core.outbox import mail_write
+from core.mail import LANGUAGE_SEPARATOR, LANGUAGES, in_each_language
+from core.outbox import notices_record
 from people.calendar import OfficeCalendar, offices_open_on
 from people.models import Person, RoleAssignment
 from training.models import DepartmentSharing, Notice, ReminderLadder
@@ -183,8 +186,7 @@ def by_recipient(reminders: Iterable[Reminder], already_sent: set[str], *,
 
 def notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
     """Record one recipient's notices and write their e-mail to the outbox, unless
-    another worker got there first: then its insert fails on the unique key and this one
-    records nothing."""
+    another worker recorded them first (core.outbox.notices_record)."""
     recipient = reminders[0].recipient
     texts = dict(zip(LANGUAGES, in_each_language(
         lambda: [reminder.describe() for reminder in reminders]
@@ -197,18 +199,6 @@ def notify(reminders: list[Reminder], *, now: datetime.datetime) -> int:
         )
         for i, reminder in enumerate(reminders)
     ]
-    try:
-        with transaction.atomic():
-            Notice.objects.bulk_create(notices)
-            if recipient.email:
-                _reminder_write(recipient, reminders, texts)
-    except IntegrityError:
-        return 0
-    return len(notices)
-
-
-def _reminder_write(recipient: Person, reminders: list[Reminder],
-                    texts: dict[str, list[str]]) -> None:
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     topics = list(dict.fromkeys(reminder.topic for reminder in reminders))
     count = len(reminders)
@@ -219,11 +209,9 @@ def _reminder_write(recipient: Person, reminders: list[Reminder],
         return ngettext("Training reminders: %(count)d", "Training reminders: %(count)d",
                         count) % {"count": count}
 
-    mail_write(keys=[reminder.key for reminder in reminders], to=recipient.email, **bilingual(
-        subject=subject,
-        body=lambda: render_to_string("training/reminder_email.txt", {
+    return notices_record(notices, to=recipient.email, subject=subject, body=lambda: (
+        render_to_string("training/reminder_email.txt", {
             "recipient": recipient, "texts": texts[translation.get_language()],
             "links": [str(topic.link) % {"url": base + reverse(topic.url_name)}
                       for topic in topics],
-        }),
-    ))
+        })))

@@ -8,6 +8,7 @@ notifies each colleague once.
 """
 
 import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.mail import bilingual
 from core.models import OutgoingMail
-from core.outbox import Attachment, mail_write
+from core.outbox import Attachment, mail_write, notices_record
 from training.models import Briefing, Notice, TrainingSession
 from training.session_documents import session_calendar
 from training.sessions import InvitationsSent, invitations_send
@@ -97,26 +98,16 @@ def briefing_notify(*, briefing: Briefing, now: datetime.datetime) -> int:
                  "day": formats.date_format(briefing.held_on, "DATE_FORMAT")}
         message = _("%(name)s recorded a briefing for you on %(session)s (%(day)s). Open its "
                     "materials and confirm that you received it.") % names
-        try:
-            with transaction.atomic():
-                Notice.objects.create(
-                    key=key, kind=Notice.Kind.BRIEFING_RECORDED, recipient=person,
-                    sharing=sharing, message=message, sent_at=now, emailed_to=person.email,
-                )
-                if person.email:
-                    _briefing_mail_write(key, briefing=briefing, obligation=obligation, url=url)
-        except IntegrityError:
-            continue
-        notified += 1
+        notified += notices_record(
+            [Notice(key=key, kind=Notice.Kind.BRIEFING_RECORDED, recipient=person,
+                    sharing=sharing, message=message, sent_at=now, emailed_to=person.email)],
+            to=person.email,
+            subject=lambda: _("You were briefed on %(session)s")
+            % {"session": sharing.session.title},
+            # partial binds this colleague's values, as a lambda in the loop would not.
+            body=partial(render_to_string, "training/sharing/briefing_email.txt", {
+                "person": person, "briefing": briefing, "sharing": sharing,
+                "obligation": obligation, "url": url,
+            }),
+        )
     return notified
-
-
-def _briefing_mail_write(key: str, *, briefing: Briefing, obligation, url: str) -> None:
-    person, sharing = obligation.person, briefing.sharing
-    mail_write(keys=[key], to=person.email, **bilingual(
-        subject=lambda: _("You were briefed on %(session)s") % {"session": sharing.session.title},
-        body=lambda: render_to_string("training/sharing/briefing_email.txt", {
-            "person": person, "briefing": briefing, "sharing": sharing,
-            "obligation": obligation, "url": url,
-        }),
-    ))

@@ -40,7 +40,7 @@ from core.numbers import percent
 from drills.models import Drill, ImprovementItem
 from drills.programme import annual_drill_status
 from drills.scoring import drill_scores
-from people.fiscal import FiscalYear, fiscal_year_bounds
+from people.fiscal import FiscalYear, fiscal_year_bounds, quarter_of
 from people.models import Department, Organisation, Person
 from reports.duties import DUTIES, matrix, report_day
 from terminal_logs.models import Finding as LookupFinding
@@ -307,8 +307,7 @@ def _access_reviews(organisations, fiscal_year) -> FigureTable:
 
 
 def _quarter(day: datetime.date) -> str:
-    number = (day.month - 4) % 12 // 3 + 1  # April–June is the first quarter of the year
-    return _("Q%(number)d") % {"number": number}
+    return _("Q%(number)d") % {"number": quarter_of(day).quarter}
 
 
 def _findings(fiscal_year) -> FigureTable:
