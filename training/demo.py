@@ -232,8 +232,9 @@ def _quiz_take(session, person, *, at, rng, retake) -> None:
 # a valid certificate; without these, every look-up of the year before this year's session
 # would be flagged, and the review's draw would be all flagged look-ups. Nearly everyone
 # invited came and passed (a retake the next day for those who failed); the few who did
-# not are the operators the rule is there to find. The demo operator missed the spring
-# session, so that taking this year's quiz still earns their first certificate.
+# not, and April's new ID holders before the spring session, are the look-ups the rule
+# is there to find. The demo operator missed the spring session, so that taking this
+# year's quiz still earns their first certificate (their look-ups stay flagged till then).
 EARLIER_SHARES = [("present", 90), ("late", 4), ("absent", 4), ("excused", 2)]
 EARLIER_UNTAKEN = 0.03
 SPRING_SESSION_TITLE = "{year} 新規ID付与者研修会"
