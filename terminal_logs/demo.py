@@ -32,10 +32,11 @@ WATCHED_RESIDENT = "430005-0000-0001"
 UNKNOWN_OPERATOR = "99999"
 HEADER = "日時,端末,操作者,操作,検索条件,結果件数,住民票コード"
 # Look-ups a working day, by department code: the tax offices (「検案件数がかなり多い所属」)
-# every day, the others (any code not named) now and then. Kept small: the review's demo
-# draws every flagged look-up, and the demo's operators hold no certificate before this
-# year's session, so nearly every look-up is flagged.
-DAILY_LOOKUPS = {"1020": (1, 3), "1030": (0, 2), "3110": (0, 2)}
+# every day, the welfare offices with audit findings (demo_review) and 県央's tax office
+# most days, the others (any code not named) now and then: the draw's weights show in the
+# counts only where a department has more look-ups than the minimum sample.
+DAILY_LOOKUPS = {"1020": (1, 3), "1030": (0, 2), "3110": (0, 2), "3010": (0, 2),
+                 "3210": (0, 2)}
 OCCASIONAL = (0, 1)
 OCCASIONAL_DAY_CHANCE = 0.12
 BURST_EVERY_MONTHS = 4  # a burst in every fourth month

@@ -210,6 +210,10 @@ class TerminalLookup(models.Model):
                                     name="terminal_lookup_imported_once"),
         ]
         indexes = [
+            # The list of look-ups pages newest first across every organisation a
+            # coordinator sees (terminal_logs.views.lookup_page): the unique key, led by
+            # the organisation, cannot give that order without sorting the whole table.
+            models.Index(fields=["looked_up_at"], name="lookup_time"),
             models.Index(fields=["department", "looked_up_at"], name="lookup_department_time"),
             models.Index(fields=["person", "looked_up_at"], name="lookup_person_time"),
             models.Index(fields=["organisation", "resident_hash"], name="lookup_org_resident"),

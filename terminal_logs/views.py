@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -30,6 +31,7 @@ from core.imports.steps import (
     confirm_step,
     upload_step,
 )
+from core.params import as_id
 from people.models import Department
 from terminal_logs import coverage_views, hashing, importing, review_views
 from terminal_logs.access import (
@@ -131,41 +133,124 @@ def _import_gone(request):
 class LookupFilterForm(forms.Form):
     flag = forms.TypedChoiceField(label=gettext_lazy("Flag"), coerce=int, required=False,
                                   empty_value=None)
+    organisation = forms.TypedChoiceField(label=gettext_lazy("Organisation"), coerce=int,
+                                          required=False, empty_value=None)
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int,
                                         required=False, empty_value=None)
 
-    def __init__(self, *args, departments, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *, organisations):
+        """A prefecture's coordinator sees thousands of departments: the departments
+        offered are those of one organisation, the one chosen, the department's (a link
+        may name only the department) or the only one there is."""
+        super().__init__(data or None)
         self.fields["flag"].choices = [("", gettext_lazy("All look-ups")),
                                        ("-1", gettext_lazy("Any flag")), *Flag.choices]
+        self.fields["organisation"].choices = [("", gettext_lazy("All organisations")),
+                                               *((o.pk, o.name) for o in organisations)]
+        chosen = as_id(self.data.get("organisation"))
+        if chosen is None and (department := as_id(self.data.get("department"))) is not None:
+            chosen = (Department.objects.filter(pk=department, organisation__in=organisations)
+                      .values_list("organisation_id", flat=True).first())
+            if chosen is not None:
+                self.data = self.data.copy()
+                self.data["organisation"] = str(chosen)
+        if chosen is None and len(organisations) == 1:
+            chosen = organisations[0].pk
+        departments = (Department.objects.filter(organisation_id=chosen).order_by("code")
+                       if chosen in {o.pk for o in organisations} else [])
         self.fields["department"].choices = [("", gettext_lazy("All departments")),
-                                             *((d.pk, d.full_name) for d in departments)]
+                                             *((d.pk, d.name) for d in departments)]
 
     def filter(self, lookups):
-        flag, department = self.cleaned_data["flag"], self.cleaned_data["department"]
-        if flag == -1:
+        data = self.cleaned_data
+        if data["flag"] == -1:
             lookups = lookups.filter(flags__gt=0)
-        elif flag:
-            lookups = lookups.flagged_with(flag)
-        if department:
-            lookups = lookups.filter(department_id=department)
+        elif data["flag"]:
+            lookups = lookups.flagged_with(data["flag"])
+        if data["organisation"]:
+            lookups = lookups.filter(organisation_id=data["organisation"])
+        if data["department"]:
+            lookups = lookups.filter(department_id=data["department"])
         return lookups
+
+
+@dataclass
+class LookupPage:
+    """A page of look-ups, newest first, and the cursors of the pages either side: the
+    key (time, organisation, row key) of its last look-up for the next page and of its
+    first for the previous one, None where there is none."""
+
+    lookups: list
+    next_key: str | None
+    previous_key: str | None
+
+
+# The list's order: the look-ups' unique key (TerminalLookup's Meta), time first.
+LOOKUP_KEY = ("looked_up_at", "organisation_id", "row_key")
+KEY_SEPARATOR = "~"
+
+
+def _key_of(lookup) -> str:
+    return KEY_SEPARATOR.join([lookup.looked_up_at.isoformat(), str(lookup.organisation_id),
+                               lookup.row_key])
+
+
+def _key_parse(text: str | None):
+    """(time, organisation id, row key) of a cursor; None when there is none or it is not
+    one (a cursor typed or cut short shows the first page)."""
+    parts = (text or "").split(KEY_SEPARATOR)
+    if len(parts) != 3 or as_id(parts[1]) is None:
+        return None
+    try:
+        at = parse_datetime(parts[0])
+    except ValueError:  # well formed, but no such day or hour
+        return None
+    return (at, as_id(parts[1]), parts[2]) if at is not None and at.tzinfo else None
+
+
+def _beyond(key, *, older: bool) -> Q:
+    """The look-ups after `key` in the list's order (older), or before it (newer)."""
+    at, organisation_id, row_key = key
+    op = "lt" if older else "gt"
+    return (Q(**{f"looked_up_at__{op}": at})
+            | Q(looked_up_at=at, **{f"organisation_id__{op}": organisation_id})
+            | Q(looked_up_at=at, organisation_id=organisation_id, **{f"row_key__{op}": row_key}))
+
+
+def lookup_page(found, *, after: str | None, before: str | None) -> LookupPage:
+    """One page of `found` by keyset, in one query whatever the table's size: no count, no
+    offset; one look-up more than the page says whether there is another page."""
+    newest_first = [f"-{field}" for field in LOOKUP_KEY]
+    if (key := _key_parse(before)) is not None:
+        rows = list(found.filter(_beyond(key, older=False)).order_by(*LOOKUP_KEY)[:PAGE_SIZE + 1])
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE][::-1]
+        return LookupPage(rows, next_key=_key_of(rows[-1]) if rows else None,
+                          previous_key=_key_of(rows[0]) if more else None)
+    key = _key_parse(after)
+    if key is not None:
+        found = found.filter(_beyond(key, older=True))
+    rows = list(found.order_by(*newest_first)[:PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return LookupPage(rows, next_key=_key_of(rows[-1]) if more else None,
+                      previous_key=_key_of(rows[0]) if key is not None and rows else None)
 
 
 @login_required
 @require_safe
 def lookups(request):
-    """The imported look-ups, newest first, by flag and department."""
+    """The imported look-ups, newest first, by flag and department, a page at a time
+    (?after= or ?before= a look-up's key)."""
     scope = require_terminal_log_coordinator(request.user)
-    departments = Department.objects.filter(
-        organisation__in=terminal_log_organisations(scope)).select_related("organisation")
-    form = LookupFilterForm(request.GET or None, departments=departments)
+    form = LookupFilterForm(request.GET, organisations=list(terminal_log_organisations(scope)))
     found = lookups_for(scope).select_related("person", "department")
     if form.is_bound and form.is_valid():
         found = form.filter(found)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = lookup_page(found, after=request.GET.get("after"), before=request.GET.get("before"))
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
+    query.pop("before", None)
     return render(request, "terminal_logs/lookups.html", {
         "form": form, "page": page, "query": query.urlencode(),
     })

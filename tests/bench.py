@@ -1168,6 +1168,15 @@ def terminal_review_draw():
     yield "terminal_review_draw", f"{seconds * 1000:.0f}", "ms"
 
 
+def terminal_lookups_page():
+    """The list of imported look-ups (/terminal-logs/), newest first, for the prefecture's
+    coordinator, over the million look-ups terminal_review_draw (run before it) wrote, and
+    the same list filtered to flagged look-ups."""
+    yield from page_figures("terminal_lookups_page", reverse("terminal_logs:lookups"))
+    yield from page_figures("terminal_lookups_flagged_page",
+                            reverse("terminal_logs:lookups") + "?flag=-1")
+
+
 MEASUREMENTS = [
     seed_large,
     directory_page,
@@ -1191,6 +1200,7 @@ MEASUREMENTS = [
     annual_report,
     terminal_log_import,
     terminal_review_draw,
+    terminal_lookups_page,
 ]
 
 

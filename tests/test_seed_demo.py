@@ -153,7 +153,8 @@ def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seeded):
     from training.models import Question, Quiz
 
     assert Question.objects.count() == 15
-    assert Quiz.objects.get().rules.count() == 5
+    # This year's quiz and last year's, drawn from the same bank.
+    assert [quiz.rules.count() for quiz in Quiz.objects.order_by("title")] == [5, 5]
     for question in Question.objects.select_related("module"):
         headings = {block.id for block in question.module.body if block.block_type == "heading"}
         assert question.section_id in headings, question.text
@@ -163,9 +164,9 @@ def test_every_demo_question_points_at_a_heading_of_the_module_it_tests(seeded):
 def test_the_demo_has_this_years_session_with_attendance_and_passed_quizzes(seeded):
     from training.models import Attempt, Certificate, TrainingSession
 
-    past, today = TrainingSession.objects.filter(organisation__lg_code="430005").order_by(
-        "starts_at"
-    )
+    past, today = TrainingSession.objects.filter(
+        organisation__lg_code="430005", starts_at__date__gte=TODAY - datetime.timedelta(days=14),
+    ).order_by("starts_at")
     assert past.invitations.count() == Person.objects.filter(
         organisation=past.organisation).id_holders(TODAY).count()
     assert past.attendances.count() == past.invitations.count()
@@ -393,7 +394,8 @@ def test_the_demo_lets_briefing_and_online_study_count_this_fiscal_year(seeded):
 
     assert set(CoursePolicy.objects.values_list(
         "organisation__lg_code", "fiscal_year", "briefed_online_counts", "online_only_counts",
-    )) == {("430005", 2026, True, True), ("431001", 2026, True, True)}
+    )) == {("430005", 2026, True, True), ("431001", 2026, True, True),
+           ("430005", 2025, False, False)}  # last year's, kept for its certificates' expiry
 
 
 def test_most_required_reading_is_acknowledged_some_not_a_few_on_someones_behalf(seeded):
@@ -447,7 +449,8 @@ def test_the_demo_names_the_fiscal_year_it_is_seeded_in(demo, db):
     assert Quiz.objects.filter(title="令和9年度 住基ネット担当者研修 確認テスト").exists()
     assert set(TrainingSession.objects.filter(title__startswith="令和9年度")
                .values_list("title", flat=True)) == {
-        "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会"}
+        "令和9年度 住基ネット担当者研修会", "令和9年度 熊本市 住基ネット担当者研修会",
+        "令和9年度 新規ID付与者研修会"}
 
 
 def test_the_demo_has_a_year_of_terminal_look_ups_with_a_case_for_each_kind_of_rule(seeded,
@@ -478,3 +481,35 @@ def test_the_demo_has_a_year_of_terminal_look_ups_with_a_case_for_each_kind_of_r
     assert "短時間の大量照会" in page and "監視対象者" in page
     coverage = client.get("/terminal-logs/coverage/2026/")
     assert coverage.status_code == 200 and coverage.context["total"][2] > 500
+
+
+def test_the_demo_id_holders_hold_the_certificates_of_the_sessions_before_this_one(seeded):
+    from training.models import Certificate, TrainingSession
+
+    last_year = TrainingSession.objects.get(title="令和7年度 住基ネット担当者研修会")
+    spring = TrainingSession.objects.get(title="令和8年度 新規ID付与者研修会")
+    # Last year's certificates last through this fiscal year, until this year's session.
+    assert set(Certificate.objects.filter(session=last_year)
+               .values_list("expires_on", flat=True)) == {datetime.date(2027, 3, 31)}
+    assert Certificate.objects.filter(session=last_year).count() >= 10
+    # Those given an ID after the spring session took it online, as the policy allows.
+    assert Certificate.objects.filter(session=spring, route="online_only").exists()
+    assert not Certificate.objects.filter(person__user__username="operator").exists()
+
+
+def test_few_demo_look_ups_are_flagged_and_findings_weigh_the_draw(seeded):
+    from terminal_logs.models import CampaignShare, TerminalLookup
+
+    lookups = TerminalLookup.objects.all()
+    assert lookups.filter(flags__gt=0).count() * 5 < lookups.count()
+    assert CampaignShare.objects.filter(campaign__quarter=2,
+                                        department__name="阿蘇地域振興局総務福祉課").count() == 3
+    # The last reviewed quarter: 阿蘇's welfare office (two findings: ×3) and 県央's tax
+    # office (none) look up about as often, more than the minimum sample of 3 a month;
+    # the first gets three times the random sample (beside its flagged look-ups).
+    quarter = CampaignShare.objects.filter(campaign__quarter=2)
+    for audited in quarter.filter(department__name="阿蘇地域振興局総務福祉課"):
+        plain = quarter.get(department__name="県央広域本部収税第一課", month=audited.month)
+        assert audited.weight == 3 and plain.weight == 1
+        assert min(audited.lookups, plain.lookups) > 9
+        assert audited.sampled - audited.flagged == 9 and plain.sampled - plain.flagged == 3

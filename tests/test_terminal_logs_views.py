@@ -102,16 +102,16 @@ def test_the_list_filters_by_flag_and_department(clock, login, prefecture, staff
     client = login(coordinator)
     url = reverse("terminal_logs:lookups")
     everything = client.get(url)
-    assert everything.context["page"].paginator.count == 3
+    assert len(everything.context["page"].lookups) == 3
     unknown = client.get(url, {"flag": Flag.UNKNOWN_OPERATOR})
-    assert [lookup.operator_reference for lookup in unknown.context["page"]] == ["X9"]
+    assert [lookup.operator_reference for lookup in unknown.context["page"].lookups] == ["X9"]
     assert "該当者なし" in unknown.content.decode()
     outside = client.get(url, {"flag": Flag.OUTSIDE_HOURS})
-    assert [lookup.operator_reference for lookup in outside.context["page"]] == ["colleague"]
+    assert [lookup.operator_reference for lookup in outside.context["page"].lookups] == ["colleague"]
     assert "閉庁日" in outside.content.decode()
     by_department = client.get(url, {"department": department_a.pk})
-    assert by_department.context["page"].paginator.count == 2
-    assert client.get(url, {"department": department_b.pk}).context["page"].paginator.count == 0
+    assert len(by_department.context["page"].lookups) == 2
+    assert client.get(url, {"department": department_b.pk}).context["page"].lookups == []
 
 
 def test_the_list_is_audited_and_a_city_coordinator_sees_none_of_the_prefecture(
@@ -119,7 +119,7 @@ def test_the_list_is_audited_and_a_city_coordinator_sees_none_of_the_prefecture(
     run(prefecture, csv_file([row()]))
     response = login(city_coordinator).get(reverse("terminal_logs:lookups"))
     assert response.status_code == 200
-    assert response.context["page"].paginator.count == 0
+    assert response.context["page"].lookups == []
     assert "山田" not in response.content.decode()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LIST_VIEWED).count() == 1
 
@@ -130,15 +130,84 @@ def test_the_list_takes_a_fixed_number_of_queries(clock, login, prefecture, staf
     client = login(coordinator)
     url = reverse("terminal_logs:lookups")
     client.get(url)  # the session and the user, read once warm
-    # session, user, scope (person, roles, grant), departments for the filter, count,
-    # the page of look-ups with person and department, and the list's audit event
-    # (savepoint, chain head, insert, chain hash, release).
+    # session, user, scope (person, roles, grant), the organisations and the departments
+    # of the one chosen for the filter, the page of look-ups with person and department
+    # (no count: keyset pages), and the list's audit event (savepoint, chain head,
+    # insert, chain hash, release).
     with django_assert_num_queries(11) as few:
         client.get(url)
-    run(prefecture, csv_file([row(at=f"2026-11-24 11:{minute:02d}:00", operator="colleague")
-                              for minute in range(40)]), file_name="more.csv")
+    run(prefecture, csv_file([row(at=f"2026-11-24 {11 + n // 60}:{n % 60:02d}:00",
+                                  operator="colleague") for n in range(80)]),
+        file_name="more.csv")
     with django_assert_num_queries(len(few.captured_queries)):
-        client.get(url)
+        first = client.get(url)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url, {"after": first.context["page"].next_key, "flag": -1})
+
+
+def test_the_list_pages_through_every_look_up_newest_first_and_back(
+        clock, login, prefecture, staff, coordinator):
+    times = [f"2026-11-24 {9 + n // 60:02d}:{n % 60:02d}:00" for n in range(120)]
+    # Two look-ups in the same second: the key (time, organisation, row key) orders them.
+    run(prefecture, csv_file([row(at=at) for at in times]
+                             + [row(at=times[70], operator="colleague")]))
+    client = login(coordinator)
+    url = reverse("terminal_logs:lookups")
+    pages, response = [], client.get(url)
+    assert "after=" in response.content.decode() and "before=" not in response.content.decode()
+    while True:
+        page = response.context["page"]
+        pages.append(page)
+        if page.next_key is None:
+            break
+        response = client.get(url, {"after": page.next_key})
+    assert [len(page.lookups) for page in pages] == [50, 50, 21]
+    seen = [lookup.pk for page in pages for lookup in page.lookups]
+    assert seen == list(TerminalLookup.objects.order_by(
+        "-looked_up_at", "-organisation_id", "-row_key").values_list("pk", flat=True))
+    assert pages[0].previous_key is None and pages[1].previous_key is not None
+    back = client.get(url, {"before": pages[2].previous_key}).context["page"]
+    assert [lookup.pk for lookup in back.lookups] == [lookup.pk for lookup in pages[1].lookups]
+    assert back.previous_key == pages[1].previous_key
+    first = client.get(url, {"before": pages[1].previous_key}).context["page"]
+    assert [lookup.pk for lookup in first.lookups] == [lookup.pk for lookup in pages[0].lookups]
+    assert first.previous_key is None
+
+
+def test_departments_are_offered_for_one_organisation_at_a_time(
+        clock, login, prefecture, city, city_department, staff, coordinator, department_a):
+    run(prefecture, csv_file([row()]))
+    client = login(coordinator)
+    url = reverse("terminal_logs:lookups")
+
+    def offered(response):
+        return {label for value, label in response.context["form"].fields["department"].choices
+                if value}
+
+    # Both organisations seen: no department until one is chosen.
+    assert offered(client.get(url)) == set()
+    assert "区民課" in offered(client.get(url, {"organisation": city.pk}))
+    assert "区民課" not in offered(client.get(url, {"organisation": prefecture.pk}))
+    # A link naming only the department (the coverage report's) finds its organisation.
+    linked = client.get(url, {"department": department_a.pk})
+    assert linked.context["form"]["organisation"].value() == str(prefecture.pk)
+    assert len(linked.context["page"].lookups) == 1
+    assert client.get(url, {"organisation": city.pk}).context["page"].lookups == []
+    # A department of another organisation than the one chosen is refused, in words.
+    refused = client.get(url, {"organisation": city.pk, "department": department_a.pk})
+    assert "page" in refused.context and refused.context["form"].errors
+    assert "正しく選択" in refused.content.decode()
+
+
+def test_a_cursor_that_is_not_one_shows_the_first_page(clock, login, prefecture, staff,
+                                                       coordinator):
+    run(prefecture, csv_file([row()]))
+    client = login(coordinator)
+    url = reverse("terminal_logs:lookups")
+    for cursor in ("x", "2026-11-24T10:00:00~1", "2026-11-24T10:00:00~a~b",
+                   "2026-11-24T10:00:00~1~b"):
+        response = client.get(url, {"after": cursor})
+        assert response.status_code == 200 and len(response.context["page"].lookups) == 1
 
 
 def test_the_watch_list_stores_only_the_hash(clock, login, prefecture, staff, coordinator):

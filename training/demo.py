@@ -17,7 +17,7 @@ from django.utils import timezone
 from cms.demo_content import TRAINING_MODULES, stream
 from cms.models import EmergencyPlanPage, TrainingModulePage
 from people.fiscal import fiscal_year_of
-from people.models import Organisation, Person, RoleAssignment
+from people.models import IdGrant, Organisation, Person, RoleAssignment
 from training.models import (
     Acknowledgement,
     Attendance,
@@ -32,6 +32,7 @@ from training.models import (
 )
 from training.quizzes import attempt_start, attempt_submit
 from training.reading import Reader, readers, required_pages
+from training.routes import study_open
 from training.sessions import invitations_send
 from training.sharing import (
     BriefingForm,
@@ -103,6 +104,7 @@ CITY_SESSION_TITLE = "{year} 熊本市 住基ネット担当者研修会"
 CITY_VENUE = "熊本市役所 本庁舎14階 大会議室"
 # About seven in ten attend: enough absent colleagues for onward sharing to have work.
 ATTENDANCE_SHARES = [("present", 66), ("late", 4), ("absent", 20), ("excused", 10)]
+ATTENDANCE_UNTAKEN = 0.3  # of this year's attendees, who have not taken the quiz yet
 
 # How far each department has got with onward sharing, given in turn to the departments
 # of a session in code order. The prefecture's session is not due yet, so its unfinished
@@ -171,16 +173,20 @@ def demo_sessions_seed(*, quiz: Quiz, now: datetime.datetime) -> None:
             _onward_sharing_seed(session, progress=progress, now=now)
 
 
-def _attendance_and_attempts(session, *, coordinator):
+def _attendance_and_attempts(session, *, coordinator, shares=ATTENDANCE_SHARES,
+                             untaken=ATTENDANCE_UNTAKEN, retake=False,
+                             operator_status="present"):
+    """Attendance by `shares`, and a quiz attempt for each attendee but the `untaken`
+    share; with `retake`, one who fails tries again the next day."""
     rng = random.Random(20261126)
     invitations = list(session.invitations.select_related("person__user").order_by("pk"))
-    statuses = [status for status, share in ATTENDANCE_SHARES for _ in range(share)]
+    statuses = [status for status, share in shares for _ in range(share)]
     to_brief = _colleague_left_to_brief(invitations)
     attendances = []
     for invitation in invitations:
         person = invitation.person
         if person.user and person.user.username == "operator":
-            status = "present"
+            status = operator_status
         else:
             status = rng.choice(statuses)
             if person == to_brief:
@@ -195,11 +201,18 @@ def _attendance_and_attempts(session, *, coordinator):
     attended = Attendance.objects.filter(
         session=session, status__in=Attendance.ATTENDED
     ).exclude(person__user__username="operator").select_related("person")
-    taken_at = session.ends_at + datetime.timedelta(days=1)
     for attendance in attended:
-        if rng.random() < 0.3:
+        if rng.random() < untaken:
             continue  # has not taken it yet
-        attempt = attempt_start(quiz=session.quiz, session=session, person=attendance.person,
+        _quiz_take(session, attendance.person, at=session.ends_at + datetime.timedelta(days=1),
+                   rng=rng, retake=retake)
+
+
+def _quiz_take(session, person, *, at, rng, retake) -> None:
+    """Take the session's quiz at `at`; with `retake`, once more the next day if failed."""
+    for day in range(2 if retake else 1):
+        taken_at = at + datetime.timedelta(days=day)
+        attempt = attempt_start(quiz=session.quiz, session=session, person=person,
                                 now=taken_at, rng=rng)
         answers = {}
         for asked in attempt.questions.select_related("question"):
@@ -209,8 +222,76 @@ def _attendance_and_attempts(session, *, coordinator):
                          .values_list("pk", flat=True))
             # Most know the answers; some slip, so the item analysis has something to say.
             answers[asked.question_id] = correct if rng.random() < 0.85 else wrong[:1]
-        attempt_submit(attempt=attempt, answers=answers,
-                       now=taken_at + datetime.timedelta(minutes=12))
+        if attempt_submit(attempt=attempt, answers=answers,
+                          now=taken_at + datetime.timedelta(minutes=12)).attempt.passed:
+            return
+
+
+# The sessions before this year's: 令和7年度's annual session, and this spring's for the
+# ID holders new in April. The terminal logs' rules flag a look-up by an operator without
+# a valid certificate; without these, every look-up of the year before this year's session
+# would be flagged, and the review's draw would be all flagged look-ups. Nearly everyone
+# invited came and passed (a retake the next day for those who failed); the few who did
+# not, and April's new ID holders before the spring session, are the look-ups the rule
+# is there to find. The demo operator missed the spring session, so that taking this
+# year's quiz still earns their first certificate (their look-ups stay flagged till then).
+EARLIER_SHARES = [("present", 90), ("late", 4), ("absent", 4), ("excused", 2)]
+EARLIER_UNTAKEN = 0.03
+SPRING_SESSION_TITLE = "{year} 新規ID付与者研修会"
+SPRING_HELD_AFTER = datetime.timedelta(days=24)  # after the April personnel changes
+
+
+@transaction.atomic
+def demo_earlier_sessions_seed(*, now: datetime.datetime) -> None:
+    prefecture = Organisation.objects.get(lg_code="430005")
+    today = timezone.localdate(now)
+    fiscal_year = fiscal_year_of(today)
+    # A year before this year's session, the same weekday.
+    last_year_on = (max(today - datetime.timedelta(days=14), fiscal_year.first_day)
+                    - datetime.timedelta(weeks=52))
+    # Certificates of 令和7年度 last to the end of the next fiscal year, so that an ID
+    # holder stays certified until this year's session.
+    CoursePolicy.objects.get_or_create(
+        organisation=prefecture, fiscal_year=fiscal_year_of(last_year_on).year,
+        defaults={"certificate_extra_years": 1})
+    spring_on = _next_working_day(fiscal_year.first_day + SPRING_HELD_AFTER)
+    sessions = [(SESSION_TITLE, last_year_on, TrainingSession.Audience.ID_HOLDERS)]
+    if spring_on < today - datetime.timedelta(days=14):
+        sessions.append((SPRING_SESSION_TITLE, spring_on,
+                         TrainingSession.Audience.NEW_ID_HOLDERS))
+    for title, held_on, audience in sessions:
+        session, created = TrainingSession.objects.get_or_create(
+            organisation=prefecture, title=titled(title, held_on),
+            defaults={"starts_at": _at(held_on, 13, 30), "ends_at": _at(held_on, 16, 30),
+                      "venue": VENUE, "capacity": 120, "audience": audience,
+                      "quiz": demo_quiz_seed(today=held_on)},
+        )
+        if created:
+            session.modules.set(TrainingModulePage.objects.all())
+            invitations_send(session=session, today=held_on)
+            _attendance_and_attempts(session, coordinator=_coordinator("coordinator"),
+                                     shares=EARLIER_SHARES, untaken=EARLIER_UNTAKEN,
+                                     retake=True, operator_status="absent")
+            if audience == TrainingSession.Audience.NEW_ID_HOLDERS:
+                _online_only_seed(session, until=today - datetime.timedelta(days=14))
+
+
+def _online_only_seed(session, *, until):
+    """Those given an ID after the spring session study its modules online and take its
+    quiz the week after their grant (the online-only route), if that is before `until`."""
+    rng = random.Random(20260427)
+    modules = list(session.modules.live().values_list("pk", flat=True))
+    granted = IdGrant.objects.filter(
+        person__organisation=session.organisation_id, revoked_on__isnull=True,
+        granted_on__gt=timezone.localdate(session.starts_at),
+        granted_on__lte=until - datetime.timedelta(days=7),
+    ).exclude(person__user__username="operator").select_related("person").order_by("pk")
+    for grant in granted:
+        studied_at = _at(_next_working_day(grant.granted_on + datetime.timedelta(days=5)), 10, 0)
+        for page_id in modules:
+            study_open(session=session, person=grant.person, page_id=page_id, now=studied_at)
+        _quiz_take(session, grant.person, at=studied_at + datetime.timedelta(hours=2),
+                   rng=rng, retake=True)
 
 
 def _colleague_left_to_brief(invitations):

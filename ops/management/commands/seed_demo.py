@@ -25,6 +25,7 @@ from terminal_logs.demo import demo_terminal_logs_seed
 from terminal_logs.demo_review import demo_review_seed
 from training.demo import (
     demo_course_policy_seed,
+    demo_earlier_sessions_seed,
     demo_quiz_seed,
     demo_reading_seed,
     demo_sessions_seed,
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         demo_pages_seed()
         demo_sessions_seed(quiz=demo_quiz_seed(today=today), now=timezone.now())
         demo_course_policy_seed(today=today)
+        demo_earlier_sessions_seed(now=timezone.now())
         demo_reading_seed(now=timezone.now())
         demo_scenarios_seed()
         demo_drills_seed(now=timezone.now())
