@@ -265,3 +265,33 @@ def test_the_people_download_has_the_rosters_headings_and_imports_again(login, c
     assert result.written and [r.changed_columns for r in result.rows] == [("職名",)]
     operator.refresh_from_db()
     assert operator.job_title == "主任"
+
+
+def test_the_people_list_filters_by_a_department_named_with_its_organisation(
+    login, coordinator, operator, supervisor, other_supervisor, department_a
+):
+    from people.models import Department
+
+    client = login(with_people_permissions(coordinator))
+
+    def listed(**params):
+        client.get("/admin/person/", params)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/person/", params).content.decode()
+        return page, len(queries)
+
+    page, queries = listed(department=department_a.pk)
+    assert f'<option value="{department_a.pk}" selected>熊本県 県北広域本部福祉課</option>' in page
+    assert operator.name in page and other_supervisor.name not in page
+    # The departments are one query, however many there are (2,000 in a prefecture).
+    Department.objects.bulk_create([Department(organisation=department_a.organisation,
+                                               code=f"B{number}", name=f"課{number}")
+                                    for number in range(30)])
+    assert listed(department=department_a.pk)[1] == queries
+
+
+def test_a_department_filter_that_is_no_department_is_ignored(login, coordinator, operator):
+    response = login(with_people_permissions(coordinator)).get("/admin/person/",
+                                                               {"department": "abc"})
+    assert response.status_code == 200
+    assert operator.name in response.content.decode()  # the filter is ignored, not a 500
