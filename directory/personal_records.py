@@ -23,6 +23,11 @@ def personal_records_register() -> None:
         **admin_pages("idgrant", IdGrant, copy=True),
         **admin_pages("roleassignment", RoleAssignment, copy=True),
         "person:anonymise": record(Person),
+        # The person chooser of the people forms (directory.choosers): names with their
+        # organisation and department, and the one chosen.
+        "person_chooser:choose": listing(Person),
+        "person_chooser:choose_results": listing(Person),
+        "person_chooser:chosen": record(Person),
         # What refers to a department or an organisation: their people.
         "department:usage": record(Department),
         "organisation:usage": record(Organisation),

@@ -8,6 +8,11 @@ stderr.
 The benchmark seeds its own database and never touches yours: a fresh SQLite file in
 .bench/, or, when DATABASE_URL names a PostgreSQL server, a database kunren_bench that it
 creates on that server and drops afterwards.
+
+BENCH_REUSE_SQLITE=1 keeps the SQLite file of an earlier run instead (and seed_large
+then seeds nothing when the file already holds the large seed): for working on one page,
+`BENCH_ONLY=seed_large,page_walk` seeds once and each later run measures at once. The
+file keeps whatever earlier runs wrote, so figures for the record come from a fresh one.
 """
 
 import os
@@ -85,6 +90,11 @@ def bare_sql_ms(sql, params):
 
 
 def seed_large():
+    from people.models import Organisation
+
+    if REUSED_SQLITE and Organisation.objects.count() >= 45:
+        progress("seed_large: reusing the seeded .bench/bench.sqlite3")
+        return
     started = time.perf_counter()
     call_command("seed_demo", scale="large", stdout=sys.stderr)
     yield "seed_large_seconds", f"{time.perf_counter() - started:.2f}", "s"
@@ -1204,8 +1214,15 @@ MEASUREMENTS = [
 ]
 
 
+REUSED_SQLITE = False  # BENCH_REUSE_SQLITE=1 and an earlier run's file is there
+
+
 def fresh_sqlite_url():
+    global REUSED_SQLITE
     SQLITE_FILE.parent.mkdir(exist_ok=True)
+    if os.environ.get("BENCH_REUSE_SQLITE") == "1" and SQLITE_FILE.exists():
+        REUSED_SQLITE = True
+        return f"sqlite:///{SQLITE_FILE}"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{SQLITE_FILE}"

@@ -45,6 +45,8 @@ NOT_PERSONAL = {
        for view in ("add", "edit", "delete", "copy", "history", "history_results", "index",
                     "index_results")},
     "closedday:usage": "what refers to a closed day: nothing",
+    **{f"department_chooser:{view}": "departments, named with their organisation"
+       for view in ("choose", "choose_results", "chosen")},
     **{f"{model}:add": "an empty form"
        for model in ("person", "idgrant", "roleassignment", "attempt", "attendance")},
     **{f"outbox:{view}": "refused to everyone: the outbox is read-only"

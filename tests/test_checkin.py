@@ -159,6 +159,29 @@ def test_the_projector_shows_a_qr_code_the_code_and_the_url(clock, login, sessio
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_the_projectors_reloads_draw_each_code_once(clock, login, session, coordinator):
+    """The QR code is a function of its URL: the projector's reloads within a code's
+    minute reuse the drawing, and the next minute's code is drawn anew."""
+    import base64
+
+    from training.session_documents import checkin_qr_svg
+
+    checkin_qr_svg.cache_clear()  # another test's session may have had this id and code
+    client = login(coordinator)
+    url = reverse("training:checkin_display", args=[session.pk])
+
+    def shown():
+        body = client.get(url).content.decode()
+        return base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"',
+                                          body).group(1))
+
+    first = shown()
+    drawn = checkin_qr_svg.cache_info().misses
+    assert shown() == first and checkin_qr_svg.cache_info().misses == drawn
+    clock.move_to(at(1))
+    assert shown() != first and checkin_qr_svg.cache_info().misses == drawn + 1
+
+
 def test_the_projector_says_when_check_in_is_closed(clock, login, session, coordinator):
     clock.move_to(at(-90))
     body = login(coordinator).get(reverse("training:checkin_display", args=[session.pk])).content.decode()

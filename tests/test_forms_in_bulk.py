@@ -136,6 +136,30 @@ def test_the_session_form_starts_with_the_users_organisation_and_tags_department
     assert session.starts_at == datetime.datetime(2027, 1, 20, 13, 30, tzinfo=JST)
 
 
+def test_the_session_forms_queries_do_not_grow_with_the_departments(
+    clock, login, prefecture, coordinator, department_a
+):
+    """A prefecture's 2,000 departments are one query, written without a template per
+    box (core.forms.LongCheckboxes): the form took 650 ms at that size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from people.models import Department
+
+    client = login(with_session_permissions(coordinator))
+
+    def counted():
+        client.get("/admin/trainingsession/new/")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/trainingsession/new/").content.decode()
+        return len(queries), page.count('name="departments"')
+
+    queries, boxes = counted()
+    Department.objects.bulk_create([Department(organisation=prefecture, code=f"B{number}",
+                                               name=f"課{number}") for number in range(30)])
+    assert counted() == (queries, boxes + 30)
+
+
 def plan_step_choices_of(response):
     timeline = response.context["form"].fields["timeline"].block
     action = timeline.child_blocks["inject"].child_blocks["expected_actions"].child_block

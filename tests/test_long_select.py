@@ -10,7 +10,7 @@ from django import forms
 from django.urls import reverse
 
 from audit.models import AuditFinding
-from core.forms import LongSelect
+from core.forms import LongCheckboxes, LongSelect
 from people.models import Department
 
 
@@ -81,3 +81,48 @@ def test_the_findings_page_takes_constant_queries(
     with django_assert_num_queries(5):
         body = client.get(reverse("audit:findings")).content.decode()
     assert body.count("<option value=") >= 2 + extra
+
+
+# core.forms.LongCheckboxes: the boxes Django's CheckboxSelectMultiple writes, without a
+# template per box (the session form's 2,000 departments)
+
+
+class Boxes(forms.Form):
+    plain = forms.MultipleChoiceField(
+        choices=[("1", "福祉課"), ("2", "<b>&課</b>")], widget=forms.CheckboxSelectMultiple)
+    long = forms.MultipleChoiceField(
+        choices=[("1", "福祉課"), ("2", "<b>&課</b>")], widget=LongCheckboxes)
+
+
+def boxes_of(html_text) -> list[tuple]:
+    """Each input's attributes and the text of the label around it."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("input", "label"):
+                found.append((tag, sorted(attrs)))
+
+        def handle_data(self, data):
+            if data.strip():
+                found.append(("text", data.strip()))
+
+    Reader().feed(html_text)
+    return found
+
+
+@pytest.mark.parametrize("data", [None, {"plain": ["2"], "long": ["2"]}])
+def test_the_boxes_are_djangos_boxes(data):
+    form = Boxes(data)
+    plain = str(form["plain"]).replace("plain", "NAME")
+    long = str(form["long"]).replace("long", "NAME")
+    assert boxes_of(long) == boxes_of(plain)
+    assert "&lt;b&gt;&amp;課&lt;/b&gt;" in long
+    assert ('value="2" id="id_NAME_1" checked' in long) is (data is not None)
+
+
+def test_a_box_carries_its_data_attributes_escaped():
+    widget = LongCheckboxes(choices=[("1", "福祉課")], option_data={"1": {"organisation": '3"'}})
+    assert 'data-organisation="3&quot;"' in widget.render("departments", [])

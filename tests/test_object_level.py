@@ -58,7 +58,7 @@ wrong.
 | audit review / finding  | audit:review                                                                                          | finding `department`; review draw `organisation`; trail `?department`      |
 | person (leaver)         | admin person:anonymise                                                                                |                                                                            |
 | terminal logs           | (no ids in the log's URLs; the coverage report's number is a fiscal year); the review's campaign, campaign_redraw, campaign_send, review_item, finding, finding_verify, finding_close | import and watch-list `organisation` (tests/test_terminal_logs_views.py); finding `action_owner` (tests/test_terminal_review_views.py); coverage `?organisation` |
-| people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied") | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
+| people admin            | admin organisation:*, closedday:*, department:*, person:*, idgrant:*, roleassignment:* (prefecture-wide only: "denied"); person_chooser:chosen, department_chooser:chosen (404) | roster import file: 団体コード + 職員番号 (people, ID grants)                 |
 
 Wagtail's own page editor (/admin/pages/<id>/) is Wagtail's, gated by its page
 permissions, and not one of our viewsets. The shared after-action report is addressed by
@@ -799,6 +799,10 @@ for model, of in [("organisation", pk("prefecture")), ("department", pk("departm
     URLS += [Url(f"{model}:{view}", of, CITY_COORDINATOR, GET, owner="coordinator",
                  expect="denied")
              for view in ["edit", "copy", "delete", "history", "history_results", "usage"]]
+# The people forms' choosers (directory.choosers) list every organisation: prefecture-wide
+# users only, 404 for everyone else.
+URLS += [Url("person_chooser:chosen", pk("operator"), owner="coordinator"),
+         Url("department_chooser:chosen", pk("department_a"), owner="coordinator")]
 
 
 

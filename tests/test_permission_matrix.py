@@ -724,6 +724,17 @@ for model, of in PEOPLE_OBJECTS.items():
     })
 
 
+# The people forms' choosers (directory.choosers): the same prefecture-wide users; they
+# answer 404 to everyone else, as the people they would list are none of theirs.
+for chooser, of in (("person_chooser", lambda w: {"pk": w.operator.pk}),
+                    ("department_chooser", lambda w: {"pk": w.department_a.pk})):
+    MATRIX.update({
+        f"{chooser}:choose": Entry(none, admin(denied="404")),
+        f"{chooser}:choose_results": Entry(none, admin(denied="404")),
+        f"{chooser}:chosen": Entry(of, admin(denied="404")),
+    })
+
+
 def closed_day(w) -> int:
     from people.models import ClosedDay
 

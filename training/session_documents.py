@@ -5,6 +5,7 @@ Kept apart from training.sessions, which decides and records; nothing here write
 """
 
 import datetime
+import functools
 from xml.sax.saxutils import escape
 
 import tablib
@@ -128,8 +129,12 @@ def signin_sheet_pdf(*, session: TrainingSession) -> bytes:
                       footer=f"{session.title} {when}")
 
 
+@functools.lru_cache(maxsize=64)
 def checkin_qr_svg(*, url: str, size: int = 360) -> str:
-    """The check-in URL as a QR code, an SVG document `size` points square."""
+    """The check-in URL as a QR code, an SVG document `size` points square. Drawing it
+    takes about 100 ms, and the projector's page asks for the same code on each of its
+    reloads until the code changes: the drawing is a function of the URL, kept for the
+    last few URLs."""
     widget = QrCodeWidget(url, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])

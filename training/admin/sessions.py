@@ -27,7 +27,7 @@ from wagtail.permissions import register_permission_policy
 
 from audit.admin_exports import AuditedExportMixin
 from cms.models import modules_open_to
-from core.forms import within_supported_years
+from core.forms import LongCheckboxes, within_supported_years
 from people.access import scope_for
 from people.models import Department, Organisation
 from training.access import managed_sessions_for, may_manage_training
@@ -57,16 +57,6 @@ def sessions_in_scope(queryset, user):
     return queryset.filter(pk__in=managed_sessions_for(user).values("pk"))
 
 
-class DepartmentCheckboxes(forms.CheckboxSelectMultiple):
-    """Each department's box carries its organisation, so that static/js/session_form.js
-    shows only those of the organisation chosen."""
-
-    def create_option(self, name, value, *args, **kwargs):
-        option = super().create_option(name, value, *args, **kwargs)
-        option["attrs"]["data-organisation"] = str(value.instance.organisation_id)
-        return option
-
-
 class TrainingSessionForm(WagtailAdminModelForm):
     """Offers only the user's organisations, and keeps departments and quiz in the
     session's organisation. A new session is for the user's own organisation unless they
@@ -84,7 +74,7 @@ class TrainingSessionForm(WagtailAdminModelForm):
             # hand is read too (core/formats).
             "starts_at": AdminDateTimeInput,
             "ends_at": AdminDateTimeInput,
-            "departments": DepartmentCheckboxes,
+            "departments": LongCheckboxes,
             "modules": forms.CheckboxSelectMultiple,
         }
 
@@ -102,12 +92,18 @@ class TrainingSessionForm(WagtailAdminModelForm):
             own = scope.person.organisation_id
             if organisations.filter(pk=own).exists():
                 self.initial.setdefault("organisation", own)
-        self.fields["departments"].queryset = Department.objects.filter(
-            organisation__in=organisations
-        ).select_related("organisation").order_by("organisation__lg_code", "code")
-        self.fields["departments"].label_from_instance = (
-            lambda department: department.full_name
-        )
+        departments = self.fields["departments"]
+        departments.queryset = Department.objects.filter(organisation__in=organisations)
+        # A prefecture's 2,000 departments, read as values and written without a template
+        # per box (core.forms.LongCheckboxes); each box carries its organisation, so that
+        # static/js/session_form.js shows only those of the organisation chosen.
+        rows = departments.queryset.order_by("organisation__lg_code", "code").values_list(
+            "pk", "organisation_id", "organisation__name", "name")
+        departments.choices = [(pk, f"{organisation} {name}")
+                               for pk, _organisation_id, organisation, name in rows]
+        departments.widget.option_data = {
+            str(pk): {"organisation": organisation_id}
+            for pk, organisation_id, _organisation, _name in rows}
         self.fields["quiz"].queryset = Quiz.objects.filter(organisation__in=organisations)
         self.fields["modules"].queryset = modules_open_to(organisations)
 
