@@ -13,13 +13,24 @@ Scope, widest first:
 """
 
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+
+
+def _any_of(conditions: dict) -> Q:
+    """Rows matching any of the conditions that hold something (a scope without roles
+    sees only its own); nothing when none does. Empty `__in` conditions are left out
+    rather than given to the ORM, which works each one out to "matches nothing" again
+    on every request, at a cost that showed in the load mix's profile."""
+    held = [Q(**{lookup: value}) for lookup, value in conditions.items() if value]
+    return reduce(operator.or_, held) if held else Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -47,12 +58,11 @@ class Scope:
         """Rows whose department (reached through `prefix`) lies within this scope."""
         if self.sees_everything:
             return Q()
-        # An empty `__in` matches nothing, so a scope without roles sees only its own.
-        visible = Q(**{f"{prefix}organisation__in": self.coordinated_organisation_ids})
-        visible |= Q(**{f"{prefix}pk__in": self.supervised_department_ids})
-        if self.person is not None:
-            visible |= Q(**{f"{prefix}pk": self.person.department_id})
-        return visible
+        return _any_of({
+            f"{prefix}organisation__in": self.coordinated_organisation_ids,
+            f"{prefix}pk__in": self.supervised_department_ids,
+            f"{prefix}pk": self.person.department_id if self.person is not None else None,
+        })
 
     def sees_person(self, person: Person) -> bool:
         """Whether people() holds `person`, decided without a query, for the lists that
@@ -82,11 +92,11 @@ class Scope:
         the directory: an operator does not see a colleague's."""
         if self.sees_everything:
             return Q()
-        visible = Q(**{f"{prefix}department__in": self.supervised_department_ids})
-        visible |= Q(**{f"{prefix}organisation__in": self.coordinated_organisation_ids})
-        if self.person is not None:
-            visible |= Q(**{prefix.removesuffix("__"): self.person})
-        return visible
+        return _any_of({
+            f"{prefix}department__in": self.supervised_department_ids,
+            f"{prefix}organisation__in": self.coordinated_organisation_ids,
+            prefix.removesuffix("__"): self.person,
+        })
 
     def coordinated_organisations(self) -> QuerySet[Organisation]:
         if self.sees_everything:
