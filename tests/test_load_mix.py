@@ -169,3 +169,33 @@ def test_a_supervisors_scope_adds_the_departments_they_supervise(
     assert set(scope.departments()) >= {supervisor.department}
     assert (theirs in Attempt.objects.filter(scope.personal_records())) == (
         department_b.pk in scope.supervised_department_ids)
+
+
+def fresh_scope(person):
+    """The scope as the next request reads it (scope_for keeps it on the user object)."""
+    from django.contrib.auth import get_user_model
+
+    return scope_for(get_user_model().objects.get(pk=person.user_id))
+
+
+def test_the_compiled_scope_query_answers_for_each_user_and_day(
+    clock, operator, colleague, supervisor, department_a
+):
+    from people.models import IdGrant, RoleAssignment
+
+    # The query is compiled once, with stand-ins: each user and each day get their own.
+    assert fresh_scope(operator).person == operator
+    assert fresh_scope(colleague).person == colleague
+    assert fresh_scope(operator).id_granted_on == datetime.date(2026, 4, 10)
+    assert fresh_scope(colleague).id_granted_on == datetime.date(2023, 4, 1)
+    assert fresh_scope(supervisor).supervised_department_ids == {department_a.pk}
+    assert fresh_scope(operator).person.department == department_a
+    assert fresh_scope(operator).person.organisation == department_a.organisation
+    IdGrant.objects.filter(person=operator).update(revoked_on=datetime.date(2026, 11, 27))
+    assert fresh_scope(operator).id_granted_on == datetime.date(2026, 4, 10)
+    clock.move_to(datetime.datetime(2026, 11, 27, 9, tzinfo=JST))
+    assert fresh_scope(operator).id_granted_on is None
+    # A role given shows on the next request.
+    RoleAssignment.objects.create(person=operator, role="supervisor", department=department_a)
+    assert fresh_scope(operator).supervised_department_ids == {department_a.pk}
+    assert fresh_scope(colleague).supervised_department_ids == frozenset()
