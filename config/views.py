@@ -23,7 +23,7 @@ from reports.access import OverviewScope
 from reports.duties import matrix as duty_matrix
 from terminal_logs.access import may_answer_reviews, review_items_for
 from terminal_logs.models import ReviewItem
-from training.checklist import checklist_for
+from training.checklist import next_step_for
 from training.models import BriefingObligation
 from training.reading import Reader, obligations_of, required_pages
 from training.sharing import obligations_with_facts, sharings_briefed_by, sharings_with_counts
@@ -60,18 +60,18 @@ def home(request):
                 person=scope.person, dropped_at__isnull=True, confirmation__isnull=True
             )
         ).select_related("sharing__session").order_by("due_on"))
-        # And briefings the person, having attended, still has to give: one query.
+        # And briefings the person, having attended, still has to give: counted only for
+        # those who have a sharing to brief for (the query with the counts costs more to
+        # build than a look whether there is one, and most people have none).
+        to_give = sharings_briefed_by(scope.person)
         context["briefings_to_give"] = [
             (sharing, sharing.to_brief - sharing.briefed)
-            for sharing in sharings_with_counts(sharings_briefed_by(scope.person), today=today)
+            for sharing in sharings_with_counts(to_give, today=today)
             if sharing.to_brief > sharing.briefed
-        ]
+        ] if to_give.exists() else []
         if scope.id_granted_on is not None:
             # An ID holder's next step: the first duty of the year's checklist still open.
-            context["next_step"] = next((
-                item for item in checklist_for(scope.person, obligations, today=today)
-                if item.required and not item.is_done
-            ), None)
+            context["next_step"] = next_step_for(scope.person, obligations, today=today)
     if shows_duties:
         # The duty matrix of what the user answers for, worst first: the supervisor's
         # departments with a duty still open, the coordinator's worst organisations.

@@ -13,13 +13,25 @@ Scope, widest first:
 """
 
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
+from django.db import connections, router
 from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from people.models import Department, IdGrant, Organisation, Person, RoleAssignment
+
+
+def _any_of(conditions: dict) -> Q:
+    """Rows matching any of the conditions that hold something (a scope without roles
+    sees only its own); nothing when none does. Empty `__in` conditions are left out
+    rather than given to the ORM, which works each one out to "matches nothing" again
+    on every request, at a cost that showed in the load mix's profile."""
+    held = [Q(**{lookup: value}) for lookup, value in conditions.items() if value]
+    return reduce(operator.or_, held) if held else Q(pk__in=[])
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,11 @@ class Scope:
         """Rows whose department (reached through `prefix`) lies within this scope."""
         if self.sees_everything:
             return Q()
-        # An empty `__in` matches nothing, so a scope without roles sees only its own.
-        visible = Q(**{f"{prefix}organisation__in": self.coordinated_organisation_ids})
-        visible |= Q(**{f"{prefix}pk__in": self.supervised_department_ids})
-        if self.person is not None:
-            visible |= Q(**{f"{prefix}pk": self.person.department_id})
-        return visible
+        return _any_of({
+            f"{prefix}organisation__in": self.coordinated_organisation_ids,
+            f"{prefix}pk__in": self.supervised_department_ids,
+            f"{prefix}pk": self.person.department_id if self.person is not None else None,
+        })
 
     def sees_person(self, person: Person) -> bool:
         """Whether people() holds `person`, decided without a query, for the lists that
@@ -82,11 +93,11 @@ class Scope:
         the directory: an operator does not see a colleague's."""
         if self.sees_everything:
             return Q()
-        visible = Q(**{f"{prefix}department__in": self.supervised_department_ids})
-        visible |= Q(**{f"{prefix}organisation__in": self.coordinated_organisation_ids})
-        if self.person is not None:
-            visible |= Q(**{prefix.removesuffix("__"): self.person})
-        return visible
+        return _any_of({
+            f"{prefix}department__in": self.supervised_department_ids,
+            f"{prefix}organisation__in": self.coordinated_organisation_ids,
+            prefix.removesuffix("__"): self.person,
+        })
 
     def coordinated_organisations(self) -> QuerySet[Organisation]:
         if self.sees_everything:
@@ -114,6 +125,85 @@ class Scope:
 NO_SCOPE = Scope(None, False, frozenset(), frozenset(), frozenset(), None)
 
 
+def _scope_query(user_id, day):
+    """One query, since every page asks: the person with their department, organisation
+    and current ID grant, once per role they hold (LEFT JOIN: once with no role at all)."""
+    return (
+        Person.objects.select_related("department", "organisation").filter(user_id=user_id)
+        .with_current_grant(day)
+        .annotate(role_name=F("roles__role"), role_department_id=F("roles__department_id"),
+                  role_organisation_id=F("roles__organisation_id"),
+                  role_organisation_kind=F("roles__organisation__kind"))
+        .order_by("roles__pk")
+    )
+
+
+# The scope's query has the same shape on every request, and the ORM took 2 ms of CPU
+# to build and compile it, twenty times what the database takes to answer it
+# (tests/bench_mix.py): it is compiled once per process and database, with stand-in
+# values for the user and the day that each request's replace.
+_STAND_IN_USER = -904_117
+_STAND_IN_DAY = datetime.date(1901, 2, 3)
+_compiled_scope_queries = {}  # database alias -> (sql, params, columns' expressions)
+
+
+def _scope_rows(user_id, day) -> list[Person]:
+    """_scope_query(user_id, day)'s people, each with its role's columns."""
+    alias = router.db_for_read(Person)
+    compiled = _compiled_scope_queries.get(alias)
+    if compiled is None:
+        compiler = _scope_query(_STAND_IN_USER, _STAND_IN_DAY).query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        compiled = _compiled_scope_queries[alias] = (
+            sql, params, [expression for expression, _sql, _alias in compiler.select],
+            compiler.klass_info, compiler.annotation_col_map)
+    sql, params, expressions, klass_info, annotations = compiled
+    connection = connections[alias]
+    stand_ins = {_STAND_IN_USER: user_id, _STAND_IN_DAY: day,
+                 connection.ops.adapt_datefield_value(_STAND_IN_DAY):
+                 connection.ops.adapt_datefield_value(day)}
+    params = [stand_ins.get(value, value) if isinstance(value, (int, str, datetime.date))
+              else value for value in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = [
+        (index, [*connection.ops.get_db_converters(expression),
+                 *expression.get_db_converters(connection)])
+        for index, expression in enumerate(expressions)
+    ]
+    people = []
+    for row in rows:
+        row = list(row)
+        for index, functions in converters:
+            for function in functions:
+                row[index] = function(row[index], expressions[index], connection)
+        people.append(_person_of(alias, row, klass_info, annotations))
+    return people
+
+
+def _person_of(alias, row, klass_info, annotations) -> Person:
+    """The Person of a row of the scope's query, with its department and organisation
+    (select_related's, as the ORM would build them) and its annotations."""
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    person = Person.from_db(alias, [f.attname for f in Person._meta.concrete_fields],
+                            row[start:end])
+    for related in klass_info["related_klass_infos"]:
+        first, last = related["select_fields"][0], related["select_fields"][-1] + 1
+        model = related["model"]
+        values = row[first:last]
+        instance = (model.from_db(alias, [f.attname for f in model._meta.concrete_fields],
+                                  values)
+                    if values[model._meta.concrete_fields.index(model._meta.pk)] is not None
+                    else None)
+        related["local_setter"](person, instance)
+        if instance is not None:
+            related["remote_setter"](instance, person)
+    for name, index in annotations.items():
+        setattr(person, name, row[index])
+    return person
+
+
 def scope_for(user) -> Scope:
     """The user's scope, computed once per request (cached on the user object)."""
     if not user.is_authenticated:
@@ -122,16 +212,7 @@ def scope_for(user) -> Scope:
     if cached is not None:
         return cached
 
-    # One query, since every page asks: the person with their department, organisation and
-    # current ID grant, once per role they hold (LEFT JOIN: once with no role at all).
-    rows = list(
-        Person.objects.select_related("department", "organisation").filter(user=user)
-        .with_current_grant(timezone.localdate())
-        .annotate(role_name=F("roles__role"), role_department_id=F("roles__department_id"),
-                  role_organisation_id=F("roles__organisation_id"),
-                  role_organisation_kind=F("roles__organisation__kind"))
-        .order_by("roles__pk")
-    )
+    rows = _scope_rows(user.pk, timezone.localdate())
     person = rows[0] if rows else None
     roles = [
         (row.role_name, row.role_department_id, row.role_organisation_id,

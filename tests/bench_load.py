@@ -236,22 +236,10 @@ def _wait_for(base, server, log):
     raise LoadFailure(f"gunicorn did not answer within 60 s:\n{_tail(log)}")
 
 
-def load_run():
-    """Yield the load run's figures; raise SystemExit after them if any request failed."""
-    python = Path(sys.executable)
-    gunicorn = python.with_name("gunicorn")
-    if not gunicorn.exists():
-        progress("skipped: gunicorn is missing (pip install -e '.[dev]')")
-        return
-    server_url = _server_url()
-    try:
-        database_url = fresh_postgres_url(server_url, database=DATABASE)
-    except psycopg.Error as error:
-        progress(f"skipped: no PostgreSQL server at {urlsplit(server_url).hostname}: {error}")
-        return
-    redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4")
-    work = Path(tempfile.mkdtemp(prefix="kunren-load-"))
-    env = {
+def environment(database_url, redis_url, work):
+    """The environment of the site as production runs it, on `database_url` and
+    `redis_url`, with its static and media files in `work`."""
+    return {
         **{key: value for key, value in os.environ.items()
            if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -268,18 +256,21 @@ def load_run():
         "LOAD_ANSWER_KEY": str(work / "answers.json"),
         "PYTHONUNBUFFERED": "1",
     }
-    server = static = None
-    log = work / "load.log"
-    started = time.monotonic()
+
+
+def prepare(env, work, log):
+    """Empty Redis, migrate the (fresh) database, seed it (seed_demo, then seed()) and
+    collect the static files, as `env` says."""
+    python = Path(sys.executable)
     try:
-        try:
-            _redis_flush(redis_url)
-        except redis.RedisError as error:
-            raise LoadFailure(f"no Redis at {redis_url}: {error}") from None
-        # collectstatic (hashing and compressing) beside migrate and the seed: two cores.
-        static = subprocess.Popen(
-            [str(python), "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=(work / "collectstatic.log").open("wb"))
+        _redis_flush(env["REDIS_URL"])
+    except redis.RedisError as error:
+        raise LoadFailure(f"no Redis at {env['REDIS_URL']}: {error}") from None
+    # collectstatic (hashing and compressing) beside migrate and the seed: two cores.
+    static = subprocess.Popen(
+        [str(python), "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=(work / "collectstatic.log").open("wb"))
+    try:
         _run([str(python), "manage.py", "migrate", "--noinput"], env, log)
         # seed_demo refuses to run without DEBUG (its accounts have a published password);
         # this database is dropped at the end.
@@ -289,6 +280,33 @@ def load_run():
              {**env, "DEBUG": "true"}, log)
         if static.wait(timeout=900) != 0:
             raise LoadFailure(f"collectstatic failed:\n{_tail(work / 'collectstatic.log')}")
+    finally:
+        if static.poll() is None:
+            static.kill()
+            static.wait()
+
+
+def load_run():
+    """Yield the load run's figures; raise SystemExit after them if any request failed."""
+    python = Path(sys.executable)
+    gunicorn = python.with_name("gunicorn")
+    if not gunicorn.exists():
+        progress("skipped: gunicorn is missing (pip install -e '.[dev]')")
+        return
+    server_url = _server_url()
+    try:
+        database_url = fresh_postgres_url(server_url, database=DATABASE)
+    except psycopg.Error as error:
+        progress(f"skipped: no PostgreSQL server at {urlsplit(server_url).hostname}: {error}")
+        return
+    redis_url = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/4")
+    work = Path(tempfile.mkdtemp(prefix="kunren-load-"))
+    env = environment(database_url, redis_url, work)
+    server = None
+    log = work / "load.log"
+    started = time.monotonic()
+    try:
+        prepare(env, work, log)
         progress(f"database {DATABASE} seeded with {USERS} operators, static files collected "
                  f"in {time.monotonic() - started:.0f} s")
 
@@ -320,9 +338,6 @@ def load_run():
     except LoadFailure as failure:
         raise SystemExit(f"load run failed: {failure}") from None
     finally:
-        if static is not None and static.poll() is None:
-            static.kill()
-            static.wait()
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)
             try:

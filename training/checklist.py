@@ -52,11 +52,28 @@ class ChecklistItem:
 def checklist_for(
     person: Person, obligations: list[Obligation], *, today: datetime.date
 ) -> list[ChecklistItem]:
+    return list(_items(person, obligations, today=today))
+
+
+def next_step_for(
+    person: Person, obligations: list[Obligation], *, today: datetime.date
+) -> ChecklistItem | None:
+    """The first duty of the checklist still open. The lines after it are never read: on
+    the home page, an ID holder with reading still to do costs no query for the session,
+    the briefing, the quiz (its due date alone is five) or the certificate."""
+    return next((item for item in _items(person, obligations, today=today)
+                 if item.required and not item.is_done), None)
+
+
+def _items(person: Person, obligations: list[Obligation], *, today: datetime.date):
+    """The checklist's lines in order, each read from the database when it is reached."""
     fiscal_year = fiscal_year_of(today)
     in_year = Q(session__starts_at__date__gte=fiscal_year.first_day,
                 session__starts_at__date__lte=fiscal_year.last_day)
     plans = [o for o in obligations if isinstance(o.page, EmergencyPlanPage)]
     material = [o for o in obligations if not isinstance(o.page, EmergencyPlanPage)]
+    yield _reading_item("reading", _("Required reading"), material)
+    yield _reading_item("plan", _("Emergency response plan acknowledged"), plans)
 
     attendance = (
         Attendance.objects.filter(in_year, person=person, status__in=Attendance.ATTENDED)
@@ -71,10 +88,6 @@ def checklist_for(
         (i for i in invitations if timezone.localdate(i.session.ends_at) >= today),
         invitations[-1] if invitations else None,
     )
-    passed = (
-        Attempt.objects.filter(in_year, person=person, passed=True)
-        .order_by("submitted_at").first()
-    )
     certificates = list(
         Certificate.objects.filter(person=person, revoked_at__isnull=True,
                                    expires_on__gte=today)
@@ -84,42 +97,41 @@ def checklist_for(
     certificate = counting[0] if counting else None
     not_counted = certificates[0] if certificates and not counting else None
     by_other_route = certificate is not None and certificate.route != Route.ATTENDED
-
-    return [
-        _reading_item("reading", _("Required reading"), material),
-        _reading_item("plan", _("Emergency response plan acknowledged"), plans),
-        ChecklistItem(
-            "session", _("Training session attended"),
-            attendance.session.starts_at.date() if attendance else None,
-            attendance.session.title if attendance else (
-                _("Not needed: your certificate's route (%(route)s) counts this fiscal year.")
-                % {"route": certificate.get_route_display()} if by_other_route else
-                _invitation_detail(invitation, today) if invitation
-                else _("No session yet this fiscal year")
-            ),
-            required=not by_other_route,
-            url_name="training:sessions",
+    yield ChecklistItem(
+        "session", _("Training session attended"),
+        attendance.session.starts_at.date() if attendance else None,
+        attendance.session.title if attendance else (
+            _("Not needed: your certificate's route (%(route)s) counts this fiscal year.")
+            % {"route": certificate.get_route_display()} if by_other_route else
+            _invitation_detail(invitation, today) if invitation
+            else _("No session yet this fiscal year")
         ),
-        *_briefing_items(person, fiscal_year, attended=attendance is not None),
-        ChecklistItem(
-            "quiz", _("Quiz passed"),
-            passed.submitted_at.date() if passed else None,
-            percent(passed.score_percent) if passed else _quiz_due_detail(person, today),
-            url_name="training:my_quizzes",
-        ),
-        ChecklistItem(
-            "certificate", _("Certificate"),
-            certificate.issued_on if certificate else None,
-            _("%(route)s; valid until %(day)s") % {
-                "route": certificate.get_route_display(),
-                "day": date_format(certificate.expires_on)}
-            if certificate else (
-                _("Your certificate's route (%(route)s) does not count this fiscal year, as "
-                  "the coordinator decided.") % {"route": not_counted.get_route_display()}
-                if not_counted else ""),
-            url_name="training:certificates",
-        ),
-    ]
+        required=not by_other_route,
+        url_name="training:sessions",
+    )
+    yield from _briefing_items(person, fiscal_year, attended=attendance is not None)
+    passed = (
+        Attempt.objects.filter(in_year, person=person, passed=True)
+        .order_by("submitted_at").first()
+    )
+    yield ChecklistItem(
+        "quiz", _("Quiz passed"),
+        passed.submitted_at.date() if passed else None,
+        percent(passed.score_percent) if passed else _quiz_due_detail(person, today),
+        url_name="training:my_quizzes",
+    )
+    yield ChecklistItem(
+        "certificate", _("Certificate"),
+        certificate.issued_on if certificate else None,
+        _("%(route)s; valid until %(day)s") % {
+            "route": certificate.get_route_display(),
+            "day": date_format(certificate.expires_on)}
+        if certificate else (
+            _("Your certificate's route (%(route)s) does not count this fiscal year, as "
+              "the coordinator decided.") % {"route": not_counted.get_route_display()}
+            if not_counted else ""),
+        url_name="training:certificates",
+    )
 
 
 def _quiz_due_detail(person: Person, today: datetime.date) -> str:
