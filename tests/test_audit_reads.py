@@ -18,10 +18,13 @@ from audit.models import AuditEvent
 from audit.personal_records import PAGES, Read
 from tests.test_permission_matrix import (  # noqa: F401 (world is a fixture)
     MATRIX,
+    WORLD_STAFF,
     build_everything,
     discovered_url_names,
     world,
 )
+
+globals().update(WORLD_STAFF)
 
 Action = AuditEvent.Action
 

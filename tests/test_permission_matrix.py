@@ -303,8 +303,11 @@ def coordinators_permissions_for_everyone(staff):
 
 # The people are made once for the module (the tests read them, and what a test writes is
 # rolled back after it); the objects each URL needs are made in its test.
-globals().update(staff_once_per_module(*PEOPLE, "colleague",
-                                       then=coordinators_permissions_for_everyone))
+# A module that borrows `world` takes these too (globals().update(WORLD_STAFF)): without
+# them its coordinators would be people without the group, shut out of the admin.
+WORLD_STAFF = staff_once_per_module(*PEOPLE, "colleague",
+                                    then=coordinators_permissions_for_everyone)
+globals().update(WORLD_STAFF)
 
 
 @pytest.fixture
